@@ -1,0 +1,63 @@
+/* The host side of one passed-through PCI function, as the register engine
+ * sees it: how to read/write its real config space (one small interface, so a
+ * host write happens only where a register's source allows it) and what its
+ * BARs are (from sysfs `resource`, since sizes are not in config space once
+ * the host OS has programmed the BARs).
+ *
+ * Implementations: pcipt/hostpci.c (libpci on /sys or a sysfs-shaped tree),
+ * tests/support/memdev.c (a 4 KiB array, for unit tests and fuzzing). */
+#ifndef HOSTBRIDGE_HOSTDEV_H
+#define HOSTBRIDGE_HOSTDEV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "pcipt/sbdf.h"
+
+#define PCI_NUM_BARS   6
+#define PCI_ROM_SLOT   6          /* index of the expansion ROM in bar arrays */
+#define PCI_NUM_RES    7          /* 6 BARs + ROM */
+#define PCI_CFG_SIZE   4096
+
+enum bar_type {
+    BAR_NONE = 0,   /* unimplemented, or upper half of a 64-bit pair */
+    BAR_MEM32,
+    BAR_MEM64,      /* lower half; the next index is its upper half (BAR_NONE) */
+    BAR_IO,
+    BAR_ROM,
+};
+
+struct host_bar {
+    enum bar_type type;
+    bool prefetchable;
+    uint64_t addr;    /* host physical address (sysfs resource start) */
+    uint64_t size;    /* bytes; 0 when the BAR is unimplemented */
+};
+
+struct host_cfg_ops {
+    /* size is 1, 2 or 4; off is naturally aligned and < 4096.
+     * Return 0 or -errno.  A read failure makes the engine return all-ones. */
+    int (*read)(void *ctx, unsigned off, unsigned size, uint32_t *val);
+    int (*write)(void *ctx, unsigned off, unsigned size, uint32_t val);
+};
+
+struct host_dev {
+    struct sbdf addr;
+    const struct host_cfg_ops *ops;
+    void *ctx;
+    unsigned cfg_size;                /* 256 (conventional) or 4096 (PCIe) */
+    struct host_bar bars[PCI_NUM_RES];
+    unsigned irq;                     /* host IRQ (sysfs `irq`), 0 if none */
+};
+
+static inline int host_cfg_read(const struct host_dev *hd, unsigned off, unsigned size, uint32_t *val)
+{
+    return hd->ops->read(hd->ctx, off, size, val);
+}
+
+static inline int host_cfg_write(const struct host_dev *hd, unsigned off, unsigned size, uint32_t val)
+{
+    return hd->ops->write(hd->ctx, off, size, val);
+}
+
+#endif

@@ -1,0 +1,28 @@
+/* PCI addresses: "SSSS:BB:DD.F" (segment optional), with an optional
+ * "@SLOT" suffix naming the guest's virtual slot. */
+#ifndef PCIPT_SBDF_H
+#define PCIPT_SBDF_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct sbdf {
+    uint16_t seg;
+    uint8_t bus;
+    uint8_t dev;   /* 0..31 */
+    uint8_t fn;    /* 0..7 */
+};
+
+#define SBDF_STR_LEN 13  /* "ssss:bb:dd.f" + NUL */
+
+/* Parse "SSSS:BB:DD.F" or "BB:DD.F" (hex).  Returns 0 or -EINVAL. */
+int sbdf_parse(const char *s, struct sbdf *out);
+/* Parse "SBDF[@SLOT]": slot is decimal or 0x-hex, 1..31; -1 when absent. */
+int sbdf_parse_slot(const char *s, struct sbdf *out, int *slot);
+/* "ssss:bb:dd.f" into buf (at least SBDF_STR_LEN bytes); returns buf. */
+char *sbdf_format(const struct sbdf *s, char *buf);
+uint32_t sbdf_encode(const struct sbdf *s);   /* seg<<16 | bus<<8 | dev<<3 | fn */
+struct sbdf sbdf_decode(uint32_t v);
+bool sbdf_equal(const struct sbdf *a, const struct sbdf *b);
+
+#endif

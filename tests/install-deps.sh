@@ -1,0 +1,17 @@
+#!/bin/bash
+# Install the Debian packages pcipt needs to build and run its tests.
+# Idempotent; quiet unless something is missing.
+set -euo pipefail
+PKGS=(build-essential pkg-config clang libpci-dev pciutils check libsubunit-dev
+      libxen-dev libfdt-dev device-tree-compiler xenstore-utils xen-utils-4.17
+      kmod)
+missing=()
+for p in "${PKGS[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    SUDO=; [ "$(id -u)" = 0 ] || SUDO=sudo
+    echo "installing: ${missing[*]}"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

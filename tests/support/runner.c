@@ -1,0 +1,113 @@
+/* The single Check runner for unit and integration tests. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "tests/support/testreg.h"
+
+#define MAX_SUITES 128
+static suite_fn suites[MAX_SUITES];
+static int nsuites;
+
+void test_register_suite(suite_fn fn)
+{
+    if (nsuites < MAX_SUITES)
+        suites[nsuites++] = fn;
+}
+
+const char *test_src_path(const char *rel, char *buf, unsigned len)
+{
+    const char *src = getenv("PCIPT_SRC");
+    snprintf(buf, len, "%s/%s", src ? src : ".", rel);
+    return buf;
+}
+
+const char *test_pcipt_bin(void)
+{
+    const char *b = getenv("PCIPT_BIN");
+    return b ? b : "./build/pcipt";
+}
+
+static char *slurp_fd(int fd)
+{
+    size_t cap = 4096, len = 0;
+    char *buf = malloc(cap);
+    ssize_t n;
+
+    if (!buf)
+        return NULL;
+    while ((n = read(fd, buf + len, cap - len - 1)) > 0) {
+        len += (size_t)n;
+        if (cap - len < 2) {
+            char *nb = realloc(buf, cap * 2);
+            if (!nb)
+                break;
+            buf = nb;
+            cap *= 2;
+        }
+    }
+    buf[len] = '\0';
+    return buf;
+}
+
+int test_run(const char *cmd, char **out, char **err)
+{
+    char errfile[] = "/tmp/pcipt-test-err.XXXXXX";
+    int efd = mkstemp(errfile);
+    char *full;
+    FILE *p;
+    int st;
+    size_t len = strlen(cmd) + sizeof(errfile) + 16;
+
+    if (efd < 0)
+        return -1;
+    full = malloc(len);
+    snprintf(full, len, "(%s) 2>%s", cmd, errfile);
+    p = popen(full, "r");
+    free(full);
+    if (!p) {
+        close(efd);
+        unlink(errfile);
+        return -1;
+    }
+    {
+        char *o = slurp_fd(fileno(p));
+        if (out)
+            *out = o;
+        else
+            free(o);
+    }
+    st = pclose(p);
+    if (err)
+        *err = slurp_fd(efd);
+    close(efd);
+    unlink(errfile);
+    if (st == -1 || !WIFEXITED(st))
+        return -1;
+    return WEXITSTATUS(st);
+}
+
+int main(int argc, char **argv)
+{
+    SRunner *sr;
+    int failed;
+
+    if (nsuites == 0) {
+        fprintf(stderr, "no test suites registered\n");
+        return 1;
+    }
+    sr = srunner_create(NULL);
+    for (int i = 0; i < nsuites; i++) {
+        Suite *s = suites[i]();
+        /* CK_RUN_SUITE=name runs one suite (Check's own variable). */
+        srunner_add_suite(sr, s);
+    }
+    (void)argc;
+    (void)argv;
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}

@@ -1,0 +1,29 @@
+/* Test registration: each tests/unit/test_*.c registers its Check suites
+ * with TEST_SUITE(fn); tests/support/runner.c runs them all in one SRunner
+ * so that `make check` ends with Check's summary line.
+ *
+ * Environment (set by the Makefile): PCIPT_BIN = built pcipt binary,
+ * PCIPT_SRC = source tree root (for tests/data).  Helpers below. */
+#ifndef TESTS_TESTREG_H
+#define TESTS_TESTREG_H
+
+#include <check.h>
+
+typedef Suite *(*suite_fn)(void);
+void test_register_suite(suite_fn fn);
+
+#define TEST_SUITE(fn)                                                        \
+    static void __attribute__((constructor)) register_##fn(void)              \
+    {                                                                         \
+        test_register_suite(fn);                                              \
+    }
+
+/* Paths: $PCIPT_SRC/<rel> and the pcipt binary. */
+const char *test_src_path(const char *rel, char *buf, unsigned len);
+const char *test_pcipt_bin(void);
+
+/* Run a shell command, capture stdout+stderr (separately) into malloc'd
+ * strings (may be NULL), return the exit status (or -1). */
+int test_run(const char *cmd, char **out, char **err);
+
+#endif
