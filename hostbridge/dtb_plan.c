@@ -55,8 +55,9 @@ static int check_device(const struct domain_assign *da, unsigned i,
     }
     for (unsigned j = 0; j < i; j++) {
         if (sbdf_equal(&da->devs[j].guest, &d->guest)) {
+            char other[SBDF_STR_LEN];
             snprintf(err, errlen, "devices %s and %s both sit at guest address %s",
-                     sbdf_format(&da->devs[j].host, g), h, sbdf_format(&d->guest, g));
+                     sbdf_format(&da->devs[j].host, other), h, g);
             return -EINVAL;
         }
     }
