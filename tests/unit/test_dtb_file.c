@@ -7,6 +7,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <libfdt.h>
+
 #include "hostbridge/dtb.h"
 #include "tests/support/dtb_testutil.h"
 #include "tests/support/testreg.h"
@@ -109,6 +111,62 @@ START_TEST(dtc_accepts_several_with_vits)
     ck_assert_ptr_nonnull(strstr(dts, "msi-map = <0x00 0xfde7 0x10000 0x10000>;"));
     ck_assert_ptr_nonnull(strstr(dts, "0x43000000"));
     free(dts);
+}
+END_TEST
+
+START_TEST(dtc_accepts_a_full_bus)
+{
+    struct domain_assign da = { .domid = 6 };
+    struct guest_layout lay;
+    struct dtb_options o;
+    char p[256], err[256], *dts;
+
+    dtbt_layout(&lay);
+    dtb_options_default(&o);
+    o.vits = true;
+    for (uint8_t slot = 1; slot <= 31; slot++)
+        dtbt_add(&da, 0, slot, 0, 0, 0, slot, 0, (uint8_t)(1 + slot % 4), 44u + slot);
+    dtbt_add(&da, 0, 0x20, 0, 1, 0, 31, 1, 0, 0);
+    ck_assert_uint_eq(da.ndevs, PCIPT_MAX_DEVS);
+    ck_assert_int_eq(dtb_write_file(path_in("full.dtb", p, sizeof(p)), &da, &lay, &o,
+                                    err, sizeof(err)), 0);
+    dts = decompile(p);
+    ck_assert_ptr_nonnull(strstr(dts, "0xf800 0x00 0x00 0x04 0xfde8 0x00 0x2b 0x04>;"));
+    free(dts);
+}
+END_TEST
+
+/* The dtc check can fail: a node whose unit address disagrees with its reg
+ * makes dtc warn on stderr. */
+START_TEST(dtc_check_catches_a_bad_unit_address)
+{
+    struct domain_assign da = { .domid = 3 };
+    struct guest_layout lay;
+    struct dtb_options o;
+    static char buf[DTB_MAX_SIZE];
+    char p[256], cmd[512], err[256], *derr = NULL;
+    FILE *f;
+    int n, node;
+
+    dtbt_layout(&lay);
+    dtb_options_default(&o);
+    dtbt_add(&da, 0, 0x01, 0, 0, 0, 1, 0, 1, 44);
+    n = dtb_build(&da, &lay, &o, buf, sizeof(buf), err, sizeof(err));
+    ck_assert_int_gt(n, 0);
+    ck_assert_int_eq(fdt_open_into(buf, buf, sizeof(buf)), 0);
+    node = fdt_path_offset(buf, "/passthrough/pcie@10000000");
+    ck_assert_int_ge(node, 0);
+    ck_assert_int_eq(fdt_set_name(buf, node, "pcie@20000000"), 0);
+    ck_assert_int_eq(fdt_pack(buf), 0);
+    f = fopen(path_in("bad.dtb", p, sizeof(p)), "wb");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(fwrite(buf, 1, fdt_totalsize(buf), f), fdt_totalsize(buf));
+    fclose(f);
+    snprintf(cmd, sizeof(cmd), "dtc -I dtb -O dts %s", p);
+    test_run(cmd, NULL, &derr);
+    ck_assert_ptr_nonnull(derr);
+    ck_assert_ptr_nonnull(strstr(derr, "unit address"));
+    free(derr);
 }
 END_TEST
 
@@ -262,6 +320,8 @@ static Suite *dtb_file_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, dtc_accepts_one_device);
     tcase_add_test(tc, dtc_accepts_several_with_vits);
+    tcase_add_test(tc, dtc_accepts_a_full_bus);
+    tcase_add_test(tc, dtc_check_catches_a_bad_unit_address);
     tcase_add_test(tc, refusals_name_the_fault);
     tcase_add_test(tc, small_buffer_is_enospc);
     tcase_add_test(tc, failed_write_leaves_nothing);
