@@ -1,0 +1,58 @@
+#include "its/dtprop.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
+
+int dt_prop_read(const char *node_dir, const char *name, void *buf, size_t cap, size_t *len)
+{
+    char path[4096];
+    size_t got = 0;
+    char extra;
+    int fd, rc = 0;
+    ssize_t n;
+
+    if ((size_t)snprintf(path, sizeof(path), "%s/%s", node_dir, name) >= sizeof(path))
+        return -ENAMETOOLONG;
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOTDIR ? -ENOENT : -errno;
+    while (got < cap && (n = read(fd, (char *)buf + got, cap - got)) != 0) {
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            rc = -errno;
+            break;
+        }
+        got += (size_t)n;
+    }
+    if (!rc && got == cap && read(fd, &extra, 1) > 0)
+        rc = -E2BIG;
+    close(fd);
+    if (!rc)
+        *len = got;
+    return rc;
+}
+
+uint32_t dt_cell(const void *buf, size_t i)
+{
+    const unsigned char *b = (const unsigned char *)buf + i * 4;
+    return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
+int dt_prop_u32(const char *node_dir, const char *name, uint32_t *val)
+{
+    unsigned char b[8];
+    size_t len;
+    int rc = dt_prop_read(node_dir, name, b, sizeof(b), &len);
+
+    if (rc == -E2BIG)
+        return -EINVAL;
+    if (rc)
+        return rc;
+    if (len != 4)
+        return -EINVAL;
+    *val = dt_cell(b, 0);
+    return 0;
+}

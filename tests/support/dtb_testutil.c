@@ -1,0 +1,111 @@
+#include "tests/support/dtb_testutil.h"
+
+#include <check.h>
+#include <libfdt.h>
+#include <string.h>
+
+void dtbt_layout(struct guest_layout *lay)
+{
+    memset(lay, 0, sizeof(*lay));
+    lay->ecam_base = GUEST_VPCI_ECAM_BASE;
+    lay->ecam_size = GUEST_VPCI_ECAM_SIZE;
+    lay->mem_base = GUEST_VPCI_MEM_ADDR;
+    lay->mem_size = GUEST_VPCI_MEM_SIZE;
+    lay->pref_base = GUEST_VPCI_PREFETCH_MEM_ADDR;
+    lay->pref_size = GUEST_VPCI_PREFETCH_MEM_SIZE;
+    lay->spi_base = 44;
+    lay->spi_count = 56;
+}
+
+void dtbt_add(struct domain_assign *da, uint16_t seg, uint8_t hbus, uint8_t hdev, uint8_t hfn,
+              uint8_t gbus, uint8_t gslot, uint8_t gfn, uint8_t pin, uint32_t spi)
+{
+    struct dev_assign *d;
+
+    ck_assert_uint_lt(da->ndevs, PCIPT_MAX_DEVS);
+    d = &da->devs[da->ndevs++];
+    memset(d, 0, sizeof(*d));
+    d->host = (struct sbdf){ seg, hbus, hdev, hfn };
+    d->guest = (struct sbdf){ seg, gbus, gslot, gfn };
+    d->intx_pin = pin;
+    d->spi = spi;
+}
+
+int dtbt_node(const void *fdt, const char *path)
+{
+    int n = fdt_path_offset(fdt, path);
+    ck_assert_msg(n >= 0, "no node %s (%s)", path, fdt_strerror(n));
+    return n;
+}
+
+void dtbt_assert_cells(const void *fdt, int node, const char *prop, const uint32_t *cells,
+                       unsigned n)
+{
+    int len = -1;
+    const fdt32_t *v = fdt_getprop(fdt, node, prop, &len);
+
+    ck_assert_msg(v != NULL, "property %s missing", prop);
+    ck_assert_msg(len == (int)(n * 4), "property %s has %d bytes, expected %u", prop, len, n * 4);
+    for (unsigned i = 0; i < n; i++)
+        ck_assert_msg(fdt32_to_cpu(v[i]) == cells[i], "%s cell %u is %#x, expected %#x",
+                      prop, i, fdt32_to_cpu(v[i]), cells[i]);
+}
+
+void dtbt_assert_str(const void *fdt, int node, const char *prop, const char *val)
+{
+    int len = -1;
+    const char *v = fdt_getprop(fdt, node, prop, &len);
+
+    ck_assert_msg(v != NULL, "property %s missing", prop);
+    ck_assert_int_eq(len, (int)strlen(val) + 1);
+    ck_assert_str_eq(v, val);
+}
+
+static uint32_t cell(const void *fdt, int node, const char *prop, unsigned i)
+{
+    int len = -1;
+    const fdt32_t *v = fdt_getprop(fdt, node, prop, &len);
+    ck_assert_msg(v && len >= (int)((i + 1) * 4), "property %s too short", prop);
+    return fdt32_to_cpu(v[i]);
+}
+
+static void assert_bridge_fits(const void *fdt, int node, const struct domain_assign *da)
+{
+    uint32_t seg = cell(fdt, node, "linux,pci-domain", 0);
+    uint32_t lo = cell(fdt, node, "bus-range", 0), hi = cell(fdt, node, "bus-range", 1);
+    uint64_t base = ((uint64_t)cell(fdt, node, "reg", 0) << 32) | cell(fdt, node, "reg", 1);
+    uint64_t size = ((uint64_t)cell(fdt, node, "reg", 2) << 32) | cell(fdt, node, "reg", 3);
+    bool lo_used = false, hi_used = false;
+
+    ck_assert_uint_le(lo, hi);
+    ck_assert_uint_eq(base, GUEST_VPCI_ECAM_BASE + ((uint64_t)lo << 20));
+    ck_assert_uint_eq(size, (uint64_t)(hi - lo + 1) << 20);
+    for (unsigned i = 0; i < da->ndevs; i++) {
+        if (da->devs[i].guest.seg != seg)
+            continue;
+        ck_assert_uint_ge(da->devs[i].guest.bus, lo);
+        ck_assert_uint_le(da->devs[i].guest.bus, hi);
+        lo_used |= da->devs[i].guest.bus == lo;
+        hi_used |= da->devs[i].guest.bus == hi;
+    }
+    ck_assert_msg(lo_used && hi_used, "bus-range <%u %u> wider than the buses in use", lo, hi);
+}
+
+void dtbt_assert_fits(const void *fdt, const struct domain_assign *da)
+{
+    int pt = fdt_path_offset(fdt, "/passthrough"), n, bridges = 0;
+    bool seen[65536] = { false };
+    unsigned segs = 0;
+
+    ck_assert_int_ge(pt, 0);
+    fdt_for_each_subnode(n, fdt, pt) {
+        assert_bridge_fits(fdt, n, da);
+        bridges++;
+    }
+    for (unsigned i = 0; i < da->ndevs; i++)
+        if (!seen[da->devs[i].guest.seg]) {
+            seen[da->devs[i].guest.seg] = true;
+            segs++;
+        }
+    ck_assert_uint_eq((unsigned)bridges, segs);
+}

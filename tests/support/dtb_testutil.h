@@ -1,0 +1,23 @@
+/* Helpers for the dtb tests: build assignments, read an FDT back. */
+#ifndef TESTS_DTB_TESTUTIL_H
+#define TESTS_DTB_TESTUTIL_H
+
+#include <stdint.h>
+
+#include "pcipt/assign.h"
+
+/* Xen's default holes, SPIs 44..99 for INTx. */
+void dtbt_layout(struct guest_layout *lay);
+/* Append a device: host seg:hbus:hdev.hfn at guest seg:gbus:gslot.gfn. */
+void dtbt_add(struct domain_assign *da, uint16_t seg, uint8_t hbus, uint8_t hdev, uint8_t hfn,
+              uint8_t gbus, uint8_t gslot, uint8_t gfn, uint8_t pin, uint32_t spi);
+/* Offset of the node at path (asserts it exists). */
+int dtbt_node(const void *fdt, const char *path);
+/* Assert a property holds exactly these cells (n = 0: present and empty). */
+void dtbt_assert_cells(const void *fdt, int node, const char *prop, const uint32_t *cells,
+                       unsigned n);
+void dtbt_assert_str(const void *fdt, int node, const char *prop, const char *val);
+/* Every bridge's bus-range and reg cover exactly the buses its devices use. */
+void dtbt_assert_fits(const void *fdt, const struct domain_assign *da);
+
+#endif
