@@ -40,8 +40,13 @@ static void text_dev(const struct dev_assign *d)
         const struct bar_assign *b = &d->bars[i];
         if (b->type == BAR_NONE)
             continue;
-        printf("    %s%u %-5s %-4s guest 0x%llx host 0x%llx size 0x%llx\n",
-               i == PCI_NUM_RES - 1 ? "ROM" : "BAR", i, xsp_bar_type_name(b->type),
+        char label[8];
+        if (b->type == BAR_ROM)
+            snprintf(label, sizeof(label), "ROM");
+        else
+            snprintf(label, sizeof(label), "BAR%u", i);
+        printf("    %-4s %-5s %-4s guest 0x%llx host 0x%llx size 0x%llx\n", label,
+               xsp_bar_type_name(b->type),
                b->prefetchable ? "pref" : "", (unsigned long long)b->guest,
                (unsigned long long)b->host, (unsigned long long)b->size);
     }

@@ -191,6 +191,8 @@ int xsw_transact(struct xs_handle *xs, xsw_body_fn body, void *arg)
         xs_transaction_t t;
         int rc = trans_start(xs, &t);
 
+        if (rc == -EAGAIN)
+            continue;
         if (rc)
             return rc;
         rc = body(xs, t, arg);

@@ -77,9 +77,11 @@ bool xsu_parse_dec(const char *s, uint64_t max, uint64_t *out)
     for (; *s; s++) {
         if (*s < '0' || *s > '9')
             return false;
-        if (v > (max - (uint64_t)(*s - '0')) / 10)
+        uint64_t d = (uint64_t)(*s - '0');
+
+        if (v > max / 10 || (v == max / 10 && d > max % 10))
             return false;
-        v = v * 10 + (uint64_t)(*s - '0');
+        v = v * 10 + d;
     }
     *out = v;
     return true;
