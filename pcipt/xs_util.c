@@ -131,6 +131,10 @@ static void record(struct xsu_reader *r, int rc, const char *path, const char *f
     n = snprintf(r->err, r->errlen, "%s: ", path);
     if (n >= 0 && (size_t)n < r->errlen)
         vsnprintf(r->err + n, r->errlen - (size_t)n, fmt, ap);
+    /* values quoted from the store may hold anything: keep it one line */
+    for (char *c = r->err; *c; c++)
+        if ((unsigned char)*c < 0x20 || (unsigned char)*c == 0x7f)
+            *c = '?';
 }
 
 void xsu_bad(struct xsu_reader *r, const char *path, const char *fmt, ...)

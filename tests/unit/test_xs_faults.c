@@ -282,6 +282,16 @@ START_TEST(upper_half_and_odd_bytes)
     /* an embedded NUL byte */
     ck_assert(xs_write(xs, XBT_NULL, XST_BE "/pcipt/dev-0/spi", "40\0" "1", 4));
     expect_invalid("spi NUL", XST_BE "/pcipt/dev-0/spi");
+    /* control characters are not echoed into the one-line message */
+    ck_assert(xs_write(xs, XBT_NULL, XST_BE "/pcipt/dev-0/spi", "4\n\x1b[2J", 6));
+    {
+        static struct domain_assign a;
+        char err[512];
+        ck_assert_int_eq(xsp_read_domain(xs, XST_DOMID, &a, err, sizeof(err)), -EINVAL);
+        ck_assert_ptr_null(strchr(err, '\n'));
+        ck_assert_ptr_null(strchr(err, '\x1b'));
+        ck_assert_ptr_nonnull(strstr(err, "'4??[2J'"));
+    }
     /* a very long value */
     memset(big, '7', sizeof(big) - 1);
     big[sizeof(big) - 1] = '\0';
