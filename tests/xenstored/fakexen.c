@@ -28,6 +28,10 @@
  * Nothing else of the daemon is touched: the store, transactions,
  * watches, permissions, quotas are the real code.
  *
+ * pcipt: copied from the project's testbed (shared/testbed/xenstored); built
+ * by the Makefile as build/tests/fakexen.so, used by tests/support/xenstored.c
+ * and tests/xenstored/xenstored-test.sh.
+ *
  * Build:  gcc -shared -fPIC -O2 -Wall -o fakexen.so fakexen.c -ldl
  * Use:    XENSTORED_RUNDIR=$dir XENSTORED_PATH=$dir/socket \
  *         LD_PRELOAD=$PWD/fakexen.so /usr/lib/xen-4.17/bin/xenstored -N
