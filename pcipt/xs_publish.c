@@ -1,0 +1,191 @@
+/* Publishing and removing devices (schema: pcipt/xs_publish.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pcipt/xs_nodes.h"
+
+char *xsp_backend_path(uint32_t domid, char *buf)
+{
+    snprintf(buf, XSW_PATH_MAX, "/local/domain/0/backend/pci/%u/0", domid);
+    return buf;
+}
+
+struct publish_ctx {
+    uint32_t domid;
+    const struct dev_assign *dev;
+};
+
+/* be/frontend ... be/domain: libxl__create_pci_backend, first device only.
+ * be/domain is the domain's name when xenstore knows it, else empty. */
+static int write_backend_head(struct xs_handle *xs, xs_transaction_t t, const char *be,
+                              uint32_t domid)
+{
+    char p[XSW_PATH_MAX], *name;
+    int rc;
+
+    if ((rc = xsw_mkdir(xs, t, be)) || (rc = xsw_set_dom0_only(xs, t, be)))
+        return rc;
+    if ((rc = xsu_path(p, "%s/frontend", be)) ||
+        (rc = xsw_printf(xs, t, p, "/local/domain/%u/device/pci/0", domid)))
+        return rc;
+    if ((rc = xsu_path(p, "%s/frontend-id", be)) || (rc = xsw_printf(xs, t, p, "%u", domid)))
+        return rc;
+    if ((rc = xsu_path(p, "%s/online", be)) || (rc = xsw_write(xs, t, p, "1")))
+        return rc;
+    if ((rc = xsu_path(p, "%s/state", be)) ||
+        (rc = xsw_printf(xs, t, p, "%d", XSP_XENBUS_INITIALISING)))
+        return rc;
+    if ((rc = xsu_path(p, "/local/domain/%u/name", domid)))
+        return rc;
+    name = xsw_read(xs, t, p);
+    if (!name && errno != ENOENT)
+        return errno ? -errno : -EIO;
+    rc = xsu_path(p, "%s/domain", be);
+    if (!rc)
+        rc = xsw_write(xs, t, p, name ? name : "");
+    free(name);
+    return rc;
+}
+
+/* key-N, dev-N, vdev-N, opts-N, state-N (libxl__device_pci_add_xenstore;
+ * vdev-N in pciback's own format, since no pciback runs on Arm). */
+static int write_libxl_dev(struct xs_handle *xs, xs_transaction_t t, const char *be, unsigned n,
+                           const struct dev_assign *d)
+{
+    char p[XSW_PATH_MAX], bdf[16], vdev[16];
+    int rc;
+
+    xsu_fmt_bdf(&d->host, bdf);
+    xsu_fmt_vdev(&d->guest, vdev);
+    if ((rc = xsu_path(p, "%s/key-%u", be, n)) || (rc = xsw_write(xs, t, p, bdf)))
+        return rc;
+    if ((rc = xsu_path(p, "%s/dev-%u", be, n)) || (rc = xsw_write(xs, t, p, bdf)))
+        return rc;
+    if ((rc = xsu_path(p, "%s/vdev-%u", be, n)) || (rc = xsw_write(xs, t, p, vdev)))
+        return rc;
+    if ((rc = xsu_path(p, "%s/opts-%u", be, n)) || (rc = xsw_write(xs, t, p, XSP_OPTS)))
+        return rc;
+    if ((rc = xsu_path(p, "%s/state-%u", be, n)) ||
+        (rc = xsw_printf(xs, t, p, "%d", XSP_XENBUS_INITIALISING)))
+        return rc;
+    return 0;
+}
+
+static int write_bar(struct xs_handle *xs, xs_transaction_t t, const char *dir, unsigned i,
+                     const struct bar_assign *b)
+{
+    char p[XSW_PATH_MAX];
+    int rc;
+
+    if ((rc = xsu_path(p, "%s/bar-%u/type", dir, i)) ||
+        (rc = xsw_write(xs, t, p, xsp_bar_type_name(b->type))))
+        return rc;
+    if ((rc = xsu_path(p, "%s/bar-%u/prefetchable", dir, i)) ||
+        (rc = xsw_write(xs, t, p, b->prefetchable ? "1" : "0")))
+        return rc;
+    if ((rc = xsu_path(p, "%s/bar-%u/host", dir, i)) ||
+        (rc = xsw_printf(xs, t, p, "0x%llx", (unsigned long long)b->host)))
+        return rc;
+    if ((rc = xsu_path(p, "%s/bar-%u/guest", dir, i)) ||
+        (rc = xsw_printf(xs, t, p, "0x%llx", (unsigned long long)b->guest)))
+        return rc;
+    if ((rc = xsu_path(p, "%s/bar-%u/size", dir, i)) ||
+        (rc = xsw_printf(xs, t, p, "0x%llx", (unsigned long long)b->size)))
+        return rc;
+    return 0;
+}
+
+/* be/pcipt/dev-N: what pciback does not know (SPI, pin, force, BARs). */
+static int write_pcipt_dev(struct xs_handle *xs, xs_transaction_t t, const char *be, unsigned n,
+                           const struct dev_assign *d)
+{
+    char dir[XSW_PATH_MAX], p[XSW_PATH_MAX];
+    int rc;
+
+    if ((rc = xsu_path(dir, "%s/pcipt/dev-%u", be, n)))
+        return rc;
+    if ((rc = xsu_path(p, "%s/spi", dir)) || (rc = xsw_printf(xs, t, p, "%u", d->spi)))
+        return rc;
+    if ((rc = xsu_path(p, "%s/intx-pin", dir)) || (rc = xsw_printf(xs, t, p, "%u", d->intx_pin)))
+        return rc;
+    if ((rc = xsu_path(p, "%s/force", dir)) || (rc = xsw_write(xs, t, p, d->force ? "1" : "0")))
+        return rc;
+    for (unsigned i = 0; i < PCI_NUM_RES; i++)
+        if (d->bars[i].type != BAR_NONE && (rc = write_bar(xs, t, dir, i, &d->bars[i])))
+            return rc;
+    return 0;
+}
+
+/* True if node p holds an SBDF (in the given shape) equal to want. */
+static bool node_is(struct xsu_reader *r, const char *p, bool vdev, const struct sbdf *want)
+{
+    char *v = xsu_get(r, p);
+    struct sbdf s;
+    bool same;
+
+    if (!v)
+        return false;
+    same = (vdev ? xsu_parse_vdev(v, &s) : xsu_parse_bdf(v, &s)) && sbdf_equal(&s, want);
+    free(v);
+    return same;
+}
+
+/* -EEXIST if host or guest SBDF is already one of the num devices. */
+static int check_duplicates(struct xsu_reader *r, const char *be, unsigned num,
+                            const struct dev_assign *d)
+{
+    char p[XSW_PATH_MAX];
+    int rc;
+
+    for (unsigned i = 0; i < num; i++) {
+        if ((rc = xsu_path(p, "%s/dev-%u", be, i)))
+            return rc;
+        if (node_is(r, p, false, &d->host))
+            return -EEXIST;
+        if ((rc = xsu_path(p, "%s/vdev-%u", be, i)))
+            return rc;
+        if (node_is(r, p, true, &d->guest))
+            return -EEXIST;
+        if (r->rc)
+            return r->rc;
+    }
+    return 0;
+}
+
+static int publish_body(struct xs_handle *xs, xs_transaction_t t, void *arg)
+{
+    const struct publish_ctx *c = arg;
+    struct xsu_reader r = { .xs = xs, .t = t };
+    char be[XSW_PATH_MAX], p[XSW_PATH_MAX];
+    unsigned num;
+    int rc;
+
+    xsp_backend_path(c->domid, be);
+    if ((rc = xsp_num_devs(&r, be, &num)))
+        return rc;
+    if (num >= PCIPT_MAX_DEVS)
+        return -ENOSPC;
+    if ((rc = check_duplicates(&r, be, num, c->dev)))
+        return rc;
+    if (num == 0 && (rc = write_backend_head(xs, t, be, c->domid)))
+        return rc;
+    if ((rc = write_libxl_dev(xs, t, be, num, c->dev)) ||
+        (rc = write_pcipt_dev(xs, t, be, num, c->dev)))
+        return rc;
+    if ((rc = xsu_path(p, "%s/num_devs", be)))
+        return rc;
+    return xsw_printf(xs, t, p, "%u", num + 1);
+}
+
+int xsp_publish_device(struct xs_handle *xs, uint32_t domid, const struct dev_assign *dev)
+{
+    struct publish_ctx c = { .domid = domid, .dev = dev };
+    struct xsu_reader r = { 0 };
+
+    xsp_check_dev(&r, "device", dev);
+    if (r.rc)
+        return r.rc;
+    return xsw_transact(xs, publish_body, &c);
+}

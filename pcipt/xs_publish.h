@@ -1,0 +1,63 @@
+/* pcipt's xenstore schema (DESIGN-xs.md / docs/design.md "xenstore"):
+ *
+ *   be = /local/domain/0/backend/pci/DOMID/0         (libxl's pciback dir)
+ *     frontend, frontend-id, online, state, domain, num_devs,
+ *     key-N, dev-N, vdev-N, opts-N, state-N             (libxl/pciback shapes)
+ *     pcipt/dev-N/{spi,intx-pin,force}                  (our per-device nodes)
+ *     pcipt/dev-N/bar-I/{type,prefetchable,host,guest,size}
+ *     pcipt/dev-N/state/...                             (guest-visible state)
+ *     pcipt/server/{id,pid,nr-vcpus,port-V}             (the domain's daemon)
+ *
+ * Everything is written in transactions with dom0-only permissions.
+ * All functions return 0 or -errno. */
+#ifndef PCIPT_XS_PUBLISH_H
+#define PCIPT_XS_PUBLISH_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <xenstore.h>
+
+#include "hostbridge/hostbridge.h"
+#include "pcipt/assign.h"
+
+#define XSP_MAX_VCPUS 128
+
+struct xsp_server {
+    uint32_t id;                    /* IOREQ server id */
+    int32_t pid;                    /* daemon process */
+    unsigned nr_vcpus;
+    uint32_t ports[XSP_MAX_VCPUS];  /* local event channel port per vCPU */
+};
+
+/* "/local/domain/0/backend/pci/DOMID/0" into buf (XSW_PATH_MAX bytes). */
+char *xsp_backend_path(uint32_t domid, char *buf);
+
+/* Add dev as the next N.  -EEXIST if its host SBDF or virtual SBDF is
+ * already published for the domain; -ENOSPC beyond PCIPT_MAX_DEVS. */
+int xsp_publish_device(struct xs_handle *xs, uint32_t domid, const struct dev_assign *dev);
+/* Remove one device, renumbering the later ones down as libxl does; the
+ * whole backend dir goes with the last device.  -ENOENT if absent. */
+int xsp_remove_device(struct xs_handle *xs, uint32_t domid, const struct sbdf *host);
+/* Remove everything of the domain (not an error when nothing is there). */
+int xsp_remove_domain(struct xs_handle *xs, uint32_t domid);
+
+/* Read and validate the domain's assignment.  -ENOENT when nothing is
+ * published; -EINVAL with a sentence in err naming the path and problem. */
+int xsp_read_domain(struct xs_handle *xs, uint32_t domid, struct domain_assign *out, char *err,
+                    size_t errlen);
+/* Domains with a pci backend dir, ascending; returns how many (<= max). */
+int xsp_list_domains(struct xs_handle *xs, uint32_t *domids, unsigned max);
+
+/* The guest-visible state of a published device (found by host SBDF). */
+int xsp_write_vdev_state(struct xs_handle *xs, uint32_t domid, const struct sbdf *host,
+                         const struct vdev_state *st);
+/* -ENOENT if the device or its state is absent, -EINVAL on bad contents. */
+int xsp_read_vdev_state(struct xs_handle *xs, uint32_t domid, const struct sbdf *host,
+                        struct vdev_state *st, char *err, size_t errlen);
+
+/* The domain's daemon.  Needs a published device (-ENOENT otherwise). */
+int xsp_write_server(struct xs_handle *xs, uint32_t domid, const struct xsp_server *srv);
+int xsp_read_server(struct xs_handle *xs, uint32_t domid, struct xsp_server *srv, char *err,
+                    size_t errlen);
+
+#endif
