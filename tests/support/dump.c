@@ -112,7 +112,7 @@ static void parse_text_line(const char *line, struct dump_func *f)
     if (line[0] != '\t' || line[1] == '\t')
         return;
     if (!strncmp(line + 1, "Kernel driver in use: ", 22)) {
-        snprintf(f->driver, sizeof(f->driver), "%s", line + 23);
+        snprintf(f->driver, sizeof(f->driver), "%.*s", (int)sizeof(f->driver) - 1, line + 23);
         f->driver[strcspn(f->driver, "\r\n")] = '\0';
         return;
     }
