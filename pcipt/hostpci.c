@@ -82,6 +82,24 @@ static struct pci_access *lp_alloc(const char *root)
 
 /* --- config access through libpci ------------------------------------ */
 
+/* pci_read_block/pci_write_block, with a libpci fatal error (which must
+ * not end the daemon) turned into a failed access. */
+static int guarded_block(struct hostpci *hp, unsigned off, uint8_t *b, unsigned size, bool write)
+{
+    jmp_buf jb, *volatile saved = lp_jmp;
+    volatile int ok = 0;
+
+    lp_jmp = &jb;
+    if (setjmp(jb) == 0)
+        ok = write ? pci_write_block(hp->dev, (int)off, b, (int)size)
+                   : pci_read_block(hp->dev, (int)off, b, (int)size);
+    else
+        log_warn("%s: config %s at 0x%x failed: %s", hp->name, write ? "write" : "read", off,
+                 lp_msg);
+    lp_jmp = saved;
+    return ok;
+}
+
 static int cfg_read(void *ctx, unsigned off, unsigned size, uint32_t *val)
 {
     struct hostpci *hp = ctx;
@@ -89,7 +107,7 @@ static int cfg_read(void *ctx, unsigned off, unsigned size, uint32_t *val)
 
     if ((size != 1 && size != 2 && size != 4) || off % size || off + size > hp->hd.cfg_size)
         return -EINVAL;
-    if (!pci_read_block(hp->dev, (int)off, b, (int)size))
+    if (!guarded_block(hp, off, b, size, false))
         return -EIO;
     *val = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
     return 0;
@@ -103,7 +121,7 @@ static int cfg_write(void *ctx, unsigned off, unsigned size, uint32_t val)
 
     if ((size != 1 && size != 2 && size != 4) || off % size || off + size > hp->hd.cfg_size)
         return -EINVAL;
-    return pci_write_block(hp->dev, (int)off, b, (int)size) ? 0 : -EIO;
+    return guarded_block(hp, off, b, size, true) ? 0 : -EIO;
 }
 
 static const struct host_cfg_ops hostpci_ops = { .read = cfg_read, .write = cfg_write };
@@ -255,8 +273,7 @@ int hostpci_open(const char *sysfs, const struct sbdf *addr, struct hostpci **ou
     if (setjmp(jb)) {
         lp_jmp = NULL;
         snprintf(err, errlen, "%s: cannot read it under %s: %s", hp->name, hp->root, lp_msg);
-        /* libpci's state after a fatal error is not to be trusted: leak it */
-        free(hp);
+        hostpci_close(hp);   /* libpci's lists stay consistent across its errors */
         return -EIO;
     }
     pci_init(hp->acc);
@@ -312,6 +329,7 @@ static uint32_t *scan_addrs(const char *root, unsigned *n, char *err, size_t err
         lp_jmp = NULL;
         snprintf(err, errlen, "cannot list PCI devices under %s: %s", root, lp_msg);
         free(list);
+        pci_cleanup(acc);
         return NULL;
     }
     pci_init(acc);

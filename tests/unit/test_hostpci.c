@@ -236,6 +236,55 @@ START_TEST(bind_holder_on_tree)
 }
 END_TEST
 
+static void put(const char *dir, const char *rel, const char *text)
+{
+    char path[300];
+    FILE *fp;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, rel);
+    fp = fopen(path, "w");
+    ck_assert_ptr_nonnull(fp);
+    fputs(text, fp);
+    fclose(fp);
+}
+
+/* Broken sysfs content: a defined error naming the device, never a crash or exit. */
+START_TEST(broken_sysfs_files)
+{
+    struct sbdf s = { 0, 1, 0, 0 };
+    struct hostpci *hp;
+    char dir[64], err[512], path[300];
+
+    fixture_tree("cap-pcie-2", &plain, dir, sizeof(dir));
+    put(dir, "devices/0000:01:00.0/resource", "garbage\n");
+    ck_assert_int_lt(hostpci_open(dir, &s, &hp, err, sizeof(err)), 0);
+    ck_assert_ptr_null(hp);
+    ck_assert_ptr_nonnull(strstr(err, "0000:01:00.0: cannot read it under"));
+    sysfs_tree_remove(dir);
+
+    fixture_tree("cap-pcie-2", &plain, dir, sizeof(dir));
+    snprintf(path, sizeof(path), "%s/devices/0000:01:00.0/vendor", dir);
+    ck_assert_int_eq(unlink(path), 0);
+    ck_assert_int_lt(hostpci_open(dir, &s, &hp, err, sizeof(err)), 0);
+    ck_assert_ptr_nonnull(strstr(err, "0000:01:00.0"));
+    sysfs_tree_remove(dir);
+
+    /* config file cut short: reads beyond it fail, the rest works */
+    fixture_tree("cap-pcie-2", &plain, dir, sizeof(dir));
+    snprintf(path, sizeof(path), "%s/devices/0000:01:00.0/config", dir);
+    ck_assert_int_eq(truncate(path, 64), 0);
+    ck_assert_int_eq(hostpci_open(dir, &s, &hp, err, sizeof(err)), 0);
+    {
+        uint32_t v;
+        ck_assert_int_eq(host_cfg_read(hostpci_host_dev(hp), 0, 4, &v), 0);
+        ck_assert_uint_eq(v, 0x10c98086);
+        ck_assert_int_eq(host_cfg_read(hostpci_host_dev(hp), 0x80, 4, &v), -EIO);
+    }
+    hostpci_close(hp);
+    sysfs_tree_remove(dir);
+}
+END_TEST
+
 static Suite *hostpci_suite(void)
 {
     Suite *s = suite_create("hostpci");
@@ -250,6 +299,7 @@ static Suite *hostpci_suite(void)
     tcase_add_test(tc, foreach_and_errors);
     tcase_add_test(tc, ownership);
     tcase_add_test(tc, bind_holder_on_tree);
+    tcase_add_test(tc, broken_sysfs_files);
     suite_add_tcase(s, tc);
     return s;
 }
