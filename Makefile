@@ -46,9 +46,13 @@ TEST_OBJ = $(TEST_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_BIN = $(BUILD)/tests/check_pcipt
 
 PCIPT    = $(BUILD)/pcipt
+# mksysfs DIR DUMP...: a sysfs-shaped tree from lspci dumps (for humans and tests)
+MKSYSFS  = $(BUILD)/tests/mksysfs
+MKSYSFS_OBJ = $(BUILD)/obj/tests/tools/mksysfs.o $(BUILD)/obj/tests/support/dump.o \
+              $(BUILD)/obj/tests/support/sysfs_tree.o
 
 .PHONY: all check unit check-asan systest demo bench fuzz install clean testdata
-all: $(PCIPT) $(TEST_BIN)
+all: $(PCIPT) $(TEST_BIN) $(MKSYSFS)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -70,6 +74,10 @@ $(TEST_BIN): $(TEST_OBJ) $(LIB) $(PCIPT)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(TEST_OBJ) $(LIB) $(DEP_LIBS) $(CHECK_LIBS)
 
+$(MKSYSFS): $(MKSYSFS_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(MKSYSFS_OBJ) $(LIB) $(DEP_LIBS)
+
 # Unit and integration tests (Check).  The runner finds build/pcipt, the
 # test data and the xenstored shim relative to the source tree.
 unit: all
@@ -88,4 +96,4 @@ install: $(PCIPT)
 clean:
 	rm -rf build build-asan
 
--include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BUILD)/obj/pcipt/main.d
+-include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BUILD)/obj/pcipt/main.d $(BUILD)/obj/tests/tools/mksysfs.d

@@ -331,6 +331,57 @@ START_TEST(plan_errors)
 }
 END_TEST
 
+/* A tree with one unreadable function: a message and exit 1, never a crash. */
+START_TEST(list_broken_tree)
+{
+    char dir[64], args[256], path[300], *out = NULL, *err = NULL;
+
+    fixture_tree("tree-fsl-p2020", &with_drivers, dir, sizeof(dir));
+    snprintf(path, sizeof(path), "%s/devices/0001:03:00.0/resource", dir);
+    {
+        FILE *fp = fopen(path, "w");
+        ck_assert_ptr_nonnull(fp);
+        fputs("not a resource line\n", fp);
+        fclose(fp);
+    }
+    snprintf(args, sizeof(args), "--sysfs %s list", dir);
+    ck_assert_int_eq(run_pcipt(args, &out, &err), 1);
+    ck_assert_ptr_nonnull(strstr(err, "0001:03:00.0"));
+    free(out);
+    free(err);
+    sysfs_tree_remove(dir);
+}
+END_TEST
+
+/* The mksysfs tool (build/tests/mksysfs) makes trees pcipt and lspci read. */
+START_TEST(mksysfs_tool)
+{
+    char tool[512], dir[64], cmd[1400], dump[512], *out = NULL, *err = NULL;
+    const char *bin = test_pcipt_bin();
+    const char *slash = strrchr(bin, '/');
+
+    snprintf(tool, sizeof(tool), "%.*s/tests/mksysfs", slash ? (int)(slash - bin) : 1,
+             slash ? bin : ".");
+    ck_assert_int_eq(sysfs_tree_mkdtemp(dir, sizeof(dir)), 0);
+    fixture_dump_path("tree-fsl-p2020", dump, sizeof(dump));
+    snprintf(cmd, sizeof(cmd), "%s %s %s && lspci -O sysfs.path=%s -D", tool, dir, dump, dir);
+    ck_assert_int_eq(test_run(cmd, &out, &err), 0);
+    ck_assert_ptr_nonnull(strstr(out, "0002:01:00.0 USB controller"));
+    free(out);
+    free(err);
+    snprintf(cmd, sizeof(cmd), "%s %s /nonexistent/dump", tool, dir);
+    ck_assert_int_eq(test_run(cmd, &out, &err), 1);
+    ck_assert_ptr_nonnull(strstr(err, "/nonexistent/dump"));
+    free(out);
+    free(err);
+    snprintf(cmd, sizeof(cmd), "%s", tool);
+    ck_assert_int_eq(test_run(cmd, &out, &err), 2);
+    free(out);
+    free(err);
+    sysfs_tree_remove(dir);
+}
+END_TEST
+
 static Suite *cli_host_suite(void)
 {
     Suite *s = suite_create("cli_host");
@@ -343,6 +394,8 @@ static Suite *cli_host_suite(void)
     tcase_add_test(tc, list_own_sysfs);
     tcase_add_loop_test(tc, list_every_tree, 0, (int)n);
     tcase_add_test(tc, list_errors);
+    tcase_add_test(tc, list_broken_tree);
+    tcase_add_test(tc, mksysfs_tool);
     tcase_add_loop_test(tc, plan_every_endpoint, 0, (int)n);
     tcase_add_test(tc, plan_16g_does_not_fit);
     tcase_add_test(tc, plan_config_file);
