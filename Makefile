@@ -46,6 +46,10 @@ TEST_OBJ = $(TEST_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_BIN = $(BUILD)/tests/check_pcipt
 
 PCIPT    = $(BUILD)/pcipt
+# mksysfs DIR DUMP...: a sysfs-shaped tree from lspci dumps (for humans and tests)
+MKSYSFS  = $(BUILD)/tests/mksysfs
+MKSYSFS_OBJ = $(BUILD)/obj/tests/tools/mksysfs.o $(BUILD)/obj/tests/support/dump.o \
+              $(BUILD)/obj/tests/support/sysfs_tree.o
 
 # LD_PRELOAD shim that lets the real xenstored run without a hypervisor
 # (tests/xenstored/fakexen.c).  gnu11: xenctrl.h needs GNU extensions; no
@@ -53,7 +57,7 @@ PCIPT    = $(BUILD)/pcipt
 FAKEXEN  = $(BUILD)/tests/fakexen.so
 
 .PHONY: all check unit check-asan systest demo bench fuzz install clean testdata
-all: $(PCIPT) $(TEST_BIN)
+all: $(PCIPT) $(TEST_BIN) $(MKSYSFS)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -79,6 +83,10 @@ $(TEST_BIN): $(TEST_OBJ) $(LIB) $(PCIPT) $(FAKEXEN)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(TEST_OBJ) $(LIB) $(DEP_LIBS) $(CHECK_LIBS)
 
+$(MKSYSFS): $(MKSYSFS_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(MKSYSFS_OBJ) $(LIB) $(DEP_LIBS)
+
 # Unit and integration tests (Check).  The runner finds build/pcipt, the
 # test data and the xenstored shim relative to the source tree.
 unit: all
@@ -98,4 +106,4 @@ install: $(PCIPT)
 clean:
 	rm -rf build build-asan
 
--include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BUILD)/obj/pcipt/main.d
+-include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BUILD)/obj/pcipt/main.d $(BUILD)/obj/tests/tools/mksysfs.d

@@ -1,16 +1,167 @@
-/* pcipt plan: placeholder until its issue lands (prints that it is missing). */
+/* pcipt plan [--json] SBDF[@SLOT]...: where the given host functions would
+ * sit in a guest (virtual SBDF, guest BAR addresses, INTx SPI), without
+ * touching anything. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "pcipt/cmds.h"
+#include "pcipt/hostpci.h"
+#include "pcipt/plan.h"
+
+/* Read one host function into a planner request; bridges are refused. */
+static int read_request(const char *arg, struct plan_request *rq, char *err, size_t errlen)
+{
+    struct hostpci *hp;
+    const struct hostpci_info *in;
+    char name[SBDF_STR_LEN];
+    int rc;
+
+    memset(rq, 0, sizeof(*rq));
+    if (sbdf_parse_slot(arg, &rq->host, &rq->slot)) {
+        snprintf(err, errlen, "'%s' is not SSSS:BB:DD.F[@SLOT] (slot 1..31)", arg);
+        return -EINVAL;
+    }
+    rc = hostpci_open(g_opts.sysfs, &rq->host, &hp, err, errlen);
+    if (rc)
+        return rc;
+    in = hostpci_info(hp);
+    if (in->header_type != 0) {
+        snprintf(err, errlen, "%s is a bridge (header type %u); only endpoints can be planned",
+                 sbdf_format(&rq->host, name), in->header_type);
+        hostpci_close(hp);
+        return -EINVAL;
+    }
+    memcpy(rq->bars, hostpci_host_dev(hp)->bars, sizeof(rq->bars));
+    rq->intx_pin = in->intx_pin;
+    hostpci_close(hp);
+    return 0;
+}
+
+static void print_json(const struct domain_assign *dom)
+{
+    char h[SBDF_STR_LEN], g[SBDF_STR_LEN];
+
+    printf("{\"devices\":[");
+    for (unsigned i = 0; i < dom->ndevs; i++) {
+        const struct dev_assign *d = &dom->devs[i];
+        bool first = true;
+        printf("%s{\"sbdf\":\"%s\",\"vsbdf\":\"%s\",\"spi\":%u,\"bars\":[", i ? "," : "",
+               sbdf_format(&d->host, h), sbdf_format(&d->guest, g), d->spi);
+        for (unsigned b = 0; b < PCI_NUM_RES; b++) {
+            const struct bar_assign *ba = &d->bars[b];
+            if (ba->type == BAR_NONE)
+                continue;
+            printf("%s{\"index\":%u,\"type\":\"%s\",\"prefetchable\":%s,\"host\":\"0x%" PRIx64
+                   "\",\"guest\":\"0x%" PRIx64 "\",\"size\":\"0x%" PRIx64 "\"}",
+                   first ? "" : ",", b, bar_type_name(ba->type),
+                   ba->prefetchable ? "true" : "false", ba->host, ba->guest, ba->size);
+            first = false;
+        }
+        printf("]}");
+    }
+    printf("]}\n");
+}
+
+static void print_human(const struct domain_assign *dom)
+{
+    char h[SBDF_STR_LEN], g[SBDF_STR_LEN], sz[32];
+
+    for (unsigned i = 0; i < dom->ndevs; i++) {
+        const struct dev_assign *d = &dom->devs[i];
+        printf("%s -> guest %s", sbdf_format(&d->host, h), sbdf_format(&d->guest, g));
+        if (d->spi)
+            printf("  INT%c -> SPI %u", 'A' + d->intx_pin - 1, d->spi);
+        printf("\n");
+        for (unsigned b = 0; b < PCI_NUM_RES; b++) {
+            const struct bar_assign *ba = &d->bars[b];
+            if (ba->type == BAR_NONE)
+                continue;
+            char label[8];
+            if (b == PCI_ROM_SLOT)
+                snprintf(label, sizeof(label), "ROM");
+            else
+                snprintf(label, sizeof(label), "BAR %u", b);
+            printf("  %-6s %-5s host 0x%016" PRIx64, label, bar_type_name(ba->type), ba->host);
+            if (ba->type == BAR_IO)
+                printf("  (I/O: not mapped on Arm)");
+            else
+                printf(" -> guest 0x%016" PRIx64, ba->guest);
+            printf("  %s%s\n", format_size(ba->size, sz, sizeof(sz)),
+                   ba->prefetchable ? " prefetchable" : "");
+        }
+    }
+}
 
 static int run_plan(int argc, char **argv)
 {
-    (void)argc; (void)argv;
-    return fail("'plan' is not implemented yet");
+    struct plan_request *reqs = calloc(PCIPT_MAX_DEVS, sizeof(*reqs));
+    struct domain_assign *dom = calloc(1, sizeof(*dom));
+    struct guest_layout lay;
+    bool json = false;
+    unsigned n = 0;
+    char err[512];
+    int rc = 0;
+
+    if (!reqs || !dom) {
+        free(reqs);
+        free(dom);
+        return fail("out of memory");
+    }
+    for (int i = 1; i < argc && !rc; i++) {
+        if (!strcmp(argv[i], "--json")) {
+            json = true;
+        } else if (argv[i][0] == '-') {
+            rc = usage_error(&cmd_plan, "unknown option '%s'", argv[i]);
+        } else if (n == PCIPT_MAX_DEVS) {
+            rc = fail("too many devices (at most %d per domain)", PCIPT_MAX_DEVS);
+        } else if (read_request(argv[i], &reqs[n++], err, sizeof(err))) {
+            rc = fail("%s", err);
+        }
+    }
+    if (!rc && n == 0)
+        rc = usage_error(&cmd_plan, "no device given");
+    if (!rc && guest_layout_load(g_opts.config, g_opts.config != NULL, &lay, err, sizeof(err)))
+        rc = fail("%s", err);
+    if (!rc && plan_domain(&lay, dom, reqs, n, err, sizeof(err)))
+        rc = fail("%s", err);
+    if (!rc) {
+        if (json)
+            print_json(dom);
+        else
+            print_human(dom);
+    }
+    free(reqs);
+    free(dom);
+    return rc;
 }
 
 const struct pcipt_cmd cmd_plan = {
     .name = "plan",
     .run = run_plan,
-    .synopsis = "plan",
-    .summary = "(not implemented yet)",
-    .help = "Not implemented yet.",
+    .synopsis = "plan [--json] SBDF[@SLOT]...",
+    .summary = "show where host functions would sit in a guest (dry run)",
+    .help =
+        "Plans one guest's passthrough of the given host functions, touching\n"
+        "nothing: the virtual SBDF (0000:00:SLOT.0; @SLOT picks it, 1..31, else\n"
+        "the lowest free), each BAR's guest address and the SPI its INTx raises.\n"
+        "32-bit BARs and the ROM go in the low hole (0x23000000, 256 MiB),\n"
+        "64-bit prefetchable BARs in the high hole (4 GiB at 4 GiB), 64-bit\n"
+        "non-prefetchable ones low when they fit; naturally aligned, largest\n"
+        "first; sub-page BARs keep their offset in the page; I/O BARs are not\n"
+        "mapped.  The holes and the SPI range come from Xen's arch-arm.h and\n"
+        "may be overridden in the --config file (default /etc/xen/pcipt.conf):\n"
+        "  vpci_mem_base, vpci_mem_size, vpci_prefetch_base, vpci_prefetch_size,\n"
+        "  vpci_ecam_base, vpci_ecam_size, intx_spi_base, intx_spi_count\n"
+        "\n"
+        "Options:\n"
+        "  --json   one JSON object {\"devices\":[{\"sbdf\",\"vsbdf\",\"spi\",\"bars\":[...]}]}\n"
+        "\n"
+        "Exit status 1 (with the BAR, its size and the free space named) when the\n"
+        "layout does not fit.\n"
+        "\n"
+        "Example:\n"
+        "  pcipt plan 0000:01:00.0@3 0000:02:00.0",
 };

@@ -1,0 +1,306 @@
+/* hostpci on trees from every dump: identity, BARs and config space through
+ * libpci; ownership refusals; handing a function to a holder driver. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pcipt/hostpci.h"
+#include "tests/support/fixture.h"
+#include "tests/support/testreg.h"
+
+static const struct tree_opts plain = { .driver = NULL, .reset_method = "flr bus" };
+
+static void check_function(const char *dir, const struct dump_func *f, const char *name)
+{
+    struct host_bar want[PCI_NUM_RES];
+    const struct hostpci_info *in;
+    struct host_dev *hd;
+    struct hostpci *hp;
+    char err[512];
+
+    ck_assert_msg(hostpci_open(dir, &f->addr, &hp, err, sizeof(err)) == 0, "%s: %s", name, err);
+    in = hostpci_info(hp);
+    hd = hostpci_host_dev(hp);
+    ck_assert(sbdf_equal(&hd->addr, &f->addr));
+    ck_assert_uint_eq(in->vendor, dump_cfg16(f, 0));
+    ck_assert_uint_eq(in->device, dump_cfg16(f, 2));
+    ck_assert_uint_eq(in->class_code, dump_cfg32(f, 8) >> 8);
+    ck_assert_uint_eq(in->revision, dump_cfg8(f, 8));
+    ck_assert_uint_eq(in->header_type, dump_cfg8(f, 0x0e) & 0x7f);
+    ck_assert_str_eq(in->reset_method, "flr bus");
+    ck_assert_str_eq(in->driver, "");
+    ck_assert_uint_eq(hd->cfg_size, f->cfg_size);
+    tree_bars(f, want);
+    for (unsigned b = 0; b < PCI_NUM_RES; b++) {
+        enum bar_type t = want[b].type;
+        /* a memory resource above 4 GiB is 64-bit whatever the flags say (EA) */
+        if (t == BAR_MEM32 && want[b].addr + want[b].size > 0x100000000ull)
+            t = BAR_MEM64;
+        ck_assert_msg(hd->bars[b].type == t, "%s BAR %u: type %d, want %d", name, b,
+                      hd->bars[b].type, t);
+        ck_assert_uint_eq(hd->bars[b].addr, want[b].addr);
+        ck_assert_uint_eq(hd->bars[b].size, want[b].size);
+        ck_assert_int_eq(hd->bars[b].prefetchable, want[b].prefetchable);
+    }
+    /* every dword, word and byte of config space through libpci */
+    for (unsigned off = 0; off < f->cfg_size; off += 4) {
+        uint32_t v;
+        ck_assert_int_eq(host_cfg_read(hd, off, 4, &v), 0);
+        ck_assert_uint_eq(v, dump_cfg32(f, off));
+        ck_assert_int_eq(host_cfg_read(hd, off + 2, 2, &v), 0);
+        ck_assert_uint_eq(v, dump_cfg16(f, off + 2));
+        ck_assert_int_eq(host_cfg_read(hd, off + 1, 1, &v), 0);
+        ck_assert_uint_eq(v, dump_cfg8(f, off + 1));
+    }
+    {
+        uint32_t v;
+        ck_assert_int_eq(host_cfg_read(hd, 1, 2, &v), -EINVAL);       /* misaligned */
+        ck_assert_int_eq(host_cfg_read(hd, 0, 3, &v), -EINVAL);       /* bad size */
+        ck_assert_int_eq(host_cfg_read(hd, f->cfg_size, 4, &v), -EINVAL);
+    }
+    hostpci_close(hp);
+}
+
+START_TEST(every_function_of_every_dump)
+{
+    const char *name = dump_files[_i];
+    char dir[64];
+    struct dump d;
+
+    fixture_dump(name, &d);
+    fixture_tree(name, &plain, dir, sizeof(dir));
+    for (unsigned i = 0; i < d.n; i++)
+        check_function(dir, &d.f[i], name);
+    sysfs_tree_remove(dir);
+    dump_free(&d);
+}
+END_TEST
+
+START_TEST(config_write_reaches_the_file)
+{
+    struct sbdf s = { 0, 1, 0, 0 };
+    struct hostpci *hp;
+    char dir[64], err[512], path[256];
+    unsigned char cfg[0x40];
+    uint32_t v;
+    FILE *fp;
+
+    fixture_tree("cap-pcie-2", &plain, dir, sizeof(dir));
+    ck_assert_int_eq(hostpci_open(dir, &s, &hp, err, sizeof(err)), 0);
+    ck_assert_int_eq(host_cfg_write(hostpci_host_dev(hp), 0x3c, 1, 0x5a), 0);
+    ck_assert_int_eq(host_cfg_read(hostpci_host_dev(hp), 0x3c, 1, &v), 0);
+    ck_assert_uint_eq(v, 0x5a);
+    hostpci_close(hp);
+    snprintf(path, sizeof(path), "%s/devices/0000:01:00.0/config", dir);
+    fp = fopen(path, "rb");
+    ck_assert_ptr_nonnull(fp);
+    ck_assert_uint_eq(fread(cfg, 1, sizeof(cfg), fp), sizeof(cfg));
+    fclose(fp);
+    ck_assert_uint_eq(cfg[0x3c], 0x5a);
+    ck_assert_uint_eq(cfg[0x00], 0x86);
+    sysfs_tree_remove(dir);
+}
+END_TEST
+
+static int count_cb(struct hostpci *hp, void *opaque)
+{
+    (void)hp;
+    (*(unsigned *)opaque)++;
+    return 0;
+}
+
+START_TEST(foreach_and_errors)
+{
+    struct sbdf s = { 0, 7, 0, 0 };
+    struct hostpci *hp;
+    char dir[64], err[512];
+    unsigned n = 0;
+
+    fixture_tree("tree-fsl-p2020", &plain, dir, sizeof(dir));
+    ck_assert_int_eq(hostpci_foreach(dir, count_cb, &n, err, sizeof(err)), 0);
+    ck_assert_uint_eq(n, 6);
+    ck_assert_int_eq(hostpci_open(dir, &s, &hp, err, sizeof(err)), -ENODEV);
+    ck_assert_ptr_null(hp);
+    ck_assert_ptr_nonnull(strstr(err, "0000:07:00.0: no such device under"));
+    ck_assert_ptr_nonnull(strstr(err, dir));
+    ck_assert_int_ne(hostpci_foreach("/nonexistent", count_cb, &n, err, sizeof(err)), 0);
+    ck_assert_ptr_nonnull(strstr(err, "/nonexistent/devices"));
+    sysfs_tree_remove(dir);
+}
+END_TEST
+
+/* Open 0000:01:00.0 of cap-pcie-2 in a tree built with o; run the check. */
+static int check_with(const struct tree_opts *o, const char *dump, const char *sbdf, bool force,
+                      char *err, size_t errlen)
+{
+    struct sbdf s;
+    struct hostpci *hp;
+    char dir[64];
+    int rc;
+
+    ck_assert_int_eq(sbdf_parse(sbdf, &s), 0);
+    fixture_tree(dump, o, dir, sizeof(dir));
+    ck_assert_int_eq(hostpci_open(dir, &s, &hp, err, errlen), 0);
+    rc = hostpci_check_assignable(hp, force, err, errlen);
+    hostpci_close(hp);
+    sysfs_tree_remove(dir);
+    return rc;
+}
+
+START_TEST(ownership)
+{
+    struct tree_opts o = { .driver = "igb", .reset_method = "flr bus" };
+    char err[512];
+
+    ck_assert_int_eq(check_with(&o, "cap-pcie-2", "01:00.0", false, err, sizeof(err)), -EBUSY);
+    ck_assert_ptr_nonnull(strstr(err, "0000:01:00.0"));
+    ck_assert_ptr_nonnull(strstr(err, "'igb'"));
+    ck_assert_int_eq(check_with(&o, "cap-pcie-2", "01:00.0", true, err, sizeof(err)), -EBUSY);
+    o.driver = "pciback";
+    ck_assert_int_eq(check_with(&o, "cap-pcie-2", "01:00.0", false, err, sizeof(err)), 0);
+    o.driver = "vfio-pci";
+    ck_assert_int_eq(check_with(&o, "cap-pcie-2", "01:00.0", false, err, sizeof(err)), 0);
+    o.driver = NULL;
+    ck_assert_int_eq(check_with(&o, "cap-pcie-2", "01:00.0", false, err, sizeof(err)), 0);
+
+    /* bridges: header type 1 */
+    ck_assert_int_eq(check_with(&o, "tree-fsl-p2020", "0001:02:00.0", true, err, sizeof(err)),
+                     -EINVAL);
+    ck_assert_ptr_nonnull(strstr(err, "0001:02:00.0 is a PCI bridge"));
+    ck_assert_int_eq(check_with(&o, "tree-fsl-p2020", "0001:03:00.0", false, err, sizeof(err)), 0);
+
+    /* no reset method: absent file, empty file; --force overrides */
+    o.reset_method = NULL;
+    ck_assert_int_eq(check_with(&o, "cap-pcie-2", "01:00.0", false, err, sizeof(err)),
+                     -EOPNOTSUPP);
+    ck_assert_ptr_nonnull(strstr(err, "no usable reset method"));
+    ck_assert_ptr_nonnull(strstr(err, "--force"));
+    ck_assert_int_eq(check_with(&o, "cap-pcie-2", "01:00.0", true, err, sizeof(err)), 0);
+    o.reset_method = "";
+    ck_assert_int_eq(check_with(&o, "cap-pcie-2", "01:00.0", false, err, sizeof(err)),
+                     -EOPNOTSUPP);
+    ck_assert_ptr_nonnull(strstr(err, "empty"));
+    ck_assert_int_eq(check_with(&o, "cap-pcie-2", "01:00.0", true, err, sizeof(err)), 0);
+}
+END_TEST
+
+static void read_file(const char *dir, const char *rel, char *buf, size_t len)
+{
+    char path[300];
+    FILE *fp;
+    size_t n;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, rel);
+    fp = fopen(path, "r");
+    ck_assert_msg(fp != NULL, "%s missing", path);
+    n = fread(buf, 1, len - 1, fp);
+    buf[n] = '\0';
+    fclose(fp);
+}
+
+START_TEST(bind_holder_on_tree)
+{
+    struct tree_opts o = { .driver = "igb", .reset_method = "flr" };
+    struct sbdf s = { 0, 1, 0, 0 };
+    struct hostpci *hp;
+    char dir[64], err[512], buf[128];
+
+    fixture_tree("cap-pcie-2", &o, dir, sizeof(dir));
+    ck_assert_int_eq(hostpci_open(dir, &s, &hp, err, sizeof(err)), 0);
+    ck_assert_str_eq(hostpci_info(hp)->driver, "igb");
+    ck_assert_int_eq(hostpci_bind_holder(hp, "igb", err, sizeof(err)), -EINVAL);
+    ck_assert_ptr_nonnull(strstr(err, "not a passthrough holder"));
+    read_file(dir, "devices/0000:01:00.0/driver_override", buf, sizeof(buf));
+    ck_assert_str_eq(buf, "(null)\n");                     /* refused: nothing written */
+    ck_assert_int_eq(hostpci_bind_holder(hp, "pciback", err, sizeof(err)), 0);
+    read_file(dir, "drivers/igb/unbind", buf, sizeof(buf));
+    ck_assert_str_eq(buf, "0000:01:00.0");
+    read_file(dir, "devices/0000:01:00.0/driver_override", buf, sizeof(buf));
+    ck_assert_str_eq(buf, "pciback");
+    read_file(dir, "drivers_probe", buf, sizeof(buf));
+    ck_assert_str_eq(buf, "0000:01:00.0");
+    hostpci_close(hp);
+    sysfs_tree_remove(dir);
+
+    /* an unbound function: no unbind, override + probe only */
+    o.driver = NULL;
+    fixture_tree("cap-pcie-2", &o, dir, sizeof(dir));
+    ck_assert_int_eq(hostpci_open(dir, &s, &hp, err, sizeof(err)), 0);
+    ck_assert_int_eq(hostpci_bind_holder(hp, "vfio-pci", err, sizeof(err)), 0);
+    read_file(dir, "devices/0000:01:00.0/driver_override", buf, sizeof(buf));
+    ck_assert_str_eq(buf, "vfio-pci");
+    hostpci_close(hp);
+    sysfs_tree_remove(dir);
+}
+END_TEST
+
+static void put(const char *dir, const char *rel, const char *text)
+{
+    char path[300];
+    FILE *fp;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, rel);
+    fp = fopen(path, "w");
+    ck_assert_ptr_nonnull(fp);
+    fputs(text, fp);
+    fclose(fp);
+}
+
+/* Broken sysfs content: a defined error naming the device, never a crash or exit. */
+START_TEST(broken_sysfs_files)
+{
+    struct sbdf s = { 0, 1, 0, 0 };
+    struct hostpci *hp;
+    char dir[64], err[512], path[300];
+
+    fixture_tree("cap-pcie-2", &plain, dir, sizeof(dir));
+    put(dir, "devices/0000:01:00.0/resource", "garbage\n");
+    ck_assert_int_lt(hostpci_open(dir, &s, &hp, err, sizeof(err)), 0);
+    ck_assert_ptr_null(hp);
+    ck_assert_ptr_nonnull(strstr(err, "0000:01:00.0: cannot read it under"));
+    sysfs_tree_remove(dir);
+
+    fixture_tree("cap-pcie-2", &plain, dir, sizeof(dir));
+    snprintf(path, sizeof(path), "%s/devices/0000:01:00.0/vendor", dir);
+    ck_assert_int_eq(unlink(path), 0);
+    ck_assert_int_lt(hostpci_open(dir, &s, &hp, err, sizeof(err)), 0);
+    ck_assert_ptr_nonnull(strstr(err, "0000:01:00.0"));
+    sysfs_tree_remove(dir);
+
+    /* config file cut short: reads beyond it fail, the rest works */
+    fixture_tree("cap-pcie-2", &plain, dir, sizeof(dir));
+    snprintf(path, sizeof(path), "%s/devices/0000:01:00.0/config", dir);
+    ck_assert_int_eq(truncate(path, 64), 0);
+    ck_assert_int_eq(hostpci_open(dir, &s, &hp, err, sizeof(err)), 0);
+    {
+        uint32_t v;
+        ck_assert_int_eq(host_cfg_read(hostpci_host_dev(hp), 0, 4, &v), 0);
+        ck_assert_uint_eq(v, 0x10c98086);
+        ck_assert_int_eq(host_cfg_read(hostpci_host_dev(hp), 0x80, 4, &v), -EIO);
+    }
+    hostpci_close(hp);
+    sysfs_tree_remove(dir);
+}
+END_TEST
+
+static Suite *hostpci_suite(void)
+{
+    Suite *s = suite_create("hostpci");
+    TCase *tc = tcase_create("trees");
+    unsigned n = 0;
+
+    while (dump_files[n])
+        n++;
+    tcase_set_timeout(tc, 60);
+    tcase_add_loop_test(tc, every_function_of_every_dump, 0, (int)n);
+    tcase_add_test(tc, config_write_reaches_the_file);
+    tcase_add_test(tc, foreach_and_errors);
+    tcase_add_test(tc, ownership);
+    tcase_add_test(tc, bind_holder_on_tree);
+    tcase_add_test(tc, broken_sysfs_files);
+    suite_add_tcase(s, tc);
+    return s;
+}
+TEST_SUITE(hostpci_suite)
