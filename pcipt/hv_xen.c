@@ -24,7 +24,6 @@
 #include <xendevicemodel.h>
 #include <xenevtchn.h>
 #include <xenforeignmemory.h>
-#include <xentoollog.h>
 #include <xen/hvm/hvm_op.h>
 #include <xen/memory.h>
 
@@ -41,7 +40,6 @@ struct mapped_page {
 
 struct hv_xen {
     struct hv hv;
-    xentoollog_logger *logger;
     xc_interface *xch;
     xendevicemodel_handle *dmod;
     xenforeignmemory_handle *fmem;
@@ -57,21 +55,21 @@ static int neg_errno(void) { return errno ? -errno : -EIO; }
 static xendevicemodel_handle *dmod_of(struct hv_xen *x)
 {
     if (!x->dmod)
-        x->dmod = xendevicemodel_open(x->logger, 0);
+        x->dmod = xendevicemodel_open(NULL, 0);
     return x->dmod;
 }
 
 static xenforeignmemory_handle *fmem_of(struct hv_xen *x)
 {
     if (!x->fmem)
-        x->fmem = xenforeignmemory_open(x->logger, 0);
+        x->fmem = xenforeignmemory_open(NULL, 0);
     return x->fmem;
 }
 
 static xenevtchn_handle *xce_of(struct hv_xen *x)
 {
     if (!x->xce)
-        x->xce = xenevtchn_open(x->logger, 0);
+        x->xce = xenevtchn_open(NULL, 0);
     return x->xce;
 }
 
@@ -95,8 +93,6 @@ static void xen_close(struct hv *hv)
         xendevicemodel_close(x->dmod);
     if (x->xch)
         xc_interface_close(x->xch);
-    if (x->logger)
-        xtl_logger_destroy(x->logger);
     free(x);
 }
 
@@ -359,8 +355,9 @@ int hv_xen_open(struct hv **out, char *err, size_t errlen)
         snprintf(err, errlen, "out of memory");
         return -ENOMEM;
     }
-    x->logger = (xentoollog_logger *)xtl_createlogger_stdiostream(stderr, XTL_ERROR, 0);
-    x->xch = xc_interface_open(x->logger, NULL, 0);
+    /* NULL loggers: libxen* log their own errors to stderr (linking
+     * libxentoollog directly would need another pkg-config module). */
+    x->xch = xc_interface_open(NULL, NULL, 0);
     if (!x->xch) {
         int e = errno ? errno : EIO;
         snprintf(err, errlen, "cannot open the Xen control interface (xc_interface_open): %s",
