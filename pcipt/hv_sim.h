@@ -11,6 +11,7 @@
 
 #include <xen/xen.h>
 #include <xen/hvm/ioreq.h>
+#include <xen/hvm/dm_op.h>   /* XEN_DMOP_IO_RANGE_* */
 
 #include "pcipt/hv.h"
 
