@@ -31,9 +31,9 @@ int sim_domain_create(struct hv *hv, uint32_t domid, unsigned nr_vcpus, uint64_t
         nr_spis > SIM_MAX_SPIS)
         return -EINVAL;
     sim_lock(s);
-    int rc = 0;
+    int rc = sim_fail_check(s, "domain_create");
     struct sim_domain *d = NULL;
-    if (sim_domain_find(s->st, domid))
+    if (!rc && sim_domain_find(s->st, domid))
         rc = -EEXIST;
     for (unsigned i = 1; !rc && !d && i < SIM_MAX_DOMAINS; i++)
         if (!s->st->domains[i].used)
