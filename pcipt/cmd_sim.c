@@ -60,7 +60,7 @@ struct create_opts { unsigned long long vcpus, mib, spis; };
 static int parse_create_opts(int argc, char **argv, struct create_opts *o)
 {
     *o = (struct create_opts){ 1, 512, 32 };
-    for (int i = 3; i < argc; i++) {
+    for (int i = 3; i < argc; i += 2) {
         unsigned long long *slot = NULL, max = 0;
         if (!strcmp(argv[i], "--vcpus"))
             slot = &o->vcpus, max = 128;
@@ -73,7 +73,6 @@ static int parse_create_opts(int argc, char **argv, struct create_opts *o)
         if (i + 1 >= argc || parse_num(argv[i + 1], slot == &o->spis ? 0 : 1, max, slot))
             return usage_error(&cmd_sim, "%s needs a number from %d to %llu", argv[i],
                                slot == &o->spis ? 0 : 1, max);
-        i++;
     }
     return 0;
 }
