@@ -31,6 +31,14 @@ static int dom_begin(struct hv_sim *s, const char *op, uint32_t domid, struct si
     return sim_fail_check(s, op);
 }
 
+/* dm_op target: rcu_lock_remote_domain_by_id (-ESRCH; -EPERM for self). */
+static int dm_begin(struct hv_sim *s, const char *op, uint32_t domid, struct sim_domain **d)
+{
+    s->hv.counters.dm_op_calls++;
+    int rc = dom_begin(s, op, domid, d);
+    return !rc && domid == 0 ? -EPERM : rc;
+}
+
 static int sim_domain_exists(struct hv *hv, uint32_t domid)
 {
     struct hv_sim *s = to_sim(hv);
@@ -44,8 +52,7 @@ static int sim_nr_vcpus(struct hv *hv, uint32_t domid, unsigned *n)
 {
     struct hv_sim *s = to_sim(hv);
     struct sim_domain *d;
-    hv->counters.dm_op_calls++;
-    int rc = dom_begin(s, "domain_nr_vcpus", domid, &d);
+    int rc = dm_begin(s, "domain_nr_vcpus", domid, &d);
     if (!rc)
         *n = d->nr_vcpus;
     sim_unlock(s);
@@ -63,9 +70,8 @@ static int sim_set_irq_level(struct hv *hv, uint32_t domid, uint32_t irq, unsign
 {
     struct hv_sim *s = to_sim(hv);
     struct sim_domain *d;
-    hv->counters.dm_op_calls++;
-    int rc = dom_begin(s, "set_irq_level", domid, &d);
-    if (!rc && (domid == 0 || irq < GIC_NR_LOCAL_IRQS || irq >= vgic_num_irqs(d) || level > 1))
+    int rc = dm_begin(s, "set_irq_level", domid, &d);
+    if (!rc && (irq < GIC_NR_LOCAL_IRQS || irq >= vgic_num_irqs(d) || level > 1))
         rc = -EINVAL;
     if (!rc && level)
         d->irq_level[irq / 32] |= 1u << (irq % 32);
@@ -81,8 +87,7 @@ static int arm_unsupported(struct hv *hv, uint32_t domid, const char *op)
 {
     struct hv_sim *s = to_sim(hv);
     struct sim_domain *d;
-    hv->counters.dm_op_calls++;
-    int rc = dom_begin(s, op, domid, &d);
+    int rc = dm_begin(s, op, domid, &d);
     sim_unlock(s);
     return rc ? rc : -EOPNOTSUPP;
 }

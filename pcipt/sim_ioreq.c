@@ -23,8 +23,10 @@ static int dm_begin(struct hv_sim *s, const char *op, uint32_t domid, struct sim
     s->hv.counters.dm_op_calls++;
     sim_lock(s);
     *d = sim_domain_find(s->st, domid);
-    if (!*d || domid == 0)
+    if (!*d)
         return -ESRCH;      /* rcu_lock_remote_domain_by_id */
+    if (domid == 0)
+        return -EPERM;      /* ... refuses the caller's own domain */
     return sim_fail_check(s, op);
 }
 
