@@ -1,0 +1,143 @@
+/* Chunked stage-2 mapping with MSI-X holes and undo (see map.h). */
+#include "pcipt/map.h"
+
+#include <errno.h>
+#include <stdbool.h>
+
+void hv_bar_pages(uint64_t addr, uint64_t size, uint64_t *first_mfn, uint64_t *nr_pages)
+{
+    uint64_t first = addr >> HV_PAGE_SHIFT;
+    uint64_t last = size ? (addr + size - 1) >> HV_PAGE_SHIFT : first;
+    *first_mfn = first;
+    *nr_pages = size ? last - first + 1 : 0;
+}
+
+static int bar_permission(struct hv *hv, uint32_t domid, uint64_t addr, uint64_t size,
+                          bool allow)
+{
+    uint64_t mfn, nr;
+    if (size == 0 || addr + size - 1 < addr)
+        return -EINVAL;
+    hv_bar_pages(addr, size, &mfn, &nr);
+    return hv->ops->iomem_permission(hv, domid, mfn, nr, allow);
+}
+
+int hv_grant_iomem(struct hv *hv, uint32_t domid, uint64_t bar_addr, uint64_t bar_size)
+{
+    return bar_permission(hv, domid, bar_addr, bar_size, true);
+}
+
+int hv_revoke_iomem(struct hv *hv, uint32_t domid, uint64_t bar_addr, uint64_t bar_size)
+{
+    return bar_permission(hv, domid, bar_addr, bar_size, false);
+}
+
+static bool in_hole(uint64_t page, const struct page_range *holes, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (page >= holes[i].first && page - holes[i].first < holes[i].nr)
+            return true;
+    return false;
+}
+
+/* The next chunk at or after *pos: pages [*start, *start + *len) with no hole,
+ * at most 64 long.  False when none is left. */
+static bool next_chunk(uint64_t *pos, uint64_t total, const struct page_range *holes,
+                       size_t n, uint64_t *start, uint64_t *len)
+{
+    uint64_t p = *pos;
+    while (p < total && in_hole(p, holes, n))
+        p++;
+    if (p >= total)
+        return false;
+    uint64_t e = p;
+    while (e < total && e - p < HV_MAX_PAGES_PER_MAPPING && !in_hole(e, holes, n))
+        e++;
+    *start = p;
+    *len = e - p;
+    *pos = e;
+    return true;
+}
+
+/* The chunk that ends just before *pos (going backwards), for undo. */
+static bool prev_chunk(uint64_t *pos, uint64_t begin, const struct page_range *holes,
+                       size_t n, uint64_t *start, uint64_t *len)
+{
+    /* Re-walk forwards from `begin` and keep the last chunk ending <= *pos:
+     * chunk boundaries are then exactly those of the forward pass. */
+    uint64_t p = begin, s, l, best_s = 0, best_l = 0;
+    bool found = false;
+    while (next_chunk(&p, *pos, holes, n, &s, &l)) {
+        best_s = s;
+        best_l = l;
+        found = true;
+    }
+    if (found) {
+        *start = best_s;
+        *len = best_l;
+        *pos = best_s;
+    }
+    return found;
+}
+
+static int map_walk(struct hv *hv, uint32_t domid, uint64_t gfn, uint64_t mfn, uint64_t total,
+                    const struct page_range *holes, size_t n, uint64_t *calls)
+{
+    uint64_t pos = 0, s, l, ncalls = 0;
+    int rc = 0;
+    while (next_chunk(&pos, total, holes, n, &s, &l)) {
+        ncalls++;
+        rc = hv->ops->memory_mapping(hv, domid, gfn + s, mfn + s, l, true);
+        if (rc) {
+            pos = s;            /* undo everything before the failed chunk */
+            break;
+        }
+    }
+    while (rc && prev_chunk(&pos, 0, holes, n, &s, &l)) {
+        ncalls++;
+        (void)hv->ops->memory_mapping(hv, domid, gfn + s, mfn + s, l, false);
+    }
+    if (calls)
+        *calls = ncalls;
+    return rc;
+}
+
+static bool wraps(uint64_t gfn, uint64_t mfn, uint64_t total)
+{
+    return gfn + total < gfn || mfn + total < mfn;
+}
+
+int hv_map_mmio(struct hv *hv, uint32_t domid, uint64_t first_gfn, uint64_t first_mfn,
+                uint64_t nr_pages, const struct page_range *holes, size_t n_holes,
+                uint64_t *calls)
+{
+    if (calls)
+        *calls = 0;
+    if (wraps(first_gfn, first_mfn, nr_pages))
+        return -EINVAL;
+    return map_walk(hv, domid, first_gfn, first_mfn, nr_pages, holes, n_holes, calls);
+}
+
+/* Teardown is best effort, as libxc's own undo: every chunk is removed even
+ * if one fails (re-adding would create mappings that may never have
+ * existed); the first error is returned. */
+int hv_unmap_mmio(struct hv *hv, uint32_t domid, uint64_t first_gfn, uint64_t first_mfn,
+                  uint64_t nr_pages, const struct page_range *holes, size_t n_holes,
+                  uint64_t *calls)
+{
+    uint64_t pos = 0, s, l, ncalls = 0;
+    int first_err = 0;
+    if (calls)
+        *calls = 0;
+    if (wraps(first_gfn, first_mfn, nr_pages))
+        return -EINVAL;
+    while (next_chunk(&pos, nr_pages, holes, n_holes, &s, &l)) {
+        ncalls++;
+        int rc = hv->ops->memory_mapping(hv, domid, first_gfn + s, first_mfn + s, l, false);
+        if (rc && !first_err)
+            first_err = rc;
+    }
+    if (calls)
+        *calls = ncalls;
+    return first_err;
+}
