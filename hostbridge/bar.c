@@ -86,6 +86,13 @@ uint32_t bar_rom_ctrl(struct vdev *v)
 
 /* ---- register hooks ------------------------------------------------------ */
 
+/* A size probe: every implemented address bit written as one (§6.2.5.1).
+ * Bits below the BAR's size are hardwired 0, so they do not count. */
+static bool all_address_bits(uint32_t val, uint32_t implemented)
+{
+    return (val & implemented) == implemented;
+}
+
 static uint32_t bar_lo_read(struct vdev *v, const struct vreg *r, uint32_t val)
 {
     const struct vbar *b = &v->bars[r->aux];
@@ -96,7 +103,7 @@ static uint32_t bar_lo_read(struct vdev *v, const struct vreg *r, uint32_t val)
 static void bar_lo_write(struct vdev *v, struct vreg *r, uint32_t val, uint32_t old, uint32_t wmask)
 {
     struct vbar *b = &v->bars[r->aux];
-    b->sizing_lo = (val & BAR_ADDR_MASK) == BAR_ADDR_MASK;
+    b->sizing_lo = all_address_bits(val, BAR_ADDR_MASK & (uint32_t)~(b->size - 1));
     if (b->sizing_lo)
         return;
     b->pending = ((b->pending & ~0xffffffffull) | (val & BAR_ADDR_MASK)) & ~(b->size - 1);
@@ -114,7 +121,7 @@ static uint32_t bar_hi_read(struct vdev *v, const struct vreg *r, uint32_t val)
 static void bar_hi_write(struct vdev *v, struct vreg *r, uint32_t val, uint32_t old, uint32_t wmask)
 {
     struct vbar *b = &v->bars[r->aux];
-    b->sizing_hi = val == 0xffffffffu;
+    b->sizing_hi = all_address_bits(val, (uint32_t)(~(b->size - 1) >> 32));
     if (b->sizing_hi)
         return;
     b->pending = ((b->pending & 0xffffffffull) | ((uint64_t)val << 32)) & ~(b->size - 1);
@@ -132,7 +139,7 @@ static uint32_t rom_read(struct vdev *v, const struct vreg *r, uint32_t val)
 static void rom_write(struct vdev *v, struct vreg *r, uint32_t val, uint32_t old, uint32_t wmask)
 {
     struct vbar *b = &v->bars[PCI_ROM_SLOT];
-    b->sizing_lo = (val & ROM_ADDR_MASK) == ROM_ADDR_MASK;
+    b->sizing_lo = all_address_bits(val, ROM_ADDR_MASK & (uint32_t)~(b->size - 1));
     if (!b->sizing_lo) {
         b->pending = (val & ROM_ADDR_MASK) & ~(b->size - 1);
         if (wmask & 0xff000000u)
