@@ -50,7 +50,12 @@ struct vdev_event {
 
 /* Return 0 to accept, -errno to refuse.  A refused BAR_MAP or BAR_MOVE leaves
  * the BAR unmapped (the engine documents what the guest reads back).  Other
- * events' return values are ignored. */
+ * events' return values are ignored.
+ * Locking: called with the vdev's (recursive) mutex held and the topology's
+ * read lock held.  The handler may call vdev_*_info / vdev_command on the
+ * same vdev, but must not add/remove devices or issue config accesses.
+ * After VDEV_EV_FLR the engine resets the function's virtual state to its
+ * power-on values (BARs were unmapped by BAR_UNMAP events just before). */
 typedef int (*vdev_event_fn)(void *opaque, const struct vdev_event *ev);
 
 /* ---- topology ---------------------------------------------------------- */

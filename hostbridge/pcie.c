@@ -45,20 +45,12 @@ static const struct reg_desc pcie_regs[] = {
 };
 const struct reg_table pcie_table = REG_TABLE("PCI Express", pcie_regs, 0x3c);
 
-static int init_from_host(struct vdev *v, uint16_t off)
-{
-    uint32_t val;
-    int rc = vdev_host_read(v, off, 2, &val);
-    if (!rc) {
-        struct vreg *r = regset_find(&v->regs, off);
-        r->val = r->reset = val & ~DEVCTL_FLR & 0xffff;
-    }
-    return rc;
-}
-
+/* Read the control registers' initial values before registering anything,
+ * so a failed read leaves no half-registered capability behind. */
 int pcie_setup(struct vdev *v, uint16_t base)
 {
-    uint32_t caps;
+    static const uint8_t ctl[] = { 0x08, 0x10, 0x28 };
+    uint32_t caps, init[3] = { 0 };
     int rc = vdev_host_read(v, base + 2u, 2, &caps);
     if (rc)
         return rc;
@@ -67,13 +59,18 @@ int pcie_setup(struct vdev *v, uint16_t base)
         return -ENOTSUP;
     /* Version 1 capabilities end after the root registers (0x24). */
     uint16_t limit = version >= 2 ? 0x3c : 0x24;
+    unsigned nctl = version >= 2 ? 3 : 2;
     if (base + limit > 0x100)
         return -EINVAL;
+    for (unsigned i = 0; i < nctl; i++)
+        if ((rc = vdev_host_read(v, base + ctl[i], 2, &init[i])))
+            return rc;
     if ((rc = regset_add_table(&v->regs, &pcie_table, base, limit, -1)))
         return rc;
-    if ((rc = init_from_host(v, base + 0x08)) || (rc = init_from_host(v, base + 0x10)) ||
-        (version >= 2 && (rc = init_from_host(v, base + 0x28))))
-        return rc;
+    for (unsigned i = 0; i < nctl; i++) {
+        struct vreg *r = regset_find(&v->regs, (uint16_t)(base + ctl[i]));
+        r->val = r->reset = init[i] & ~DEVCTL_FLR & 0xffff;
+    }
     v->pcie_base = base;
     return 0;
 }
