@@ -15,6 +15,7 @@ struct vpci_topology *vpci_topology_new(void)
     pthread_rwlock_init(&t->lock, NULL);
     pthread_mutex_init(&t->rl_lock, NULL);
     t->rl = (struct ratelimit)RATELIMIT_INIT(10, 1000);
+    t->rl_absent = (struct ratelimit)RATELIMIT_INIT(10, 1000);
     return t;
 }
 
@@ -164,15 +165,20 @@ static uint64_t all_ones(unsigned size)
     return size == 8 ? ~0ull : size == 4 ? 0xffffffffull : size == 2 ? 0xffff : 0xff;
 }
 
-static void log_bad(struct vpci_topology *t, const struct cfg_req *r, const char *what, bool write)
+/* Bad accesses are guest bugs (warning); absent functions are normal during
+ * enumeration (debug).  Each class has its own token bucket. */
+static void log_access(struct vpci_topology *t, struct ratelimit *rl, enum log_level lvl,
+                       const struct cfg_req *r, const char *what, bool write)
 {
+    if (log_get_level() < lvl)
+        return;
     pthread_mutex_lock(&t->rl_lock);
-    bool ok = ratelimit_ok(&t->rl);
+    bool ok = ratelimit_ok(rl);
     pthread_mutex_unlock(&t->rl_lock);
     if (ok)
-        log_warn("%s config %s at %04x:%02x:%02x.%x reg 0x%x size %u",
-                 what, write ? "write dropped" : "read returns all-ones",
-                 r->seg, r->bus, r->dev, r->fn, r->reg, r->size);
+        log_msg(lvl, "%s config %s at %04x:%02x:%02x.%x reg 0x%x size %u",
+                what, write ? "write dropped" : "read returns all-ones",
+                r->seg, r->bus, r->dev, r->fn, r->reg, r->size);
 }
 
 /* Validate and route under the topology's read lock; NULL = all-ones/drop. */
@@ -181,13 +187,15 @@ static struct vdev *lookup(struct hostbridge *hb, const struct cfg_req *r, bool 
     struct vpci_topology *t = hb->topo;
     if (!access_valid(r)) {
         atomic_fetch_add(&t->bad, 1);
-        log_bad(t, r, "bad", write);
+        log_access(t, &t->rl, LOG_LVL_WARN, r, "bad", write);
         return NULL;
     }
     struct vdev *v = r->bus >= hb->bus_start && r->bus <= hb->bus_end
                          ? route(hb, r->bus, r->dev, r->fn) : NULL;
-    if (!v)
-        atomic_fetch_add(&t->absent, 1);   /* normal during enumeration: not logged */
+    if (!v) {
+        atomic_fetch_add(&t->absent, 1);
+        log_access(t, &t->rl_absent, LOG_LVL_DEBUG, r, "absent-function", write);
+    }
     return v;
 }
 

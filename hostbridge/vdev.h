@@ -63,7 +63,7 @@ struct vpci_topology {
     unsigned nbridges;
     vdev_event_fn handler;
     void *opaque;
-    struct ratelimit rl;
+    struct ratelimit rl, rl_absent;   /* bad accesses; absent functions */
     pthread_mutex_t rl_lock;
     _Atomic uint64_t reads, writes, bad, absent, gone_host_reads, gone_host_writes;
 };
