@@ -191,11 +191,11 @@ static void write_one(struct vdev *v, struct vreg *r, uint32_t data, uint32_t wm
 {
     const struct reg_desc *d = r->d;
     uint32_t writable = size_mask(d->size) & ~(d->ro | d->rw1c | d->rsvdp | d->rsvdz);
-    uint32_t old = vreg_read(v, r);
-    uint32_t val;
+    uint32_t old, val;
 
     if (d->src == REG_ZERO || d->src == REG_HOST_RO)
-        return;
+        return;             /* dropped without touching the host */
+    old = vreg_read(v, r);
     /* Merge on the guest view: uncovered and non-writable bits keep their
      * value; a 1 written to an RW1C bit clears it. */
     val = (old & ~(writable & wmask)) | (data & writable & wmask);
