@@ -123,6 +123,15 @@ void vdev_msi_info(const struct vdev *v, struct msi_info *out);
 uint16_t vdev_command(const struct vdev *v);
 uint8_t vdev_intx_pin(const struct vdev *v);    /* 0 = none, 1..4 = INTA..INTD */
 
+/* Set the emulated MSI Pending bits (the service does this for vectors that
+ * fired while masked); bits of vectors the function lacks are ignored.
+ * -ENODEV without a maskable MSI capability. */
+int vdev_msi_set_pending(struct vdev *v, uint32_t pending);
+/* Return the virtual function to its power-on state (guest reboot, assign):
+ * BAR_UNMAP events for mapped BARs, then every register and BAR reset.  No
+ * VDEV_EV_FLR (the caller resets the host function itself). */
+void vdev_reset(struct vdev *v);
+
 /* Guest-visible state, for persistence across daemon restarts. */
 struct vdev_state {
     uint16_t command;

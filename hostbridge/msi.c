@@ -90,3 +90,14 @@ int msi_setup(struct vdev *v, uint16_t base)
     v->msi_max = 1u << mmc;
     return 0;
 }
+
+int vdev_msi_set_pending(struct vdev *v, uint32_t pending)
+{
+    if (!v->msi_base || !v->msi_maskable)
+        return -ENODEV;
+    uint32_t valid = v->msi_max >= 32 ? 0xffffffffu : (1u << v->msi_max) - 1;
+    pthread_mutex_lock(&v->lock);
+    regset_find(&v->regs, v->msi_base + (v->msi_is64 ? 0x14u : 0x10u))->val = pending & valid;
+    pthread_mutex_unlock(&v->lock);
+    return 0;
+}

@@ -124,6 +124,15 @@ void vdev_function_reset_locked(struct vdev *v)
     v->dirty = true;
 }
 
+void vdev_reset(struct vdev *v)
+{
+    pthread_mutex_lock(&v->lock);
+    bars_unmap_all(v);
+    regs_to_power_on(v);
+    v->dirty = false;
+    pthread_mutex_unlock(&v->lock);
+}
+
 /* ---- information ------------------------------------------------------- */
 
 struct host_dev *vdev_host(const struct vdev *v) { return v->hd; }

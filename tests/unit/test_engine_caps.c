@@ -1,5 +1,6 @@
 /* Capabilities: the filtered list, bounded walks over broken host chains,
  * hidden extended capabilities, PM with PME off, MSI, MSI-X and PCIe (FLR). */
+#include <errno.h>
 #include <string.h>
 
 #include "tests/support/engine_fix.h"
@@ -151,6 +152,15 @@ START_TEST(pm_pcie_and_flr)
     ck_assert_uint_eq(cfg_rd(&f, 1, 0, 0x04, 2), 0);
     ck_assert_uint_eq(cfg_rd(&f, 1, 0, 0x3c, 1), 5);
     ck_assert_uint_eq(cfg_rd(&f, 1, 0, 0x44, 2), 0x0008);
+    /* vdev_reset: same power-on result, unmaps, but no FLR event. */
+    cfg_wr(&f, 1, 0, 0x04, 2, 0x0002);
+    cfg_wr(&f, 1, 0, 0x90, 2, 0x0003);
+    f.log.n = 0;
+    vdev_reset(v);
+    ck_assert_uint_eq(f.log.n, 2);
+    ck_assert_uint_eq(ev_count(&f.log, VDEV_EV_BAR_UNMAP), 2);
+    ck_assert_uint_eq(cfg_rd(&f, 1, 0, 0x04, 2), 0);
+    ck_assert_uint_eq(cfg_rd(&f, 1, 0, 0x90, 2), 0x0040);
     fix_fini(&f);
 }
 END_TEST
@@ -184,6 +194,8 @@ START_TEST(msi_state_and_limits)
     cfg_wr(&f, 1, 0, 0x5c, 2, 0x0021);                       /* unchanged: no event */
     ck_assert_uint_eq(ev_count(&f.log, VDEV_EV_MSI), 5);
     ck_assert_uint_eq(memdev_get(&m, 0x54, 4), 0);           /* never reached the host */
+    ck_assert_int_eq(vdev_msi_set_pending(v, 0xffff0102), 0);
+    ck_assert_uint_eq(cfg_rd(&f, 1, 0, 0x64, 4), 0x02);
     fix_fini(&f);
 
     /* A 32-bit, single-vector MSI without masking. */
@@ -198,6 +210,7 @@ START_TEST(msi_state_and_limits)
     ck_assert_uint_eq(cfg_rd(&f, 1, 0, 0x4c, 4), 0);
     vdev_msi_info(v, &mi);
     ck_assert(mi.present && !mi.is64 && !mi.maskable && mi.max_vectors == 1 && mi.data == 0xbeef);
+    ck_assert_int_eq(vdev_msi_set_pending(v, 1), -ENODEV);
     fix_fini(&f);
 }
 END_TEST
