@@ -17,7 +17,9 @@ struct cfg_req {
     uint8_t size;      /* as the guest issued it: anything; validated later */
 };
 
-/* Decode an offset into an ECAM window that starts at bus `bus_base`. */
+/* Decode an offset into an ECAM window that starts at bus `bus_base`.
+ * r->size is not touched: the caller sets it from the access.  A bus beyond
+ * 255 makes reg 0xffff (a bad access). */
 void ecam_decode(uint64_t offset, uint16_t seg, uint8_t bus_base, struct cfg_req *r);
 /* Decode IOREQ_TYPE_PCI_CONFIG's addr.  reg keeps bits 31:0 (truncated to
  * 16 bits after a range check: anything >= 4096 becomes 0xffff, a bad access). */

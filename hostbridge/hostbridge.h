@@ -50,7 +50,12 @@ struct vdev_event {
 
 /* Return 0 to accept, -errno to refuse.  A refused BAR_MAP or BAR_MOVE leaves
  * the BAR unmapped (the engine documents what the guest reads back).  Other
- * events' return values are ignored. */
+ * events' return values are ignored.
+ * Locking: called with the vdev's (recursive) mutex held and the topology's
+ * read lock held.  The handler may call vdev_*_info / vdev_command on the
+ * same vdev, but must not add/remove devices or issue config accesses.
+ * After VDEV_EV_FLR the engine resets the function's virtual state to its
+ * power-on values (BARs were unmapped by BAR_UNMAP events just before). */
 typedef int (*vdev_event_fn)(void *opaque, const struct vdev_event *ev);
 
 /* ---- topology ---------------------------------------------------------- */
@@ -117,6 +122,15 @@ void vdev_msix_info(const struct vdev *v, struct msix_info *out);
 void vdev_msi_info(const struct vdev *v, struct msi_info *out);
 uint16_t vdev_command(const struct vdev *v);
 uint8_t vdev_intx_pin(const struct vdev *v);    /* 0 = none, 1..4 = INTA..INTD */
+
+/* Set the emulated MSI Pending bits (the service does this for vectors that
+ * fired while masked); bits of vectors the function lacks are ignored.
+ * -ENODEV without a maskable MSI capability. */
+int vdev_msi_set_pending(struct vdev *v, uint32_t pending);
+/* Return the virtual function to its power-on state (guest reboot, assign):
+ * BAR_UNMAP events for mapped BARs, then every register and BAR reset.  No
+ * VDEV_EV_FLR (the caller resets the host function itself). */
+void vdev_reset(struct vdev *v);
 
 /* Guest-visible state, for persistence across daemon restarts. */
 struct vdev_state {
