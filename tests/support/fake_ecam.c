@@ -81,6 +81,7 @@ void fake_fn_bar(struct fake_fn *f, unsigned idx, uint64_t size, unsigned flags,
     set_wmask(f, reg, 4, (uint32_t)mask & (flags & FAKE_BAR_IO ? ~3u : ~0xfu));
     fake_fn_set(f, reg, 4, ((uint32_t)addr & (uint32_t)mask) | low_bits);
     if (flags & FAKE_BAR_64) {
+        f->bar64_dwords |= (uint8_t)(3u << idx);
         set_wmask(f, reg + 4, 4, (uint32_t)(mask >> 32));
         fake_fn_set(f, reg + 4, 4, (uint32_t)(addr >> 32));
     }
@@ -186,9 +187,25 @@ static int fake_read(void *ctx, uint64_t gpa, unsigned size, uint64_t *val)
     return 0;
 }
 
-static bool touches_bars(unsigned reg, unsigned size)
+static bool is_bar_dword(unsigned reg)
 {
-    return (reg < 0x28 && reg + size > 0x10) || (reg < 0x34 && reg + size > 0x30);
+    return (reg >= 0x10 && reg < 0x28) || reg == 0x30;
+}
+
+/* Check a 4-byte BAR/ROM write made while memory decode is on. */
+static void note_decoding_write(struct fake_ecam *fe, const struct fake_fn *f, unsigned reg,
+                                unsigned size, uint64_t val)
+{
+    uint32_t wm = 0;
+
+    if (!(f->cfg[0x04] & 0x02) || size != 4 || !is_bar_dword(reg))
+        return;
+    for (unsigned i = 0; i < 4; i++)
+        wm |= (uint32_t)f->wmask[reg + i] << (8 * i);
+    if (wm && ((uint32_t)val & wm) == wm)
+        fe->probes_decoding++;
+    if (reg != 0x30 && (f->bar64_dwords & (1u << ((reg - 0x10) / 4))))
+        fe->bar64_writes_decoding++;
 }
 
 static int fake_write(void *ctx, uint64_t gpa, unsigned size, uint64_t val)
@@ -197,7 +214,6 @@ static int fake_write(void *ctx, uint64_t gpa, unsigned size, uint64_t val)
     unsigned reg = 0;
     int rc;
     struct fake_fn *f = decode(fe, gpa, size, &rc, &reg);
-    bool changed = false;
 
     fe->writes++;
     if (rc) {
@@ -206,14 +222,11 @@ static int fake_write(void *ctx, uint64_t gpa, unsigned size, uint64_t val)
     }
     if (!f)
         return 0;
+    note_decoding_write(fe, f, reg, size, val);
     for (unsigned i = 0; i < size; i++) {
         uint8_t b = (uint8_t)(val >> (8 * i)), m = f->wmask[reg + i];
-        uint8_t nv = (uint8_t)((f->cfg[reg + i] & ~m) | (b & m));
-        changed |= nv != f->cfg[reg + i];
-        f->cfg[reg + i] = nv;
+        f->cfg[reg + i] = (uint8_t)((f->cfg[reg + i] & ~m) | (b & m));
     }
-    if (changed && touches_bars(reg, size) && (f->cfg[0x04] & 0x02))
-        fe->bar_writes_decoding++;
     return 0;
 }
 

@@ -18,6 +18,7 @@ struct fake_fn {
     uint8_t cfg[4096];
     uint8_t wmask[4096];
     uint16_t last_cap, last_ext;   /* chain builders */
+    uint8_t bar64_dwords;          /* bit i: BAR dword i belongs to a 64-bit pair */
 };
 
 struct fake_ecam {
@@ -27,7 +28,9 @@ struct fake_ecam {
     unsigned nfns;
     struct fake_fn fns[FAKE_ECAM_MAX_FNS];
     uint64_t reads, writes, aborts;
-    uint64_t bar_writes_decoding;  /* BAR/ROM changed while Command.Mem set */
+    /* Writes while Command.Mem was set: a sizing probe (all writable bits
+     * of a BAR/ROM set), and any write to a 64-bit BAR's dword. */
+    uint64_t probes_decoding, bar64_writes_decoding;
 };
 
 extern const struct guest_bus_ops fake_ecam_ops;   /* ctx = struct fake_ecam * */
@@ -61,6 +64,8 @@ uint32_t fake_fn_get(const struct fake_fn *f, unsigned off, unsigned size);
  * (00.0, 02.0, 02.1, 02.3, 05.0, 07.0), 02.2 absent, 05.1 hidden behind a
  * single-function 05.0, 07.0 with looping capability lists. */
 void fake_ecam_standard(struct fake_ecam *fe);
+/* The same without 07.0: a bus a sane guest meets. */
+void fake_ecam_typical(struct fake_ecam *fe);
 
 /* The tests' guest configuration: ECAM 0x10000000, bus-range first..last,
  * MEM window 256 MiB at 0x23000000, prefetchable 4 GiB at 4 GiB,

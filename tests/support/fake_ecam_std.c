@@ -43,16 +43,20 @@ static void std_dev2(struct fake_ecam *fe, uint8_t bus)
     fake_fn_ext_cap(f, 0x100, 0x000e, 1);             /* ARI */
 }
 
-static void std_dev5_7(struct fake_ecam *fe, uint8_t bus)
+static void std_dev5(struct fake_ecam *fe, uint8_t bus)
 {
     struct fake_fn *f = fake_fn_add(fe, bus, 5, 0, 0x1b36, 0x0005, 0x00ff00, 0);
 
     fake_fn_bar(f, 0, 4 << 10, 0, 0);
     /* 05.1 answers, but 05.0 is single-function: never scanned. */
     fake_fn_add(fe, bus, 5, 1, 0x1b36, 0x0006, 0x00ff00, 0);
+}
 
+static void std_dev7_looping(struct fake_ecam *fe, uint8_t bus)
+{
     /* 07.0: capability list 40 -> 50 -> 40 ..., extended 100 -> 200 -> 100 ... */
-    f = fake_fn_add(fe, bus, 7, 0, 0x1b36, 0x0099, 0x00ff00, 0);
+    struct fake_fn *f = fake_fn_add(fe, bus, 7, 0, 0x1b36, 0x0099, 0x00ff00, 0);
+
     fake_fn_pm(f, 0x40);
     fake_fn_pcie(f, 0x50, 0);
     f->cfg[0x51] = 0x40;
@@ -61,11 +65,17 @@ static void std_dev5_7(struct fake_ecam *fe, uint8_t bus)
     fake_fn_set(f, 0x202, 2, (fake_fn_get(f, 0x202, 2) & 0x000f) | (0x100 << 4));
 }
 
-void fake_ecam_standard(struct fake_ecam *fe)
+void fake_ecam_typical(struct fake_ecam *fe)
 {
     std_dev0(fe, fe->first_bus);
     std_dev2(fe, fe->first_bus);
-    std_dev5_7(fe, fe->first_bus);
+    std_dev5(fe, fe->first_bus);
+}
+
+void fake_ecam_standard(struct fake_ecam *fe)
+{
+    fake_ecam_typical(fe);
+    std_dev7_looping(fe, fe->first_bus);
 }
 
 struct guest_enum_config fake_ecam_config(uint8_t first, uint8_t last)
