@@ -55,6 +55,8 @@ static bool find_gap(const struct ranges *u, const struct guest_window *w, uint6
             *out = cand;
             return true;
         }
+        if (end > UINT64_MAX - (size - 1))
+            break;                        /* nothing above: no room */
         cand = (end + size - 1) & ~(size - 1);
     }
     return false;

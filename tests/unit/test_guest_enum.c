@@ -227,6 +227,43 @@ START_TEST(dump_config_reads_whole_space)
 }
 END_TEST
 
+/* A bus answering every load with noise and aborting every store: the
+ * enumeration still ends (bounded walks, bounded table) without a crash. */
+static int noise_read(void *ctx, uint64_t gpa, unsigned size, uint64_t *val)
+{
+    uint64_t *state = ctx;
+
+    *state = *state * 6364136223846793005ull + 1442695040888963407ull;
+    *val = (*state >> 33) ^ gpa;
+    return 0;
+}
+
+static int abort_write(void *ctx, uint64_t gpa, unsigned size, uint64_t val)
+{
+    return -EIO;
+}
+
+START_TEST(noise_bus_terminates)
+{
+    const struct guest_bus_ops noise = { .read = noise_read, .write = abort_write };
+    struct guest_enum_config cfg = fake_ecam_config(0, 1);
+    struct guest_enum_result *r = malloc(sizeof(*r));
+    uint64_t state = 1;
+
+    cfg.flags &= ~(unsigned)GUEST_ENUM_REASSIGN;
+    ck_assert_int_eq(guest_enumerate(&noise, &state, &cfg, r), 0);
+    ck_assert_uint_eq(r->nfuncs, GUEST_ENUM_MAX_FUNCS);
+    ck_assert(r->funcs_truncated);
+    ck_assert_uint_eq(r->aborts, r->cfg_writes);
+    ck_assert_uint_gt(r->cfg_writes, 0);
+    for (unsigned i = 0; i < r->nfuncs; i++) {
+        ck_assert_uint_le(r->funcs[i].ncaps, GUEST_ENUM_MAX_CAPS);
+        ck_assert_uint_le(r->funcs[i].next, GUEST_ENUM_MAX_EXT);
+    }
+    free(r);
+}
+END_TEST
+
 static Suite *guest_enum_suite(void)
 {
     Suite *s = suite_create("guest_enum");
@@ -242,6 +279,7 @@ static Suite *guest_enum_suite(void)
     tcase_add_test(tc, aborts_counted_not_fatal);
     tcase_add_test(tc, bad_config_refused);
     tcase_add_test(tc, dump_config_reads_whole_space);
+    tcase_add_test(tc, noise_bus_terminates);
     suite_add_tcase(s, tc);
     return s;
 }
