@@ -27,6 +27,9 @@ enum guest_enum_flags {
     GUEST_ENUM_ROOT_BUS_ONLY = 1u << 3, /* scan bus_first only, as Linux does
                                            (it descends through bridges; every
                                            bus in range otherwise) */
+    GUEST_ENUM_PER_BAR_DECODE = 1u << 4, /* Linux before 6.14: read Command and
+                                            turn decode off around each BAR
+                                            (default: once per function) */
 };
 
 struct guest_window {

@@ -79,22 +79,51 @@ static void size_rom(struct genum *g, struct guest_func *fn, unsigned reg)
                              .addr = orig & ROM_ADDR_MASK };
 }
 
-/* Decode is turned off around sizing (as Linux's pci_read_bases does), so
- * that the all-ones probe value never decodes on the bus. */
-void ge_size_bars(struct genum *g, struct guest_func *fn)
+/* Command read, decode off (PCI 3.0 sec 6.2.2: bits 0-1); returns it. */
+static uint16_t decode_off(struct genum *g, const struct guest_func *fn)
 {
-    unsigned nbars = fn->hdr_type == 0 ? 6 : fn->hdr_type == 1 ? 2 : 0;
-    unsigned rom = fn->hdr_type == 0 ? PCI_ROM_T0 : fn->hdr_type == 1 ? PCI_ROM_T1 : 0;
     uint16_t cmd = ge_read(g, &fn->bdf, PCI_COMMAND, 2);
 
     if (cmd & (CMD_IO | CMD_MEM))
         ge_write(g, &fn->bdf, PCI_COMMAND, 2, cmd & ~(CMD_IO | CMD_MEM));
-    for (unsigned i = 0; i < nbars;)
-        i += size_one_bar(g, fn, i, nbars);
-    if (rom)
-        size_rom(g, fn, rom);
+    return cmd;
+}
+
+static void decode_restore(struct genum *g, const struct guest_func *fn, uint16_t cmd)
+{
     if (cmd & (CMD_IO | CMD_MEM))
         ge_write(g, &fn->bdf, PCI_COMMAND, 2, cmd);
+}
+
+/* Decode is turned off around sizing, so that the all-ones probe value
+ * never decodes on the bus: once per function as Linux >= 6.14's
+ * pci_read_bases does, or around each BAR as older __pci_read_base did. */
+void ge_size_bars(struct genum *g, struct guest_func *fn)
+{
+    unsigned nbars = fn->hdr_type == 0 ? 6 : fn->hdr_type == 1 ? 2 : 0;
+    unsigned rom = fn->hdr_type == 0 ? PCI_ROM_T0 : fn->hdr_type == 1 ? PCI_ROM_T1 : 0;
+    bool per_bar = (g->cfg->flags & GUEST_ENUM_PER_BAR_DECODE) != 0;
+    uint16_t cmd = decode_off(g, fn);
+    bool off = true;
+
+    for (unsigned i = 0; i < nbars;) {
+        if (!off)
+            cmd = decode_off(g, fn);
+        off = true;
+        i += size_one_bar(g, fn, i, nbars);
+        if (per_bar) {
+            decode_restore(g, fn, cmd);
+            off = false;
+        }
+    }
+    if (rom) {
+        if (!off)
+            cmd = decode_off(g, fn);
+        off = true;
+        size_rom(g, fn, rom);
+    }
+    if (off)
+        decode_restore(g, fn, cmd);
     fn->command = cmd;
 }
 

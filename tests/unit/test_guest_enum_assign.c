@@ -200,6 +200,44 @@ START_TEST(listing_reads_like_lspci)
 }
 END_TEST
 
+/* Linux before 6.14 reads Command and toggles decode around each BAR: same
+ * findings, decode still off for every probe, one more Command read per
+ * BAR slot sized (and two more writes where firmware left decode on). */
+START_TEST(per_bar_decode_mode)
+{
+    struct fake_ecam *fa = fake_ecam_new(0x10000000, 0, 1), *fb = fake_ecam_new(0x10000000, 0, 1);
+    struct guest_enum_config cfg = fake_ecam_config(0, 0);
+    struct guest_enum_result *a, *b;
+    uint64_t extra_reads = 0, extra_writes = 0;
+    uint16_t fw_cmd[FAKE_ECAM_MAX_FNS];
+
+    fake_ecam_typical(fa);
+    fake_ecam_typical(fb);
+    for (unsigned i = 0; i < fa->nfns; i++)
+        fw_cmd[i] = fake_fn_get(&fa->fns[i], 4, 2);   /* as firmware left it */
+    a = get_run(fa, &cfg);
+    cfg.flags |= GUEST_ENUM_PER_BAR_DECODE;
+    b = get_run(fb, &cfg);
+    ck_assert(guest_enum_result_equal(a, b));
+    ck_assert_uint_eq(fb->probes_decoding, 0);
+    for (unsigned f = 0; f < a->nfuncs; f++) {
+        unsigned sized = 6 + 1;                        /* six BAR slots and the ROM */
+        for (unsigned i = 0; i < GUEST_ENUM_NBARS; i++)
+            sized -= a->funcs[f].res[i].is64;          /* a pair is sized at once */
+        extra_reads += sized - 1;
+        if (fw_cmd[fake_ecam_find(fa, 0, a->funcs[f].bdf.dev, a->funcs[f].bdf.fn) - fa->fns] & 2)
+            extra_writes += 2 * (sized - 1);
+    }
+    ck_assert_uint_gt(extra_writes, 0);
+    ck_assert_uint_eq(b->cfg_reads - a->cfg_reads, extra_reads);
+    ck_assert_uint_eq(b->cfg_writes - a->cfg_writes, extra_writes);
+    free(a);
+    free(b);
+    fake_ecam_free(fa);
+    fake_ecam_free(fb);
+}
+END_TEST
+
 static Suite *guest_enum_assign_suite(void)
 {
     Suite *s = suite_create("guest_enum_assign");
@@ -212,6 +250,7 @@ static Suite *guest_enum_assign_suite(void)
     tcase_add_test(tc, firmware_addresses_kept);
     tcase_add_test(tc, small_window_leaves_decode_off);
     tcase_add_test(tc, listing_reads_like_lspci);
+    tcase_add_test(tc, per_bar_decode_mode);
     suite_add_tcase(s, tc);
     return s;
 }
