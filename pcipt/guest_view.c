@@ -31,13 +31,17 @@ static int check_config_readable(struct hostpci *hp, char *err, size_t errlen)
         if (host_cfg_read(hd, off, 4, &v) == 0)
             continue;
         snprintf(path, sizeof(path), "%s/config", hostpci_sysfs_dir(hp));
-        if (stat(path, &st) == 0)
-            snprintf(err, errlen, "%s: config space unreadable from offset 0x%x: %s has %lld "
-                     "of %u bytes (reading all of it needs root)", sbdf_format(&hd->addr, name),
-                     off, path, (long long)st.st_size, hd->cfg_size);
+        sbdf_format(&hd->addr, name);
+        if (stat(path, &st))
+            snprintf(err, errlen, "%s: cannot read its config space: %s: %s", name, path,
+                     strerror(errno));
+        else if (st.st_size == 64)
+            snprintf(err, errlen, "%s: only the first 64 bytes of its config space are "
+                     "readable (%s): reading all of it needs root", name, path);
         else
-            snprintf(err, errlen, "%s: config space unreadable from offset 0x%x: %s: %s",
-                     sbdf_format(&hd->addr, name), off, path, strerror(errno));
+            snprintf(err, errlen, "%s: its config space is cut short at offset 0x%x (%s has "
+                     "%lld bytes, at least 256 expected)", name, off, path,
+                     (long long)st.st_size);
         return -EIO;
     }
     return 0;
