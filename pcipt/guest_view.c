@@ -14,7 +14,7 @@ struct guest_view {
     struct hostpci *hp;
     struct vpci_topology *topo;
     struct domain_assign dom;
-    char desc[200];               /* "Class: Vendor Device [vvvv:dddd] (host SBDF)" */
+    char desc[280];               /* "Class: Vendor Device [vvvv:dddd] (host SBDF)" */
 };
 
 /* The whole config space the function claims must be readable: a non-root

@@ -63,7 +63,15 @@ START_TEST(own_sysfs_every_endpoint)
             ck_assert_str_eq(out, "");
         } else {
             char *text;
-            ck_assert_msg(pcipt(args, &out, &err) == 0, "%s: %s", de->d_name, err);
+            int rc = pcipt(args, &out, &err);
+            /* A machine may hold a BAR larger than Xen's holes: that is the
+             * planner's defined refusal, naming the device, not a failure. */
+            if (rc == 1 && strstr(err, "does not fit") && strstr(err, de->d_name)) {
+                free(out);
+                free(err);
+                continue;
+            }
+            ck_assert_msg(rc == 0, "%s: exit %d: %s", de->d_name, rc, err);
             ck_assert_str_eq(err, "");
             ck_assert_msg(strstr(out, de->d_name), "%s: not named in the view", de->d_name);
             text = lspci_decode(out, "-vvv", de->d_name);
