@@ -1,0 +1,213 @@
+#include "pcipt/guest_view.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <pci/pci.h>
+
+#include "pcipt/hostpci.h"
+#include "pcipt/plan.h"
+
+struct guest_view {
+    struct hostpci *hp;
+    struct vpci_topology *topo;
+    struct domain_assign dom;
+    char desc[280];               /* "Class: Vendor Device [vvvv:dddd] (host SBDF)" */
+};
+
+/* The whole config space the function claims must be readable: a non-root
+ * reader of sysfs `config` gets only the first 64 bytes (Linux
+ * pci_read_config), which would show the guest all-ones. */
+static int check_config_readable(struct hostpci *hp, char *err, size_t errlen)
+{
+    const struct host_dev *hd = hostpci_host_dev(hp);
+    char name[SBDF_STR_LEN], path[600];
+    struct stat st;
+    uint32_t v;
+
+    for (unsigned off = 0; off < hd->cfg_size; off += 4) {
+        if (host_cfg_read(hd, off, 4, &v) == 0)
+            continue;
+        snprintf(path, sizeof(path), "%s/config", hostpci_sysfs_dir(hp));
+        sbdf_format(&hd->addr, name);
+        if (stat(path, &st))
+            snprintf(err, errlen, "%s: cannot read its config space: %s: %s", name, path,
+                     strerror(errno));
+        else if (st.st_size == 64)
+            snprintf(err, errlen, "%s: only the first 64 bytes of its config space are "
+                     "readable (%s): reading all of it needs root", name, path);
+        else
+            snprintf(err, errlen, "%s: its config space is cut short at offset 0x%x (%s has "
+                     "%lld bytes, at least 256 expected)", name, off, path,
+                     (long long)st.st_size);
+        return -EIO;
+    }
+    return 0;
+}
+
+/* libpci reports name-list problems through these; before pci_init they are
+ * unset, and a missing pci.ids only means numeric names. */
+static void quiet(char *msg, ...)
+{
+    (void)msg;
+}
+
+/* "Ethernet controller: Intel Corporation 82574L ... [8086:10d3] (host 0000:01:00.0)",
+ * names from pci.ids through libpci (numeric when the ids file lacks them). */
+static void describe(struct guest_view *gv)
+{
+    const struct hostpci_info *in = hostpci_info(gv->hp);
+    struct pci_access *acc = pci_alloc();
+    char cls[96] = "", vd[128] = "", name[SBDF_STR_LEN];
+
+    if (acc) {
+        acc->warning = quiet;
+        acc->debug = quiet;
+        pci_lookup_name(acc, cls, sizeof(cls), PCI_LOOKUP_CLASS | PCI_LOOKUP_NO_HWDB, in->class_code >> 8);
+        pci_lookup_name(acc, vd, sizeof(vd), PCI_LOOKUP_VENDOR | PCI_LOOKUP_DEVICE | PCI_LOOKUP_NO_HWDB,
+                        in->vendor, in->device);
+        pci_cleanup(acc);
+    }
+    snprintf(gv->desc, sizeof(gv->desc), "%s: %s [%04x:%04x] (host %s)", cls, vd, in->vendor,
+             in->device, sbdf_format(&hostpci_host_dev(gv->hp)->addr, name));
+}
+
+static int open_host(struct guest_view *gv, const char *sysfs, const struct sbdf *host,
+                     struct plan_request *rq, char *err, size_t errlen)
+{
+    const struct hostpci_info *in;
+    char name[SBDF_STR_LEN];
+    int rc = hostpci_open(sysfs, host, &gv->hp, err, errlen);
+
+    if (rc)
+        return rc;
+    rc = check_config_readable(gv->hp, err, errlen);
+    if (rc)
+        return rc;
+    in = hostpci_info(gv->hp);
+    if (in->header_type != 0) {
+        /* A bridge forwards a whole bus: only endpoints are passed through. */
+        snprintf(err, errlen, "%s is a bridge (header type %u); only endpoints (header type 0) "
+                 "can be shown to a guest", sbdf_format(host, name), in->header_type);
+        return -EINVAL;
+    }
+    rq->host = *host;
+    memcpy(rq->bars, hostpci_host_dev(gv->hp)->bars, sizeof(rq->bars));
+    rq->intx_pin = in->intx_pin;
+    describe(gv);
+    return 0;
+}
+
+static int present(struct guest_view *gv, char *err, size_t errlen)
+{
+    const struct dev_assign *da = &gv->dom.devs[0];
+    /* Interrupt Line: the SPI's offset from 32 (the first SPI, GIC spec);
+     * 0 for a function without INTx, so nothing claims a routing. */
+    struct vdev_config vc = { .slot = da->guest.dev, .fn = 0,
+                              .intx_line = da->spi ? (uint8_t)(da->spi - 32) : 0 };
+    struct hostbridge *hb;
+    char name[SBDF_STR_LEN];
+    int rc;
+
+    for (unsigned b = 0; b < PCI_NUM_RES; b++)
+        vc.guest_bar[b] = da->bars[b].guest;
+    gv->topo = vpci_topology_new();
+    if (!gv->topo) {
+        snprintf(err, errlen, "out of memory");
+        return -ENOMEM;
+    }
+    rc = vpci_topology_add_bridge(gv->topo, 0, 0, 0, &hb);
+    if (!rc)
+        rc = hostbridge_add_device(hb, hostpci_host_dev(gv->hp), &vc, NULL);
+    if (rc)
+        snprintf(err, errlen, "%s: cannot present it at 00:%02x.0: %s",
+                 sbdf_format(&da->host, name), da->guest.dev, strerror(-rc));
+    return rc;
+}
+
+int guest_view_open(const char *sysfs, const char *config, const struct sbdf *host, int slot,
+                    struct guest_view **out, char *err, size_t errlen)
+{
+    struct guest_view *gv = calloc(1, sizeof(*gv));
+    struct plan_request rq = { .slot = slot };
+    struct guest_layout lay;
+    int rc;
+
+    *out = NULL;
+    if (!gv) {
+        snprintf(err, errlen, "out of memory");
+        return -ENOMEM;
+    }
+    if (slot < 1 || slot > PLAN_MAX_SLOT) {
+        snprintf(err, errlen, "slot %d is out of range (1..%d)", slot, PLAN_MAX_SLOT);
+        rc = -ERANGE;
+    } else {
+        rc = guest_layout_load(config, config != NULL, &lay, err, errlen);
+    }
+    if (!rc)
+        rc = open_host(gv, sysfs, host, &rq, err, errlen);
+    if (!rc)
+        rc = plan_domain(&lay, &gv->dom, &rq, 1, err, errlen);
+    if (!rc)
+        rc = present(gv, err, errlen);
+    if (rc) {
+        guest_view_close(gv);
+        return rc;
+    }
+    *out = gv;
+    return 0;
+}
+
+void guest_view_close(struct guest_view *gv)
+{
+    if (!gv)
+        return;
+    if (gv->topo)
+        vpci_topology_free(gv->topo);
+    hostpci_close(gv->hp);
+    free(gv);
+}
+
+struct vpci_topology *guest_view_topology(struct guest_view *gv)
+{
+    return gv->topo;
+}
+
+const struct dev_assign *guest_view_assign(const struct guest_view *gv)
+{
+    return &gv->dom.devs[0];
+}
+
+struct host_dev *guest_view_host(struct guest_view *gv)
+{
+    return hostpci_host_dev(gv->hp);
+}
+
+/* One function's 4 KiB as the guest reads it: dword ECAM reads. */
+static void print_function(struct vpci_topology *t, uint8_t slot, const char *desc, FILE *out)
+{
+    struct cfg_req r = { .seg = 0, .bus = 0, .dev = slot, .fn = 0, .size = 4 };
+
+    fprintf(out, "00:%02x.0 %s\n", slot, desc);
+    for (unsigned row = 0; row < PCI_CFG_SIZE; row += 16) {
+        fprintf(out, "%03x:", row);
+        for (unsigned off = row; off < row + 16; off += 4) {
+            uint32_t v;
+            r.reg = (uint16_t)off;
+            v = (uint32_t)vpci_cfg_read(t, &r);
+            fprintf(out, " %02x %02x %02x %02x", v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff,
+                    v >> 24);
+        }
+        fputc('\n', out);
+    }
+    fputc('\n', out);
+}
+
+void guest_view_print(struct guest_view *gv, bool all, FILE *out)
+{
+    if (all)
+        print_function(gv->topo, 0, "Host bridge: pcipt virtual root complex [5853:c0de]", out);
+    print_function(gv->topo, gv->dom.devs[0].guest.dev, gv->desc, out);
+}
