@@ -19,7 +19,7 @@ struct metric {
 
 static struct metric metrics[MAX_METRICS];
 static unsigned nmetrics;
-static char notes[MAX_NOTES][200];
+static char notes[MAX_NOTES][320];
 static unsigned nnotes;
 
 void bench_fail(const char *fmt, ...)
