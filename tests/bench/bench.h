@@ -17,6 +17,7 @@ struct bench_opts {
     const char *src;          /* source tree (tests/data/dumps lives there) */
     const char *self;         /* this binary, for valgrind re-runs */
     bool quick;               /* fewer iterations (smoke runs) */
+    bool no_instr;            /* skip the callgrind runs */
 };
 
 /* ---- report (bench_report.c) ---- */
@@ -28,6 +29,8 @@ void bench_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The table, then one `metric=... value=... baseline=... ratio=... unit=...`
  * line per metric, then the notes.  Returns the number of metrics. */
 unsigned bench_print(void);
+/* `# machine: nproc, CPU model, memory, kernel` on stdout. */
+void bench_machine(void);
 /* Fail the run: print the sentence to stderr and exit(1). */
 void bench_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 

@@ -320,6 +320,10 @@ void bench_cfg(const struct bench_opts *o)
     }
     bench_dev_close(&d);
 
+    if (o->no_instr) {
+        bench_note("instructions per access: skipped (--no-instr)");
+        return;
+    }
     if (!find_valgrind()) {
         bench_note("instructions per access: skipped, valgrind not found");
         return;

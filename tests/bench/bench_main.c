@@ -24,7 +24,7 @@ static const struct {
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: pcipt-bench [--src DIR] [--quick] [--only GROUP]...\n"
+    fprintf(stderr, "usage: pcipt-bench [--src DIR] [--quick] [--no-instr] [--only GROUP]...\n"
                     "  groups: cfg ioreq enum map\n");
     exit(2);
 }
@@ -53,6 +53,8 @@ int main(int argc, char **argv)
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--quick"))
             o.quick = true;
+        else if (!strcmp(a, "--no-instr"))
+            o.no_instr = true;
         else if (!strcmp(a, "--src") && v)
             o.src = argv[++i];
         else if (!strcmp(a, "--only") && v)
@@ -68,6 +70,7 @@ int main(int argc, char **argv)
     if (kernel)
         return bench_cfg_ir_child(&o, kernel, iters);
 
+    bench_machine();
     for (unsigned g = 0; g < NGROUPS; g++) {
         if (only && !(only & (1u << g)))
             continue;

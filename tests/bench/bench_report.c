@@ -3,7 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "tests/bench/bench.h"
 
@@ -110,4 +112,35 @@ double bench_quantile(double *v, size_t n, double q)
     if (rank > n)
         rank = n;
     return v[rank - 1];
+}
+
+/* The first matching "key ... : value" line of a /proc file, value trimmed. */
+static void proc_field(const char *path, const char *key, char *out, size_t len)
+{
+    char line[512];
+    FILE *f = fopen(path, "r");
+    snprintf(out, len, "unknown");
+    while (f && fgets(line, sizeof(line), f)) {
+        char *colon = strchr(line, ':');
+        if (strncmp(line, key, strlen(key)) || !colon)
+            continue;
+        colon += 1 + strspn(colon + 1, " \t");
+        colon[strcspn(colon, "\n")] = 0;
+        snprintf(out, len, "%s", colon);
+        break;
+    }
+    if (f)
+        fclose(f);
+}
+
+void bench_machine(void)
+{
+    char cpu[256], mem[64];
+    struct utsname u;
+    proc_field("/proc/cpuinfo", "model name", cpu, sizeof(cpu));
+    proc_field("/proc/meminfo", "MemTotal", mem, sizeof(mem));
+    if (uname(&u))
+        snprintf(u.release, sizeof(u.release), "unknown");
+    printf("# machine: nproc %ld, CPU %s, memory %s, kernel %s %s\n",
+           sysconf(_SC_NPROCESSORS_ONLN), cpu, mem, u.sysname, u.release);
 }
