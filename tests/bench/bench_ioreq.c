@@ -126,7 +126,7 @@ static void run_vcpu(struct vcpu_run *v)
 static void measure(struct bench_sim *s, struct dm_side *dm, uint32_t id, size_t n,
                     double *bare, double *full)
 {
-    const unsigned rounds = 4;
+    const unsigned rounds = 10;
     size_t per = n / rounds;
     for (unsigned r = 0; r < rounds; r++) {
         for (int b = 1; b >= 0; b--) {
@@ -158,7 +158,7 @@ void bench_ioreq(const struct bench_opts *o)
     measure(&s, &dm, id, warm, bare, full);          /* warm-up, discarded */
     dm.ndispatch = 0;
     measure(&s, &dm, id, n, bare, full);
-    size_t got = (n / 4) * 4;
+    size_t got = (n / 10) * 10;
 
     double fm = bench_quantile(full, got, 0.5), bm = bench_quantile(bare, got, 0.5);
     double fp = bench_quantile(full, got, 0.99), bp = bench_quantile(bare, got, 0.99);
