@@ -51,13 +51,20 @@ MKSYSFS  = $(BUILD)/tests/mksysfs
 MKSYSFS_OBJ = $(BUILD)/obj/tests/tools/mksysfs.o $(BUILD)/obj/tests/support/dump.o \
               $(BUILD)/obj/tests/support/sysfs_tree.o
 
+# make bench: hot-path measurements as ratios against same-run baselines
+# (tests/bench/, docs/performance.md).
+BENCH     = $(BUILD)/bench/pcipt-bench
+BENCH_OBJ = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/bench/*.c)) \
+            $(BUILD)/obj/tests/support/dump.o $(BUILD)/obj/tests/support/sysfs_tree.o \
+            $(BUILD)/obj/tests/support/ioreq_responder.o
+
 # LD_PRELOAD shim that lets the real xenstored run without a hypervisor
 # (tests/xenstored/fakexen.c).  gnu11: xenctrl.h needs GNU extensions; no
 # sanitizers: it is loaded into xenstored, not into our binaries.
 FAKEXEN  = $(BUILD)/tests/fakexen.so
 
 .PHONY: all check unit check-asan systest demo bench fuzz install clean testdata
-all: $(PCIPT) $(TEST_BIN) $(MKSYSFS)
+all: $(PCIPT) $(TEST_BIN) $(MKSYSFS) $(BENCH)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -87,6 +94,13 @@ $(MKSYSFS): $(MKSYSFS_OBJ) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(MKSYSFS_OBJ) $(LIB) $(DEP_LIBS)
 
+$(BENCH): $(BENCH_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(BENCH_OBJ) $(LIB) $(DEP_LIBS)
+
+bench: $(BENCH)
+	$(BENCH) --src $(abspath .)
+
 # Unit and integration tests (Check).  The runner finds build/pcipt, the
 # test data and the xenstored shim relative to the source tree.
 unit: all
@@ -106,4 +120,5 @@ install: $(PCIPT)
 clean:
 	rm -rf build build-asan
 
--include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BUILD)/obj/pcipt/main.d $(BUILD)/obj/tests/tools/mksysfs.d
+-include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BUILD)/obj/pcipt/main.d $(BUILD)/obj/tests/tools/mksysfs.d \
+           $(BENCH_OBJ:.o=.d)
