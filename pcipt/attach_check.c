@@ -105,7 +105,7 @@ static int check_not_attached(struct xs_handle *xs, uint32_t domid, const struct
         if (rc == -ENOENT)
             continue;
         if (rc) {
-            snprintf(err, errlen, "domain %u's assignment is unreadable: %s", ids[i],
+            snprintf(err, errlen, "cannot read domain %u's assignment from xenstore: %s", ids[i],
                      rc == -EINVAL ? e : strerror(-rc));
             return rc;
         }

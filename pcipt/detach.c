@@ -171,8 +171,8 @@ static int revoke_all(struct attach_ctx *ctx, struct attach_job *job, char *err,
         if (!attach_bar_granted(b))
             continue;
         seen = first(hv_revoke_iomem(ctx->hv, job->domid, b->host, b->size), seen, err, errlen,
-                     "cannot revoke domain %u's access to %s of %s (host 0x%" PRIx64 ")",
-                     job->domid, attach_bar_label((unsigned)i, label),
+                     "cannot revoke domain %u's access to %s of %s (host 0x%" PRIx64 "): "
+                     "iomem_permission failed", job->domid, attach_bar_label((unsigned)i, label),
                      sbdf_format(&job->dev.host, name), b->host);
     }
     return seen;
@@ -194,7 +194,7 @@ static int find_published(struct attach_ctx *ctx, uint32_t domid, const struct s
     job->domid = domid;
     rc = xsp_read_domain(ctx->xs, domid, a, e, sizeof(e));
     if (rc && rc != -ENOENT) {
-        snprintf(err, errlen, "domain %u's assignment is unreadable: %s", domid,
+        snprintf(err, errlen, "cannot read domain %u's assignment from xenstore: %s", domid,
                  rc == -EINVAL ? e : strerror(-rc));
     } else {
         rc = -ENOENT;
