@@ -108,6 +108,8 @@ void afx_set_driver(const char *dev, const char *driver)
     unlink(path);
     if (!driver)
         return;
+    snprintf(dir, sizeof(dir), "%s/drivers", afx_tree);
+    mkdir(dir, 0755);
     snprintf(dir, sizeof(dir), "%s/drivers/%s", afx_tree, driver);
     mkdir(dir, 0755);
     snprintf(target, sizeof(target), "../../drivers/%s", driver);
