@@ -231,6 +231,14 @@ int detach_device(struct attach_ctx *ctx, uint32_t domid, const struct sbdf *hos
         seen = first(unmap_all(ctx, &job, e, sizeof(e)), seen, err, errlen, "%s", e);
         seen = first(revoke_all(ctx, &job, e, sizeof(e)), seen, err, errlen, "%s", e);
     }
+    if (seen) {
+        /* Keep the nodes: the p2m records still say what is mapped, so
+         * running detach again can finish the job. */
+        size_t n = strlen(err);
+        snprintf(err + n, errlen > n ? errlen - n : 0, "; %s stays published so that detach "
+                 "can be run again", sbdf_format(host, name));
+        return seen;
+    }
     rc = xsp_remove_device(ctx->xs, domid, host);
     if (rc == -ENOENT)          /* the daemon (domain death) was quicker */
         rc = 0;

@@ -134,6 +134,49 @@ START_TEST(each_xenstore_op_fails_second_device)
 }
 END_TEST
 
+
+/* Undo is complete even when one of its own steps fails: the 4th grant
+ * (the ROM) fails, then the first revoke of the undo fails too; the other
+ * two grants are still revoked. */
+START_TEST(undo_goes_on_after_its_own_failure)
+{
+    struct sim_range r[8];
+    int n;
+
+    ck_assert_int_eq(sim_inject_fail(simfx_hv, "iomem_permission", 4, EIO), 0);
+    /* an entry counts only the calls no earlier entry took: 4 here is the
+     * 5th call, the first revoke of the undo (BAR3, last granted first) */
+    ck_assert_int_eq(sim_inject_fail(simfx_hv, "iomem_permission", 4, EIO), 0);
+    ck_assert_int_eq(afx_attach(5, AFX_NIC, -1, 0, err, sizeof(err)), -EIO);
+    ck_assert_msg(strstr(err, "access to ROM of 0000:01:00.0"), "%s", err);
+    ck_assert_uint_eq(afx_ctx.hv->counters.iomem_permission_calls, 7);   /* 4 + 3 revokes */
+    n = sim_list_permissions(simfx_hv, 5, r, 8);
+    ck_assert_int_eq(n, 1);                 /* only the revoke that failed: BAR3 */
+    ck_assert(r[0].start == 0xe0840 && r[0].end == 0xe0843);
+}
+END_TEST
+
+/* A detach whose unmap fails keeps the device published (its p2m records
+ * say what is still mapped); running detach again finishes the job. */
+START_TEST(failed_detach_can_be_run_again)
+{
+    char *before = afx_snapshot(), *now;
+
+    ck_assert_msg(afx_attach(5, AFX_NIC, -1, 0, err, sizeof(err)) == 0, "%s", err);
+    ck_assert_int_eq(sim_inject_fail(simfx_hv, "memory_mapping", 2, EIO), 0);
+    ck_assert_int_eq(afx_detach(5, AFX_NIC, err, sizeof(err)), -EIO);
+    /* BARs are unmapped last first: call 2 is BAR3's second chunk */
+    ck_assert_msg(strstr(err, "cannot unmap BAR 3 of 0000:01:00.0 at guest 0x23820000 in "
+                              "domain 5: Input/output error; 0000:01:00.0 stays published"),
+                  "%s", err);
+    ck_assert_msg(afx_detach(5, AFX_NIC, err, sizeof(err)) == 0, "%s", err);
+    now = afx_snapshot();
+    ck_assert_str_eq(now, before);
+    free(now);
+    free(before);
+}
+END_TEST
+
 static Suite *attach_faults_suite(void)
 {
     Suite *s = suite_create("attach_faults");
@@ -146,6 +189,8 @@ static Suite *attach_faults_suite(void)
     tcase_add_test(tc, each_iomem_permission_fails);
     tcase_add_test(tc, each_memory_mapping_fails);
     tcase_add_test(tc, failing_map_names_the_bar);
+    tcase_add_test(tc, undo_goes_on_after_its_own_failure);
+    tcase_add_test(tc, failed_detach_can_be_run_again);
     tcase_add_test(tc, each_xenstore_op_fails_first_device);
     tcase_add_test(tc, each_xenstore_op_fails_second_device);
     suite_add_tcase(s, tc);
