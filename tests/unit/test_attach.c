@@ -7,9 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pcipt/hostpci.h"
 #include "pcipt/hv_sim.h"
+#include "pcipt/msix_holes.h"
 #include "pcipt/xs_publish.h"
 #include "tests/support/attach_fx.h"
+#include "tests/support/fixture.h"
 #include "tests/support/sim_fixture.h"
 #include "tests/support/testreg.h"
 #include "tests/support/xenstored.h"
@@ -105,9 +108,18 @@ END_TEST
 START_TEST(msix_table_and_pba_pages_stay_unmapped)
 {
     struct sim_mapping m[16];
+    char *text = NULL;
+    size_t len = 0;
+    FILE *saved = afx_ctx.out;
     int n;
 
-    ck_assert_msg(afx_attach(5, AFX_NIC, -1, 0, err, sizeof(err)) == 0, "%s", err);
+    afx_ctx.out = open_memstream(&text, &len);
+    ck_assert_msg(afx_attach(5, AFX_NIC, -1, ATTACH_VERBOSE, err, sizeof(err)) == 0, "%s", err);
+    fclose(afx_ctx.out);
+    afx_ctx.out = saved;
+    ck_assert_msg(strstr(text, "mapped BAR 3: 0x23820000 <- 0xe0840000, 2 pages (2 MSI-X "
+                               "table/PBA pages left unmapped), 2 hypercalls\n"), "%s", text);
+    free(text);
     n = sim_list_mappings(simfx_hv, 5, m, 16);
     /* BAR1 4 MiB @0x23000000, BAR0 128 KiB @0x23800000, BAR3 16 KiB @0x23820000:
      * table in page 0 (10 vectors * 16 bytes), PBA at 0x2000 (page 2) */
@@ -253,6 +265,36 @@ START_TEST(detach_of_a_dead_domain_removes_the_nodes)
 }
 END_TEST
 
+/* msix_bar_holes on real config spaces: table and PBA in one page
+ * (cap-dev3: BAR0 16 KiB, table 0x2000 x16 vectors, PBA 0x2100), in two
+ * pages of one BAR (cap-pcie-2 BAR3), and BARs that hold neither. */
+START_TEST(msix_holes_from_real_capabilities)
+{
+    static const struct tree_opts o = { .driver = NULL, .reset_method = "flr bus" };
+    struct page_range h[2];
+    struct hostpci *hp;
+    struct sbdf s = { 0, 1, 0, 0 };
+    char dir[64], e[256];
+
+    fixture_tree("cap-dev3", &o, dir, sizeof(dir));
+    ck_assert_int_eq(hostpci_open(dir, &s, &hp, e, sizeof(e)), 0);
+    ck_assert_int_eq(msix_bar_holes(hostpci_host_dev(hp), 0, h), 2);
+    ck_assert(h[0].first == 2 && h[0].nr == 1 && h[1].first == 2 && h[1].nr == 1);
+    ck_assert_int_eq(msix_bar_holes(hostpci_host_dev(hp), 1, h), 0);
+    hostpci_close(hp);
+    sysfs_tree_remove(dir);
+
+    fixture_tree("cap-pcie-2", &o, dir, sizeof(dir));
+    ck_assert_int_eq(hostpci_open(dir, &s, &hp, e, sizeof(e)), 0);
+    ck_assert_int_eq(msix_bar_holes(hostpci_host_dev(hp), 3, h), 2);
+    ck_assert(h[0].first == 0 && h[0].nr == 1 && h[1].first == 2 && h[1].nr == 1);
+    ck_assert_int_eq(msix_bar_holes(hostpci_host_dev(hp), 0, h), 0);
+    ck_assert_int_eq(msix_bar_holes(hostpci_host_dev(hp), 6, h), 0);
+    hostpci_close(hp);
+    sysfs_tree_remove(dir);
+}
+END_TEST
+
 static Suite *attach_suite(void)
 {
     Suite *s = suite_create("attach");
@@ -271,6 +313,9 @@ static Suite *attach_suite(void)
     tcase_add_test(tc, double_attach_is_refused_for_any_domain);
     tcase_add_test(tc, bind_hands_the_device_to_pciback);
     tcase_add_test(tc, detach_of_a_dead_domain_removes_the_nodes);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("msix");
+    tcase_add_test(tc, msix_holes_from_real_capabilities);
     suite_add_tcase(s, tc);
     return s;
 }
