@@ -11,7 +11,7 @@
 #include "pcipt/plan.h"
 #include "pcipt/xs_publish.h"
 
-#define MAX_SCAN_DOMAINS 1024
+#define MAX_SCAN_DOMAINS 1024     /* domains with a pci backend dir we look at */
 
 bool attach_bar_granted(const struct bar_assign *b)
 {
@@ -87,7 +87,7 @@ static int check_not_attached(struct xs_handle *xs, uint32_t domid, const struct
                               struct domain_assign *mine, struct domain_assign *scratch,
                               char *err, size_t errlen)
 {
-    static uint32_t ids[MAX_SCAN_DOMAINS];
+    uint32_t ids[MAX_SCAN_DOMAINS];
     char name[SBDF_STR_LEN], e[400];
     int n = xsp_list_domains(xs, ids, MAX_SCAN_DOMAINS);
 
