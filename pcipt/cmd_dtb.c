@@ -8,16 +8,88 @@
 
 #include "hostbridge/dtb.h"
 #include "pcipt/cmd_dtb.h"
+#include "pcipt/cmd_ctx.h"
 #include "pcipt/cmds.h"
+#include "pcipt/plan.h"
+#include "pcipt/xs.h"
+#include "pcipt/xs_publish.h"
 
-/* LEAD: wire the xenstore reader (DOMID) and the planner (SBDF[@SLOT]...)
- * in here; everything around it is complete. */
+/* A DOMID: the assignment published in xenstore (what attach wrote). */
+static int assignment_from_xenstore(const char *arg, struct domain_assign *out, char *err,
+                                    size_t errlen)
+{
+    struct xs_handle *xs;
+    uint32_t domid;
+    int rc;
+
+    if (cmd_parse_domid(arg, &domid)) {
+        snprintf(err, errlen, "'%s' is not a guest domain id (1..32751)", arg);
+        return -EINVAL;
+    }
+    if (!(xs = xsw_open())) {
+        rc = errno ? errno : EIO;
+        snprintf(err, errlen, "cannot reach xenstore at %s: %s", xsw_socket_path(),
+                 strerror(rc));
+        return -rc;
+    }
+    rc = xsp_read_domain(xs, domid, out, err, errlen);
+    xsw_close(xs);
+    if (rc == -ENOENT)
+        snprintf(err, errlen, "no devices are published for domain %u", domid);
+    else if (rc && rc != -EINVAL)
+        snprintf(err, errlen, "cannot read domain %u from xenstore: %s", domid, strerror(-rc));
+    return rc;
+}
+
+/* SBDF[@SLOT]...: plan them exactly as `pcipt plan` does. */
+static int assignment_from_plan(int argc, char **argv, struct domain_assign *out,
+                                const struct guest_layout *lay, char *err, size_t errlen)
+{
+    struct plan_request *reqs;
+    int rc = 0;
+
+    if (argc < 1 || argc > PCIPT_MAX_DEVS) {
+        snprintf(err, errlen, "too many devices (at most %d per domain)", PCIPT_MAX_DEVS);
+        return -E2BIG;
+    }
+    if (!(reqs = calloc(PCIPT_MAX_DEVS, sizeof(*reqs)))) {
+        snprintf(err, errlen, "out of memory");
+        return -ENOMEM;
+    }
+    for (int i = 0; i < argc && !rc; i++)
+        rc = plan_request_from_arg(g_opts.sysfs, argv[i], &reqs[i], err, errlen);
+    memset(out, 0, sizeof(*out));
+    if (!rc)
+        rc = plan_domain(lay, out, reqs, (unsigned)argc, err, errlen);
+    free(reqs);
+    return rc;
+}
+
+static bool all_digits(const char *s)
+{
+    if (!*s)
+        return false;
+    for (; *s; s++)
+        if (*s < '0' || *s > '9')
+            return false;
+    return true;
+}
+
 int dtb_assignment_from_args(int argc, char **argv, struct domain_assign *out,
                              struct guest_layout *lay, char *err, size_t errlen)
 {
-    (void)argc; (void)argv; (void)out; (void)lay;
-    snprintf(err, errlen, "planning from the command line is not wired yet");
-    return -ENOSYS;
+    int rc;
+
+    if ((rc = guest_layout_load(g_opts.config, g_opts.config != NULL, lay, err, errlen)))
+        return rc;
+    if (argc >= 1 && all_digits(argv[0])) {
+        if (argc > 1) {
+            snprintf(err, errlen, "give either one DOMID or devices, not both");
+            return -EINVAL;
+        }
+        return assignment_from_xenstore(argv[0], out, err, errlen);
+    }
+    return assignment_from_plan(argc, argv, out, lay, err, errlen);
 }
 
 /* "X.Y" with X >= 4, Y < 100. */

@@ -8,8 +8,8 @@
 
 /* Fill *out and *lay from the command's positional arguments: one DOMID
  * (read the assignment back from xenstore) or SBDF[@SLOT]... (plan them).
- * 0 or -errno with a sentence in err.  Until the planner and the xenstore
- * reader are wired in, -ENOSYS. */
+ * The guest layout comes from --config (as `pcipt plan`).
+ * 0 or -errno with a sentence in err. */
 int dtb_assignment_from_args(int argc, char **argv, struct domain_assign *out,
                              struct guest_layout *lay, char *err, size_t errlen);
 

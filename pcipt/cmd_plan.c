@@ -11,35 +11,6 @@
 #include "pcipt/hostpci.h"
 #include "pcipt/plan.h"
 
-/* Read one host function into a planner request; bridges are refused. */
-static int read_request(const char *arg, struct plan_request *rq, char *err, size_t errlen)
-{
-    struct hostpci *hp;
-    const struct hostpci_info *in;
-    char name[SBDF_STR_LEN];
-    int rc;
-
-    memset(rq, 0, sizeof(*rq));
-    if (sbdf_parse_slot(arg, &rq->host, &rq->slot)) {
-        snprintf(err, errlen, "'%s' is not SSSS:BB:DD.F[@SLOT] (slot 1..31)", arg);
-        return -EINVAL;
-    }
-    rc = hostpci_open(g_opts.sysfs, &rq->host, &hp, err, errlen);
-    if (rc)
-        return rc;
-    in = hostpci_info(hp);
-    if (in->header_type != 0) {
-        snprintf(err, errlen, "%s is a bridge (header type %u); only endpoints can be planned",
-                 sbdf_format(&rq->host, name), in->header_type);
-        hostpci_close(hp);
-        return -EINVAL;
-    }
-    memcpy(rq->bars, hostpci_host_dev(hp)->bars, sizeof(rq->bars));
-    rq->intx_pin = in->intx_pin;
-    hostpci_close(hp);
-    return 0;
-}
-
 static void print_json(const struct domain_assign *dom)
 {
     char h[SBDF_STR_LEN], g[SBDF_STR_LEN];
@@ -117,7 +88,7 @@ static int run_plan(int argc, char **argv)
             rc = usage_error(&cmd_plan, "unknown option '%s'", argv[i]);
         } else if (n == PCIPT_MAX_DEVS) {
             rc = fail("too many devices (at most %d per domain)", PCIPT_MAX_DEVS);
-        } else if (read_request(argv[i], &reqs[n++], err, sizeof(err))) {
+        } else if (plan_request_from_arg(g_opts.sysfs, argv[i], &reqs[n++], err, sizeof(err))) {
             rc = fail("%s", err);
         }
     }

@@ -30,6 +30,16 @@ static void text_server(uint32_t domid, int src, const struct xsp_server *srv)
     printf("\n");
 }
 
+/* The BAR's p2m record (CONTRACT-attach-daemon §2): 1 and *gaddr when
+ * recorded (0 = "none"), 0 when the device was published without one. */
+static struct xs_handle *g_xs;
+static uint32_t g_domid;
+
+static int mapped_record(const struct dev_assign *d, unsigned bar, uint64_t *gaddr)
+{
+    return xsp_read_bar_mapped(g_xs, g_domid, &d->host, bar, gaddr) == 0;
+}
+
 static void text_dev(const struct dev_assign *d)
 {
     char h[SBDF_STR_LEN], g[SBDF_STR_LEN];
@@ -45,10 +55,16 @@ static void text_dev(const struct dev_assign *d)
             snprintf(label, sizeof(label), "ROM");
         else
             snprintf(label, sizeof(label), "BAR%u", i);
-        printf("    %-4s %-5s %-4s guest 0x%llx host 0x%llx size 0x%llx\n", label,
+        uint64_t m;
+        printf("    %-4s %-5s %-4s guest 0x%llx host 0x%llx size 0x%llx", label,
                xsp_bar_type_name(b->type),
                b->prefetchable ? "pref" : "", (unsigned long long)b->guest,
                (unsigned long long)b->host, (unsigned long long)b->size);
+        if (mapped_record(d, i, &m) && m)
+            printf(" mapped 0x%llx", (unsigned long long)m);
+        else if (mapped_record(d, i, &m))
+            printf(" unmapped");
+        printf("\n");
     }
 }
 
@@ -65,10 +81,17 @@ static void json_dev(const struct dev_assign *d, bool first)
         if (b->type == BAR_NONE)
             continue;
         printf("%s{\"index\": %u, \"type\": \"%s\", \"prefetchable\": %s, \"guest\": \"0x%llx\", "
-               "\"host\": \"0x%llx\", \"size\": \"0x%llx\"}", firstbar ? "" : ", ", i,
+               "\"host\": \"0x%llx\", \"size\": \"0x%llx\"", firstbar ? "" : ", ", i,
                xsp_bar_type_name(b->type), b->prefetchable ? "true" : "false",
                (unsigned long long)b->guest, (unsigned long long)b->host,
                (unsigned long long)b->size);
+        uint64_t m;
+        if (mapped_record(d, i, &m) && m)
+            printf(", \"mapped\": \"0x%llx\"}", (unsigned long long)m);
+        else if (mapped_record(d, i, &m))
+            printf(", \"mapped\": null}");
+        else
+            printf("}");
         firstbar = false;
     }
     printf("]}");
@@ -100,6 +123,8 @@ static int show_domain(struct xs_handle *xs, uint32_t domid, bool json, bool fir
     char err[512];
     int rc, src;
 
+    g_xs = xs;
+    g_domid = domid;
     rc = xsp_read_domain(xs, domid, &a, err, sizeof(err));
     if (rc == -ENOENT)
         return fail("no devices are published for domain %u", domid);
@@ -182,8 +207,11 @@ const struct pcipt_cmd cmd_status = {
             "Reads /local/domain/0/backend/pci/DOMID/0 in xenstore and prints, for\n"
             "DOMID or every domain with devices: each host device and its virtual\n"
             "SBDF, SPI and interrupt pin, each BAR's guest address, host address and\n"
-            "size, and the domain's daemon (IOREQ server id, pid, event channel\n"
-            "ports).  Contents are validated: a damaged node is reported by path.\n"
+            "size (and, for devices attached by `pcipt attach`, where the BAR is\n"
+            "mapped in the guest right now: \"mapped 0x...\" or \"unmapped\"; JSON\n"
+            "\"mapped\": \"0x...\" or null), and the domain's daemon (IOREQ server\n"
+            "id, pid, event channel ports).  Contents are validated: a damaged node\n"
+            "is reported by path.\n"
             "\n"
             "  --json   one JSON object: {\"domains\": [{\"domid\", \"server\", \"devices\"}]}\n"
             "\n"

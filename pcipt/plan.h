@@ -41,6 +41,12 @@ int guest_layout_validate(const struct guest_layout *l, const char *who, char *e
 int plan_domain(const struct guest_layout *lay, struct domain_assign *dom,
                 const struct plan_request *reqs, unsigned n, char *err, size_t errlen);
 
+/* Parse "SBDF[@SLOT]" and read that host function under sysfs (NULL =
+ * /sys/bus/pci) into a request; bridges are refused.  0 or -errno with a
+ * sentence in err. */
+int plan_request_from_arg(const char *sysfs, const char *arg, struct plan_request *rq, char *err,
+                          size_t errlen);
+
 /* "16 GiB", "128 KiB", "4097 bytes": exact, in the largest unit that divides. */
 char *format_size(uint64_t bytes, char *buf, size_t len);
 

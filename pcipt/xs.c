@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <xenstore_lib.h>
 
 #include "pcipt/xs.h"
@@ -207,4 +208,52 @@ int xsw_transact(struct xs_handle *xs, xsw_body_fn body, void *arg)
             return rc;
     }
     return -EAGAIN;
+}
+
+int xsw_watch(struct xs_handle *xs, const char *path, const char *token)
+{
+    if (injected())
+        return neg_errno();
+    return xs_watch(xs, path, token) ? 0 : neg_errno();
+}
+
+void xsw_unwatch(struct xs_handle *xs, const char *path, const char *token)
+{
+    int saved = errno;
+
+    (void)xs_unwatch(xs, path, token);
+    errno = saved;
+}
+
+/* Consume every queued event; true if there was one. */
+static bool drain_watch(struct xs_handle *xs)
+{
+    bool any = false;
+    char **ev;
+
+    while ((ev = xs_check_watch(xs))) {
+        free(ev);
+        any = true;
+    }
+    return any;
+}
+
+int xsw_wait_watch(struct xs_handle *xs, int timeout_ms)
+{
+    struct pollfd pfd = { .fd = xs_fileno(xs), .events = POLLIN };
+    int n;
+
+    if (pfd.fd < 0)
+        return neg_errno();
+    if (drain_watch(xs))
+        return 1;
+    do
+        n = poll(&pfd, 1, timeout_ms);
+    while (n < 0 && errno == EINTR);
+    if (n < 0)
+        return neg_errno();
+    if (n == 0)
+        return 0;
+    drain_watch(xs);
+    return 1;
 }

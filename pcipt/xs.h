@@ -48,4 +48,12 @@ struct xs_permissions *xsw_get_perms(struct xs_handle *xs, xs_transaction_t t, c
 typedef int (*xsw_body_fn)(struct xs_handle *xs, xs_transaction_t t, void *arg);
 int xsw_transact(struct xs_handle *xs, xsw_body_fn body, void *arg);
 
+/* Watches (detach waits for the daemon with one).  xsw_watch counts as an
+ * operation (injectable); unwatching is cleanup and never fails.
+ * xsw_wait_watch waits up to timeout_ms for events and drains them:
+ * 1 = something fired, 0 = timed out, -errno on error. */
+int xsw_watch(struct xs_handle *xs, const char *path, const char *token);
+void xsw_unwatch(struct xs_handle *xs, const char *path, const char *token);
+int xsw_wait_watch(struct xs_handle *xs, int timeout_ms);
+
 #endif

@@ -29,4 +29,7 @@ int xsp_num_devs(struct xsu_reader *r, const char *be, unsigned *num);
 /* Index N of the device with host SBDF host, or -ENOENT. */
 int xsp_find_dev(struct xsu_reader *r, const char *be, unsigned num, const struct sbdf *host);
 
+/* Write a p2m record value: "0x%llx", or "none" for 0. */
+int xsp_fmt_mapped(struct xs_handle *xs, xs_transaction_t t, const char *path, uint64_t gaddr);
+
 #endif

@@ -15,6 +15,7 @@ char *xsp_backend_path(uint32_t domid, char *buf)
 struct publish_ctx {
     uint32_t domid;
     const struct dev_assign *dev;
+    const uint64_t *mapped;         /* NULL: no p2m records */
 };
 
 /* be/frontend ... be/domain: libxl__create_pci_backend, first device only.
@@ -74,11 +75,14 @@ static int write_libxl_dev(struct xs_handle *xs, xs_transaction_t t, const char 
 }
 
 static int write_bar(struct xs_handle *xs, xs_transaction_t t, const char *dir, unsigned i,
-                     const struct bar_assign *b)
+                     const struct bar_assign *b, const uint64_t *mapped)
 {
     char p[XSW_PATH_MAX];
     int rc;
 
+    if (mapped && ((rc = xsu_path(p, "%s/bar-%u/mapped", dir, i)) ||
+                   (rc = xsp_fmt_mapped(xs, t, p, mapped[i]))))
+        return rc;
     if ((rc = xsu_path(p, "%s/bar-%u/type", dir, i)) ||
         (rc = xsw_write(xs, t, p, xsp_bar_type_name(b->type))))
         return rc;
@@ -99,7 +103,7 @@ static int write_bar(struct xs_handle *xs, xs_transaction_t t, const char *dir, 
 
 /* be/pcipt/dev-N: what pciback does not know (SPI, pin, force, BARs). */
 static int write_pcipt_dev(struct xs_handle *xs, xs_transaction_t t, const char *be, unsigned n,
-                           const struct dev_assign *d)
+                           const struct dev_assign *d, const uint64_t *mapped)
 {
     char dir[XSW_PATH_MAX], p[XSW_PATH_MAX];
     int rc;
@@ -113,7 +117,7 @@ static int write_pcipt_dev(struct xs_handle *xs, xs_transaction_t t, const char 
     if ((rc = xsu_path(p, "%s/force", dir)) || (rc = xsw_write(xs, t, p, d->force ? "1" : "0")))
         return rc;
     for (unsigned i = 0; i < PCI_NUM_RES; i++)
-        if (d->bars[i].type != BAR_NONE && (rc = write_bar(xs, t, dir, i, &d->bars[i])))
+        if (d->bars[i].type != BAR_NONE && (rc = write_bar(xs, t, dir, i, &d->bars[i], mapped)))
             return rc;
     return 0;
 }
@@ -172,7 +176,7 @@ static int publish_body(struct xs_handle *xs, xs_transaction_t t, void *arg)
     if (num == 0 && (rc = write_backend_head(xs, t, be, c->domid)))
         return rc;
     if ((rc = write_libxl_dev(xs, t, be, num, c->dev)) ||
-        (rc = write_pcipt_dev(xs, t, be, num, c->dev)))
+        (rc = write_pcipt_dev(xs, t, be, num, c->dev, c->mapped)))
         return rc;
     if ((rc = xsu_path(p, "%s/num_devs", be)))
         return rc;
@@ -181,7 +185,13 @@ static int publish_body(struct xs_handle *xs, xs_transaction_t t, void *arg)
 
 int xsp_publish_device(struct xs_handle *xs, uint32_t domid, const struct dev_assign *dev)
 {
-    struct publish_ctx c = { .domid = domid, .dev = dev };
+    return xsp_publish_device_mapped(xs, domid, dev, NULL);
+}
+
+int xsp_publish_device_mapped(struct xs_handle *xs, uint32_t domid, const struct dev_assign *dev,
+                              const uint64_t mapped[PCI_NUM_RES])
+{
+    struct publish_ctx c = { .domid = domid, .dev = dev, .mapped = mapped };
     struct xsu_reader r = { 0 };
 
     xsp_check_dev(&r, "device", dev);

@@ -35,6 +35,27 @@ char *xsp_backend_path(uint32_t domid, char *buf);
 /* Add dev as the next N.  -EEXIST if its host SBDF or virtual SBDF is
  * already published for the domain; -ENOSPC beyond PCIPT_MAX_DEVS. */
 int xsp_publish_device(struct xs_handle *xs, uint32_t domid, const struct dev_assign *dev);
+/* The same, and in the same transaction the p2m record
+ * pcipt/dev-N/bar-I/mapped of each present BAR: mapped[I] = where BAR I is
+ * mapped in the guest's stage 2 ("0x..."), 0 = not mapped ("none"). */
+int xsp_publish_device_mapped(struct xs_handle *xs, uint32_t domid, const struct dev_assign *dev,
+                              const uint64_t mapped[PCI_NUM_RES]);
+/* The p2m record of one BAR of a published device (CONTRACT-attach-daemon
+ * §2): whoever changes the p2m updates it in the same step.  gaddr 0 =
+ * "none".  -ENOENT if the device or the BAR is not published; reading a
+ * device published without records gives -ENOENT too. */
+int xsp_write_bar_mapped(struct xs_handle *xs, uint32_t domid, const struct sbdf *host,
+                         unsigned bar, uint64_t gaddr);
+int xsp_read_bar_mapped(struct xs_handle *xs, uint32_t domid, const struct sbdf *host,
+                        unsigned bar, uint64_t *gaddr);
+/* be/state-N of a published device (XenbusState: 1 attached, 5 Closing,
+ * 6 Closed): detach asks the daemon to let go with 5, it answers 6. */
+#define XSP_XENBUS_CLOSING 5
+#define XSP_XENBUS_CLOSED  6
+int xsp_write_dev_state(struct xs_handle *xs, uint32_t domid, const struct sbdf *host,
+                        unsigned state);
+int xsp_read_dev_state(struct xs_handle *xs, uint32_t domid, const struct sbdf *host,
+                       unsigned *state);
 /* Remove one device, renumbering the later ones down as libxl does; the
  * whole backend dir goes with the last device.  -ENOENT if absent. */
 int xsp_remove_device(struct xs_handle *xs, uint32_t domid, const struct sbdf *host);

@@ -303,11 +303,12 @@ START_TEST(cli_usage_and_errors)
     ck_assert_ptr_nonnull(strstr(err, "unknown option '--bogus'"));
     free(err);
     ck_assert_int_eq(run_cli("--help", NULL), 0);
-    /* complete command line: fails cleanly until planning is wired, no file */
-    snprintf(args, sizeof(args), "--xen-version=4.19 --vits 0x4020000 -o %s 0000:01:00.0@2",
+    /* complete command line naming a device that does not exist: no file */
+    snprintf(args, sizeof(args), "--sysfs /nonexistent --xen-version=4.19 --vits 0x4020000 "
+             "-o %s 0000:01:00.0@2",
              path_in("cli.dtb", p, sizeof(p)));
     ck_assert_int_eq(run_cli(args, &err), 1);
-    ck_assert_ptr_nonnull(strstr(err, "pcipt: dtb: planning from the command line is not wired yet"));
+    ck_assert_ptr_nonnull(strstr(err, "pcipt: dtb: 0000:01:00.0: no such device under /nonexistent"));
     free(err);
     ck_assert_uint_eq(count_files(), 0);
 }

@@ -1,0 +1,181 @@
+/* The attach/detach test fixture (see attach_fx.h). */
+#include "tests/support/attach_fx.h"
+
+#include <check.h>
+#include <errno.h>
+#include <sys/stat.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pcipt/hv_sim.h"
+#include "pcipt/plan.h"
+#include "pcipt/sbdf.h"
+#include "pcipt/xs.h"
+#include "tests/support/fixture.h"
+#include "tests/support/sim_fixture.h"
+#include "tests/support/testreg.h"
+#include "tests/support/xs_testutil.h"
+
+#define IORESOURCE_MEM      0x200ull       /* include/linux/ioport.h */
+#define IORESOURCE_PREFETCH 0x2000ull
+#define IORESOURCE_MEM_64   0x100000ull
+
+char afx_tree[64];
+struct attach_ctx afx_ctx;
+
+static void add_dump(const char *name, const struct tree_opts *o)
+{
+    char path[512], err[512];
+
+    fixture_dump_path(name, path, sizeof(path));
+    ck_assert_msg(sysfs_tree_from_dump(afx_tree, path, o, err, sizeof(err)) == 0, "%s", err);
+}
+
+void afx_setup(void)
+{
+    const struct tree_opts o = { .driver = NULL, .reset_method = "flr bus" };
+    struct xs_handle *xs;
+    char err[256];
+
+    simfx_setup();
+    ck_assert_int_eq(sim_domain_create(simfx_hv, 3, 1, 0x40000000, 0x20000000, 64), 0);
+    ck_assert_int_eq(sim_domain_create(simfx_hv, 5, 2, 0x40000000, 0x20000000, 64), 0);
+    ck_assert_int_eq(sysfs_tree_mkdtemp(afx_tree, sizeof(afx_tree)), 0);
+    add_dump("cap-pcie-2", &o);
+    add_dump("cap-rebar", &o);
+    afx_set_resource(AFX_GPU, 0, 0x4000000000ull, 256ull << 20,
+                     IORESOURCE_MEM | IORESOURCE_PREFETCH | IORESOURCE_MEM_64);
+
+    xsw_inject_fail(0, 0);
+    xs = xs_open(0);
+    ck_assert_ptr_nonnull(xs);
+    xs_rm(xs, XBT_NULL, "/local");
+    xs_close(xs);
+    xst_seed();
+
+    memset(&afx_ctx, 0, sizeof(afx_ctx));
+    afx_ctx.hv = simfx_hv;
+    afx_ctx.sysfs = afx_tree;
+    ck_assert_int_eq(guest_layout_load("/nonexistent", false, &afx_ctx.layout, err, sizeof(err)), 0);
+    ck_assert_ptr_nonnull(afx_ctx.xs = xsw_open());
+    afx_ctx.out = fopen("/dev/null", "w");
+    ck_assert_ptr_nonnull(afx_ctx.out);
+}
+
+void afx_teardown(void)
+{
+    xsw_close(afx_ctx.xs);
+    fclose(afx_ctx.out);
+    sysfs_tree_remove(afx_tree);
+    simfx_teardown();
+}
+
+static void devfile(const char *dev, const char *name, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s/devices/%s/%s", afx_tree, dev, name);
+}
+
+void afx_set_resource(const char *dev, unsigned index, uint64_t start, uint64_t size,
+                      uint64_t flags)
+{
+    char path[256], line[128], lines[16][128];
+    unsigned n = 0;
+    FILE *f;
+
+    devfile(dev, "resource", path, sizeof(path));
+    ck_assert_ptr_nonnull(f = fopen(path, "r"));
+    while (n < 16 && fgets(lines[n], sizeof(lines[n]), f))
+        n++;
+    fclose(f);
+    ck_assert_uint_gt(n, index);
+    snprintf(line, sizeof(line), "0x%016" PRIx64 " 0x%016" PRIx64 " 0x%016" PRIx64 "\n", start,
+             size ? start + size - 1 : 0, flags);
+    snprintf(lines[index], sizeof(lines[index]), "%s", line);
+    ck_assert_ptr_nonnull(f = fopen(path, "w"));
+    for (unsigned i = 0; i < n; i++)
+        fputs(lines[i], f);
+    ck_assert_int_eq(fclose(f), 0);
+}
+
+void afx_set_driver(const char *dev, const char *driver)
+{
+    char path[256], target[128], dir[256];
+
+    devfile(dev, "driver", path, sizeof(path));
+    unlink(path);
+    if (!driver)
+        return;
+    snprintf(dir, sizeof(dir), "%s/drivers", afx_tree);
+    mkdir(dir, 0755);
+    snprintf(dir, sizeof(dir), "%s/drivers/%s", afx_tree, driver);
+    mkdir(dir, 0755);
+    snprintf(target, sizeof(target), "../../drivers/%s", driver);
+    ck_assert_int_eq(symlink(target, path), 0);
+}
+
+char *afx_snapshot(void)
+{
+    static const uint32_t doms[] = { 3, 5 };
+    struct sim_mapping m[256];
+    struct sim_range r[256];
+    char *buf = NULL, *xsdump;
+    size_t len = 0;
+    FILE *mem = open_memstream(&buf, &len);
+
+    ck_assert_ptr_nonnull(mem);
+    for (unsigned d = 0; d < 2; d++) {
+        int n = sim_list_mappings(simfx_hv, doms[d], m, 256);
+        ck_assert_int_ge(n, 0);
+        for (int i = 0; i < n && i < 256; i++)
+            fprintf(mem, "dom%u map %" PRIx64 " %" PRIx64 " %" PRIu64 "\n", doms[d],
+                   m[i].gfn, m[i].mfn, m[i].nr);
+        n = sim_list_permissions(simfx_hv, doms[d], r, 256);
+        ck_assert_int_ge(n, 0);
+        for (int i = 0; i < n && i < 256; i++)
+            fprintf(mem, "dom%u iomem %" PRIx64 "-%" PRIx64 "\n", doms[d],
+                   r[i].start, r[i].end);
+    }
+    xsdump = xst_dump();
+    fprintf(mem, "%s", xsdump);
+    free(xsdump);
+    fclose(mem);
+    return buf;
+}
+
+uint64_t afx_sim_mapping_calls(uint32_t domid)
+{
+    struct sim_domain_info info;
+
+    ck_assert_int_eq(sim_domain_info(simfx_hv, domid, &info), 0);
+    return info.memory_mapping_calls;
+}
+
+int afx_attach(uint32_t domid, const char *sbdf, int slot, unsigned flags, char *err,
+               size_t errlen)
+{
+    struct sbdf s;
+
+    ck_assert_int_eq(sbdf_parse(sbdf, &s), 0);
+    err[0] = '\0';
+    return attach_device(&afx_ctx, domid, &s, slot, flags, NULL, err, errlen);
+}
+
+int afx_detach(uint32_t domid, const char *sbdf, char *err, size_t errlen)
+{
+    struct sbdf s;
+
+    ck_assert_int_eq(sbdf_parse(sbdf, &s), 0);
+    err[0] = '\0';
+    return detach_device(&afx_ctx, domid, &s, err, errlen);
+}
+
+int afx_cli(const char *args, char **out, char **err)
+{
+    char cmd[1024];
+
+    snprintf(cmd, sizeof(cmd), "%s --hv sim --sysfs %s %s", test_pcipt_bin(), afx_tree, args);
+    return test_run(cmd, out, err);
+}

@@ -1,0 +1,47 @@
+/* Fixture for the attach/detach tests: a private simulator with guest
+ * domains 3 and 5, a real xenstored (one per test case, started by
+ * xsd_fixture_start as an unchecked fixture), and a sysfs-shaped tree from
+ * real dumps:
+ *   0000:01:00.0  cap-pcie-2 (Intel 82576): 32-bit BARs 0,1,3, I/O BAR 2,
+ *                 ROM; MSI-X table and PBA in BAR3 (pages 0 and 2 of 4)
+ *   0000:09:00.0  cap-rebar (AMD Fiji): 64-bit prefetchable 256 MiB BAR0
+ *                 (moved to host 0x4000000000 so that it does not overlap
+ *                 the 82576's BAR1 from another machine), BAR2 2 MiB,
+ *                 I/O BAR4, 32-bit BAR5, ROM
+ * both unbound, reset method "flr bus". */
+#ifndef TESTS_ATTACH_FX_H
+#define TESTS_ATTACH_FX_H
+
+#include <stdint.h>
+
+#include "pcipt/attach.h"
+
+#define AFX_NIC  "0000:01:00.0"
+#define AFX_GPU  "0000:09:00.0"
+
+extern char afx_tree[64];
+extern struct attach_ctx afx_ctx;          /* hv = simfx_hv, xs open */
+
+void afx_setup(void);
+void afx_teardown(void);
+
+/* Rewrite line index of DEV's sysfs `resource` (Linux's "start end flags"). */
+void afx_set_resource(const char *dev, unsigned index, uint64_t start, uint64_t size,
+                      uint64_t flags);
+/* Set DEV's driver link (NULL: unbound). */
+void afx_set_driver(const char *dev, const char *driver);
+
+/* Everything attach may touch: the sim's mappings and iomem permissions of
+ * domains 3 and 5, and `xenstore-ls -fp /`.  malloc'd. */
+char *afx_snapshot(void);
+/* memory_mapping calls the sim counted for domain 5. */
+uint64_t afx_sim_mapping_calls(uint32_t domid);
+
+/* attach_device / detach_device on afx_ctx with an SBDF string. */
+int afx_attach(uint32_t domid, const char *sbdf, int slot, unsigned flags, char *err,
+               size_t errlen);
+int afx_detach(uint32_t domid, const char *sbdf, char *err, size_t errlen);
+/* Run `pcipt --hv sim --sysfs TREE ARGS`; exit status, output captured. */
+int afx_cli(const char *args, char **out, char **err);
+
+#endif

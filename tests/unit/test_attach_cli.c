@@ -1,0 +1,184 @@
+/* `pcipt attach` / `pcipt detach` as an operator uses them (the real
+ * binary, --hv sim, a real xenstored): a table of bad inputs, each checked
+ * for its exit status, a message naming what is wrong, and nothing left
+ * behind; then a verbose attach, status and detach. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tests/support/attach_fx.h"
+#include "tests/support/sim_fixture.h"
+#include "tests/support/testreg.h"
+#include "tests/support/xenstored.h"
+
+#define IORESOURCE_MEM      0x200ull
+#define IORESOURCE_PREFETCH 0x2000ull
+#define IORESOURCE_MEM_64   0x100000ull
+
+static void attach_nic_slot3(void)
+{
+    char err[512];
+    ck_assert_msg(afx_attach(5, AFX_NIC, 3, 0, err, sizeof(err)) == 0, "%s", err);
+}
+
+static void nic_owned_by_igb(void)
+{
+    afx_set_driver(AFX_NIC, "igb");
+}
+
+static void gpu_bar_16g(void)
+{
+    afx_set_resource(AFX_GPU, 0, 0x400000000ull, 16ull << 30,
+                     IORESOURCE_MEM | IORESOURCE_PREFETCH | IORESOURCE_MEM_64);
+}
+
+struct bad_case {
+    void (*pre)(void);
+    const char *env;            /* prefix for the command, "" for none */
+    const char *args;
+    int status;
+    const char *msg;            /* must appear on stderr */
+};
+
+static const struct bad_case bad[] = {
+    { NULL, "", "attach 5 0000:01:00", 2, "'0000:01:00' is not SSSS:BB:DD.F[@SLOT]" },
+    { NULL, "", "attach 5 0000:01:00.0@32", 2, "'0000:01:00.0@32' is not SSSS:BB:DD.F[@SLOT]" },
+    { NULL, "", "attach 5 0000:01:20.0", 2, "'0000:01:20.0' is not" },
+    { NULL, "", "attach 5 0000:01:00.8", 2, "'0000:01:00.8' is not" },
+    { NULL, "", "attach five 0000:01:00.0", 2, "'five' is not a guest domain id" },
+    { NULL, "", "attach 0 0000:01:00.0", 2, "'0' is not a guest domain id" },
+    { NULL, "", "attach 32752 0000:01:00.0", 2, "'32752' is not a guest domain id" },
+    { NULL, "", "attach 5", 2, "give a domain id and a device" },
+    { NULL, "", "attach 5 0000:01:00.0 extra", 2, "unexpected argument 'extra'" },
+    { NULL, "", "attach --bogus 5 0000:01:00.0", 2, "unknown option '--bogus'" },
+    { NULL, "", "detach 5 zz:00.0", 2, "'zz:00.0' is not SSSS:BB:DD.F" },
+    { NULL, "", "detach 5", 2, "give a domain id and a device" },
+    { NULL, "", "--hv qemu attach 5 0000:01:00.0", 2, "unknown hypervisor backend 'qemu'" },
+    { NULL, "", "attach 7 0000:01:00.0", 1, "domain 7 does not exist" },
+    { NULL, "", "attach 5 0000:05:00.0", 1, "0000:05:00.0: no such device under" },
+    { nic_owned_by_igb, "", "attach --force 5 0000:01:00.0", 1,
+      "0000:01:00.0 is in use by the dom0 driver 'igb'" },
+    { attach_nic_slot3, "", "attach 5 0000:01:00.0", 1,
+      "0000:01:00.0 is already attached to domain 5" },
+    { attach_nic_slot3, "", "attach 3 0000:01:00.0", 1,
+      "0000:01:00.0 is already attached to domain 5" },
+    { NULL, "", "detach 5 0000:01:00.0", 1, "0000:01:00.0 is not attached to domain 5" },
+    { attach_nic_slot3, "", "detach 3 0000:01:00.0", 1,
+      "0000:01:00.0 is not attached to domain 3" },
+    { attach_nic_slot3, "", "attach 5 0000:09:00.0@3", 1,
+      "virtual slot 3 is already taken by 0000:01:00.0" },
+    { gpu_bar_16g, "", "attach 5 0000:09:00.0", 1, 
+      "0000:09:00.0 BAR 0 (64-bit prefetchable, 16 GiB) does not fit: the prefetchable hole "
+      "has 4 GiB free" },
+    { NULL, "XENSTORED_PATH=/nonexistent/socket", "attach 5 0000:01:00.0", 1,
+      "cannot reach xenstore at /nonexistent/socket" },
+    { NULL, "XENSTORED_PATH=/nonexistent/socket", "detach 5 0000:01:00.0", 1,
+      "cannot reach xenstore at /nonexistent/socket" },
+    { NULL, "PCIPT_SIM_FAIL=domain_exists:1:5", "attach 5 0000:01:00.0", 1,
+      "cannot check whether domain 5 exists: Input/output error" },
+    { NULL, "PCIPT_SIM_FAIL=iomem_permission:3:1", "attach 5 0000:01:00.0", 1,
+      "cannot give domain 5 access to BAR 3 of 0000:01:00.0 (host 0xe0840000, 16 KiB): "
+      "iomem_permission failed: Operation not permitted" },
+    { NULL, "PCIPT_SIM_FAIL=memory_mapping:5:5", "attach 5 0000:01:00.0", 1,
+      "cannot map BAR 1 of 0000:01:00.0 at guest 0x23000000 in domain 5: memory_mapping failed" },
+    { NULL, "PCIPT_SIM_FAIL=memory_mapping:19:5", "attach 5 0000:01:00.0", 1,
+      "cannot map BAR 3 of 0000:01:00.0 at guest 0x23820000" },
+    { attach_nic_slot3, "PCIPT_XS_FAIL=1:5", "attach 5 0000:09:00.0", 1,
+      "cannot reach xenstore" },
+    { attach_nic_slot3, "PCIPT_XS_FAIL=30:5", "attach 5 0000:09:00.0", 1,
+      "xenstore" },
+};
+
+START_TEST(bad_operator_input)
+{
+    const struct bad_case *c = &bad[_i];
+    char cmd[1024], *before, *after, *out = NULL, *err = NULL;
+    int rc;
+
+    if (c->pre)
+        c->pre();
+    before = afx_snapshot();
+    snprintf(cmd, sizeof(cmd), "env %s %s --hv sim --sysfs %s %s", c->env, test_pcipt_bin(),
+             afx_tree, c->args);
+    rc = test_run(cmd, &out, &err);
+    ck_assert_msg(rc == c->status, "'%s': exit %d, stderr: %s", c->args, rc, err);
+    ck_assert_msg(strstr(err, c->msg), "'%s': stderr '%s' lacks '%s'", c->args, err, c->msg);
+    ck_assert_msg(!strncmp(err, "pcipt: ", 7), "'%s': %s", c->args, err);
+    if (c->status == 1)     /* one line */
+        ck_assert_msg(strchr(err, '\n') == err + strlen(err) - 1, "'%s': %s", c->args, err);
+    ck_assert_str_eq(out, "");
+    after = afx_snapshot();
+    ck_assert_msg(!strcmp(after, before), "'%s' left residue:\n%s", c->args, after);
+    free(before);
+    free(after);
+    free(out);
+    free(err);
+}
+END_TEST
+
+START_TEST(verbose_attach_status_detach)
+{
+    char *before = afx_snapshot(), *after, *out = NULL, *err = NULL;
+
+    ck_assert_int_eq(afx_cli("-v attach 5 0000:09:00.0", &out, &err), 0);
+    ck_assert_msg(strstr(out, "mapped BAR 0: 0x100000000 <- 0x4000000000, 65536 pages, "
+                              "1024 hypercalls\n"), "%s", out);
+    ck_assert_ptr_nonnull(strstr(out, "1033 memory_mapping hypercalls, 4 iomem_permission calls"));
+    ck_assert_ptr_nonnull(strstr(out, "attached 0000:09:00.0 to domain 5 as 0000:00:01.0\n"));
+    free(out);
+    free(err);
+    ck_assert_int_eq(afx_cli("status 5", &out, &err), 0);
+    ck_assert_msg(strstr(out, "BAR0 mem64 pref guest 0x100000000 host 0x4000000000 size "
+                              "0x10000000 mapped 0x100000000\n"), "%s", out);
+    ck_assert_msg(strstr(out, "ROM  rom        guest 0x23040000 host 0xfe840000 size 0x20000 "
+                              "unmapped\n"), "%s", out);
+    free(out);
+    free(err);
+    ck_assert_int_eq(afx_cli("status --json", &out, &err), 0);
+    ck_assert_ptr_nonnull(strstr(out, "\"size\": \"0x10000000\", \"mapped\": \"0x100000000\"}"));
+    ck_assert_ptr_nonnull(strstr(out, "\"size\": \"0x20000\", \"mapped\": null}"));
+    free(out);
+    free(err);
+    ck_assert_int_eq(afx_cli("detach 5 0000:09:00.0", &out, &err), 0);
+    ck_assert_str_eq(out, "detached 0000:09:00.0 from domain 5\n");
+    after = afx_snapshot();
+    ck_assert_str_eq(after, before);
+    free(out);
+    free(err);
+    free(before);
+    free(after);
+}
+END_TEST
+
+START_TEST(help_is_a_manual)
+{
+    static const char *const cmds[] = { "attach --help", "detach --help", "help attach" };
+    for (unsigned i = 0; i < 3; i++) {
+        char *out = NULL, *err = NULL;
+        ck_assert_int_eq(afx_cli(cmds[i], &out, &err), 0);
+        ck_assert_ptr_nonnull(strstr(out, "usage: pcipt "));
+        ck_assert_ptr_nonnull(strstr(out, "Description:"));
+        ck_assert_ptr_nonnull(strstr(out, "Exit status:"));
+        ck_assert_ptr_nonnull(strstr(out, "Examples:"));
+        free(out);
+        free(err);
+    }
+}
+END_TEST
+
+static Suite *attach_cli_suite(void)
+{
+    Suite *s = suite_create("attach_cli");
+    TCase *tc = tcase_create("cli");
+
+    tcase_set_timeout(tc, 120);
+    tcase_add_unchecked_fixture(tc, xsd_fixture_start, xsd_fixture_stop);
+    tcase_add_checked_fixture(tc, afx_setup, afx_teardown);
+    tcase_add_loop_test(tc, bad_operator_input, 0, (int)(sizeof(bad) / sizeof(bad[0])));
+    tcase_add_test(tc, verbose_attach_status_detach);
+    tcase_add_test(tc, help_is_a_manual);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+TEST_SUITE(attach_cli_suite)
