@@ -1,0 +1,214 @@
+/* The domain's daemon from the toolstack side (see daemon_ctl.h). */
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pcipt/cmds.h"
+#include "pcipt/daemon_ctl.h"
+#include "pcipt/proc.h"
+#include "pcipt/xs.h"
+#include "pcipt/xs_publish.h"
+
+static char *server_node(uint32_t domid, const char *leaf, char *buf)
+{
+    char be[XSW_PATH_MAX];
+
+    snprintf(buf, XSW_PATH_MAX, "%s/pcipt/server/%s", xsp_backend_path(domid, be), leaf);
+    return buf;
+}
+
+pid_t daemon_serving(struct xs_handle *xs, uint32_t domid)
+{
+    char path[XSW_PATH_MAX], *v, *end;
+    long pid;
+
+    if (!(v = xsw_read(xs, XBT_NULL, server_node(domid, "pid", path))))
+        return 0;
+    pid = strtol(v, &end, 10);
+    if (*v == '\0' || *end || pid <= 0 || pid > INT_MAX)
+        pid = 0;
+    free(v);
+    if (pid && kill((pid_t)pid, 0) && errno == ESRCH)
+        pid = 0;
+    return (pid_t)pid;
+}
+
+static bool systemd_usable(void)
+{
+    struct stat st;
+    const char *no = getenv("PCIPT_NO_SYSTEMD");
+    char *argv[] = { "systemctl", "cat", "--", DAEMON_UNIT, NULL };
+    char *out = NULL;
+    int rc;
+
+    if ((no && *no && strcmp(no, "0")) || stat("/run/systemd/system", &st) || !S_ISDIR(st.st_mode))
+        return false;
+    rc = proc_run(argv, &out);     /* stdout swallowed: only whether it exists */
+    free(out);
+    return rc == 0;
+}
+
+static int start_unit(struct daemon_ref *d, char *err, size_t errlen)
+{
+    char unit[64];
+    char *argv[] = { "systemctl", "start", unit, NULL };
+    int rc;
+
+    snprintf(unit, sizeof(unit), "pciptd@%u.service", d->domid);
+    rc = proc_run(argv, NULL);
+    if (rc) {
+        snprintf(err, errlen, "`systemctl start %s` failed (status %d); see "
+                 "`journalctl -u %s`", unit, rc, unit);
+        return -EIO;
+    }
+    d->systemd = true;
+    return 0;
+}
+
+static const char *self_binary(char *buf, size_t len)
+{
+    const char *env = getenv("PCIPT_SERVE_BIN");
+    ssize_t n;
+
+    if (env && *env)
+        return env;
+    n = readlink("/proc/self/exe", buf, len - 1);
+    if (n <= 0)
+        return "pcipt";
+    buf[n] = '\0';
+    return buf;
+}
+
+static int spawn(struct daemon_ref *d, char *err, size_t errlen)
+{
+    char bin[PATH_MAX], dom[16];
+    char *argv[12];
+    const char *dir = getenv("PCIPT_LOG_DIR");
+    unsigned n = 0;
+    pid_t pid;
+
+    argv[n++] = (char *)self_binary(bin, sizeof(bin));
+    if (g_opts.hv)
+        argv[n++] = "--hv", argv[n++] = (char *)g_opts.hv;
+    if (g_opts.sysfs)
+        argv[n++] = "--sysfs", argv[n++] = (char *)g_opts.sysfs;
+    if (g_opts.config)
+        argv[n++] = "--config", argv[n++] = (char *)g_opts.config;
+    snprintf(dom, sizeof(dom), "%u", d->domid);
+    argv[n++] = "serve";
+    argv[n++] = dom;
+    argv[n] = NULL;
+    snprintf(d->log, sizeof(d->log), "%s/pcipt-serve-%u.log", dir && *dir ? dir : DAEMON_LOG_DIR,
+             d->domid);
+    pid = proc_spawn_detached(argv, d->log, err, errlen);
+    if (pid < 0)
+        return (int)pid;
+    d->pid = pid;
+    return 0;
+}
+
+int daemon_start(uint32_t domid, struct daemon_ref *d, char *err, size_t errlen)
+{
+    memset(d, 0, sizeof(*d));
+    d->domid = domid;
+    return systemd_usable() ? start_unit(d, err, errlen) : spawn(d, err, errlen);
+}
+
+static bool is_ready(struct xs_handle *xs, uint32_t domid)
+{
+    char path[XSW_PATH_MAX], *v = xsw_read(xs, XBT_NULL, server_node(domid, "state", path));
+    bool ready = v && !strcmp(v, "ready");
+
+    free(v);
+    return ready;
+}
+
+/* The spawned child has exited: its status, else -1. */
+static int child_exited(const struct daemon_ref *d)
+{
+    int st;
+
+    if (d->systemd || d->pid <= 0 || waitpid(d->pid, &st, WNOHANG) != d->pid)
+        return -1;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+int daemon_wait_ready(struct xs_handle *xs, const struct daemon_ref *d, int timeout_ms,
+                      char *err, size_t errlen)
+{
+    char path[XSW_PATH_MAX];
+    long deadline = now_ms() + timeout_ms;
+    int rc, st;
+
+    server_node(d->domid, "state", path);
+    if ((rc = xsw_watch(xs, path, "pcipt-ready"))) {
+        snprintf(err, errlen, "cannot watch %s: %s", path, strerror(-rc));
+        return rc;
+    }
+    for (;;) {
+        if (is_ready(xs, d->domid)) {
+            rc = 0;
+            break;
+        }
+        if ((st = child_exited(d)) >= 0) {
+            snprintf(err, errlen, "domain %u's daemon exited with status %d before it was "
+                     "ready; see %s", d->domid, st, d->log);
+            rc = -ECHILD;
+            break;
+        }
+        long left = deadline - now_ms();
+        if (left <= 0) {
+            snprintf(err, errlen, "domain %u's daemon did not write %s = ready within %d ms%s%s",
+                     d->domid, path, timeout_ms, d->systemd ? "" : "; see ",
+                     d->systemd ? "" : d->log);
+            rc = -ETIMEDOUT;
+            break;
+        }
+        /* Wake at least every 200 ms to notice a child that died. */
+        rc = xsw_wait_watch(xs, left < 200 ? (int)left : 200);
+        if (rc < 0) {
+            snprintf(err, errlen, "waiting on %s: %s", path, strerror(-rc));
+            break;
+        }
+    }
+    xsw_unwatch(xs, path, "pcipt-ready");
+    return rc;
+}
+
+void daemon_stop(struct daemon_ref *d)
+{
+    if (d->systemd) {
+        char unit[64];
+        char *argv[] = { "systemctl", "stop", unit, NULL };
+        snprintf(unit, sizeof(unit), "pciptd@%u.service", d->domid);
+        proc_run(argv, NULL);
+        d->systemd = false;
+        return;
+    }
+    if (d->pid <= 0)
+        return;
+    if (child_exited(d) < 0) {
+        kill(d->pid, SIGTERM);
+        for (int i = 0; i < 50 && child_exited(d) < 0; i++)
+            usleep(100 * 1000);
+        if (kill(d->pid, 0) == 0) {
+            kill(d->pid, SIGKILL);
+            waitpid(d->pid, NULL, 0);
+        }
+    }
+    d->pid = 0;
+}
