@@ -1,0 +1,98 @@
+/* Fixture for the xl-integration tests (see xl_fx.h). */
+#include <check.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pcipt/hv_sim.h"
+#include "tests/support/attach_fx.h"
+#include "tests/support/sim_fixture.h"
+#include "tests/support/testreg.h"
+#include "tests/support/xl_fx.h"
+
+void xlfx_setup(void)
+{
+    afx_setup();
+}
+
+void xlfx_teardown(void)
+{
+    int pids[16], n = xlfx_serve_pids(pids, 16);
+
+    for (int i = 0; i < n; i++)      /* a double left by a failed test */
+        kill(pids[i], 9);
+    afx_teardown();
+}
+
+const char *xlfx_path(const char *name, char *buf, unsigned len)
+{
+    snprintf(buf, len, "%s/%s", simfx_dir, name);
+    return buf;
+}
+
+void xlfx_write(const char *name, const char *body)
+{
+    char p[256];
+    FILE *f = fopen(xlfx_path(name, p, sizeof(p)), "w");
+
+    ck_assert_ptr_nonnull(f);
+    fputs(body, f);
+    ck_assert_int_eq(fclose(f), 0);
+}
+
+int xlfx_cli(const char *env, const char *args, char **out, char **err)
+{
+    char cmd[4096], fakebin[256];
+
+    test_src_path("tests/support/fakebin", fakebin, sizeof(fakebin));
+    snprintf(cmd, sizeof(cmd),
+             "cd %s && env PATH=%s:\"$PATH\" FAKE_XL_PCIPT=%s FAKE_XL_LOG=%s/xl.log "
+             "PCIPT_SERVE_BIN=%s/pcipt-serve-double FAKE_SERVE_LOG=%s/serve.log "
+             "PCIPT_NO_SYSTEMD=1 PCIPT_LOG_DIR=%s PCIPT_STATE_DIR=%s %s "
+             "%s --hv sim --sysfs %s %s",
+             simfx_dir, fakebin, test_pcipt_bin(), simfx_dir, fakebin, simfx_dir, simfx_dir,
+             simfx_dir, env ? env : "", test_pcipt_bin(), afx_tree, args);
+    return test_run(cmd, out, err);
+}
+
+char *xlfx_slurp(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    int c;
+
+    ck_assert_ptr_nonnull(m);
+    while (f && (c = fgetc(f)) != EOF)
+        fputc(c, m);
+    if (f)
+        fclose(f);
+    fclose(m);
+    return buf;
+}
+
+bool xlfx_domain_exists(uint32_t domid)
+{
+    uint32_t ids[32];
+    int n = sim_list_domains(simfx_hv, ids, 32);
+
+    ck_assert_int_ge(n, 0);
+    for (int i = 0; i < n; i++)
+        if (ids[i] == domid)
+            return true;
+    return false;
+}
+
+int xlfx_serve_pids(int *pids, int max)
+{
+    char p[256], *log = xlfx_slurp(xlfx_path("serve.log", p, sizeof(p))), *line, *save = NULL;
+    int n = 0;
+
+    for (line = strtok_r(log, "\n", &save); line && n < max; line = strtok_r(NULL, "\n", &save))
+        pids[n++] = atoi(line);
+    free(log);
+    return n;
+}

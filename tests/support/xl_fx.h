@@ -1,0 +1,31 @@
+/* Fixture for the xl-integration tests (test_xl_*.c): the attach fixture
+ * (sim with domains 3 and 5, a real xenstored, the 82576 + Fiji sysfs tree)
+ * plus, in its private directory:
+ *   - the fake xl (tests/support/fakebin/xl) first on PATH, creating domain
+ *     7 in the sim; its calls logged to xlfx_path("xl.log");
+ *   - the daemon test double (tests/support/fakebin/pcipt-serve-double) as
+ *     $PCIPT_SERVE_BIN, logging "PID ARGS" to xlfx_path("serve.log");
+ *   - PCIPT_STATE_DIR and PCIPT_LOG_DIR = that directory, no systemd. */
+#ifndef TESTS_XL_FX_H
+#define TESTS_XL_FX_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+void xlfx_setup(void);
+void xlfx_teardown(void);
+/* DIR/name (static buffer per call site: copy it). */
+const char *xlfx_path(const char *name, char *buf, unsigned len);
+/* Write the xl config DIR/name with the given body. */
+void xlfx_write(const char *name, const char *body);
+/* Run `ENV pcipt --hv sim --sysfs TREE ARGS` with the fixture's environment;
+ * exit status, output captured (malloc'd). */
+int xlfx_cli(const char *env, const char *args, char **out, char **err);
+/* The whole file (malloc'd, "" if absent). */
+char *xlfx_slurp(const char *path);
+/* Is domain in the sim? */
+bool xlfx_domain_exists(uint32_t domid);
+/* Pids the double logged (up to max). */
+int xlfx_serve_pids(int *pids, int max);
+
+#endif
