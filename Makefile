@@ -113,9 +113,22 @@ check: unit
 check-asan:
 	$(MAKE) BUILD=build-asan SAN=address,undefined CFLAGS="-O1 -g" unit
 
+# make install [DESTDIR=...] [PREFIX=/usr/local]: the binary, the daemon's
+# systemd unit (ExecStart pointing at the installed binary), the man page,
+# the examples under share/doc, and /etc/xen/pcipt.conf only when absent.
+DOCDIR   = $(PREFIX)/share/doc/pcipt
 install: $(PCIPT)
-	install -d $(DESTDIR)$(BINDIR)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(MANDIR)/man1 \
+	    $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(SYSCONF)/xen
 	install -m 0755 $(PCIPT) $(DESTDIR)$(BINDIR)/pcipt
+	sed 's|@BINDIR@|$(BINDIR)|g' toolstack-hooks/pciptd@.service > $(DESTDIR)$(UNITDIR)/pciptd@.service.tmp
+	mv $(DESTDIR)$(UNITDIR)/pciptd@.service.tmp $(DESTDIR)$(UNITDIR)/pciptd@.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/pciptd@.service
+	install -m 0644 toolstack-hooks/pcipt.1 $(DESTDIR)$(MANDIR)/man1/pcipt.1
+	install -m 0644 toolstack-hooks/examples/guest-pcipt.cfg toolstack-hooks/examples/pcipt.conf \
+	    $(DESTDIR)$(DOCDIR)/examples/
+	test -e $(DESTDIR)$(SYSCONF)/xen/pcipt.conf || \
+	    install -m 0644 toolstack-hooks/examples/pcipt.conf $(DESTDIR)$(SYSCONF)/xen/pcipt.conf
 
 clean:
 	rm -rf build build-asan

@@ -4,7 +4,7 @@
 set -euo pipefail
 PKGS=(build-essential pkg-config clang libpci-dev pciutils check libsubunit-dev
       libxen-dev libfdt-dev device-tree-compiler xenstore-utils xen-utils-4.17
-      kmod)
+      kmod groff-base)
 missing=()
 for p in "${PKGS[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
