@@ -118,7 +118,8 @@ static int map_all(struct attach_ctx *ctx, struct attach_job *job, bool verbose,
     return 0;
 }
 
-static int publish(struct attach_ctx *ctx, struct attach_job *job, char *err, size_t errlen)
+static int publish(struct attach_ctx *ctx, struct attach_job *job, bool adopt, char *err,
+                   size_t errlen)
 {
     uint64_t mapped[PCI_NUM_RES] = { 0 };
     char name[SBDF_STR_LEN], be[XSW_PATH_MAX];
@@ -127,7 +128,8 @@ static int publish(struct attach_ctx *ctx, struct attach_job *job, char *err, si
     for (unsigned i = 0; i < PCI_NUM_RES; i++)
         if (job->mapped[i])
             mapped[i] = job->dev.bars[i].guest;
-    rc = xsp_publish_device_mapped(ctx->xs, job->domid, &job->dev, mapped);
+    rc = adopt ? xsp_adopt_device_mapped(ctx->xs, job->domid, ctx->adopt_index, &job->dev, mapped)
+               : xsp_publish_device_mapped(ctx->xs, job->domid, &job->dev, mapped);
     if (rc)
         snprintf(err, errlen, "cannot publish %s in xenstore under %s: %s",
                  sbdf_format(&job->dev.host, name), xsp_backend_path(job->domid, be),
@@ -148,7 +150,7 @@ int attach_device(struct attach_ctx *ctx, uint32_t domid, const struct sbdf *hos
         return rc;
     if ((rc = grant_all(ctx, &job, err, errlen)) ||
         (rc = map_all(ctx, &job, verbose, err, errlen)) ||
-        (rc = publish(ctx, &job, err, errlen))) {
+        (rc = publish(ctx, &job, flags & ATTACH_ADOPT, err, errlen))) {
         undo(ctx, &job);
         return rc;
     }

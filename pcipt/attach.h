@@ -31,6 +31,9 @@
 #define ATTACH_BIND     0x1u    /* hand the function to ATTACH_HOLDER first */
 #define ATTACH_FORCE    0x2u    /* accept a function without a reset method */
 #define ATTACH_VERBOSE  0x4u    /* one line per BAR (and totals) to ctx->out */
+#define ATTACH_ADOPT    0x8u    /* the device is libxl's be/dev-<ctx->adopt_index>
+                                   (xl pci-attach): publish pcipt's nodes beside
+                                   libxl's (xsp_adopt_device_mapped) */
 
 #define ATTACH_HOLDER   "pciback"
 #define DETACH_TIMEOUT_MS 10000  /* how long detach waits for the daemon */
@@ -42,6 +45,7 @@ struct attach_ctx {
     struct guest_layout layout;
     FILE *out;                      /* verbose lines; NULL = stdout */
     int detach_timeout_ms;          /* 0 = DETACH_TIMEOUT_MS */
+    unsigned adopt_index;           /* with ATTACH_ADOPT: libxl's N */
 };
 
 /* slot: 1..31, or -1 for the lowest free one.  On success *guest (optional)

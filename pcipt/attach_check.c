@@ -100,7 +100,7 @@ static int check_not_attached(struct xs_handle *xs, uint32_t domid, const struct
     }
     for (int i = 0; i < n && i < MAX_SCAN_DOMAINS; i++) {
         struct domain_assign *a = ids[i] == domid ? mine : scratch;
-        int rc = xsp_read_domain(xs, ids[i], a, e, sizeof(e));
+        int rc = xsp_read_domain_published(xs, ids[i], a, e, sizeof(e));
 
         if (rc == -ENOENT)
             continue;

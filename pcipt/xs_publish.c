@@ -183,6 +183,67 @@ static int publish_body(struct xs_handle *xs, xs_transaction_t t, void *arg)
     return xsw_printf(xs, t, p, "%u", num + 1);
 }
 
+struct adopt_ctx {
+    struct publish_ctx pub;
+    unsigned n;
+};
+
+static int adopt_body(struct xs_handle *xs, xs_transaction_t t, void *arg)
+{
+    const struct adopt_ctx *c = arg;
+    struct xsu_reader r = { .xs = xs, .t = t };
+    char be[XSW_PATH_MAX], p[XSW_PATH_MAX], bdf[16], vdev[16], **kids;
+    unsigned num, k;
+    int rc;
+
+    xsp_backend_path(c->pub.domid, be);
+    if ((rc = xsp_num_devs(&r, be, &num)))
+        return rc;
+    if (c->n >= num)
+        return -ENOENT;
+    if ((rc = xsu_path(p, "%s/dev-%u", be, c->n)))
+        return rc;
+    if (!node_is(&r, p, false, &c->pub.dev->host))
+        return r.rc ? r.rc : -ESTALE;
+    if ((rc = xsu_path(p, "%s/pcipt/dev-%u", be, c->n)))
+        return rc;
+    if ((kids = xsw_directory(xs, t, p, &k))) {
+        free(kids);
+        return -EEXIST;
+    }
+    for (unsigned i = 0; i < num; i++) {
+        if (i == c->n)
+            continue;
+        if ((rc = xsu_path(p, "%s/vdev-%u", be, i)))
+            return rc;
+        if (node_is(&r, p, true, &c->pub.dev->guest))
+            return -EEXIST;
+    }
+    xsu_fmt_bdf(&c->pub.dev->host, bdf);
+    xsu_fmt_vdev(&c->pub.dev->guest, vdev);
+    if ((rc = xsu_path(p, "%s/vdev-%u", be, c->n)) || (rc = xsw_write(xs, t, p, vdev)))
+        return rc;
+    if ((rc = write_pcipt_dev(xs, t, be, c->n, c->pub.dev, c->pub.mapped)))
+        return rc;
+    if ((rc = xsu_path(p, "%s/pcipt/dev-%u/adopted", be, c->n)) || (rc = xsw_write(xs, t, p, "1")))
+        return rc;
+    if ((rc = xsu_path(p, "%s/pcipt/dev-%u/host", be, c->n)))
+        return rc;
+    return xsw_write(xs, t, p, bdf);
+}
+
+int xsp_adopt_device_mapped(struct xs_handle *xs, uint32_t domid, unsigned n,
+                            const struct dev_assign *dev, const uint64_t mapped[PCI_NUM_RES])
+{
+    struct adopt_ctx c = { .pub = { .domid = domid, .dev = dev, .mapped = mapped }, .n = n };
+    struct xsu_reader r = { 0 };
+
+    xsp_check_dev(&r, "device", dev);
+    if (r.rc)
+        return r.rc;
+    return xsw_transact(xs, adopt_body, &c);
+}
+
 int xsp_publish_device(struct xs_handle *xs, uint32_t domid, const struct dev_assign *dev)
 {
     return xsp_publish_device_mapped(xs, domid, dev, NULL);

@@ -66,6 +66,19 @@ int xsp_remove_domain(struct xs_handle *xs, uint32_t domid);
  * published; -EINVAL with a sentence in err naming the path and problem. */
 int xsp_read_domain(struct xs_handle *xs, uint32_t domid, struct domain_assign *out, char *err,
                     size_t errlen);
+/* The same, skipping devices libxl wrote (be/dev-N) that pcipt has not
+ * adopted yet (no be/pcipt/dev-N): what attach plans against. */
+int xsp_read_domain_published(struct xs_handle *xs, uint32_t domid, struct domain_assign *out,
+                              char *err, size_t errlen);
+/* Adopt the device libxl published as be/dev-N (xl pci-attach): leave
+ * libxl's nodes as they are, write vdev-N and pcipt/dev-N/ (with
+ * p2m records like xsp_publish_device_mapped, plus adopted = 1 and host =
+ * the SBDF, which stay right when libxl renumbers its nodes).  One
+ * transaction.  -ESTALE if be/dev-N is not dev->host, -EEXIST if
+ * pcipt/dev-N exists or the virtual SBDF is taken, -ENOENT if N >= num_devs. */
+int xsp_adopt_device_mapped(struct xs_handle *xs, uint32_t domid, unsigned n,
+                            const struct dev_assign *dev, const uint64_t mapped[PCI_NUM_RES]);
+
 /* Domains with a pci backend dir, ascending; returns how many (<= max). */
 int xsp_list_domains(struct xs_handle *xs, uint32_t *domids, unsigned max);
 

@@ -144,8 +144,25 @@ static void check_unique(struct xsu_reader *r, const char *be, const struct doma
         }
 }
 
+/* Does be/pcipt/dev-n exist?  (Errors other than ENOENT are recorded.) */
+static bool has_pcipt_dir(struct xsu_reader *r, const char *be, unsigned n)
+{
+    char p[XSW_PATH_MAX], **kids;
+    unsigned k;
+
+    xsu_path(p, "%s/pcipt/dev-%u", be, n);
+    if ((kids = xsw_directory(r->xs, r->t, p, &k))) {
+        free(kids);
+        return true;
+    }
+    if (errno != ENOENT)
+        xsu_fail(r, errno ? -errno : -EIO, p);
+    return false;
+}
+
 struct read_ctx {
     struct domain_assign *out;
+    bool skip_libxl_only;           /* skip be/dev-N without be/pcipt/dev-N */
     char *err;
     size_t errlen;
 };
@@ -169,19 +186,27 @@ static int read_body(struct xs_handle *xs, xs_transaction_t t, void *arg)
         return -ENOENT;
     }
     read_head(&r, be, domid);
-    for (unsigned n = 0; n < num && !r.rc; n++)
-        read_dev(&r, be, n, &c->out->devs[n]);
-    c->out->ndevs = num;
+    for (unsigned n = 0; n < num && !r.rc; n++) {
+        if (c->skip_libxl_only && !has_pcipt_dir(&r, be, n))
+            continue;
+        read_dev(&r, be, n, &c->out->devs[c->out->ndevs++]);
+    }
+    if (!r.rc && c->out->ndevs == 0) {
+        snprintf(c->err, c->errlen, "%s: no devices published by pcipt for domain %u", be,
+                 domid);
+        return -ENOENT;
+    }
     if (!r.rc)
         check_unique(&r, be, c->out);
     return r.rc;
 }
 
-int xsp_read_domain(struct xs_handle *xs, uint32_t domid, struct domain_assign *out, char *err,
-                    size_t errlen)
+static int read_domain(struct xs_handle *xs, uint32_t domid, struct domain_assign *out,
+                       bool skip_libxl_only, char *err, size_t errlen)
 {
     char dummy[1];
-    struct read_ctx c = { .out = out, .err = err ? err : dummy, .errlen = err ? errlen : 1 };
+    struct read_ctx c = { .out = out, .err = err ? err : dummy, .errlen = err ? errlen : 1,
+                          .skip_libxl_only = skip_libxl_only };
     int rc;
 
     if (c.errlen)
@@ -193,6 +218,18 @@ int xsp_read_domain(struct xs_handle *xs, uint32_t domid, struct domain_assign *
     if (rc)
         out->ndevs = 0;
     return rc;
+}
+
+int xsp_read_domain(struct xs_handle *xs, uint32_t domid, struct domain_assign *out, char *err,
+                    size_t errlen)
+{
+    return read_domain(xs, domid, out, false, err, errlen);
+}
+
+int xsp_read_domain_published(struct xs_handle *xs, uint32_t domid, struct domain_assign *out,
+                              char *err, size_t errlen)
+{
+    return read_domain(xs, domid, out, true, err, errlen);
 }
 
 int xsp_list_domains(struct xs_handle *xs, uint32_t *domids, unsigned max)
