@@ -12,7 +12,8 @@ enum tok { T_END, T_NL, T_IDENT, T_ATOM, T_EQ, T_ADD, T_SEMI, T_COMMA, T_LBR, T_
 
 struct lexer {
     const char *p, *source;
-    unsigned line;
+    unsigned line;        /* where the scanner is */
+    unsigned tok_line;    /* where the current token started (errors name it) */
     enum tok t;
     char *text;           /* T_IDENT / T_ATOM value (malloc'd) */
     char *err;
@@ -22,7 +23,7 @@ struct lexer {
 static int lex_error(struct lexer *lx, const char *fmt, ...)
 {
     va_list ap;
-    int n = snprintf(lx->err, lx->errlen, "%s:%u: ", lx->source, lx->line);
+    int n = snprintf(lx->err, lx->errlen, "%s:%u: ", lx->source, lx->tok_line);
 
     va_start(ap, fmt);
     if (n >= 0 && (size_t)n < lx->errlen)
@@ -121,6 +122,7 @@ static int lex_next(struct lexer *lx)
     if (*lx->p == '#')
         while (*lx->p && *lx->p != '\n')
             lx->p++;
+    lx->tok_line = lx->line;
     switch (*lx->p) {
     case '\0': lx->t = T_END; return 0;
     case '\n': lx->p++; lx->line++; lx->t = T_NL; return 0;
@@ -264,7 +266,7 @@ static int add_setting(struct xlcfg *cfg, struct xlcfg_setting *s)
 
 static int parse_statement(struct lexer *lx, struct xlcfg *cfg)
 {
-    struct xlcfg_setting s = { .line = lx->line };
+    struct xlcfg_setting s = { .line = lx->tok_line };
     bool add;
     int rc;
 
@@ -295,7 +297,8 @@ out:
 int xlcfg_parse_text(struct xlcfg *cfg, const char *text, const char *source, char *err,
                      size_t errlen)
 {
-    struct lexer lx = { .p = text, .source = source, .line = 1, .err = err, .errlen = errlen };
+    struct lexer lx = { .p = text, .source = source, .line = 1, .tok_line = 1, .err = err,
+                        .errlen = errlen };
     int rc = lex_next(&lx);
 
     while (!rc && lx.t != T_END) {
