@@ -269,6 +269,24 @@ static int boot(struct create_run *r, char **xl_argv, char *err, size_t errlen)
     return xl(argv, NULL, err, errlen);
 }
 
+/* xl create options that block until the guest's console or the domain
+ * ends (-c, -V, -A, -F, -e) or create nothing (-n): pcipt must go on after
+ * `xl create -p` returns. */
+static int check_xl_options(const struct create_opts *o, char *err, size_t errlen)
+{
+    static const char *const refused[] = { "-c", "-V", "-A", "-F", "-e", "-n", "--vncviewer",
+                                           "--vncviewer-autopass", "--dryrun" };
+
+    for (int i = 0; i < o->nxl_args; i++)
+        for (unsigned k = 0; k < sizeof(refused) / sizeof(refused[0]); k++)
+            if (!strcmp(o->xl_args[i], refused[k]))
+                return say(err, errlen, -EINVAL, "xl option %s cannot be used with pcipt "
+                           "create (xl would not return, or create nothing, before the devices "
+                           "are attached); use `xl console NAME` afterwards, or "
+                           "`pcipt create --dry-run`", refused[k]);
+    return 0;
+}
+
 int create_domain(const struct create_opts *o, char *err, size_t errlen)
 {
     struct create_run r = { .o = o, .out = o->out ? o->out : stdout };
@@ -278,7 +296,8 @@ int create_domain(const struct create_opts *o, char *err, size_t errlen)
     int rc;
 
     dtb_options_default(&dopt);
-    if ((rc = create_read_config(o, &r.cfg, err, errlen)))
+    if ((rc = check_xl_options(o, err, errlen)) ||
+        (rc = create_read_config(o, &r.cfg, err, errlen)))
         goto out;
     if (!(r.name = xlcfg_string(&r.cfg, "name")) || !*r.name) {
         rc = say(err, errlen, -EINVAL, "%s has no name = \"...\"", o->cfg_path);

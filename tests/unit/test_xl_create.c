@@ -182,7 +182,8 @@ START_TEST(create_runs_the_whole_flow)
 END_TEST
 
 struct fail_case {
-    const char *env, *cfg, *opts;
+    const char *env, *cfg;
+    const char *opts;       /* before CFG; "CFG xl-options" puts them after it */
     const char *msg;
     bool destroyed;         /* xl destroy must have been called */
 };
@@ -211,6 +212,7 @@ static const struct fail_case fails[] = {
     { "", "name = \"guest1\"\nirqs = [ 50 ]\npcipt = [ \"0000:01:00.0\" ]\n", "",
       "irqs = [...] passes SPI 50 through", false },
     { "", "name = \"guest1\"\n", "", "has no `pcipt = [", false },
+    { "", NIC_CFG, "CFG -c", "xl option -c cannot be used", false },
     { "", "name = \"guest1\"\npcipt = \"0000:01:00.0\"\n", "", "pcipt must be a non-empty list", false },
     { "", "pcipt = [ \"0000:01:00.0\" ]\n", "", "has no name = ", false },
     { "", "name = \"guest1\"\npcipt = [ \"0000:01:00.0\" \n", "", "g.cfg:3: expected ',' or ']'", false },
@@ -226,7 +228,10 @@ START_TEST(create_failure_undoes_everything)
     xlfx_write("g.cfg", c->cfg);
     xlfx_write("spi80.conf", "intx_spi_base = 80\n");
     before = afx_snapshot();
-    snprintf(args, sizeof(args), "create %s %s", c->opts, path("g.cfg"));
+    if (!strncmp(c->opts, "CFG ", 4))       /* xl options after CFG */
+        snprintf(args, sizeof(args), "create %s %s", path("g.cfg"), c->opts + 4);
+    else
+        snprintf(args, sizeof(args), "create %s %s", c->opts, path("g.cfg"));
     ck_assert_int_eq(cli(c->env, args, &out, &err), 1);
     ck_assert_msg(strstr(err, "pcipt: create: ") && strstr(err, c->msg),
                   "case %d: %s", _i, err);
