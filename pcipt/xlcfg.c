@@ -198,11 +198,23 @@ static int parse_value(struct lexer *lx, struct xlcfg_setting *s, unsigned depth
     int rc;
 
     if (lx->t == T_LBR) {
-        if (depth == 0)
+        struct xlcfg_setting inner = { 0 };
+        char *mark;
+
+        if (depth == 0) {
             s->is_list = true;
-        else if ((rc = push_item(s, strdup("[...]"))))
+            return parse_list(lx, s, depth);
+        }
+        /* A nested list (no key pcipt reads has one): kept as "[...]". */
+        rc = parse_list(lx, &inner, depth);
+        for (unsigned i = 0; i < inner.nitems; i++)
+            free(inner.items[i]);
+        free(inner.items);
+        if (rc)
             return rc;
-        return depth == 0 ? parse_list(lx, s, depth) : parse_list(lx, &(struct xlcfg_setting){ 0 }, depth);
+        if (!(mark = strdup("[...]")))
+            return -ENOMEM;
+        return push_item(s, mark);
     }
     if (lx->t != T_ATOM)
         return lex_error(lx, "expected a value (number, string or list)");
