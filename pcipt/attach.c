@@ -156,6 +156,8 @@ int attach_device(struct attach_ctx *ctx, uint32_t domid, const struct sbdf *hos
     }
     if (guest)
         *guest = job.dev.guest;
+    if (ctx->result)
+        *ctx->result = job.dev;
     if (verbose)
         fprintf(out_of(ctx), "attached %s to domain %u as %s: %" PRIu64
                 " memory_mapping hypercalls, %" PRIu64 " iomem_permission calls\n",

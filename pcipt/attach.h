@@ -46,6 +46,7 @@ struct attach_ctx {
     FILE *out;                      /* verbose lines; NULL = stdout */
     int detach_timeout_ms;          /* 0 = DETACH_TIMEOUT_MS */
     unsigned adopt_index;           /* with ATTACH_ADOPT: libxl's N */
+    struct dev_assign *result;      /* optional: the device as published */
 };
 
 /* slot: 1..31, or -1 for the lowest free one.  On success *guest (optional)

@@ -155,14 +155,27 @@ static int adopt_one(struct attach_ctx *ctx, struct xlwatch *w, const struct xlw
     struct sbdf guest;
     int rc;
 
+    struct dev_assign dev;
+
     ctx->adopt_index = i;
+    ctx->result = &dev;
     rc = attach_device(ctx, w->domid, &v->l[i].host, v->l[i].slot, ATTACH_ADOPT, &guest, err,
                        sizeof(err));
+    ctx->result = NULL;
     sbdf_format(&v->l[i].host, name);
     if (rc) {
         w->failed++;
         say(w, "cannot adopt %s (dev-%u of domain %u): %s", name, i, w->domid, err);
         return rc;
+    }
+    /* Remember it now: libxl may remove every node before the next read. */
+    if (w->n < PCIPT_MAX_DEVS) {
+        struct xlwatch_dev *c = &w->devs[w->n++];
+        memset(c, 0, sizeof(*c));
+        c->host = dev.host;
+        memcpy(c->bars, dev.bars, sizeof(c->bars));
+        for (unsigned b = 0; b < PCI_NUM_RES; b++)
+            c->mapped[b] = attach_bar_mapped_at_attach(&dev.bars[b]) ? dev.bars[b].guest : 0;
     }
     w->adopted++;
     say(w, "adopted %s (dev-%u of domain %u) as %s", name, i, w->domid, sbdf_format(&guest, g));
