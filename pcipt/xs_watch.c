@@ -1,0 +1,40 @@
+/* Xenstore watches (pcipt/xs_watch.h). */
+#include "pcipt/xs_watch.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+int xsw_watch(struct xs_handle *xs, const char *path, const char *token)
+{
+    return xs_watch(xs, path, token) ? 0 : (errno ? -errno : -EIO);
+}
+
+int xsw_unwatch(struct xs_handle *xs, const char *path, const char *token)
+{
+    return xs_unwatch(xs, path, token) ? 0 : (errno ? -errno : -EIO);
+}
+
+int xsw_fileno(struct xs_handle *xs)
+{
+    int fd = xs_fileno(xs);
+
+    return fd < 0 ? -EIO : fd;
+}
+
+int xsw_drain_watches(struct xs_handle *xs, const char *token)
+{
+    unsigned num;
+    char **vec;
+    int n = 0;
+
+    while ((vec = xs_check_watch(xs))) {
+        if (!token || !strcmp(vec[XS_WATCH_TOKEN], token))
+            n++;
+        free(vec);
+    }
+    if (errno != EAGAIN && errno != 0)
+        return -errno;
+    (void)num;
+    return n;
+}

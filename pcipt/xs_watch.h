@@ -1,0 +1,15 @@
+/* Xenstore watches for the daemon (the wrappers' style: -errno). */
+#ifndef PCIPT_XS_WATCH_H
+#define PCIPT_XS_WATCH_H
+
+#include <xenstore.h>
+
+int xsw_watch(struct xs_handle *xs, const char *path, const char *token);
+int xsw_unwatch(struct xs_handle *xs, const char *path, const char *token);
+/* The fd that becomes readable when a watch fired. */
+int xsw_fileno(struct xs_handle *xs);
+/* Drain fired watches without blocking; returns how many fired (token
+ * matching `token`), or -errno. */
+int xsw_drain_watches(struct xs_handle *xs, const char *token);
+
+#endif
