@@ -25,6 +25,7 @@
 #include "tests/support/testreg.h"
 
 char dfx_tree[64];
+void (*dfx_access_hook)(void);
 
 static void patch_bar(struct dump_func *f, unsigned off, uint32_t delta)
 {
@@ -218,6 +219,8 @@ uint32_t dfx_cfg_read(struct hv *g, uint32_t domid, unsigned vcpu, unsigned slot
                       unsigned size)
 {
     uint64_t v = 0;
+    if (dfx_access_hook)
+        dfx_access_hook();
     int rc = sim_guest_mmio(g, domid, vcpu, ecam(slot, reg), size, false, &v, DFX_WAIT_MS);
 
     ck_assert_msg(rc == SIM_ACCESS_IOREQ, "config read slot %u reg 0x%x: %d", slot, reg, rc);
@@ -228,6 +231,8 @@ void dfx_cfg_write(struct hv *g, uint32_t domid, unsigned vcpu, unsigned slot, u
                    unsigned size, uint32_t val)
 {
     uint64_t v = val;
+    if (dfx_access_hook)
+        dfx_access_hook();
     int rc = sim_guest_mmio(g, domid, vcpu, ecam(slot, reg), size, true, &v, DFX_WAIT_MS);
 
     ck_assert_msg(rc == SIM_ACCESS_IOREQ, "config write slot %u reg 0x%x: %d", slot, reg, rc);

@@ -49,6 +49,9 @@ char *dfx_log(const struct dfx_daemon *dm);
 /* value of key=... in the last "pcipt-serve: stats" line of text; -1 if absent. */
 long long dfx_stat(const char *text, const char *key);
 
+/* Called before every dfx_cfg_read/write when set (tests that stop the
+ * daemon at a chosen access). */
+extern void (*dfx_access_hook)(void);
 /* Guest config access through the ECAM window (vCPU vcpu, own hv g). */
 uint32_t dfx_cfg_read(struct hv *g, uint32_t domid, unsigned vcpu, unsigned slot, unsigned reg,
                       unsigned size);

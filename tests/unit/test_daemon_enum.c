@@ -58,7 +58,7 @@ START_TEST(concurrent_enumeration_matches_sequential)
     for (unsigned i = 0; i < DFX_VCPUS; i++) {
         ref[i] = (struct vcpu_job){ DOM_SEQ, 0, i + 1, { 0 } };
         enum_script_run(g, DOM_SEQ, 0, i + 1, &ref[i].res);
-        enum_script_check(&ref[i].res, i + 1);
+        enum_script_check(&ref[i].res, i + 1, DFX_VCPUS);
     }
     hv_close(g);
     for (unsigned i = 0; i < DFX_VCPUS; i++) {
