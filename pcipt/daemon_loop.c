@@ -15,6 +15,7 @@
 
 #include "pcipt/daemon.h"
 #include "pcipt/log.h"
+#include "pcipt/xs.h"
 #include "pcipt/xs_watch.h"
 
 #define STATE_BYTE 30          /* state:4 is the low nibble of byte 30 */
@@ -153,11 +154,17 @@ int daemon_run(struct daemon *d)
         if (pfd[0].revents)
             on_events(d);
         if (pfd[1].revents) {
-            if (xsw_drain_watches(d->xs, NULL) < 0) {
+            char be[XSW_PATH_MAX], own[XSW_PATH_MAX + 8];
+            int fired;
+
+            /* our own nodes (records, state, stats) change on every access */
+            snprintf(own, sizeof(own), "%s/pcipt/", xsp_backend_path(d->domid, be));
+            if ((fired = xsw_drain_watches(d->xs, own)) < 0) {
                 log_err("dom%u: lost the xenstore connection", d->domid);
                 return 1;
             }
-            daemon_xs_changed(d);
+            if (fired)
+                daemon_xs_changed(d);
         }
         if (pfd[2].revents)
             on_signal(d);

@@ -56,7 +56,7 @@ void daemon_flush_state(struct daemon *d)
 /* state-N of the device published as index n, if dev-N still names host. */
 static int read_state(struct daemon *d, unsigned n, const struct sbdf *host)
 {
-    char be[XSW_PATH_MAX], p[XSW_PATH_MAX + 16], *v;
+    char be[XSW_PATH_MAX], p[XSW_PATH_MAX + 32], *v;
     char want[32];
     int st = -1;
 
@@ -83,7 +83,7 @@ static int read_state(struct daemon *d, unsigned n, const struct sbdf *host)
 
 static void write_closed(struct daemon *d, unsigned n)
 {
-    char be[XSW_PATH_MAX], p[XSW_PATH_MAX + 16];
+    char be[XSW_PATH_MAX], p[XSW_PATH_MAX + 32];
     int rc;
 
     xsp_backend_path(d->domid, be);

@@ -22,19 +22,20 @@ int xsw_fileno(struct xs_handle *xs)
     return fd < 0 ? -EIO : fd;
 }
 
-int xsw_drain_watches(struct xs_handle *xs, const char *token)
+int xsw_drain_watches(struct xs_handle *xs, const char *ignore_prefix)
 {
-    unsigned num;
+    size_t plen = ignore_prefix ? strlen(ignore_prefix) : 0;
     char **vec;
     int n = 0;
 
+    errno = 0;
     while ((vec = xs_check_watch(xs))) {
-        if (!token || !strcmp(vec[XS_WATCH_TOKEN], token))
+        if (!plen || strncmp(vec[XS_WATCH_PATH], ignore_prefix, plen))
             n++;
         free(vec);
+        errno = 0;
     }
     if (errno != EAGAIN && errno != 0)
         return -errno;
-    (void)num;
     return n;
 }

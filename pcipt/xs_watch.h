@@ -8,8 +8,8 @@ int xsw_watch(struct xs_handle *xs, const char *path, const char *token);
 int xsw_unwatch(struct xs_handle *xs, const char *path, const char *token);
 /* The fd that becomes readable when a watch fired. */
 int xsw_fileno(struct xs_handle *xs);
-/* Drain fired watches without blocking; returns how many fired (token
- * matching `token`), or -errno. */
-int xsw_drain_watches(struct xs_handle *xs, const char *token);
+/* Drain fired watches without blocking; returns how many fired for a path
+ * NOT under ignore_prefix (NULL: count all), or -errno. */
+int xsw_drain_watches(struct xs_handle *xs, const char *ignore_prefix);
 
 #endif

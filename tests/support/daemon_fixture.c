@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -130,6 +131,7 @@ void dfx_start(struct dfx_daemon *dm, uint32_t domid)
     ck_assert_int_ge(dm->pid, 0);
     if (dm->pid == 0) {
         int lfd = open(dm->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+        prctl(PR_SET_PDEATHSIG, SIGKILL);      /* never outlive a failed test */
         close(fds[0]);
         if (lfd < 0 || dup2(lfd, 2) < 0 || dup2(fds[1], 3) < 0)
             _exit(120);
