@@ -167,6 +167,7 @@ void daemon_cleanup_dead(struct daemon *d)
              "xenstore nodes", d->domid);
     daemon_stats_line(d, line, sizeof(line));
     fprintf(stderr, "%s\n", line);
+    d->domain_dead = true;
     for (unsigned i = 0; i < PCIPT_MAX_DEVS; i++) {
         struct daemon_dev *dd = &d->devs[i];
         if (!dd->used)
@@ -176,6 +177,7 @@ void daemon_cleanup_dead(struct daemon *d)
             if (ba->type != BAR_NONE && ba->type != BAR_IO && ba->size)
                 (void)hv_revoke_iomem(d->hv, d->domid, ba->host, ba->size);
         }
+        dd->intx.spi_high = false;        /* nothing to lower in a dead domain */
         daemon_dev_remove(d, dd);
     }
     daemon_server_detach(d);

@@ -36,7 +36,7 @@ struct daemon_dev {
 
 struct daemon_stats {
     uint64_t remaps, refused_moves, maps, unmaps, flr;
-    uint64_t intx_raised, intx_lowered;
+    uint64_t intx_raised, intx_lowered;   /* of devices removed since */
     bool first_seen;
     uint64_t first_access_ms;      /* start -> the guest's first config access */
     uint64_t start_ms;

@@ -141,6 +141,8 @@ static int p2m(struct daemon *d, struct daemon_dev *dd, int bar, uint64_t gaddr,
     size_t nh;
     int rc;
 
+    if (d->domain_dead && !add)
+        return 0;             /* the domain's p2m went with it */
     vdev_bar_info(dd->vdev, bar, &bi);
     hv_bar_pages(bi.host_addr, bi.size, &mfn, &nr);
     nh = msix_holes(dd, bar, holes);

@@ -160,6 +160,8 @@ void daemon_dev_remove(struct daemon *d, struct daemon_dev *dd)
     if (!dd->used)
         return;
     intx_line_stop(&dd->intx);
+    d->stats.intx_raised += dd->intx.raised;
+    d->stats.intx_lowered += dd->intx.lowered;
     if (d->page)
         (void)daemon_server_claim_dev(d, dd, false);
     daemon_bars_unmap_all(d, dd);

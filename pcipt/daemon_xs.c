@@ -143,14 +143,12 @@ void daemon_xs_changed(struct daemon *d)
 void daemon_stats_line(struct daemon *d, char *buf, size_t len)
 {
     const struct ioreq_stats *s = &d->router.stats;
-    uint64_t raised = 0, lowered = 0;
+    uint64_t raised = d->stats.intx_raised, lowered = d->stats.intx_lowered;
 
     for (unsigned i = 0; i < PCIPT_MAX_DEVS; i++) {
         raised += d->devs[i].intx.raised;
         lowered += d->devs[i].intx.lowered;
     }
-    d->stats.intx_raised = raised > d->stats.intx_raised ? raised : d->stats.intx_raised;
-    d->stats.intx_lowered = lowered > d->stats.intx_lowered ? lowered : d->stats.intx_lowered;
     snprintf(buf, len,
              "pcipt-serve: stats dom=%u ioreqs=%" PRIu64 " cfg_reads=%" PRIu64
              " cfg_writes=%" PRIu64 " ecam_reads=%" PRIu64 " ecam_writes=%" PRIu64
@@ -166,7 +164,7 @@ void daemon_stats_line(struct daemon *d, char *buf, size_t len)
              s->ecam_reads, s->ecam_writes, s->pci_config_reads, s->pci_config_writes,
              s->bar_window, s->unclaimed, s->invalidate, s->malformed, s->unknown_type,
              d->stats.maps, d->stats.unmaps, d->stats.remaps, d->stats.refused_moves,
-             d->stats.flr, d->stats.intx_raised, d->stats.intx_lowered,
+             d->stats.flr, raised, lowered,
              d->stats.first_seen ? "" : "-", d->stats.first_seen ? d->stats.first_access_ms : 1);
 }
 

@@ -63,6 +63,7 @@ START_TEST(domain_death_removes_everything)
     ck_assert_int_lt(sim_list_permissions(simfx_hv, DOM, perm, 16), 0);
     char *log = dfx_log(&dm);
     ck_assert_ptr_nonnull(strstr(log, "the domain is gone"));
+    ck_assert_msg(strstr(log, "error:") == NULL, "%s", log);
     ck_assert_int_eq(dfx_stat(log, "cfg_reads"), 1);
     free(log);
 }
@@ -268,6 +269,62 @@ START_TEST(one_daemon_per_domain_and_readiness)
 }
 END_TEST
 
+static unsigned count(const char *hay, const char *needle)
+{
+    unsigned n = 0;
+    for (const char *p = hay; (p = strstr(p, needle)); p++)
+        n++;
+    return n;
+}
+
+START_TEST(flr_resets_the_host_function_and_msi_reports_no_vits)
+{
+    struct dev_assign a;
+    struct dfx_daemon dm;
+    char reset[160];
+
+    snprintf(reset, sizeof(reset), "%s/devices/0000:01:00.0/reset", dfx_tree);
+    FILE *f = fopen(reset, "w");
+    ck_assert_ptr_nonnull(f);
+    fclose(f);
+    dfx_domain(DOM, 1);
+    dfx_assign(DOM, 1, &a);
+    dfx_start(&dm, DOM);
+    struct hv *g = simfx_open();
+    unsigned s = a.guest.dev;
+
+    /* MSI enable (cap at 0x50): upstream Xen has no domU vITS, said once */
+    dfx_cfg_write(g, DOM, 0, s, 0x52, 2, 0x0001);
+    dfx_cfg_write(g, DOM, 0, s, 0x52, 2, 0x0000);
+    dfx_cfg_write(g, DOM, 0, s, 0x52, 2, 0x0001);
+    ck_assert_uint_eq(dfx_cfg_read(g, DOM, 0, s, 0x52, 2) & 1, 1);
+
+    /* Initiate FLR (PCIe cap at 0xa0, DevCtl bit 15) */
+    ck_assert_uint_eq(mfn_at(a.bars[1].guest), a.bars[1].host >> 12);
+    uint32_t devctl = dfx_cfg_read(g, DOM, 0, s, 0xa8, 2);
+    dfx_cfg_write(g, DOM, 0, s, 0xa8, 2, devctl | 0x8000);
+    f = fopen(reset, "r");
+    char buf[8] = { 0 };
+    ck_assert_ptr_nonnull(f);
+    ck_assert_ptr_nonnull(fgets(buf, sizeof(buf), f));
+    fclose(f);
+    ck_assert_str_eq(buf, "1");
+    ck_assert_uint_eq(mfn_at(a.bars[1].guest), ~0ull);            /* decode went off */
+    char *rec = dfx_be_read(DOM, "pcipt/dev-0/bar-1/mapped");
+    ck_assert_str_eq(rec, "none");
+    free(rec);
+    ck_assert_uint_eq(dfx_cfg_read(g, DOM, 0, s, 0x04, 2) & 2, 0);
+    ck_assert_uint_eq(dfx_cfg_read(g, DOM, 0, s, 0x52, 2) & 1, 0);  /* MSI off again */
+    hv_close(g);
+    ck_assert_int_eq(dfx_stop(&dm, SIGTERM), 0);
+    char *log = dfx_log(&dm);
+    ck_assert_uint_eq(count(log, "Xen has no domU vITS interface; the guest falls back to INTx"), 1);
+    ck_assert_ptr_nonnull(strstr(log, "guest FLR: reset 0000:01:00.0"));
+    ck_assert_int_eq(dfx_stat(log, "flr"), 1);
+    free(log);
+}
+END_TEST
+
 static Suite *daemon_life_suite(void)
 {
     Suite *s = suite_create("daemon_life");
@@ -280,6 +337,7 @@ static Suite *daemon_life_suite(void)
     tcase_add_test(tc, every_request_type_is_answered_and_counted);
     tcase_add_test(tc, hot_attach_and_detach);
     tcase_add_test(tc, one_daemon_per_domain_and_readiness);
+    tcase_add_test(tc, flr_resets_the_host_function_and_msi_reports_no_vits);
     suite_add_tcase(s, tc);
     return s;
 }
