@@ -295,13 +295,13 @@ void daemon_bars_reconcile(struct daemon *d, struct daemon_dev *dd)
             refuse_log(d, dd, b, want, bi.size, why);
             want = 0;
         }
-        if (rec == want && !rc)
-            continue;
-        if (rec)
-            (void)p2m(d, dd, b, rec, false);
-        if (want && p2m(d, dd, b, want, true))
-            want = 0;
-        record(d, dd, b, want);
+        if (rec != want || rc) {
+            if (rec)
+                (void)p2m(d, dd, b, rec, false);
+            if (want && p2m(d, dd, b, want, true))
+                want = 0;
+        }
+        record(d, dd, b, want);           /* absent records become explicit */
     }
 }
 

@@ -10,12 +10,16 @@
 #include <string.h>
 
 #include "pcipt/hv_sim.h"
+#include "pcipt/map.h"
+#include "pcipt/xs.h"
+#include "pcipt/xs_mapped.h"
 #include "tests/support/daemon_fixture.h"
 #include "tests/support/sim_fixture.h"
 #include "tests/support/testreg.h"
 #include "tests/support/xenstored.h"
 
 #define DOM 5
+#define XST_BAR1 "/local/domain/0/backend/pci/5/0/pcipt/dev-0/bar-1/mapped"
 static uint64_t pages[8192][2];
 
 /* mfn mapped at gfn, or ~0. */
@@ -131,6 +135,74 @@ START_TEST(moves_remap_and_refusals_leave_nothing_mapped)
 }
 END_TEST
 
+/* attach maps the planned BARs itself and records them (contract §1); a
+ * record may also be stale (a daemon killed between p2m and record). */
+START_TEST(startup_reconciles_with_the_p2m_records)
+{
+    struct dev_assign a;
+    struct dfx_daemon dm;
+    struct xs_handle *xs = xsw_open();
+
+    dfx_domain(DOM, 1);
+    dfx_assign(DOM, 1, &a);
+    /* BAR1 mapped and recorded as attach does; BAR0 recorded at a stale place */
+    ck_assert_int_eq(hv_map_mmio(simfx_hv, DOM, a.bars[1].guest >> 12, a.bars[1].host >> 12,
+                                 a.bars[1].size >> 12, NULL, 0, NULL), 0);
+    ck_assert_int_eq(xsp_write_bar_mapped(xs, DOM, &a.host, 1, a.bars[1].guest), 0);
+    ck_assert_int_eq(hv_map_mmio(simfx_hv, DOM, 0x2c000000 >> 12, a.bars[0].host >> 12,
+                                 a.bars[0].size >> 12, NULL, 0, NULL), 0);
+    ck_assert_int_eq(xsp_write_bar_mapped(xs, DOM, &a.host, 0, 0x2c000000), 0);
+    xsw_close(xs);
+    dfx_start(&dm, DOM);
+    ck_assert_uint_eq(mfn_at(a.bars[1].guest), a.bars[1].host >> 12);
+    ck_assert_uint_eq(mfn_at(a.bars[0].guest), a.bars[0].host >> 12);
+    ck_assert_uint_eq(mfn_at(0x2c000000), ~0ull);
+    assert_record_addr(0, 0, a.bars[0].guest);
+    assert_record_addr(0, 1, a.bars[1].guest);
+    assert_record_addr(0, 3, a.bars[3].guest);
+    assert_record(0, 6, "none");                                   /* ROM disabled */
+    ck_assert_uint_eq(p2m_count(), 1024 + 32 + 2);
+    ck_assert_int_eq(dfx_stop(&dm, SIGTERM), 0);
+    char *log = dfx_log(&dm);
+    ck_assert_msg(strstr(log, "error:") == NULL, "%s", log);
+    free(log);
+}
+END_TEST
+
+START_TEST(xs_mapped_records)
+{
+    struct dev_assign a;
+    struct xs_handle *xs = xsw_open();
+    uint64_t g = 1;
+    struct sbdf other = { 0, 9, 0, 0 };
+
+    dfx_domain(DOM, 1);
+    dfx_assign(DOM, 1, &a);
+    ck_assert_int_eq(xsp_read_bar_mapped(xs, DOM, &a.host, 1, &g), 0);   /* absent = none */
+    ck_assert_uint_eq(g, 0);
+    ck_assert_int_eq(xsp_write_bar_mapped(xs, DOM, &a.host, 1, 0x23400000), 0);
+    assert_record(0, 1, "0x23400000");
+    ck_assert_int_eq(xsp_read_bar_mapped(xs, DOM, &a.host, 1, &g), 0);
+    ck_assert_uint_eq(g, 0x23400000);
+    ck_assert_int_eq(xsp_write_bar_mapped(xs, DOM, &a.host, 1, 0), 0);
+    assert_record(0, 1, "none");
+    ck_assert_int_eq(xsp_read_bar_mapped(xs, DOM, &a.host, 1, &g), 0);
+    ck_assert_uint_eq(g, 0);
+    ck_assert_int_eq(xsp_write_bar_mapped(xs, DOM, &other, 1, 0x1000), -ENOENT);
+    ck_assert_int_eq(xsp_write_bar_mapped(xs, DOM, &a.host, 7, 0x1000), -EINVAL);
+    ck_assert_int_eq(xsp_write_bar_mapped(xs, DOM + 1, &a.host, 1, 0x1000), -ENOENT);
+    ck_assert_int_eq(xsw_write(xs, XBT_NULL, XST_BAR1, "0xZZ"), 0);
+    ck_assert_int_eq(xsp_read_bar_mapped(xs, DOM, &a.host, 1, &g), -EINVAL);
+    ck_assert_int_eq(xsp_write_server_node(xs, DOM, "state", "ready"), 0);
+    ck_assert_int_eq(xsp_write_server_node(xs, DOM, "a/b", "x"), -EINVAL);
+    ck_assert_int_eq(xsp_write_server_node(xs, DOM + 1, "state", "x"), -ENOENT);
+    char *v = dfx_be_read(DOM, "pcipt/server/state");
+    ck_assert_str_eq(v, "ready");
+    free(v);
+    xsw_close(xs);
+}
+END_TEST
+
 static Suite *daemon_bars_suite(void)
 {
     Suite *s = suite_create("daemon_bars");
@@ -140,6 +212,8 @@ static Suite *daemon_bars_suite(void)
     tcase_add_checked_fixture(tc, dfx_setup, dfx_teardown);
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, moves_remap_and_refusals_leave_nothing_mapped);
+    tcase_add_test(tc, startup_reconciles_with_the_p2m_records);
+    tcase_add_test(tc, xs_mapped_records);
     suite_add_tcase(s, tc);
     return s;
 }
