@@ -53,11 +53,20 @@ static int pick_bus(struct daemon *d, const struct domain_assign *a, char *err, 
     return 0;
 }
 
-static void free_devices(struct daemon *d)
+/* Take the devices off the bus without touching the p2m or the records:
+ * they stay consistent for the next daemon. */
+static void release_devices(struct daemon *d)
 {
-    for (unsigned i = 0; i < PCIPT_MAX_DEVS; i++)
-        if (d->devs[i].used)
-            daemon_dev_remove(d, &d->devs[i]);
+    for (unsigned i = 0; i < PCIPT_MAX_DEVS; i++) {
+        struct daemon_dev *dd = &d->devs[i];
+        if (!dd->used)
+            continue;
+        intx_line_stop(&dd->intx);
+        hostbridge_remove_device(d->hb, dd->as.guest.dev, dd->as.guest.fn);
+        if (dd->hp)
+            hostpci_close(dd->hp);
+        memset(dd, 0, sizeof(*dd));
+    }
 }
 
 static void release(struct daemon *d)
@@ -132,7 +141,10 @@ undo:
     daemon_server_detach(d);
     if (d->server_created)
         d->hv->ops->ioreq_destroy(d->hv, d->domid, d->server_id);
-    free_devices(d);
+    release_devices(d);
+    if (d->topo)
+        vpci_topology_free(d->topo);
+    d->topo = NULL;
     return rc;
 }
 
@@ -145,17 +157,7 @@ void daemon_shutdown(struct daemon *d)
     daemon_stats_publish(d, true);
     (void)daemon_server_state(d, "stopped");
     daemon_server_detach(d);
-    /* The devices stay assigned and mapped: only our handles go. */
-    for (unsigned i = 0; i < PCIPT_MAX_DEVS; i++) {
-        struct daemon_dev *dd = &d->devs[i];
-        if (!dd->used)
-            continue;
-        intx_line_stop(&dd->intx);
-        hostbridge_remove_device(d->hb, dd->as.guest.dev, dd->as.guest.fn);
-        if (dd->hp)
-            hostpci_close(dd->hp);
-        memset(dd, 0, sizeof(*dd));
-    }
+    release_devices(d);          /* they stay assigned and mapped */
     release(d);
 }
 

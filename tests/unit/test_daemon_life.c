@@ -325,6 +325,68 @@ START_TEST(flr_resets_the_host_function_and_msi_reports_no_vits)
 }
 END_TEST
 
+START_TEST(usage_errors)
+{
+    static const char *const bad[] = {
+        "serve", "serve 0", "serve 5 6", "serve --ready-fd x 5", "serve --ready-fd",
+        "serve --log file 5", "serve --bogus 5", "serve -5", "serve 99999",
+    };
+    char cmd[256], *out, *err;
+
+    for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        out = err = NULL;
+        snprintf(cmd, sizeof(cmd), "%s --hv sim %s", test_pcipt_bin(), bad[i]);
+        ck_assert_msg(test_run(cmd, &out, &err) == 2, "%s", bad[i]);
+        ck_assert_msg(err && strstr(err, "usage: pcipt serve"), "%s: %s", bad[i], err);
+        free(out); free(err);
+    }
+    out = err = NULL;
+    snprintf(cmd, sizeof(cmd), "%s serve --help", test_pcipt_bin());
+    ck_assert_int_eq(test_run(cmd, &out, &err), 0);
+    ck_assert_ptr_nonnull(strstr(out, "--ready-fd N"));
+    free(out); free(err);
+    /* nothing assigned: refused with the path named */
+    dfx_domain(DOM, 1);
+    out = err = NULL;
+    snprintf(cmd, sizeof(cmd), "%s --hv sim serve %d", test_pcipt_bin(), DOM);
+    ck_assert_int_eq(test_run(cmd, &out, &err), 1);
+    ck_assert_ptr_nonnull(strstr(err, "domain 5 has no devices assigned (nothing under "
+                                      "/local/domain/0/backend/pci/5/0)"));
+    free(out); free(err);
+}
+END_TEST
+
+START_TEST(failed_setup_leaves_no_server)
+{
+    struct dev_assign a;
+    char cmd[512], *out = NULL, *err = NULL;
+
+    dfx_domain(DOM, 2);
+    dfx_assign(DOM, 1, &a);
+    snprintf(cmd, sizeof(cmd), "PCIPT_SIM_FAIL=ioreq_set_state:1:5 %s --hv sim --sysfs %s serve %d",
+             test_pcipt_bin(), dfx_tree, DOM);
+    ck_assert_int_eq(test_run(cmd, &out, &err), 1);
+    ck_assert_ptr_nonnull(strstr(err, "cannot enable server"));
+    ck_assert_int_eq(sim_list_servers(simfx_hv, DOM, NULL, 0), 0);
+    free(out); free(err);
+    /* the p2m and its records agree (the next daemon starts from them) */
+    ck_assert_uint_eq(mfn_at(a.bars[1].guest), a.bars[1].host >> 12);
+    char want[32], *rec = dfx_be_read(DOM, "pcipt/dev-0/bar-1/mapped");
+    snprintf(want, sizeof(want), "0x%llx", (unsigned long long)a.bars[1].guest);
+    ck_assert_str_eq(rec, want);
+    free(rec);
+    /* the host device has vanished: refused, naming it */
+    snprintf(cmd, sizeof(cmd), "rm -rf %s/devices/0000:01:00.0", dfx_tree);
+    ck_assert_int_eq(system(cmd), 0);
+    snprintf(cmd, sizeof(cmd), "%s --hv sim --sysfs %s serve %d", test_pcipt_bin(), dfx_tree, DOM);
+    out = err = NULL;
+    ck_assert_int_eq(test_run(cmd, &out, &err), 1);
+    ck_assert_ptr_nonnull(strstr(err, "device 0000:01:00.0: "));
+    ck_assert_int_eq(sim_list_servers(simfx_hv, DOM, NULL, 0), 0);
+    free(out); free(err);
+}
+END_TEST
+
 static Suite *daemon_life_suite(void)
 {
     Suite *s = suite_create("daemon_life");
@@ -337,6 +399,8 @@ static Suite *daemon_life_suite(void)
     tcase_add_test(tc, every_request_type_is_answered_and_counted);
     tcase_add_test(tc, hot_attach_and_detach);
     tcase_add_test(tc, one_daemon_per_domain_and_readiness);
+    tcase_add_test(tc, usage_errors);
+    tcase_add_test(tc, failed_setup_leaves_no_server);
     tcase_add_test(tc, flr_resets_the_host_function_and_msi_reports_no_vits);
     suite_add_tcase(s, tc);
     return s;
