@@ -39,8 +39,6 @@ static bool inside(uint64_t a, uint64_t as, uint64_t b, uint64_t bs)
     return bs && a >= b && as <= bs && a - b <= bs - as;
 }
 
-static uint64_t page_start(uint64_t a) { return a & ~(HV_PAGE_SIZE - 1); }
-
 /* The guest pages a BAR occupies (sub-page BARs round out). */
 static void guest_pages(uint64_t addr, uint64_t size, uint64_t *start, uint64_t *len)
 {
@@ -97,7 +95,6 @@ int daemon_bar_allowed(struct daemon *d, const struct daemon_dev *dd, int bar, u
             }
         }
     }
-    (void)page_start;
     return 0;
 }
 
