@@ -3,6 +3,7 @@
  * ranges, register SBDFs, enable, THEN read each vCPU's vp_eport and bind
  * it), or reuse of the server a dead daemon recorded in pcipt/server/. */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -122,6 +123,18 @@ static int create_fresh(struct daemon *d, char *err, size_t errlen)
     return 0;
 }
 
+static int set_nonblock(int fd)
+{
+    int fl;
+
+    if (fd < 0)
+        return fd;
+    fl = fcntl(fd, F_GETFL);
+    if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+        return -errno;
+    return 0;
+}
+
 int daemon_server_start(struct daemon *d, char *err, size_t errlen)
 {
     struct xsp_server srv = { 0 };
@@ -146,6 +159,13 @@ int daemon_server_start(struct daemon *d, char *err, size_t errlen)
     /* vp_eport is valid only once the server is enabled (facts §3). */
     if ((rc = bind_ports(d, err, errlen)))
         return rc;
+    /* /dev/xen/evtchn is blocking by default: the loop drains pending
+     * ports until -EAGAIN, so make it non-blocking. */
+    if ((rc = set_nonblock(d->hv->ops->evtchn_fd(d->hv)))) {
+        snprintf(err, errlen, "cannot make the event-channel fd non-blocking: %s",
+                 strerror(-rc));
+        return rc;
+    }
     srv.id = d->server_id;
     srv.pid = getpid();
     srv.nr_vcpus = d->nr_vcpus;
