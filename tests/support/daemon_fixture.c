@@ -27,6 +27,7 @@
 
 char dfx_tree[64];
 void (*dfx_access_hook)(void);
+const char *dfx_verbosity = "-v";
 
 static void patch_bar(struct dump_func *f, unsigned off, uint32_t delta)
 {
@@ -135,7 +136,7 @@ void dfx_start(struct dfx_daemon *dm, uint32_t domid)
         close(fds[0]);
         if (lfd < 0 || dup2(lfd, 2) < 0 || dup2(fds[1], 3) < 0)
             _exit(120);
-        execl(test_pcipt_bin(), "pcipt", "-v", "--hv", "sim", "--sysfs", dfx_tree, "serve", dom,
+        execl(test_pcipt_bin(), "pcipt", dfx_verbosity, "--hv", "sim", "--sysfs", dfx_tree, "serve", dom,
               "--ready-fd", "3", (char *)NULL);
         _exit(121);
     }

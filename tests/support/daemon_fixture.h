@@ -37,6 +37,8 @@ struct dfx_daemon {
     uint32_t domid;
     char log[96];             /* its stderr */
 };
+/* "-v" unless a test sets it (e.g. "-vv" for a trace of every access). */
+extern const char *dfx_verbosity;
 /* Start `pcipt -v --hv sim --sysfs TREE serve DOMID --ready-fd 3` and wait
  * until it reports ready (fails the test if it exits first). */
 void dfx_start(struct dfx_daemon *dm, uint32_t domid);

@@ -387,6 +387,28 @@ START_TEST(failed_setup_leaves_no_server)
 }
 END_TEST
 
+START_TEST(trace_names_every_access)
+{
+    struct dev_assign a;
+    struct dfx_daemon dm;
+
+    dfx_domain(DOM, 1);
+    dfx_assign(DOM, 1, &a);
+    dfx_verbosity = "-vv";
+    dfx_start(&dm, DOM);
+    dfx_verbosity = "-v";
+    struct hv *g = simfx_open();
+    ck_assert_uint_eq(dfx_cfg_read(g, DOM, 0, 1, 0x00, 4), 0x10c98086u);
+    dfx_cfg_write(g, DOM, 0, 1, 0x3c, 1, 0x2f);
+    hv_close(g);
+    ck_assert_int_eq(dfx_stop(&dm, SIGTERM), 0);
+    char *log = dfx_log(&dm);
+    ck_assert_msg(strstr(log, "cfg read  0000:00:01.0 reg 0x000 size 4 -> 0x10c98086"), "%s", log);
+    ck_assert_ptr_nonnull(strstr(log, "cfg write 0000:00:01.0 reg 0x03c size 1 <- 0x2f"));
+    free(log);
+}
+END_TEST
+
 static Suite *daemon_life_suite(void)
 {
     Suite *s = suite_create("daemon_life");
@@ -400,6 +422,7 @@ static Suite *daemon_life_suite(void)
     tcase_add_test(tc, hot_attach_and_detach);
     tcase_add_test(tc, one_daemon_per_domain_and_readiness);
     tcase_add_test(tc, usage_errors);
+    tcase_add_test(tc, trace_names_every_access);
     tcase_add_test(tc, failed_setup_leaves_no_server);
     tcase_add_test(tc, flr_resets_the_host_function_and_msi_reports_no_vits);
     suite_add_tcase(s, tc);
