@@ -409,6 +409,37 @@ START_TEST(trace_names_every_access)
 }
 END_TEST
 
+START_TEST(failed_hot_attach_keeps_serving)
+{
+    struct dev_assign a, b;
+    struct dfx_daemon dm;
+    char cmd[256];
+
+    dfx_domain(DOM, 1);
+    dfx_assign(DOM, 1, &a);
+    dfx_start(&dm, DOM);
+    snprintf(cmd, sizeof(cmd), "rm -rf %s/devices/0000:02:00.0/config", dfx_tree);
+    dfx_assign(DOM, 2, &b);                   /* planned, then its config file goes */
+    ck_assert_int_eq(system(cmd), 0);
+    char *log = NULL;
+    for (int i = 0; i < DFX_WAIT_MS / 5; i++) {
+        free(log);
+        log = dfx_log(&dm);
+        if (strstr(log, "hot attach of 0000:02:00.0 failed"))
+            break;
+        usleep(5000);
+    }
+    ck_assert_ptr_nonnull(strstr(log, "hot attach of 0000:02:00.0 failed"));
+    free(log);
+    struct hv *g = simfx_open();
+    ck_assert_uint_eq(dfx_cfg_read(g, DOM, 0, 2, 0, 4), 0xffffffffu);
+    ck_assert_uint_eq(dfx_cfg_read(g, DOM, 0, 1, 0, 4), 0x10c98086u);
+    hv_close(g);
+    ck_assert_uint_eq(mfn_at(b.bars[1].guest), ~0ull);
+    ck_assert_int_eq(dfx_stop(&dm, SIGTERM), 0);
+}
+END_TEST
+
 static Suite *daemon_life_suite(void)
 {
     Suite *s = suite_create("daemon_life");
@@ -422,6 +453,7 @@ static Suite *daemon_life_suite(void)
     tcase_add_test(tc, hot_attach_and_detach);
     tcase_add_test(tc, one_daemon_per_domain_and_readiness);
     tcase_add_test(tc, usage_errors);
+    tcase_add_test(tc, failed_hot_attach_keeps_serving);
     tcase_add_test(tc, trace_names_every_access);
     tcase_add_test(tc, failed_setup_leaves_no_server);
     tcase_add_test(tc, flr_resets_the_host_function_and_msi_reports_no_vits);
