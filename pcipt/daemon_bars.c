@@ -124,7 +124,7 @@ static void record(struct daemon *d, struct daemon_dev *dd, int bar, uint64_t ga
 {
     int rc = xsp_write_bar_mapped(d->xs, d->domid, &dd->as.host, bar, gaddr);
 
-    if (rc)
+    if (rc && rc != -ENOENT)      /* -ENOENT: the device's nodes are gone already */
         log_err("dom%u: %04x:%02x:%02x.%x BAR %d: cannot record the p2m in xenstore: %s",
                 d->domid, dd->as.host.seg, dd->as.host.bus, dd->as.host.dev, dd->as.host.fn,
                 bar, strerror(-rc));
