@@ -71,7 +71,8 @@ missing_host_pkgs() {
 step_host() {
     local miss; miss=$(missing_host_pkgs)
     [ -z "$miss" ] && return 0
-    echo "installing host packages: $miss"
+    echo "installing host packages:" $miss
+    [ "$(id -u)" = 0 ] || { echo "FAIL prepare host: run as root to install them"; return 1; }
     apt-get update > "$W/logs/host-apt-update.log" 2>&1
     # shellcheck disable=SC2086
     DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $miss \

@@ -183,11 +183,17 @@ iomem_has() {
 
 # the daemon's stats line (DESIGN-systest.md): "pciptd: stats dom=D k=v ..."
 daemon_logs() { ls /var/log/pcipt/*.log /var/log/xen/*pcipt*.log /run/pcipt/*.log 2>/dev/null; }
+# catches_usr1 PID: the process has a handler for SIGUSR1 (signal 10 = bit 9
+# of SigCgt in /proc/PID/status); asking a daemon without one would kill it
+catches_usr1() {
+    local m; m=$(awk '/^SigCgt:/{print $2}' /proc/${1:-none}/status 2>/dev/null)
+    [ -n "$m" ] && [ $(( 0x$m >> 9 & 1 )) = 1 ]
+}
 # stats_snapshot TAG: SIGUSR1 the daemon, wait for a new stats line, save it
 stats_snapshot() {
     local before after i=0
     before=$(cat $(daemon_logs) 2>/dev/null | grep -c "pciptd: stats dom=$D ")
-    [ -n "$P" ] && kill -USR1 $P 2>/dev/null
+    catches_usr1 $P && kill -USR1 $P 2>/dev/null
     while [ $i -lt 25 ]; do
         after=$(cat $(daemon_logs) 2>/dev/null | grep -c "pciptd: stats dom=$D ")
         [ "$after" -gt "$before" ] && break
@@ -225,6 +231,9 @@ if [ -n "$D" ]; then
     check step6-destroy $rc "xl destroy $D"
     i=0; while [ -n "$(daemon_pid)" ] && [ $i -lt 50 ]; do sleep 0.2; i=$((i + 1)); done
     [ -z "$(daemon_pid)" ]; check step6-daemon-gone $? "daemon for dom$D exited after destroy"
+    # the stats line the daemon prints as it exits, if any, is the final word
+    l=$(cat $(daemon_logs) 2>/dev/null | grep "pciptd: stats dom=$D " | tail -1)
+    [ -n "$l" ] && echo "$l" > /run/stats.final
     i=0; while xl list | awk 'NR>1{print $2}' | grep -qx "$D" && [ $i -lt 50 ]; do sleep 0.2; i=$((i + 1)); done
     xl list > /run/xl-list-after.txt
     ! awk 'NR>1{print $2}' /run/xl-list-after.txt | grep -qx "$D"

@@ -29,13 +29,16 @@ edu_regs() {
 
 # edu_uio_bind DEVDIR: bind uio_pci_generic; prints the /dev/uioN path
 edu_uio_bind() {
-    local d=$1 u
+    local d=$1 u i=0
     insmod /lib/modules/uio.ko 2>/dev/null; insmod /lib/modules/uio_pci_generic.ko 2>/dev/null
     echo "$EDU_VENDOR $EDU_DEVICE" > /sys/bus/pci/drivers/uio_pci_generic/new_id 2>/dev/null
     [ -e $d/driver ] || echo $(basename $d) > /sys/bus/pci/drivers/uio_pci_generic/bind 2>/dev/null
-    sleep 0.5
-    u=$(ls $d/uio 2>/dev/null | head -1)
-    [ -n "$u" ] && [ -c /dev/$u ] && echo /dev/$u
+    while [ $i -lt 50 ]; do              # probe is synchronous; the node may lag (5 s bound)
+        u=$(ls $d/uio 2>/dev/null | head -1)
+        [ -n "$u" ] && [ -c /dev/$u ] && { echo /dev/$u; return 0; }
+        sleep 0.1; i=$((i + 1))
+    done
+    return 1
 }
 
 edu_uio_unbind() {
@@ -63,14 +66,29 @@ edu_intx_unmask() {
     put_byte $1/config 5 $(( $(get_byte $1/config 5) & ~4 ))
 }
 
+# uio_opened DEV: wait (5 s bound) until some process holds DEV open
+uio_opened() {
+    local i=0 f
+    while [ $i -lt 50 ]; do
+        for f in /proc/[0-9]*/fd/*; do
+            [ "$(readlink $f 2>/dev/null)" = "$1" ] && return 0
+        done
+        sleep 0.1; i=$((i + 1))
+    done
+    return 1
+}
+
 # edu_irq_wait UIO DEVDIR BAR0 BIT: unmask INTx, raise edu's interrupt BIT,
-# read the uio event count (blocks until the interrupt arrives; 10 s bound)
+# print the uio event count that a blocking read of UIO returns (10 s bound).
+# The interrupt is raised only once the reader has the device open (uio
+# counts events from the open), so there is no race with the reader.
 edu_irq_wait() {
     local u=$1 d=$2 b=$3 out=/tmp/uio.$4 pid
     edu_intx_unmask $d
+    rm -f $out
     (timeout 10 dd if=$u bs=4 count=1 2>/dev/null | od -An -tu4 | tr -d ' ' > $out) &
     pid=$!
-    sleep 0.3
+    uio_opened $u || echo "uio_opened: nobody opened $u" >&2
     devmem $((b + 0x60)) 32 $4
     wait $pid
     cat $out

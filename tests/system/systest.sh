@@ -87,32 +87,31 @@ SERIAL=$W/logs/serial.log
 # QEMU virt maps INTx of (slot, pin) onto 4 SPIs: (slot + pin) mod 4.  edu is
 # the only PCI endpoint (-nic none: no default virtio-net), so its line is
 # its own.  dom0 checks that (plumbing-intx-alone).
-qemu_run() {
-    timeout --signal=KILL "$QTIMEOUT" qemu-system-aarch64 \
-        -machine virt,virtualization=on,gic-version=3 -cpu cortex-a57 -smp 2 -m "$MEM" \
-        -nographic -no-reboot -nic none \
-        -device edu,addr=01.0 \
-        -kernel "$W/xen/xen-ioreq" \
-        -append "console=dtuart dom0_mem=512M loglvl=all guest_loglvl=all bootscrub=false" \
-        -device guest-loader,addr=0x42000000,kernel="$(kernel_image)",bootargs="console=hvc0 earlycon=xen rdinit=/init panic=-1 systest.mode=$MODE" \
-        -device guest-loader,addr=0x4c000000,initrd="$W/dom0-initrd.gz" \
-        < /dev/null > "$SERIAL" 2>&1
-}
+QEMU=(qemu-system-aarch64
+    -machine virt,virtualization=on,gic-version=3 -cpu cortex-a57 -smp 2 -m "$MEM"
+    -nographic -no-reboot -nic none
+    -device edu,addr=01.0
+    -kernel "$W/xen/xen-ioreq"
+    -append "console=dtuart dom0_mem=512M loglvl=all guest_loglvl=all bootscrub=false"
+    -device guest-loader,addr=0x42000000,kernel="$(kernel_image)",bootargs="console=hvc0 earlycon=xen rdinit=/init panic=-1 systest.mode=$MODE"
+    -device guest-loader,addr=0x4c000000,initrd="$W/dom0-initrd.gz")
 echo "booting Xen + dom0 under QEMU (serial: $SERIAL, limit $QTIMEOUT s)"
 TB=$(date +%s)
 : > "$SERIAL"
+# timeout forwards a TERM it gets to QEMU; on our exit (or ^C) QEMU goes too
+timeout --signal=KILL "$QTIMEOUT" "${QEMU[@]}" < /dev/null > "$SERIAL" 2>&1 &
+QPID=$!
+trap 'kill $QPID 2>/dev/null || true' EXIT
+trap 'exit 130' INT TERM
 if [ "$MODE" = demo ]; then
-    qemu_run & QPID=$!
     # show what a person wants to see: narration, results, the guest's console
     # (the guest kernel's own boot messages are left out)
     tail --pid=$QPID -n +1 -F "$SERIAL" 2>/dev/null | sed -u 's/\r$//' | grep -a --line-buffered -E '^(==>|SYSTEST |GUEST\| |pcipt)' \
         | grep -a --line-buffered -v -E '^GUEST\| \[ *[0-9]+\.[0-9]+\]' &
     TPID=$!
-    set +e; wait $QPID; QRC=$?; set -e
-    wait $TPID 2>/dev/null || true          # tail ends with QEMU (--pid)
-else
-    set +e; qemu_run; QRC=$?; set -e
 fi
+set +e; wait $QPID; QRC=$?; set -e
+[ "$MODE" = demo ] && { wait $TPID 2>/dev/null || true; }      # tail ends with QEMU (--pid)
 TBOOT=$(( $(date +%s) - TB ))
 tr -d '\r' < "$SERIAL" > "$SERIAL.txt"
 grep -a '^GUEST| ' "$SERIAL.txt" | cut -c8- > "$W/logs/guest-console.log" || true
