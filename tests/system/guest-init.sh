@@ -63,7 +63,8 @@ say "step4: BAR0 registers"
 D=/sys/bus/pci/devices/$VSLOT
 echo 1 > $D/enable 2>/dev/null
 B=$(head -1 $D/resource 2>/dev/null | cut -d' ' -f1)
-if [ -n "$B" ] && [ $((B)) -ne 0 ]; then
+[ -n "$B" ] && [ $((B)) -eq 0 ] && B=
+if [ -n "$B" ]; then
     edu_regs step4 $B
     say "step5: INTx through uio_pci_generic"
     edu_intx step5 $D $B
@@ -81,8 +82,16 @@ else
     say "FAIL step6-guest-remove: $VSLOT was not there to remove"
 fi
 wait_go detached || true
+# the old BAR0 address must no longer reach the device (unmapped from the
+# guest's p2m; the daemon may answer all-ones, or the access aborts: SIGBUS)
+if [ -n "$B" ]; then
+    v=$( (devmem $B 32) 2>/dev/null )
+    [ -n "$v" ] && ! hexeq "$v" 0x010000ED || [ -z "$v" ]
+    check step6-unmapped $? "after pci-detach the old BAR0 $B reads ${v:-nothing (access aborted)}, not edu's ID"
+else
+    say "FAIL step6-unmapped: edu's BAR0 was never known"
+fi
 echo 1 > /sys/bus/pci/rescan
-sleep 1
 lspci -n > /tmp/lspci2.txt 2>&1
 [ $had_edu = 0 ] && ! grep -q "$EDU_ID" /tmp/lspci2.txt
 check step6-gone $? "after pci-detach and rescan lspci no longer shows edu (it was there before: $([ $had_edu = 0 ] && echo yes || echo no))"

@@ -7,7 +7,7 @@
 #   tests/system/systest.sh --demo     the same testbed, narrated for a person
 #   tests/system/systest.sh --prepare  only fetch/build/cache (no boot)
 # Env: SYSTEST_DIR (default build/systest), JOBS, MEM (QEMU MiB, default 1536),
-#      QTIMEOUT (seconds for the whole QEMU run, default 420),
+#      QTIMEOUT (seconds for the whole QEMU run, default 600),
 #      SYSTEST_REQUIRE=all|plumbing (which results decide the exit status).
 # Exit status: 0 when every required step passed, 1 otherwise.
 # Must run as root (apt-get for the host tools).  Needs Debian's archive.
@@ -18,7 +18,7 @@ ROOT=$(cd "$HERE/../.." && pwd)
 W=${SYSTEST_DIR:-$ROOT/build/systest}
 JOBS=${JOBS:-$(nproc)}
 MEM=${MEM:-1536}
-QTIMEOUT=${QTIMEOUT:-420}
+QTIMEOUT=${QTIMEOUT:-600}
 REQUIRE=${SYSTEST_REQUIRE:-all}
 MODE=test
 case ${1:-} in
@@ -42,7 +42,7 @@ PLUMBING_STEPS="prepare-xen-ioreq prepare-pcipt-arm64 prepare-initramfs plumbing
  plumbing-domU-boot guest-lspci guest-lspci-bus guest-handshake"
 SCENARIO_STEPS="step1-list step2-create step2-daemon step3-root-complex step3-edu step3-bar0
  step4-id step4-liveness step4-factorial step5-bind step5-irq1 step5-irq2
- step6-guest-remove step6-pci-detach step6-no-permission step6-gone step6-destroy
+ step6-guest-remove step6-pci-detach step6-no-permission step6-unmapped step6-gone step6-destroy
  step6-daemon-gone step6-domain-gone step6-xenstore-clean step6-no-bar-traps"
 
 RESULTS=$W/logs/results.txt
