@@ -42,6 +42,8 @@ SRCO="-oDir::Etc::SourceList=/dev/null -oDir::Etc::SourceParts=$W/srcapt/sources
 keyof() { printf '%s\n' "$@" | sha256sum | cut -c1-16; }
 
 # cached NAME KEY FUNC [ARGS]: run FUNC unless stamps/NAME holds KEY.
+# FUNC must return non-zero on failure by itself (`|| return 1`): set -e is
+# off when `cached` runs inside a condition.
 # Prints one line: "CACHED name" or "BUILT name (N s)"; a failure is a FAIL.
 cached() {
     local name=$1 key=$2 t0 rc; shift 2
@@ -83,7 +85,7 @@ step_fetch() {
     rm -rf "$W/debs"
     mkdir -p "$W"/apt/lists/partial "$W"/apt/cache/archives/partial "$W"/debs
     # shellcheck disable=SC2086
-    apt-get $A64 update > "$W/logs/arm64-update.log" 2>&1
+    apt-get $A64 update > "$W/logs/arm64-update.log" 2>&1 || return 1
     # newest Debian arm64 kernel flavour (the unsigned variant has the same Image)
     local kpkg
     # shellcheck disable=SC2086
@@ -91,15 +93,15 @@ step_fetch() {
     [ -n "$kpkg" ] || { echo "no arm64 kernel package found"; return 1; }
     # shellcheck disable=SC2086
     (cd "$W/debs" && apt-get $A64 download "${kpkg}-unsigned" $ARM64_PKGS) \
-        > "$W/logs/arm64-download.log" 2>&1
+        > "$W/logs/arm64-download.log" 2>&1 || { tail -5 "$W/logs/arm64-download.log"; return 1; }
 }
 
 step_sysroot() {
     local d
     rm -rf "$W/sysroot"; mkdir -p "$W/sysroot"
-    for d in "$W"/debs/*.deb; do dpkg-deb -x "$d" "$W/sysroot"; done
+    for d in "$W"/debs/*.deb; do dpkg-deb -x "$d" "$W/sysroot" || return 1; done
     # modules: make the ones the initramfs needs plain .ko files
-    find "$W/sysroot/lib/modules" -name '*.ko.xz' -exec xz -d {} +
+    find "$W/sysroot/lib/modules" -name '*.ko.xz' -exec xz -d {} + || return 1
     find "$W/sysroot/lib/modules" -name '*.ko.zst' -exec zstd -q -d --rm {} + 2>/dev/null || true
 }
 
@@ -125,7 +127,7 @@ step_xensrc() {
     rm -rf "$W/src"; mkdir -p "$W/src"
     write_src_sources
     # shellcheck disable=SC2086
-    apt-get $SRCO update > "$W/logs/src-update.log" 2>&1
+    apt-get $SRCO update > "$W/logs/src-update.log" 2>&1 || return 1
     bv=$(dpkg-deb -f "$W"/debs/xen-hypervisor-4.17-arm64_*.deb Version)
     : > "$W/logs/src-get.log"
     # the binary hypervisor's version first; the mirror may lack its source
@@ -145,12 +147,12 @@ step_xen() {
     local M="make -C $s/xen XEN_TARGET_ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-"
     rm -rf "$o"; mkdir -p "$o"
     $M distclean > "$W/logs/xen-clean.log" 2>&1 || true
-    cp "$W/sysroot/boot/xen-4.17-arm64.config" "$s/xen/.config"
+    cp "$W/sysroot/boot/xen-4.17-arm64.config" "$s/xen/.config" || return 1
     printf '%b' "$XEN_CONFIG" >> "$s/xen/.config"
-    $M olddefconfig > "$W/logs/xen-olddefconfig.log" 2>&1
-    cp "$s/xen/.config" "$o/xen.config"
+    $M olddefconfig > "$W/logs/xen-olddefconfig.log" 2>&1 || return 1
+    cp "$s/xen/.config" "$o/xen.config" || return 1
     grep -q '^CONFIG_IOREQ_SERVER=y' "$o/xen.config" || { echo "IOREQ_SERVER not in .config"; return 1; }
-    $M -j"$JOBS" > "$W/logs/xen-build.log" 2>&1
+    $M -j"$JOBS" > "$W/logs/xen-build.log" 2>&1 || { tail -20 "$W/logs/xen-build.log"; return 1; }
     cp "$s/xen/xen" "$o/xen-ioreq"
 }
 

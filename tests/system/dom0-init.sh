@@ -145,6 +145,8 @@ bar_hex=$(printf '%x' $((EDU_BAR0)) 2>/dev/null)
 check step1-list $? "pcipt list (rc=$rc) shows edu $EDU_ID with BAR0 0x$bar_hex"
 
 # step 2: pcipt create starts the domU with edu at virtual slot 1, and its daemon
+# (force=1: edu has no reset method in sysfs: no FLR, no PM, on the root bus;
+# `pcipt attach` refuses it without --force)
 cat > $CFG <<EOF
 name = "$GNAME"
 kernel = "/boot/vmlinuz"
@@ -152,7 +154,7 @@ ramdisk = "/boot/domu-initrd.gz"
 extra = "console=hvc0 rdinit=/init systest.guest=scenario"
 memory = 128
 vcpus = 1
-pcipt = [ "$EDU_SBDF@$GUEST_SLOT" ]
+pcipt = [ "$EDU_SBDF@$GUEST_SLOT,force=1" ]
 EOF
 narrate "pcipt create $CFG, with:"; show < $CFG
 relay $GNAME

@@ -6,7 +6,9 @@
 #   tests/system/systest.sh            run the test: PASS/FAIL per step
 #   tests/system/systest.sh --demo     the same testbed, narrated for a person
 #   tests/system/systest.sh --prepare  only fetch/build/cache (no boot)
-# Env: SYSTEST_DIR (default build/systest), JOBS, MEM (QEMU MiB, default 1536),
+# Env: SYSTEST_DIR (default build/systest), PCIPT_SRC (the pcipt tree to
+#      cross-build, default this one; built out of tree into $SYSTEST_DIR/arm64,
+#      or arm64-HASH for another tree), JOBS, MEM (QEMU MiB, default 1536),
 #      QTIMEOUT (seconds for the whole QEMU run, default 600),
 #      SYSTEST_REQUIRE=all|plumbing (which results decide the exit status).
 # Exit status: 0 when every required step passed, 1 otherwise.
@@ -16,6 +18,10 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 W=${SYSTEST_DIR:-$ROOT/build/systest}
+PCIPT_SRC=$(cd "${PCIPT_SRC:-$ROOT}" && pwd)
+# one build directory per source tree: make's timestamps must not mix trees
+ARM64=$W/arm64
+[ "$PCIPT_SRC" = "$ROOT" ] || ARM64=$W/arm64-$(echo "$PCIPT_SRC" | sha256sum | cut -c1-8)
 JOBS=${JOBS:-$(nproc)}
 MEM=${MEM:-1536}
 QTIMEOUT=${QTIMEOUT:-600}
@@ -63,12 +69,12 @@ cross_build_pcipt() {
     env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES \
     PKG_CONFIG_LIBDIR=$l/pkgconfig:$s/usr/share/pkgconfig PKG_CONFIG_SYSROOT_DIR=$s \
     PKG_CONFIG_ALLOW_SYSTEM_CFLAGS=1 PKG_CONFIG_ALLOW_SYSTEM_LIBS=1 \
-    make -C "$ROOT" -j"$JOBS" BUILD="$W/arm64" CC=aarch64-linux-gnu-gcc PKG=pkg-config \
+    make -C "$PCIPT_SRC" -j"$JOBS" BUILD="$ARM64" CC=aarch64-linux-gnu-gcc PKG=pkg-config \
         LDFLAGS="-L$l -Wl,-rpath-link=$l -Wl,-rpath-link=$s/lib/aarch64-linux-gnu" \
-        "$W/arm64/pcipt" > "$W/logs/pcipt-cross-build.log" 2>&1
+        "$ARM64/pcipt" > "$W/logs/pcipt-cross-build.log" 2>&1
 }
-if cross_build_pcipt && file "$W/arm64/pcipt" | grep -q 'ARM aarch64'; then
-    result PASS "prepare-pcipt-arm64: cross-built $W/arm64/pcipt"
+if cross_build_pcipt && file "$ARM64/pcipt" | grep -q 'ARM aarch64'; then
+    result PASS "prepare-pcipt-arm64: cross-built $ARM64/pcipt from $PCIPT_SRC"
 else
     result FAIL "prepare-pcipt-arm64: cross build failed (tail of $W/logs/pcipt-cross-build.log):"
     tail -20 "$W/logs/pcipt-cross-build.log"
@@ -77,7 +83,8 @@ fi
 if cached initrd "$(initrd_key)" build_initrds; then
     result PASS "prepare-initramfs: dom0 $(du -h "$W/dom0-initrd.gz" | cut -f1), domU $(du -h "$W/domu-initrd.gz" | cut -f1)"
 else
-    result FAIL "prepare-initramfs: see above"
+    result FAIL "prepare-initramfs: no images (see $W/logs/initramfs.log); nothing to boot"
+    exit 1
 fi
 echo "prepared in $(( $(date +%s) - T0 )) s"
 [ "$MODE" = prepare ] && exit 0
