@@ -62,10 +62,16 @@ check plumbing-edu-dom0 $? "edu ($EDU_ID) at $EDU_SBDF in dom0, BAR0 $EDU_BAR0"
 # failure is then pcipt's, not the check's
 . /edu.sh
 if [ -n "$EDU" ]; then
+    was_enabled=$(cat $EDU/enable); was_cmd_lo=$(get_byte $EDU/config 4); was_cmd_hi=$(get_byte $EDU/config 5)
+    say "INFO edu before the dom0 checks: enable=$was_enabled command=$(od -An -tx2 -j4 -N2 $EDU/config | tr -d ' ')"
     echo 1 > $EDU/enable 2>/dev/null
     edu_regs plumbing-dom0-edu $EDU_BAR0
     edu_intx plumbing-dom0-edu $EDU $EDU_BAR0
-    echo 0 > $EDU/enable 2>/dev/null
+    # leave edu as the kernel had it: driverless, command register as it was
+    [ "$was_enabled" = 0 ] && echo 0 > $EDU/enable 2>/dev/null
+    # (uio's handler left Interrupt Disable set; memory decode stays on after enable)
+    put_byte $EDU/config 4 $was_cmd_lo; put_byte $EDU/config 5 $was_cmd_hi
+    say "INFO edu after the dom0 checks: driver=$(basename "$(readlink $EDU/driver)" 2>/dev/null) enable=$(cat $EDU/enable) command=$(od -An -tx2 -j4 -N2 $EDU/config | tr -d ' ')"
 fi
 # INTx: edu must not share its line with another endpoint (QEMU virt maps
 # slot+pin onto 4 SPIs); systest.sh gives QEMU no other PCI endpoint.
