@@ -47,6 +47,10 @@ say "INFO xen $(sed -n 's/^xen_version *: //p' /run/xl-info.txt), built $(sed -n
 
 pcipt --help < /dev/null > /run/pcipt-help.txt 2>&1
 check plumbing-pcipt-runs $? "cross-built pcipt --help exits 0 in dom0 ($(head -1 /run/pcipt-help.txt))"
+# which of the scenario's commands are still placeholders ("(not implemented yet)")
+todo=$(for c in list create serve pci-detach; do
+    grep -qE "^ +$c +\(not implemented yet\)" /run/pcipt-help.txt && echo -n "$c "; done)
+say "INFO pcipt commands the scenario needs that are placeholders: ${todo:-none}"
 
 EDU=
 for d in /sys/bus/pci/devices/*; do
