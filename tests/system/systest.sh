@@ -112,9 +112,10 @@ trap 'kill $QPID 2>/dev/null || true' EXIT
 trap 'exit 130' INT TERM
 if [ "$MODE" = demo ]; then
     # show what a person wants to see: narration, results, the guest's console
-    # (the guest kernel's own boot messages are left out)
+    # (left out: the guest kernel's boot messages, and the guest's PASS/FAIL
+    # lines, which dom0 relays as its own)
     tail --pid=$QPID -n +1 -F "$SERIAL" 2>/dev/null | sed -u 's/\r$//' | grep -a --line-buffered -E '^(==>|SYSTEST |GUEST\| |pcipt)' \
-        | grep -a --line-buffered -v -E '^GUEST\| \[ *[0-9]+\.[0-9]+\]' &
+        | grep -a --line-buffered -v -E '^GUEST\| (\[ *[0-9]+\.[0-9]+\]|GUEST (PASS|FAIL) |go$)' &
     TPID=$!
 fi
 set +e; wait $QPID; QRC=$?; set -e
@@ -130,7 +131,11 @@ else
 fi
 
 # ---------------------------------------------------------------- report
-grep -a -E '^SYSTEST INFO ' "$SERIAL.txt" | cut -c9- | tee -a "$RESULTS"
+if [ "$MODE" = demo ]; then               # already shown live
+    grep -a -E '^SYSTEST INFO ' "$SERIAL.txt" | cut -c9- >> "$RESULTS"
+else
+    grep -a -E '^SYSTEST INFO ' "$SERIAL.txt" | cut -c9- | tee -a "$RESULTS"
+fi
 status_of() { # step -> PASS/FAIL line from dom0, or a FAIL for a step never reached
     local l
     l=$(grep -a -E "^SYSTEST (PASS|FAIL) $1:" "$SERIAL.txt" | cut -c9- | tail -1)
