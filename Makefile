@@ -113,6 +113,15 @@ check: unit
 check-asan:
 	$(MAKE) BUILD=build-asan SAN=address,undefined CFLAGS="-O1 -g" unit
 
+# System test: real Xen 4.17 (IOREQ) on arm64 under QEMU TCG, the cross-built
+# pcipt passing QEMU's edu device to a Linux domU (tests/system/; cached in
+# build/systest/).  demo: the same testbed, narrated for a person.
+systest:
+	bash tests/system/systest.sh
+
+demo:
+	bash tests/system/systest.sh --demo
+
 install: $(PCIPT)
 	install -d $(DESTDIR)$(BINDIR)
 	install -m 0755 $(PCIPT) $(DESTDIR)$(BINDIR)/pcipt
