@@ -24,10 +24,6 @@
 #include "pcipt/map.h"
 #include "pcipt/xs_mapped.h"
 
-#define GUEST_RAM0_BASE 0x40000000ull
-#define GUEST_RAM0_SIZE 0xc0000000ull
-#define GUEST_RAM1_BASE 0x200000000ull
-#define GUEST_RAM1_SIZE 0xfe00000000ull
 
 static bool overlaps(uint64_t a, uint64_t as, uint64_t b, uint64_t bs)
 {
@@ -66,8 +62,8 @@ int daemon_bar_allowed(struct daemon *d, const struct daemon_dev *dd, int bar, u
         *why = "outside the guest's vPCI holes";
         return -ERANGE;
     }
-    if (overlaps(addr, size, GUEST_RAM0_BASE, GUEST_RAM0_SIZE) ||
-        overlaps(addr, size, GUEST_RAM1_BASE, GUEST_RAM1_SIZE)) {
+    if (overlaps(addr, size, PCIPT_RAM0_BASE, PCIPT_RAM0_SIZE) ||
+        overlaps(addr, size, PCIPT_RAM1_BASE, PCIPT_RAM1_SIZE)) {
         *why = "on guest RAM";
         return -ERANGE;
     }

@@ -215,7 +215,7 @@ long long dfx_stat(const char *text, const char *key)
 
 static uint64_t ecam(unsigned slot, unsigned reg)
 {
-    return GUEST_VPCI_ECAM_BASE + ((uint64_t)slot << 15) + reg;
+    return PCIPT_VPCI_ECAM_BASE + ((uint64_t)slot << 15) + reg;
 }
 
 uint32_t dfx_cfg_read(struct hv *g, uint32_t domid, unsigned vcpu, unsigned slot, unsigned reg,
