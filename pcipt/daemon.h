@@ -39,6 +39,8 @@ struct daemon_stats {
     uint64_t intx_raised, intx_lowered;   /* of devices removed since */
     bool first_seen;
     uint64_t first_access_ms;      /* start -> the guest's first config access */
+    uint64_t first_cfg_us, last_cfg_us;   /* CLOCK_MONOTONIC of the first/last config access */
+    uint64_t bar_mapped_hits;      /* ioreqs for addresses inside a mapped BAR: must stay 0 */
     uint64_t start_ms;
 };
 

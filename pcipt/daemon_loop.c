@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "pcipt/daemon.h"
@@ -42,6 +43,48 @@ static void after_access(struct daemon *d)
     daemon_flush_state(d);
 }
 
+static uint64_t now_us(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* A trapped access inside a BAR the daemon believes is stage-2 mapped: on
+ * Xen that cannot happen once the mapping is in place (design brief §7:
+ * BAR accesses never trap once mapped), so it is counted and reported. */
+static bool hits_mapped_bar(struct daemon *d, uint64_t addr)
+{
+    for (unsigned i = 0; i < PCIPT_MAX_DEVS; i++) {
+        if (!d->devs[i].used)
+            continue;
+        for (int b = 0; b < PCI_NUM_RES; b++) {
+            struct vdev_bar_info bi;
+
+            vdev_bar_info(d->devs[i].vdev, b, &bi);
+            if (bi.mapped && bi.size && addr >= bi.guest_addr && addr - bi.guest_addr < bi.size)
+                return true;
+        }
+    }
+    return false;
+}
+
+static void account(struct daemon *d, const ioreq_t *req)
+{
+    bool cfg = req->type == IOREQ_TYPE_PCI_CONFIG ||
+               (req->type == IOREQ_TYPE_COPY && req->addr >= d->router.ecam_base &&
+                req->addr - d->router.ecam_base < d->router.ecam_size);
+
+    if (cfg) {
+        d->stats.last_cfg_us = now_us();
+        if (!d->stats.first_cfg_us)
+            d->stats.first_cfg_us = d->stats.last_cfg_us;
+    } else if (req->type == IOREQ_TYPE_COPY && hits_mapped_bar(d, req->addr)) {
+        d->stats.bar_mapped_hits++;
+    }
+}
+
 static void handle_slot(struct daemon *d, unsigned v)
 {
     ioreq_t *p = &d->page->vcpu_ioreq[v];
@@ -58,6 +101,7 @@ static void handle_slot(struct daemon *d, unsigned v)
         d->stats.first_seen = true;
         d->stats.first_access_ms = daemon_now_ms() - d->stats.start_ms;
     }
+    account(d, &req);
     ioreq_dispatch(&d->router, &req);
     after_access(d);
     p->data = req.data;

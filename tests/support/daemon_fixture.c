@@ -199,7 +199,7 @@ long long dfx_stat(const char *text, const char *key)
     const char *line = NULL, *p = text;
     char pat[64];
 
-    while ((p = strstr(p, "pcipt-serve: stats "))) {
+    while ((p = strstr(p, "pciptd: stats "))) {
         line = p;
         p++;
     }

@@ -48,7 +48,7 @@ int dfx_stop(struct dfx_daemon *dm, int sig);
 int dfx_wait_exit(struct dfx_daemon *dm);
 /* The daemon's stderr so far (malloc'd). */
 char *dfx_log(const struct dfx_daemon *dm);
-/* value of key=... in the last "pcipt-serve: stats" line of text; -1 if absent. */
+/* value of key=... in the last "pciptd: stats" line of text; -1 if absent. */
 long long dfx_stat(const char *text, const char *key);
 
 /* Called before every dfx_cfg_read/write when set (tests that stop the
