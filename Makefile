@@ -113,6 +113,15 @@ check: unit
 check-asan:
 	$(MAKE) BUILD=build-asan SAN=address,undefined CFLAGS="-O1 -g" unit
 
+# System test: real Xen 4.17 (IOREQ) on arm64 under QEMU TCG, the cross-built
+# pcipt passing QEMU's edu device to a Linux domU (tests/system/; cached in
+# build/systest/).  demo: the same testbed, narrated for a person.
+systest:
+	bash tests/system/systest.sh
+
+demo:
+	bash tests/system/systest.sh --demo
+
 # make install [DESTDIR=...] [PREFIX=/usr/local]: the binary, the daemon's
 # systemd unit (ExecStart pointing at the installed binary), the man page,
 # the examples under share/doc, and /etc/xen/pcipt.conf only when absent.

@@ -1,6 +1,7 @@
 /* Capability lists (PCI Local Bus 3.0 §6.7, PCIe Base §7.6): walk the host's
  * lists with a bounded walk, keep an allowlist (PM, MSI, MSI-X, PCIe) whose
- * next pointers and the header's capabilities pointer are emulated, unlink
+ * headers (ID and next pointer) and the header's capabilities pointer are
+ * emulated, values fixed at registration (no host read on a walk), unlink
  * every other capability, and hide all extended capabilities. */
 #include <errno.h>
 
@@ -27,7 +28,7 @@ static int cap_setup(struct vdev *v, uint8_t id, uint16_t base)
 
 /* Legacy list: pointers must be dword aligned in 0x40..0xfc (§6.7: the
  * bottom two bits are reserved, so we mask them as software must). */
-static unsigned walk_legacy(struct vdev *v, uint16_t kept[], unsigned max)
+static unsigned walk_legacy(struct vdev *v, uint16_t kept[], uint8_t ids[], unsigned max)
 {
     uint32_t status = 0, ptr = 0, hdr = 0;
     unsigned nkept = 0;
@@ -45,9 +46,10 @@ static unsigned walk_legacy(struct vdev *v, uint16_t kept[], unsigned max)
         }
         if (vdev_host_read(v, ptr, 2, &hdr))
             break;
-        if (nkept < max && cap_setup(v, hdr & 0xff, (uint16_t)ptr) == 0)
+        if (nkept < max && cap_setup(v, hdr & 0xff, (uint16_t)ptr) == 0) {
+            ids[nkept] = (uint8_t)hdr;
             kept[nkept++] = (uint16_t)ptr;
-        else
+        } else
             v->caps_hidden++;
         ptr = hdr >> 8;
     }
@@ -82,10 +84,14 @@ const struct reg_table ext_hidden_table = REG_TABLE("hidden extended capabilitie
 int caps_setup(struct vdev *v)
 {
     uint16_t kept[MAX_LEGACY_CAPS];
-    unsigned n = walk_legacy(v, kept, MAX_LEGACY_CAPS);
+    uint8_t ids[MAX_LEGACY_CAPS];
+    unsigned n = walk_legacy(v, kept, ids, MAX_LEGACY_CAPS);
     struct vreg *r;
 
+    /* Each kept header (ID, next) is emulated with the value known now. */
     for (unsigned i = 0; i < n; i++) {
+        r = regset_find(&v->regs, kept[i]);
+        r->val = r->reset = ids[i];
         r = regset_find(&v->regs, (uint16_t)(kept[i] + 1));
         r->val = r->reset = i + 1 < n ? kept[i + 1] : 0;
     }

@@ -26,7 +26,7 @@ void dtb_options_default(struct dtb_options *o)
     o->xen_major = 4;
     o->xen_minor = 17;
     o->its_phandle = GUEST_PHANDLE_ITS_DEFAULT;
-    o->gic_phandle = GUEST_PHANDLE_GIC;
+    o->gic_phandle = PCIPT_PHANDLE_GIC;
     o->gic_address_cells = GUEST_GIC_ADDRESS_CELLS;
 }
 

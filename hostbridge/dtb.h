@@ -19,7 +19,7 @@
 #include "pcipt/assign.h"
 
 /* xen/include/public/device_tree_defs.h */
-#define GUEST_PHANDLE_GIC         65000u
+#define PCIPT_PHANDLE_GIC         65000u
 /* Proposed with the domU vITS patches on xen-devel (not upstream). */
 #define GUEST_PHANDLE_ITS_DEFAULT 64999u
 /* libxl make_gicv3_node: #address-cells = <0>, #interrupt-cells = <3>. */
@@ -39,7 +39,7 @@ struct dtb_options {
     bool vits;                        /* emit msi-map to the vITS */
     uint64_t its_base;                /* guest address of the vITS (informative) */
     uint32_t its_phandle;             /* phandle of the guest's ITS node */
-    uint32_t gic_phandle;             /* GUEST_PHANDLE_GIC */
+    uint32_t gic_phandle;             /* PCIPT_PHANDLE_GIC */
     unsigned gic_address_cells;       /* the GIC node's #address-cells (0 upstream) */
 };
 

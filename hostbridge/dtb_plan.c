@@ -1,7 +1,7 @@
 /* Which pcie@ nodes a guest needs, checked before anything is written.
  *
  * One node per guest PCI segment.  All segments share Xen's single guest
- * ECAM window (GUEST_VPCI_ECAM_BASE, 256 buses of 1 MiB), so each node's
+ * ECAM window (PCIPT_VPCI_ECAM_BASE, 256 buses of 1 MiB), so each node's
  * `reg` is the slice of that window for its own buses: segments must use
  * disjoint bus numbers.  INTx routes are keyed by (slot, pin) only, because
  * interrupt-map-mask is <0xf800 0 0 7> (device number and pin; PCI Firmware

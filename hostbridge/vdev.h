@@ -105,8 +105,11 @@ extern const struct reg_table header_table, root_table, bar_mem_table, bar_mem64
     bar_zero_table, rom_table, pm_table, msi32_table, msi64_table, msix_table,
     pcie_table, ext_hidden_table;
 
+/* A kept capability's header is fully emulated: caps_setup stores the ID (fixed
+ * by the allowlist) and the next pointer at registration, so a guest walking
+ * the list never causes a host read. */
 #define CAP_HDR_REGS                                                                   \
-    { .name = "capability ID", .offset = 0, .size = 1, .src = REG_HOST_RO, .ro = 0xff }, \
+    { .name = "capability ID", .offset = 0, .size = 1, .src = REG_EMULATED, .ro = 0xff }, \
     { .name = "next pointer", .offset = 1, .size = 1, .src = REG_EMULATED, .ro = 0xff }
 
 #endif

@@ -45,11 +45,16 @@ struct guest_layout {
     uint32_t spi_base, spi_count;         /* guest SPIs the INTx relay may raise */
 };
 
-#define GUEST_VPCI_ECAM_BASE           0x10000000ull
-#define GUEST_VPCI_ECAM_SIZE           0x10000000ull
-#define GUEST_VPCI_MEM_ADDR            0x23000000ull
-#define GUEST_VPCI_MEM_SIZE            0x10000000ull
-#define GUEST_VPCI_PREFETCH_MEM_ADDR   0x100000000ull
-#define GUEST_VPCI_PREFETCH_MEM_SIZE   0x100000000ull
+#define PCIPT_VPCI_ECAM_BASE           0x10000000ull
+#define PCIPT_VPCI_ECAM_SIZE           0x10000000ull
+#define PCIPT_VPCI_MEM_ADDR            0x23000000ull
+#define PCIPT_VPCI_MEM_SIZE            0x10000000ull
+#define PCIPT_VPCI_PREFETCH_MEM_ADDR   0x100000000ull
+#define PCIPT_VPCI_PREFETCH_MEM_SIZE   0x100000000ull
+/* Guest RAM banks (GUEST_RAM0/1 in Xen's public arch-arm.h): never BAR space. */
+#define PCIPT_RAM0_BASE                0x40000000ull
+#define PCIPT_RAM0_SIZE                0xc0000000ull
+#define PCIPT_RAM1_BASE                0x200000000ull
+#define PCIPT_RAM1_SIZE                0xfe00000000ull
 
 #endif

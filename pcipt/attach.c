@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "pcipt/attach.h"
+#include "pcipt/domlock.h"
 #include "pcipt/plan.h"
 #include "pcipt/xs.h"
 #include "pcipt/xs_publish.h"
@@ -137,8 +138,8 @@ static int publish(struct attach_ctx *ctx, struct attach_job *job, bool adopt, c
     return rc;
 }
 
-int attach_device(struct attach_ctx *ctx, uint32_t domid, const struct sbdf *host, int slot,
-                  unsigned flags, struct sbdf *guest, char *err, size_t errlen)
+static int attach_locked(struct attach_ctx *ctx, uint32_t domid, const struct sbdf *host,
+                         int slot, unsigned flags, struct sbdf *guest, char *err, size_t errlen)
 {
     struct attach_job job;
     struct hv_counters before = ctx->hv->counters;
@@ -165,4 +166,18 @@ int attach_device(struct attach_ctx *ctx, uint32_t domid, const struct sbdf *hos
                 ctx->hv->counters.memory_mapping_calls - before.memory_mapping_calls,
                 ctx->hv->counters.iomem_permission_calls - before.iomem_permission_calls);
     return 0;
+}
+
+/* Serialised per domain (domlock.h): the plan reads the domain's published
+ * devices, so no other attach/detach of the domain may run until this one
+ * has published (or undone everything). */
+int attach_device(struct attach_ctx *ctx, uint32_t domid, const struct sbdf *host, int slot,
+                  unsigned flags, struct sbdf *guest, char *err, size_t errlen)
+{
+    int lock = domlock_acquire(domid, err, errlen);
+    if (lock < 0)
+        return lock;
+    int rc = attach_locked(ctx, domid, host, slot, flags, guest, err, errlen);
+    domlock_release(lock);
+    return rc;
 }

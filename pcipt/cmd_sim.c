@@ -4,12 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pcipt/assign.h"
 #include "pcipt/cmds.h"
 #include "pcipt/hv_sim.h"
 #include "pcipt/sim_show.h"
 
-#define GUEST_RAM0_BASE 0x40000000ull   /* xen/include/public/arch-arm.h */
-#define GUEST_RAM0_SIZE 0xc0000000ull
 
 extern const struct pcipt_cmd cmd_sim;
 
@@ -65,7 +64,7 @@ static int parse_create_opts(int argc, char **argv, struct create_opts *o)
         if (!strcmp(argv[i], "--vcpus"))
             slot = &o->vcpus, max = 128;
         else if (!strcmp(argv[i], "--memory"))
-            slot = &o->mib, max = GUEST_RAM0_SIZE >> 20;
+            slot = &o->mib, max = PCIPT_RAM0_SIZE >> 20;
         else if (!strcmp(argv[i], "--spis"))
             slot = &o->spis, max = 960;
         else
@@ -89,7 +88,7 @@ static int do_domain_create(int argc, char **argv)
         rc = parse_create_opts(argc, argv, &o);
     if (rc || open_sim(&hv))
         return rc ? rc : 1;
-    rc = sim_domain_create(hv, (uint32_t)domid, (unsigned)o.vcpus, GUEST_RAM0_BASE, o.mib << 20,
+    rc = sim_domain_create(hv, (uint32_t)domid, (unsigned)o.vcpus, PCIPT_RAM0_BASE, o.mib << 20,
                            (unsigned)o.spis);
     hv_close(hv);
     if (rc == -EEXIST)

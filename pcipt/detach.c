@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "pcipt/attach.h"
+#include "pcipt/domlock.h"
 #include "pcipt/hostpci.h"
 #include "pcipt/log.h"
 #include "pcipt/xs.h"
@@ -211,8 +212,8 @@ static int find_published(struct attach_ctx *ctx, uint32_t domid, const struct s
     return rc;
 }
 
-int detach_device(struct attach_ctx *ctx, uint32_t domid, const struct sbdf *host, char *err,
-                  size_t errlen)
+static int detach_locked(struct attach_ctx *ctx, uint32_t domid, const struct sbdf *host,
+                         char *err, size_t errlen)
 {
     struct attach_job job;
     char name[SBDF_STR_LEN], be[XSW_PATH_MAX], e[512];
@@ -245,4 +246,16 @@ int detach_device(struct attach_ctx *ctx, uint32_t domid, const struct sbdf *hos
     seen = first(rc, seen, err, errlen, "cannot remove %s from xenstore under %s: %s",
                  sbdf_format(host, name), xsp_backend_path(domid, be), strerror(-rc));
     return seen;
+}
+
+/* Serialised per domain with attach (domlock.h). */
+int detach_device(struct attach_ctx *ctx, uint32_t domid, const struct sbdf *host, char *err,
+                  size_t errlen)
+{
+    int lock = domlock_acquire(domid, err, errlen);
+    if (lock < 0)
+        return lock;
+    int rc = detach_locked(ctx, domid, host, err, errlen);
+    domlock_release(lock);
+    return rc;
 }

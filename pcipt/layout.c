@@ -11,12 +11,12 @@
 
 void guest_layout_defaults(struct guest_layout *l)
 {
-    l->ecam_base = GUEST_VPCI_ECAM_BASE;
-    l->ecam_size = GUEST_VPCI_ECAM_SIZE;
-    l->mem_base = GUEST_VPCI_MEM_ADDR;
-    l->mem_size = GUEST_VPCI_MEM_SIZE;
-    l->pref_base = GUEST_VPCI_PREFETCH_MEM_ADDR;
-    l->pref_size = GUEST_VPCI_PREFETCH_MEM_SIZE;
+    l->ecam_base = PCIPT_VPCI_ECAM_BASE;
+    l->ecam_size = PCIPT_VPCI_ECAM_SIZE;
+    l->mem_base = PCIPT_VPCI_MEM_ADDR;
+    l->mem_size = PCIPT_VPCI_MEM_SIZE;
+    l->pref_base = PCIPT_VPCI_PREFETCH_MEM_ADDR;
+    l->pref_size = PCIPT_VPCI_PREFETCH_MEM_SIZE;
     l->spi_base = PCIPT_INTX_SPI_BASE;
     l->spi_count = PCIPT_INTX_SPI_COUNT;
 }

@@ -32,27 +32,51 @@ int hv_revoke_iomem(struct hv *hv, uint32_t domid, uint64_t bar_addr, uint64_t b
     return bar_permission(hv, domid, bar_addr, bar_size, false);
 }
 
-static bool in_hole(uint64_t page, const struct page_range *holes, size_t n)
+/* First page after hole h (saturating: a hole may reach past 2^64 pages). */
+static uint64_t hole_end(const struct page_range *h)
+{
+    return h->nr > UINT64_MAX - h->first ? UINT64_MAX : h->first + h->nr;
+}
+
+/* The first page at or after p that no hole covers (or `total`).  Each pass
+ * is one scan of the holes; only unsorted chains of touching or overlapping
+ * holes need another pass, and each pass moves p past at least one hole. */
+static uint64_t skip_holes(uint64_t p, uint64_t total, const struct page_range *holes, size_t n)
+{
+    for (bool moved = true; moved && p < total;) {
+        moved = false;
+        for (size_t i = 0; i < n; i++)
+            if (p >= holes[i].first && p - holes[i].first < holes[i].nr) {
+                p = hole_end(&holes[i]);
+                moved = true;
+            }
+    }
+    return p < total ? p : total;
+}
+
+/* The first hole page after p, when p itself is in no hole (or `limit`):
+ * the lowest start of a non-empty hole above p.  A hole starting at or
+ * before p ends before it, so it bounds nothing. */
+static uint64_t next_hole_start(uint64_t p, uint64_t limit, const struct page_range *holes,
+                                size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        if (page >= holes[i].first && page - holes[i].first < holes[i].nr)
-            return true;
-    return false;
+        if (holes[i].nr && holes[i].first > p && holes[i].first < limit)
+            limit = holes[i].first;
+    return limit;
 }
 
 /* The next chunk at or after *pos: pages [*start, *start + *len) with no hole,
- * at most 64 long.  False when none is left. */
+ * at most 64 long.  False when none is left.  O(holes) per chunk: the chunk
+ * ends at the first of `total`, 64 pages, or the next hole's start. */
 static bool next_chunk(uint64_t *pos, uint64_t total, const struct page_range *holes,
                        size_t n, uint64_t *start, uint64_t *len)
 {
-    uint64_t p = *pos;
-    while (p < total && in_hole(p, holes, n))
-        p++;
+    uint64_t p = skip_holes(*pos, total, holes, n);
     if (p >= total)
         return false;
-    uint64_t e = p;
-    while (e < total && e - p < HV_MAX_PAGES_PER_MAPPING && !in_hole(e, holes, n))
-        e++;
+    uint64_t e = total - p > HV_MAX_PAGES_PER_MAPPING ? p + HV_MAX_PAGES_PER_MAPPING : total;
+    e = next_hole_start(p, e, holes, n);
     *start = p;
     *len = e - p;
     *pos = e;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pcipt/xs_mapped.h"
 #include "pcipt/xs_nodes.h"
 
 int xsp_fmt_mapped(struct xs_handle *xs, xs_transaction_t t, const char *path, uint64_t gaddr)
@@ -80,8 +81,11 @@ static int read_body(struct xs_handle *xs, xs_transaction_t t, void *arg)
 
     if ((rc = node_path(&r, c, p)))
         return rc;
-    if (!(v = xsw_read(xs, t, p)))
+    if (!(v = xsw_read(xs, t, p))) {
+        /* an absent record: -ENOENT, and the caller's value reads "none" */
+        c->value = 0;
         return errno ? -errno : -EIO;
+    }
     if (c->bar < 0) {
         ok = xsu_parse_dec(v, 255, &c->value);
     } else if (!strcmp(v, "none")) {
@@ -113,9 +117,11 @@ int xsp_read_bar_mapped(struct xs_handle *xs, uint32_t domid, const struct sbdf 
     struct node_ctx c = { .domid = domid, .host = host, .bar = (int)bar };
     int rc;
 
+    *gaddr = 0;
     if (!bar_ok(bar))
         return -EINVAL;
-    if (!(rc = xsw_transact(xs, read_body, &c)))
+    rc = xsw_transact(xs, read_body, &c);
+    if (!rc)
         *gaddr = c.value;
     return rc;
 }
@@ -137,4 +143,38 @@ int xsp_read_dev_state(struct xs_handle *xs, uint32_t domid, const struct sbdf *
     if (!(rc = xsw_transact(xs, read_body, &c)))
         *state = (unsigned)c.value;
     return rc;
+}
+
+/* be/pcipt/server/<name> = value, for the daemon (state, stats). */
+struct server_node_ctx {
+    uint32_t domid;
+    const char *name, *value;
+};
+
+static int node_body(struct xs_handle *xs, xs_transaction_t t, void *arg)
+{
+    struct server_node_ctx *c = arg;
+    struct xsu_reader r = { .xs = xs, .t = t };
+    char be[XSW_PATH_MAX], p[XSW_PATH_MAX];
+    unsigned num;
+    int rc;
+
+    xsp_backend_path(c->domid, be);
+    if (xsp_num_devs(&r, be, &num))
+        return r.rc;
+    if (num == 0)
+        return -ENOENT;
+    if ((rc = xsu_path(p, "%s/pcipt/server/%s", be, c->name)))
+        return rc;
+    return xsw_write(xs, t, p, c->value);
+}
+
+int xsp_write_server_node(struct xs_handle *xs, uint32_t domid, const char *name,
+                          const char *value)
+{
+    struct server_node_ctx c = { .domid = domid, .name = name, .value = value };
+
+    if (!name || !*name || strchr(name, '/'))
+        return -EINVAL;
+    return xsw_transact(xs, node_body, &c);
 }

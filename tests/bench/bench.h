@@ -44,7 +44,7 @@ double bench_quantile(double *v, size_t n, double q);
  * MSI-X, PCIe, extended capabilities) in a sysfs-shaped tree, opened through
  * libpci (hostpci) and presented at 00:01.0 of an emulated host bridge, with
  * the daemon's ioreq dispatcher in front of it. */
-#define BENCH_ECAM_BASE 0x10000000ull   /* GUEST_VPCI_ECAM_BASE */
+#define BENCH_ECAM_BASE 0x10000000ull   /* PCIPT_VPCI_ECAM_BASE */
 #define BENCH_SLOT      1
 
 struct bench_dev {

@@ -44,6 +44,10 @@ void afx_setup(void)
     ck_assert_int_eq(sim_domain_create(simfx_hv, 3, 1, 0x40000000, 0x20000000, 64), 0);
     ck_assert_int_eq(sim_domain_create(simfx_hv, 5, 2, 0x40000000, 0x20000000, 64), 0);
     ck_assert_int_eq(sysfs_tree_mkdtemp(afx_tree, sizeof(afx_tree)), 0);
+    /* The per-domain attach/detach lock (pcipt/domlock.h) lives in the tree. */
+    char run[sizeof(afx_tree) + 8];
+    snprintf(run, sizeof(run), "%s/run", afx_tree);
+    ck_assert_int_eq(setenv("PCIPT_RUN_DIR", run, 1), 0);
     add_dump("cap-pcie-2", &o);
     add_dump("cap-rebar", &o);
     afx_set_resource(AFX_GPU, 0, 0x4000000000ull, 256ull << 20,

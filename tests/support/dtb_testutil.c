@@ -7,12 +7,12 @@
 void dtbt_layout(struct guest_layout *lay)
 {
     memset(lay, 0, sizeof(*lay));
-    lay->ecam_base = GUEST_VPCI_ECAM_BASE;
-    lay->ecam_size = GUEST_VPCI_ECAM_SIZE;
-    lay->mem_base = GUEST_VPCI_MEM_ADDR;
-    lay->mem_size = GUEST_VPCI_MEM_SIZE;
-    lay->pref_base = GUEST_VPCI_PREFETCH_MEM_ADDR;
-    lay->pref_size = GUEST_VPCI_PREFETCH_MEM_SIZE;
+    lay->ecam_base = PCIPT_VPCI_ECAM_BASE;
+    lay->ecam_size = PCIPT_VPCI_ECAM_SIZE;
+    lay->mem_base = PCIPT_VPCI_MEM_ADDR;
+    lay->mem_size = PCIPT_VPCI_MEM_SIZE;
+    lay->pref_base = PCIPT_VPCI_PREFETCH_MEM_ADDR;
+    lay->pref_size = PCIPT_VPCI_PREFETCH_MEM_SIZE;
     lay->spi_base = 44;
     lay->spi_count = 56;
 }
@@ -78,7 +78,7 @@ static void assert_bridge_fits(const void *fdt, int node, const struct domain_as
     bool lo_used = false, hi_used = false;
 
     ck_assert_uint_le(lo, hi);
-    ck_assert_uint_eq(base, GUEST_VPCI_ECAM_BASE + ((uint64_t)lo << 20));
+    ck_assert_uint_eq(base, PCIPT_VPCI_ECAM_BASE + ((uint64_t)lo << 20));
     ck_assert_uint_eq(size, (uint64_t)(hi - lo + 1) << 20);
     for (unsigned i = 0; i < da->ndevs; i++) {
         if (da->devs[i].guest.seg != seg)

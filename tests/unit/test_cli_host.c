@@ -158,14 +158,14 @@ static unsigned check_plan_dev(const struct jv *dev, const struct dump_func *f,
         if (size < 4096)
             ck_assert_uint_eq(guest & 0xfff, host & 0xfff);          /* in-page offset kept */
         if (!strcmp(type, "mem32") || !strcmp(type, "rom") ||
-            (!strcmp(type, "mem64") && !pref && guest < GUEST_VPCI_PREFETCH_MEM_ADDR)) {
-            ck_assert_uint_ge(guest, GUEST_VPCI_MEM_ADDR);
-            ck_assert_uint_le(guest + size, GUEST_VPCI_MEM_ADDR + GUEST_VPCI_MEM_SIZE);
+            (!strcmp(type, "mem64") && !pref && guest < PCIPT_VPCI_PREFETCH_MEM_ADDR)) {
+            ck_assert_uint_ge(guest, PCIPT_VPCI_MEM_ADDR);
+            ck_assert_uint_le(guest + size, PCIPT_VPCI_MEM_ADDR + PCIPT_VPCI_MEM_SIZE);
         } else {
             ck_assert_str_eq(type, "mem64");
-            ck_assert_uint_ge(guest, GUEST_VPCI_PREFETCH_MEM_ADDR);
+            ck_assert_uint_ge(guest, PCIPT_VPCI_PREFETCH_MEM_ADDR);
             ck_assert_uint_le(guest + size,
-                              GUEST_VPCI_PREFETCH_MEM_ADDR + GUEST_VPCI_PREFETCH_MEM_SIZE);
+                              PCIPT_VPCI_PREFETCH_MEM_ADDR + PCIPT_VPCI_PREFETCH_MEM_SIZE);
         }
         /* pages taken: none may be shared with another BAR */
         spans[nspans].start = guest & ~0xfffull;

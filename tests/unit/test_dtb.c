@@ -130,7 +130,7 @@ START_TEST(msi_map_with_vits)
     ck_assert_int_gt(build(&da, &o, err), 0);
     n = dtbt_node(blob, "/passthrough/pcie@10000000");
     dtbt_assert_cells(blob, n, "msi-map", mm7, 4);
-    o.its_phandle = GUEST_PHANDLE_GIC;
+    o.its_phandle = PCIPT_PHANDLE_GIC;
     ck_assert_int_eq(build(&da, &o, err), -EINVAL);
 }
 END_TEST

@@ -314,7 +314,7 @@ START_TEST(config_overrides)
     ck_assert_uint_eq(l.pref_size, 16 * GiB);
     ck_assert_uint_eq(l.spi_base, 100);
     ck_assert_uint_eq(l.spi_count, 4);
-    ck_assert_uint_eq(l.ecam_base, GUEST_VPCI_ECAM_BASE);     /* untouched keys keep defaults */
+    ck_assert_uint_eq(l.ecam_base, PCIPT_VPCI_ECAM_BASE);     /* untouched keys keep defaults */
     {
         struct plan_request r = req(1, -1);
         bar(&r, 0, BAR_MEM64, true, 0x4000000000ull, 16 * GiB);
@@ -359,7 +359,7 @@ START_TEST(config_errors)
 
     /* the default file may be missing; a file asked for may not */
     ck_assert_int_eq(guest_layout_load("/nonexistent/pcipt.conf", false, &l, err, sizeof(err)), 0);
-    ck_assert_uint_eq(l.mem_base, GUEST_VPCI_MEM_ADDR);
+    ck_assert_uint_eq(l.mem_base, PCIPT_VPCI_MEM_ADDR);
     ck_assert_int_eq(guest_layout_load("/nonexistent/pcipt.conf", true, &l, err, sizeof(err)),
                      -ENOENT);
     ck_assert_ptr_nonnull(strstr(err, "/nonexistent/pcipt.conf"));

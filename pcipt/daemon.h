@@ -1,0 +1,117 @@
+/* pcipt serve: the per-domain daemon (an IOREQ server, like QEMU as a device
+ * model).  One process per guest; single-threaded: one poll() loop answers
+ * the guest's config accesses (pcipt/ioreq.c -> hostbridge/), applies the
+ * engine's events to the stage-2 p2m before each access completes, relays
+ * INTx, and follows the domain's xenstore backend dir (hot attach/detach).
+ * Files: daemon.c (setup/teardown), daemon_server.c (IOREQ server bring-up
+ * and reuse), daemon_devs.c (devices on the bus), daemon_loop.c (event loop,
+ * ioreq state machine), daemon_bars.c (engine events -> p2m), daemon_intx.c
+ * (INTx relay), daemon_xs.c (watches, persistence, stats), cmd_serve.c. */
+#ifndef PCIPT_DAEMON_H
+#define PCIPT_DAEMON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <xenstore.h>
+
+#include "hostbridge/hostbridge.h"
+#include "pcipt/assign.h"
+#include "pcipt/hv.h"
+#include "pcipt/intx.h"
+#include "pcipt/ioreq.h"
+#include "pcipt/xs_publish.h"
+
+struct hostpci;
+
+struct daemon_dev {
+    bool used;
+    struct dev_assign as;          /* as published */
+    struct hostpci *hp;            /* NULL in in-process tests using host_dev */
+    struct host_dev *hd;
+    struct vdev *vdev;
+    struct intx_line intx;
+    bool state_dirty;              /* VDEV_EV_STATE seen during this access */
+    bool msi_noted;                /* its_bind_event already tried */
+};
+
+struct daemon_stats {
+    uint64_t remaps, refused_moves, maps, unmaps, flr;
+    uint64_t intx_raised, intx_lowered;   /* of devices removed since */
+    bool first_seen;
+    uint64_t first_access_ms;      /* start -> the guest's first config access */
+    uint64_t first_cfg_us, last_cfg_us;   /* CLOCK_MONOTONIC of the first/last config access */
+    uint64_t bar_mapped_hits;      /* ioreqs for addresses inside a mapped BAR: must stay 0 */
+    uint64_t start_ms;
+};
+
+struct daemon {
+    uint32_t domid;
+    const char *sysfs;             /* --sysfs or NULL */
+    struct hv *hv;
+    struct xs_handle *xs;
+    struct guest_layout layout;
+    struct vpci_topology *topo;
+    struct hostbridge *hb;
+    uint8_t bus;                   /* the one populated guest bus */
+    struct ioreq_router router;
+    struct daemon_dev devs[PCIPT_MAX_DEVS];
+
+    /* IOREQ server */
+    uint16_t server_id;
+    bool server_created;           /* by this process (undo on setup failure) */
+    bool reused;                   /* taken over from a dead daemon */
+    shared_iopage_t *page;
+    unsigned nr_vcpus;
+    uint32_t local_port[XSP_MAX_VCPUS];
+
+    int sig_fd;
+    bool stop, domain_dead;
+    struct daemon_stats stats;
+    char last_stats[1024];
+    uint64_t last_stats_ms, last_check_ms;
+};
+
+uint64_t daemon_now_ms(void);
+
+/* daemon.c */
+int daemon_setup(struct daemon *d, char *err, size_t errlen);
+/* Normal exit: the server and the assignment stay for the next daemon. */
+void daemon_shutdown(struct daemon *d);
+/* The domain is gone: remove everything of it, then free. */
+void daemon_cleanup_dead(struct daemon *d);
+
+/* daemon_server.c */
+int daemon_server_start(struct daemon *d, char *err, size_t errlen);
+void daemon_server_detach(struct daemon *d);        /* unbind ports, unmap page */
+int daemon_server_claim_dev(struct daemon *d, const struct daemon_dev *dd, bool add);
+
+/* daemon_devs.c */
+int daemon_dev_add(struct daemon *d, const struct dev_assign *as, char *err, size_t errlen);
+/* Remove from the bus, unmap its BARs (records "none"), close. */
+void daemon_dev_remove(struct daemon *d, struct daemon_dev *dd);
+struct daemon_dev *daemon_dev_by_vdev(struct daemon *d, const struct vdev *v);
+struct daemon_dev *daemon_dev_by_host(struct daemon *d, const struct sbdf *host);
+
+/* daemon_bars.c */
+int daemon_event(void *opaque, const struct vdev_event *ev);
+/* Bring the p2m in line with the vdev's view (restart, attach). */
+void daemon_bars_reconcile(struct daemon *d, struct daemon_dev *dd);
+void daemon_bars_unmap_all(struct daemon *d, struct daemon_dev *dd);
+/* 0 if [addr, addr+size) of dd's BAR bar may be mapped, else -errno + why. */
+int daemon_bar_allowed(struct daemon *d, const struct daemon_dev *dd, int bar, uint64_t addr,
+                       uint64_t size, const char **why);
+
+/* daemon_loop.c */
+int daemon_run(struct daemon *d);
+/* Answer every slot in READY or INPROCESS (startup after a restart). */
+void daemon_handle_all_slots(struct daemon *d);
+
+/* daemon_xs.c */
+int daemon_xs_watch(struct daemon *d);
+void daemon_xs_changed(struct daemon *d);
+void daemon_flush_state(struct daemon *d);
+void daemon_stats_line(struct daemon *d, char *buf, size_t len);
+void daemon_stats_publish(struct daemon *d, bool force);
+int daemon_server_state(struct daemon *d, const char *state);
+
+#endif

@@ -1,0 +1,190 @@
+/* The IOREQ server: bring-up in Xen's order (xen-arm-facts.md §3: create
+ * with buffered ioreqs off, map the ioreq page = resource frame 1, claim
+ * ranges, register SBDFs, enable, THEN read each vCPU's vp_eport and bind
+ * it), or reuse of the server a dead daemon recorded in pcipt/server/. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pcipt/daemon.h"
+#include "pcipt/log.h"
+
+int daemon_server_claim_dev(struct daemon *d, const struct daemon_dev *dd, bool add)
+{
+    const struct sbdf *g = &dd->as.guest;
+
+    if (add)
+        return d->hv->ops->ioreq_map_pcidev(d->hv, d->domid, d->server_id, g->seg, g->bus,
+                                            g->dev, g->fn);
+    return d->hv->ops->ioreq_unmap_pcidev(d->hv, d->domid, d->server_id, g->seg, g->bus,
+                                          g->dev, g->fn);
+}
+
+/* ECAM of the served bus, the two BAR holes (all-ones where nothing is
+ * mapped instead of a guest abort), the root complex and every device. */
+static int claim_all(struct daemon *d, const char **what)
+{
+    const struct hv_ops *o = d->hv->ops;
+    const struct guest_layout *l = &d->layout;
+    uint64_t ecam = l->ecam_base + ((uint64_t)d->bus << 20);
+    int rc;
+
+    *what = "the ECAM window";
+    if ((rc = o->ioreq_map_range(d->hv, d->domid, d->server_id, true, ecam, ecam + (1u << 20) - 1)))
+        return rc;
+    *what = "the 32-bit BAR hole";
+    if (l->mem_size &&
+        (rc = o->ioreq_map_range(d->hv, d->domid, d->server_id, true, l->mem_base,
+                                 l->mem_base + l->mem_size - 1)))
+        return rc;
+    *what = "the prefetchable BAR hole";
+    if (l->pref_size &&
+        (rc = o->ioreq_map_range(d->hv, d->domid, d->server_id, true, l->pref_base,
+                                 l->pref_base + l->pref_size - 1)))
+        return rc;
+    *what = "the root complex's SBDF";
+    if ((rc = o->ioreq_map_pcidev(d->hv, d->domid, d->server_id, 0, d->bus, 0, 0)))
+        return rc;
+    *what = "a device's virtual SBDF";
+    for (unsigned i = 0; i < PCIPT_MAX_DEVS; i++)
+        if (d->devs[i].used && (rc = daemon_server_claim_dev(d, &d->devs[i], true)))
+            return rc;
+    return 0;
+}
+
+static int bind_ports(struct daemon *d, char *err, size_t errlen)
+{
+    for (unsigned v = 0; v < d->nr_vcpus; v++) {
+        uint32_t remote = d->page->vcpu_ioreq[v].vp_eport;
+        int l = d->hv->ops->evtchn_bind(d->hv, d->domid, remote);
+        if (l < 0) {
+            snprintf(err, errlen, "cannot bind vCPU %u's event channel %u of domain %u: %s", v,
+                     remote, d->domid, strerror(-l));
+            for (unsigned u = 0; u < v; u++)
+                d->hv->ops->evtchn_unbind(d->hv, d->local_port[u]);
+            return l;
+        }
+        d->local_port[v] = (uint32_t)l;
+    }
+    return 0;
+}
+
+/* A recorded server whose daemon is dead: map its page again. */
+static int try_reuse(struct daemon *d)
+{
+    struct xsp_server srv;
+    void *page;
+
+    if (xsp_read_server(d->xs, d->domid, &srv, NULL, 0))
+        return -ENOENT;
+    if (srv.pid > 0 && srv.pid != getpid() && (kill(srv.pid, 0) == 0 || errno == EPERM))
+        return -EBUSY;
+    if (d->hv->ops->ioreq_map_page(d->hv, d->domid, (uint16_t)srv.id, &page))
+        return -ENOENT;         /* gone with the domain or destroyed: start afresh */
+    d->server_id = (uint16_t)srv.id;
+    d->page = page;
+    d->reused = true;
+    return 0;
+}
+
+static int create_fresh(struct daemon *d, char *err, size_t errlen)
+{
+    const struct hv_ops *o = d->hv->ops;
+    const char *what = "";
+    void *page;
+    int rc;
+
+    if ((rc = o->ioreq_create(d->hv, d->domid, 0 /* HVM_IOREQSRV_BUFIOREQ_OFF */,
+                              &d->server_id))) {
+        snprintf(err, errlen, "cannot create an IOREQ server for domain %u: %s%s", d->domid,
+                 strerror(-rc), rc == -ENOSYS ? " (Xen built without CONFIG_IOREQ_SERVER?)" : "");
+        return rc;
+    }
+    d->server_created = true;
+    if ((rc = o->ioreq_map_page(d->hv, d->domid, d->server_id, &page))) {
+        snprintf(err, errlen, "cannot map the ioreq page of server %u: %s", d->server_id,
+                 strerror(-rc));
+        return rc;
+    }
+    d->page = page;
+    if ((rc = claim_all(d, &what))) {
+        snprintf(err, errlen, "cannot claim %s for server %u: %s", what, d->server_id,
+                 strerror(-rc));
+        return rc;
+    }
+    if ((rc = o->ioreq_set_state(d->hv, d->domid, d->server_id, true))) {
+        snprintf(err, errlen, "cannot enable server %u: %s", d->server_id, strerror(-rc));
+        return rc;
+    }
+    return 0;
+}
+
+static int set_nonblock(int fd)
+{
+    int fl;
+
+    if (fd < 0)
+        return fd;
+    fl = fcntl(fd, F_GETFL);
+    if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+        return -errno;
+    return 0;
+}
+
+int daemon_server_start(struct daemon *d, char *err, size_t errlen)
+{
+    struct xsp_server srv = { 0 };
+    int rc;
+
+    if ((rc = d->hv->ops->domain_nr_vcpus(d->hv, d->domid, &d->nr_vcpus))) {
+        snprintf(err, errlen, "cannot read domain %u's vCPU count: %s", d->domid, strerror(-rc));
+        return rc;
+    }
+    if (d->nr_vcpus == 0 || d->nr_vcpus > XSP_MAX_VCPUS) {
+        snprintf(err, errlen, "domain %u has %u vCPUs (1..%d served)", d->domid, d->nr_vcpus,
+                 XSP_MAX_VCPUS);
+        return -ERANGE;
+    }
+    rc = try_reuse(d);
+    if (rc == -EBUSY) {
+        snprintf(err, errlen, "domain %u is already served by a live daemon", d->domid);
+        return rc;
+    }
+    if (rc && (rc = create_fresh(d, err, errlen)))
+        return rc;
+    /* vp_eport is valid only once the server is enabled (facts §3). */
+    if ((rc = bind_ports(d, err, errlen)))
+        return rc;
+    /* /dev/xen/evtchn is blocking by default: the loop drains pending
+     * ports until -EAGAIN, so make it non-blocking. */
+    if ((rc = set_nonblock(d->hv->ops->evtchn_fd(d->hv)))) {
+        snprintf(err, errlen, "cannot make the event-channel fd non-blocking: %s",
+                 strerror(-rc));
+        return rc;
+    }
+    srv.id = d->server_id;
+    srv.pid = getpid();
+    srv.nr_vcpus = d->nr_vcpus;
+    memcpy(srv.ports, d->local_port, d->nr_vcpus * sizeof(srv.ports[0]));
+    if ((rc = xsp_write_server(d->xs, d->domid, &srv))) {
+        snprintf(err, errlen, "cannot record the server in xenstore: %s", strerror(-rc));
+        return rc;
+    }
+    log_info("dom%u: %s IOREQ server %u, %u vCPUs", d->domid, d->reused ? "took over" : "created",
+             d->server_id, d->nr_vcpus);
+    return 0;
+}
+
+void daemon_server_detach(struct daemon *d)
+{
+    for (unsigned v = 0; v < d->nr_vcpus && d->page; v++)
+        if (d->local_port[v])
+            d->hv->ops->evtchn_unbind(d->hv, d->local_port[v]);
+    if (d->page)
+        d->hv->ops->ioreq_unmap_page(d->hv, d->domid, d->server_id, d->page);
+    d->page = NULL;
+}

@@ -1,0 +1,281 @@
+/* See daemon_fixture.h. */
+#include "tests/support/daemon_fixture.h"
+
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pcipt/hostpci.h"
+#include "pcipt/hv_sim.h"
+#include "pcipt/map.h"
+#include "pcipt/plan.h"
+#include "pcipt/xs.h"
+#include "pcipt/xs_publish.h"
+#include "tests/support/dump.h"
+#include "tests/support/fixture.h"
+#include "tests/support/sim_fixture.h"
+#include "tests/support/testreg.h"
+
+char dfx_tree[64];
+void (*dfx_access_hook)(void);
+const char *dfx_verbosity = "-v";
+
+static void patch_bar(struct dump_func *f, unsigned off, uint32_t delta)
+{
+    uint32_t v = dump_cfg32(f, off);
+
+    v -= delta;
+    for (unsigned i = 0; i < 4; i++)
+        f->cfg[off + i] = (uint8_t)(v >> (8 * i));
+}
+
+static void build_tree(void)
+{
+    struct tree_opts o = { .driver = "pciback", .reset_method = "flr" };
+    struct dump dp;
+    char err[512];
+
+    fixture_dump("cap-pcie-2", &dp);
+    ck_assert_int_eq(sysfs_tree_mkdtemp(dfx_tree, sizeof(dfx_tree)), 0);
+    for (unsigned n = 1; n <= DFX_NDEVS; n++) {
+        struct dump_func f = dp.f[0];
+        f.addr = (struct sbdf){ 0, (uint8_t)n, 0, 0 };
+        patch_bar(&f, 0x10, n * 0x08000000u);
+        patch_bar(&f, 0x14, n * 0x08000000u);
+        patch_bar(&f, 0x1c, n * 0x08000000u);
+        ck_assert_msg(sysfs_tree_add(dfx_tree, &f, &o, err, sizeof(err)) == 0, "%s", err);
+    }
+    dump_free(&dp);
+}
+
+static void clean_store(void)
+{
+    struct xs_handle *xs = xsw_open();
+
+    ck_assert_ptr_nonnull(xs);
+    ck_assert_int_eq(xsw_rm(xs, XBT_NULL, "/local/domain/0/backend"), 0);
+    ck_assert_int_eq(xsw_write(xs, XBT_NULL, "/local/domain/0/name", "Domain-0"), 0);
+    xsw_close(xs);
+}
+
+void dfx_setup(void)
+{
+    simfx_setup();
+    build_tree();
+    clean_store();
+}
+
+void dfx_teardown(void)
+{
+    sysfs_tree_remove(dfx_tree);
+    simfx_teardown();
+}
+
+void dfx_domain(uint32_t domid, unsigned vcpus)
+{
+    ck_assert_int_eq(sim_domain_create(simfx_hv, domid, vcpus, 0x40000000ull, 0x8000000ull, 64),
+                     0);
+}
+
+void dfx_assign(uint32_t domid, unsigned n, struct dev_assign *out)
+{
+    static struct domain_assign dom;
+    struct plan_request req = { .slot = -1 };
+    struct guest_layout lay;
+    struct hostpci *hp;
+    struct xs_handle *xs = xsw_open();
+    char err[512];
+    int rc;
+
+    ck_assert_ptr_nonnull(xs);
+    guest_layout_defaults(&lay);
+    rc = xsp_read_domain(xs, domid, &dom, err, sizeof(err));
+    ck_assert_msg(rc == 0 || rc == -ENOENT, "%s", err);
+    if (rc == -ENOENT)
+        dom = (struct domain_assign){ .domid = domid };
+    req.host = (struct sbdf){ 0, (uint8_t)n, 0, 0 };
+    ck_assert_msg(hostpci_open(dfx_tree, &req.host, &hp, err, sizeof(err)) == 0, "%s", err);
+    memcpy(req.bars, hostpci_host_dev(hp)->bars, sizeof(req.bars));
+    req.intx_pin = hostpci_info(hp)->intx_pin;
+    hostpci_close(hp);
+    ck_assert_msg(plan_domain(&lay, &dom, &req, 1, err, sizeof(err)) == 0, "%s", err);
+    *out = dom.devs[dom.ndevs - 1];
+    for (int i = 0; i < PCI_NUM_RES; i++)
+        if (out->bars[i].type != BAR_NONE && out->bars[i].type != BAR_IO)
+            ck_assert_int_eq(hv_grant_iomem(simfx_hv, domid, out->bars[i].host,
+                                            out->bars[i].size), 0);
+    ck_assert_int_eq(xsp_publish_device(xs, domid, out), 0);
+    xsw_close(xs);
+}
+
+void dfx_start(struct dfx_daemon *dm, uint32_t domid)
+{
+    int fds[2];
+    char dom[16];
+    struct pollfd pfd;
+    char buf[16] = { 0 };
+
+    dm->domid = domid;
+    snprintf(dm->log, sizeof(dm->log), "%s/serve-%u.log", dfx_tree, domid);
+    snprintf(dom, sizeof(dom), "%u", domid);
+    ck_assert_int_eq(pipe(fds), 0);
+    dm->pid = fork();
+    ck_assert_int_ge(dm->pid, 0);
+    if (dm->pid == 0) {
+        int lfd = open(dm->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+        prctl(PR_SET_PDEATHSIG, SIGKILL);      /* never outlive a failed test */
+        close(fds[0]);
+        if (lfd < 0 || dup2(lfd, 2) < 0 || dup2(fds[1], 3) < 0)
+            _exit(120);
+        execl(test_pcipt_bin(), "pcipt", dfx_verbosity, "--hv", "sim", "--sysfs", dfx_tree, "serve", dom,
+              "--ready-fd", "3", (char *)NULL);
+        _exit(121);
+    }
+    close(fds[1]);
+    pfd = (struct pollfd){ .fd = fds[0], .events = POLLIN };
+    ck_assert_int_eq(poll(&pfd, 1, DFX_WAIT_MS), 1);
+    ssize_t n = read(fds[0], buf, sizeof(buf) - 1);
+    close(fds[0]);
+    if (n <= 0) {
+        char *log = dfx_log(dm);
+        ck_abort_msg("daemon for dom%u did not get ready: %s", domid, log ? log : "");
+    }
+    ck_assert_str_eq(buf, "READY=1\n");
+}
+
+static int status_of(int st)
+{
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+int dfx_stop(struct dfx_daemon *dm, int sig)
+{
+    int st;
+
+    kill(dm->pid, sig);
+    ck_assert_int_eq(waitpid(dm->pid, &st, 0), dm->pid);
+    return status_of(st);
+}
+
+int dfx_wait_exit(struct dfx_daemon *dm)
+{
+    for (int i = 0; i < DFX_WAIT_MS / 10; i++) {
+        int st;
+        pid_t r = waitpid(dm->pid, &st, WNOHANG);
+        if (r == dm->pid)
+            return status_of(st);
+        usleep(10000);
+    }
+    kill(dm->pid, SIGKILL);
+    ck_abort_msg("daemon for dom%u did not exit", dm->domid);
+    return -1;
+}
+
+char *dfx_log(const struct dfx_daemon *dm)
+{
+    FILE *f = fopen(dm->log, "r");
+    char *buf = calloc(1, 1 << 20);
+    size_t n;
+
+    if (!f)
+        return buf;
+    n = fread(buf, 1, (1 << 20) - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+long long dfx_stat(const char *text, const char *key)
+{
+    const char *line = NULL, *p = text;
+    char pat[64];
+
+    while ((p = strstr(p, "pciptd: stats "))) {
+        line = p;
+        p++;
+    }
+    if (!line)
+        return -1;
+    snprintf(pat, sizeof(pat), " %s=", key);
+    const char *eol = strchr(line, '\n');
+    p = strstr(line, pat);
+    if (!p || (eol && p > eol))
+        return -1;
+    return strtoll(p + strlen(pat), NULL, 10);
+}
+
+static uint64_t ecam(unsigned slot, unsigned reg)
+{
+    return PCIPT_VPCI_ECAM_BASE + ((uint64_t)slot << 15) + reg;
+}
+
+uint32_t dfx_cfg_read(struct hv *g, uint32_t domid, unsigned vcpu, unsigned slot, unsigned reg,
+                      unsigned size)
+{
+    uint64_t v = 0;
+    if (dfx_access_hook)
+        dfx_access_hook();
+    int rc = sim_guest_mmio(g, domid, vcpu, ecam(slot, reg), size, false, &v, DFX_WAIT_MS);
+
+    ck_assert_msg(rc == SIM_ACCESS_IOREQ, "config read slot %u reg 0x%x: %d", slot, reg, rc);
+    return (uint32_t)v;
+}
+
+void dfx_cfg_write(struct hv *g, uint32_t domid, unsigned vcpu, unsigned slot, unsigned reg,
+                   unsigned size, uint32_t val)
+{
+    uint64_t v = val;
+    if (dfx_access_hook)
+        dfx_access_hook();
+    int rc = sim_guest_mmio(g, domid, vcpu, ecam(slot, reg), size, true, &v, DFX_WAIT_MS);
+
+    ck_assert_msg(rc == SIM_ACCESS_IOREQ, "config write slot %u reg 0x%x: %d", slot, reg, rc);
+}
+
+static int cmp_page(const void *a, const void *b)
+{
+    const uint64_t *x = a, *y = b;
+
+    return x[0] < y[0] ? -1 : x[0] > y[0];
+}
+
+unsigned dfx_p2m_pages(uint32_t domid, uint64_t (*pages)[2], unsigned max)
+{
+    struct sim_mapping m[256];
+    unsigned n = 0;
+    int k = sim_list_mappings(simfx_hv, domid, m, 256);
+
+    ck_assert_int_ge(k, 0);
+    ck_assert_int_le(k, 256);
+    for (int i = 0; i < k; i++)
+        for (uint64_t j = 0; j < m[i].nr; j++) {
+            ck_assert_uint_lt(n, max);
+            pages[n][0] = m[i].gfn + j;
+            pages[n][1] = m[i].mfn + j;
+            n++;
+        }
+    qsort(pages, n, sizeof(pages[0]), cmp_page);
+    return n;
+}
+
+char *dfx_be_read(uint32_t domid, const char *rel)
+{
+    struct xs_handle *xs = xsw_open();
+    char be[XSW_PATH_MAX], p[XSW_PATH_MAX * 2];
+    char *v;
+
+    ck_assert_ptr_nonnull(xs);
+    snprintf(p, sizeof(p), "%s/%s", xsp_backend_path(domid, be), rel);
+    v = xsw_read(xs, XBT_NULL, p);
+    xsw_close(xs);
+    return v;
+}

@@ -1,0 +1,68 @@
+/* Running the real `pcipt --hv sim serve DOMID` for tests: a private
+ * simulator (PCIPT_SIM_DIR) and a private real xenstored (XENSTORED_PATH,
+ * started by the suite's unchecked fixture), a sysfs-shaped tree with
+ * DFX_NDEVS copies of the cap-pcie-2 dump (Intel 82576: BAR0 128 KiB,
+ * BAR1 4 MiB, BAR2 I/O, BAR3 16 KiB with the MSI-X table at 0 and the PBA
+ * at 0x2000, ROM 4 MiB) at 0000:0N:00.0, each BAR moved down by
+ * N * 128 MiB so no two devices share host pages. */
+#ifndef TESTS_DAEMON_FIXTURE_H
+#define TESTS_DAEMON_FIXTURE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "pcipt/assign.h"
+#include "pcipt/hv.h"
+
+#define DFX_NDEVS 5
+#define DFX_VCPUS 4
+#define DFX_WAIT_MS 20000     /* failsafe only */
+
+extern char dfx_tree[64];
+
+/* Checked fixture: sim + tree + a clean store. */
+void dfx_setup(void);
+void dfx_teardown(void);
+
+/* A domain with vcpus vCPUs and RAM at GUEST_RAM0. */
+void dfx_domain(uint32_t domid, unsigned vcpus);
+/* Plan + grant + publish host device 0000:0n:00.0 (n = 1..DFX_NDEVS) at the
+ * lowest free slot, as attach does (without mapping: the daemon maps what
+ * the p2m records do not say is mapped). */
+void dfx_assign(uint32_t domid, unsigned n, struct dev_assign *out);
+
+struct dfx_daemon {
+    pid_t pid;
+    uint32_t domid;
+    char log[96];             /* its stderr */
+};
+/* "-v" unless a test sets it (e.g. "-vv" for a trace of every access). */
+extern const char *dfx_verbosity;
+/* Start `pcipt -v --hv sim --sysfs TREE serve DOMID --ready-fd 3` and wait
+ * until it reports ready (fails the test if it exits first). */
+void dfx_start(struct dfx_daemon *dm, uint32_t domid);
+/* Send sig and reap: returns the exit status (or 128+signal). */
+int dfx_stop(struct dfx_daemon *dm, int sig);
+/* Wait for the daemon to exit on its own: exit status. */
+int dfx_wait_exit(struct dfx_daemon *dm);
+/* The daemon's stderr so far (malloc'd). */
+char *dfx_log(const struct dfx_daemon *dm);
+/* value of key=... in the last "pciptd: stats" line of text; -1 if absent. */
+long long dfx_stat(const char *text, const char *key);
+
+/* Called before every dfx_cfg_read/write when set (tests that stop the
+ * daemon at a chosen access). */
+extern void (*dfx_access_hook)(void);
+/* Guest config access through the ECAM window (vCPU vcpu, own hv g). */
+uint32_t dfx_cfg_read(struct hv *g, uint32_t domid, unsigned vcpu, unsigned slot, unsigned reg,
+                      unsigned size);
+void dfx_cfg_write(struct hv *g, uint32_t domid, unsigned vcpu, unsigned slot, unsigned reg,
+                   unsigned size, uint32_t val);
+
+/* The p2m as a sorted list of (gfn, mfn) pages; returns how many. */
+unsigned dfx_p2m_pages(uint32_t domid, uint64_t (*pages)[2], unsigned max);
+/* xenstore read of be/<rel> of the domain (malloc'd, NULL if absent). */
+char *dfx_be_read(uint32_t domid, const char *rel);
+
+#endif
