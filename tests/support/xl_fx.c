@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "pcipt/hv_sim.h"
+#include "pcipt/xs.h"
 #include "tests/support/attach_fx.h"
 #include "tests/support/sim_fixture.h"
 #include "tests/support/testreg.h"
@@ -23,7 +24,40 @@ void xlfx_teardown(void)
 
     for (int i = 0; i < n; i++)      /* a double left by a failed test */
         kill(pids[i], 9);
+    for (uint32_t dom = 5; dom <= 7; dom += 2) {     /* real daemons still serving */
+        int pid = xlfx_daemon_pid(dom);
+        if (pid > 0)
+            kill(pid, SIGKILL);
+    }
     afx_teardown();
+}
+
+int xlfx_daemon_pid(uint32_t domid)
+{
+    char p[128], *v;
+    int pid = 0;
+
+    snprintf(p, sizeof(p), "/local/domain/0/backend/pci/%u/0/pcipt/server/pid", domid);
+    if ((v = xsw_read(afx_ctx.xs, XBT_NULL, p))) {
+        pid = atoi(v);
+        free(v);
+    }
+    return pid;
+}
+
+bool xlfx_alive(int pid)
+{
+    char p[64], buf[256];
+    FILE *f;
+    bool run = false;
+
+    snprintf(p, sizeof(p), "/proc/%d/stat", pid);
+    if (pid > 0 && (f = fopen(p, "r"))) {
+        if (fgets(buf, sizeof(buf), f) && strrchr(buf, ')'))
+            run = strrchr(buf, ')')[2] != 'Z';
+        fclose(f);
+    }
+    return run;
 }
 
 const char *xlfx_path(const char *name, char *buf, unsigned len)
@@ -46,13 +80,17 @@ int xlfx_cli(const char *env, const char *args, char **out, char **err)
 {
     char cmd[4096], fakebin[256];
 
+    char dbl[512] = "";
+
     test_src_path("tests/support/fakebin", fakebin, sizeof(fakebin));
+    if (env && strstr(env, "FAKE_SERVE_MODE="))
+        snprintf(dbl, sizeof(dbl), "PCIPT_SERVE_BIN=%s/pcipt-serve-double", fakebin);
     snprintf(cmd, sizeof(cmd),
              "cd %s && env PATH=%s:\"$PATH\" FAKE_XL_PCIPT=%s FAKE_XL_LOG=%s/xl.log "
-             "PCIPT_SERVE_BIN=%s/pcipt-serve-double FAKE_SERVE_LOG=%s/serve.log "
+             "%s FAKE_SERVE_LOG=%s/serve.log "
              "PCIPT_NO_SYSTEMD=1 PCIPT_LOG_DIR=%s PCIPT_STATE_DIR=%s %s "
              "%s --hv sim --sysfs %s %s",
-             simfx_dir, fakebin, test_pcipt_bin(), simfx_dir, fakebin, simfx_dir, simfx_dir,
+             simfx_dir, fakebin, test_pcipt_bin(), simfx_dir, dbl, simfx_dir, simfx_dir,
              simfx_dir, env ? env : "", test_pcipt_bin(), afx_tree, args);
     return test_run(cmd, out, err);
 }

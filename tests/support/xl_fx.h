@@ -3,8 +3,10 @@
  * plus, in its private directory:
  *   - the fake xl (tests/support/fakebin/xl) first on PATH, creating domain
  *     7 in the sim; its calls logged to xlfx_path("xl.log");
- *   - the daemon test double (tests/support/fakebin/pcipt-serve-double) as
- *     $PCIPT_SERVE_BIN, logging "PID ARGS" to xlfx_path("serve.log");
+ *   - the real daemon (`pcipt serve`, started by pcipt itself); when the
+ *     test's env names FAKE_SERVE_MODE=..., the test double
+ *     tests/support/fakebin/pcipt-serve-double instead (a daemon that
+ *     exits or never gets ready), logging "PID ARGS" to xlfx_path("serve.log");
  *   - PCIPT_STATE_DIR and PCIPT_LOG_DIR = that directory, no systemd. */
 #ifndef TESTS_XL_FX_H
 #define TESTS_XL_FX_H
@@ -25,6 +27,10 @@ int xlfx_cli(const char *env, const char *args, char **out, char **err);
 char *xlfx_slurp(const char *path);
 /* Is domain in the sim? */
 bool xlfx_domain_exists(uint32_t domid);
+/* The pid in domid's pcipt/server/pid (0 if none). */
+int xlfx_daemon_pid(uint32_t domid);
+/* A running process (not gone, not a zombie left to a non-reaping init)? */
+bool xlfx_alive(int pid);
 /* Pids the double logged (up to max). */
 int xlfx_serve_pids(int *pids, int max);
 

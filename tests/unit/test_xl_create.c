@@ -171,12 +171,20 @@ START_TEST(create_runs_the_whole_flow)
              simfx_dir);
     ck_assert_str_eq(log, want);
     ck_assert_int_eq(access(path("guest1.dtb"), R_OK), 0);
-    /* The daemon runs with the same backend and tree. */
-    ck_assert_int_eq(xlfx_serve_pids(pids, 4), 1);
-    ck_assert_int_eq(kill(pids[0], 0), 0);
-    char *slog = xlfx_slurp(path("serve.log"));
-    ck_assert_ptr_nonnull(strstr(slog, "--hv sim --sysfs"));
-    ck_assert_ptr_nonnull(strstr(slog, "serve 7"));
+    /* The real daemon serves the domain: its IOREQ server exists, it said
+     * ready, and it logs where create said. */
+    struct sim_server_info srv[4];
+    int dpid = xlfx_daemon_pid(7);
+    ck_assert(xlfx_alive(dpid));
+    ck_assert_int_eq(sim_list_servers(simfx_hv, 7, srv, 4), 1);
+    ck_assert_int_eq(xlfx_serve_pids(pids, 4), 0);              /* not the double */
+    char *slog = xlfx_slurp(path("pcipt-serve-7.log"));
+    ck_assert_int_eq(access(path("pcipt-serve-7.log"), R_OK), 0);
+    /* The domain dies: the daemon cleans up and exits. */
+    ck_assert_int_eq(sim_domain_destroy(simfx_hv, 7), 0);
+    for (int i = 0; i < 100 && xlfx_alive(dpid); i++)
+        usleep(100 * 1000);
+    ck_assert(!xlfx_alive(dpid));
     free(slog); free(log); free(st); free(out); free(err); free(da);
 }
 END_TEST
@@ -200,6 +208,7 @@ static const struct fail_case fails[] = {
     { "FAKE_SERVE_MODE=exit", NIC_CFG, "", "domain 7's daemon exited with status 3", true },
     { "FAKE_SERVE_MODE=silent", NIC_CFG, "--timeout 1", "did not write", true },
     { "FAKE_XL_FAIL=unpause", NIC_CFG, "", "`xl unpause 7` failed", true },
+    { "FAKE_XL_FAIL=unpause FAKE_SERVE_MODE=ready", NIC_CFG, "", "`xl unpause 7` failed", true },
     { "", "name = \"guest1\"\npcipt = [ \"0000:01:00.0@3\", \"0000:09:00.0@3\" ]\n", "",
       "virtual slot 3", false },
     { "", "name = \"guest1\"\ndevice_tree = \"/x.dtb\"\npcipt = [ \"0000:01:00.0\" ]\n", "",
@@ -241,7 +250,10 @@ START_TEST(create_failure_undoes_everything)
     ck_assert_int_ne(access(path("guest1.dtb"), F_OK), 0);
     n = xlfx_serve_pids(pids, 4);
     for (int i = 0; i < n; i++)
-        ck_assert_msg(kill(pids[i], 0) == -1 && errno == ESRCH, "daemon %d still runs", pids[i]);
+        ck_assert_msg(!xlfx_alive(pids[i]), "daemon %d still runs", pids[i]);
+    char pg[256];
+    snprintf(pg, sizeof(pg), "pgrep -f -- '--sysfs %s serve 7$' >/dev/null", afx_tree);
+    ck_assert_msg(system(pg) == 256, "a daemon for domain 7 still runs");
     log = xlfx_slurp(path("xl.log"));
     ck_assert_msg((strstr(log, "destroy\t") != NULL) == c->destroyed, "case %d: %s", _i, log);
     if (c->destroyed)

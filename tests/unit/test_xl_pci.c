@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "pcipt/hv_sim.h"
 #include "pcipt/xs_publish.h"
@@ -27,23 +28,26 @@ START_TEST(attach_starts_one_daemon_detach_restores)
     char *before = afx_snapshot(), *after, *out, *err, want[256], e[256];
     struct domain_assign *da = calloc(1, sizeof(*da));
     struct sim_mapping m[64];
-    int pids[4];
+    struct sim_server_info srv[4];
+    int pid;
 
     ck_assert_int_eq(xlfx_cli("", "pci-attach 5 0000:01:00.0@3", &out, &err), 0);
-    ck_assert_int_eq(xlfx_serve_pids(pids, 4), 1);
+    pid = xlfx_daemon_pid(5);               /* the real `pcipt serve 5` */
+    ck_assert(xlfx_alive(pid));
     snprintf(want, sizeof(want), "attached 0000:01:00.0 to domain 5 as 0000:00:03.0; started "
              "the domain's daemon (pid %d) serves it\nin the guest, run: echo 1 > "
-             "/sys/bus/pci/rescan\n", pids[0]);
+             "/sys/bus/pci/rescan\n", pid);
     ck_assert_str_eq(out, want);
     ck_assert_str_eq(err, "");
-    ck_assert_int_eq(kill(pids[0], 0), 0);
+    ck_assert_int_eq(sim_list_servers(simfx_hv, 5, srv, 4), 1);
     ck_assert_int_gt(sim_list_mappings(simfx_hv, 5, m, 64), 0);
     free(out); free(err);
 
     /* A second device: the running daemon is found, none started. */
     ck_assert_int_eq(xlfx_cli("", "pci-attach 5 0000:09:00.0", &out, &err), 0);
     expect_line(out, "attached 0000:09:00.0 to domain 5 as 0000:00:01.0; the domain's daemon");
-    ck_assert_int_eq(xlfx_serve_pids(pids, 4), 1);
+    ck_assert_int_eq(xlfx_daemon_pid(5), pid);
+    ck_assert_int_eq(sim_list_servers(simfx_hv, 5, srv, 4), 1);
     ck_assert_int_eq(xsp_read_domain(afx_ctx.xs, 5, da, e, sizeof(e)), 0);
     ck_assert_uint_eq(da->ndevs, 2);
     free(out); free(err);
@@ -57,7 +61,10 @@ START_TEST(attach_starts_one_daemon_detach_restores)
     ck_assert_int_eq(xlfx_cli("", "pci-detach 5 0000:09:00.0", &out, &err), 0);
     expect_line(out, "/sys/bus/pci/devices/0000:00:01.0/remove");
     free(out); free(err);
-    kill(pids[0], SIGTERM);
+    kill(pid, SIGTERM);
+    for (int i = 0; i < 100 && xlfx_alive(pid); i++)
+        usleep(100 * 1000);
+    ck_assert(!xlfx_alive(pid));
     after = afx_snapshot();
     ck_assert_str_eq(after, before);
     free(before); free(after); free(da);
