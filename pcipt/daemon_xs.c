@@ -12,6 +12,7 @@
 #include "pcipt/xs.h"
 #include "pcipt/xs_mapped.h"
 #include "pcipt/xs_watch.h"
+#include "pcipt/xlwatch.h"
 
 #define TOKEN_BE "pcipt-be"
 #define TOKEN_RELEASE "pcipt-release"
@@ -81,6 +82,16 @@ static int read_state(struct daemon *d, unsigned n, const struct sbdf *host)
     return st;
 }
 
+/* The N of be/dev-N naming host (libxl-only devices before it shift N
+ * away from the index in the published assignment); PCIPT_MAX_DEVS if none. */
+static unsigned be_index(struct daemon *d, const struct sbdf *host)
+{
+    for (unsigned n = 0; n < PCIPT_MAX_DEVS; n++)
+        if (read_state(d, n, host) >= 0)
+            return n;
+    return PCIPT_MAX_DEVS;
+}
+
 static void write_closed(struct daemon *d, unsigned n)
 {
     char be[XSW_PATH_MAX], p[XSW_PATH_MAX + 32];
@@ -100,6 +111,25 @@ static bool published(const struct domain_assign *a, const struct sbdf *host)
     return false;
 }
 
+/* Devices `xl pci-attach` published through libxl (Xen 4.21+): adopt and
+ * release them first (pcipt/xlwatch.h), so the pass below sees them as
+ * pcipt's own.  One daemon serves one domain: the state is per process. */
+static void follow_libxl(struct daemon *d)
+{
+    static struct xlwatch w;
+    static bool init;
+    struct attach_ctx ctx = { .hv = d->hv, .xs = d->xs, .sysfs = d->sysfs,
+                              .layout = d->layout };
+    char err[512];
+
+    if (!init) {
+        xlwatch_init(&w, d->domid, stderr);
+        init = true;
+    }
+    if (xlwatch_scan(&ctx, &w, err, sizeof(err)) < 0)
+        log_warn("dom%u: following libxl's pci nodes: %s", d->domid, err);
+}
+
 void daemon_xs_changed(struct daemon *d)
 {
     static struct domain_assign a;
@@ -110,7 +140,8 @@ void daemon_xs_changed(struct daemon *d)
         d->domain_dead = true;
         return;
     }
-    rc = xsp_read_domain(d->xs, d->domid, &a, err, sizeof(err));
+    follow_libxl(d);
+    rc = xsp_read_domain_published(d->xs, d->domid, &a, err, sizeof(err));
     if (rc == -ENOENT) {
         a.ndevs = 0;
     } else if (rc) {
@@ -124,14 +155,15 @@ void daemon_xs_changed(struct daemon *d)
     for (unsigned n = 0; n < a.ndevs; n++) {
         const struct dev_assign *as = &a.devs[n];
         struct daemon_dev *dd = daemon_dev_by_host(d, &as->host);
-        int st = read_state(d, n, &as->host);
+        unsigned idx = be_index(d, &as->host);
+        int st = read_state(d, idx, &as->host);
 
         if (dd && (st == XENBUS_CLOSING || st == XENBUS_CLOSED)) {
             daemon_dev_remove(d, dd);
             if (st == XENBUS_CLOSING)
-                write_closed(d, n);
+                write_closed(d, idx);
         } else if (!dd && st == XENBUS_CLOSING) {
-            write_closed(d, n);
+            write_closed(d, idx);
         } else if (!dd && st == XENBUS_INITIALISING) {
             if ((rc = daemon_dev_add(d, as, err, sizeof(err))))
                 log_err("dom%u: hot attach of %04x:%02x:%02x.%x failed: %s", d->domid,

@@ -319,6 +319,45 @@ START_TEST(running_watcher_releases_a_vanished_last_device)
 }
 END_TEST
 
+/* The real daemon (started by pcipt pci-attach) runs the same scan from its
+ * own watch: it adopts what libxl adds and releases what libxl removes. */
+START_TEST(daemon_follows_libxl)
+{
+    char *before = afx_snapshot(), *after, *out, *err, e[256];
+    struct domain_assign *da = calloc(1, sizeof(*da));
+    uint64_t gpu_bar0;
+    int pid;
+
+    ck_assert_int_eq(xlfx_cli("", "pci-attach 5 0000:01:00.0@2", &out, &err), 0);
+    free(out); free(err);
+    pid = xlfx_daemon_pid(5);
+    ck_assert(xlfx_alive(pid));
+    libxl_add(1, "0000:09:00.0", NULL);
+    ck_assert(wait_node(BE "/pcipt/dev-1/adopted", "1"));
+    expect_node(BE "/vdev-1", "0000:00:01.00");
+    gpu_bar0 = bar_host("dev-1", 0);
+    ck_assert(maps_host(gpu_bar0, 4096));
+    ck_assert_int_eq(xsp_read_domain(afx_ctx.xs, 5, da, e, sizeof(e)), 0);
+    ck_assert_uint_eq(da->ndevs, 2);
+    libxl_close(1);
+    libxl_remove(1, 2);
+    for (int i = 0; i < 100 && maps_host(gpu_bar0, 4096); i++)
+        usleep(100 * 1000);
+    ck_assert(!maps_host(gpu_bar0, 4096));
+    ck_assert(wait_node(BE "/pcipt/dev-1/host", "(absent)"));
+    ck_assert_int_eq(xsp_read_domain(afx_ctx.xs, 5, da, e, sizeof(e)), 0);
+    ck_assert_uint_eq(da->ndevs, 1);
+    ck_assert_int_eq(xlfx_cli("", "pci-detach 5 0000:01:00.0", &out, &err), 0);
+    free(out); free(err);
+    kill(pid, SIGTERM);
+    for (int i = 0; i < 100 && xlfx_alive(pid); i++)
+        usleep(100 * 1000);
+    after = afx_snapshot();
+    ck_assert_str_eq(after, before);
+    free(before); free(after); free(da);
+}
+END_TEST
+
 static Suite *xl_watch_suite(void)
 {
     Suite *s = suite_create("xl_watch");
@@ -331,6 +370,7 @@ static Suite *xl_watch_suite(void)
     tcase_add_test(tc, failed_adoption_leaves_libxl_nodes);
     tcase_add_test(tc, own_devices_are_not_touched);
     tcase_add_test(tc, running_watcher_releases_a_vanished_last_device);
+    tcase_add_test(tc, daemon_follows_libxl);
     suite_add_tcase(s, tc);
     return s;
 }
