@@ -86,6 +86,8 @@ void dfx_domain(uint32_t domid, unsigned vcpus)
                      0);
 }
 
+void (*dfx_pre_publish)(void);
+
 void dfx_assign(uint32_t domid, unsigned n, struct dev_assign *out)
 {
     static struct domain_assign dom;
@@ -113,6 +115,8 @@ void dfx_assign(uint32_t domid, unsigned n, struct dev_assign *out)
         if (out->bars[i].type != BAR_NONE && out->bars[i].type != BAR_IO)
             ck_assert_int_eq(hv_grant_iomem(simfx_hv, domid, out->bars[i].host,
                                             out->bars[i].size), 0);
+    if (dfx_pre_publish)
+        dfx_pre_publish();
     ck_assert_int_eq(xsp_publish_device(xs, domid, out), 0);
     xsw_close(xs);
 }

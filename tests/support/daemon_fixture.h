@@ -30,6 +30,9 @@ void dfx_domain(uint32_t domid, unsigned vcpus);
 /* Plan + grant + publish host device 0000:0n:00.0 (n = 1..DFX_NDEVS) at the
  * lowest free slot, as attach does (without mapping: the daemon maps what
  * the p2m records do not say is mapped). */
+/* Called by dfx_assign after planning, just before publishing (tests that
+ * break the host device only once it is planned). */
+extern void (*dfx_pre_publish)(void);
 void dfx_assign(uint32_t domid, unsigned n, struct dev_assign *out);
 
 struct dfx_daemon {

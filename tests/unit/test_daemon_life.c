@@ -417,18 +417,25 @@ START_TEST(trace_names_every_access)
 }
 END_TEST
 
+static void remove_dev2_config(void)
+{
+    char cmd[256];
+
+    snprintf(cmd, sizeof(cmd), "rm -rf %s/devices/0000:02:00.0/config", dfx_tree);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
 START_TEST(failed_hot_attach_keeps_serving)
 {
     struct dev_assign a, b;
     struct dfx_daemon dm;
-    char cmd[256];
 
     dfx_domain(DOM, 1);
     dfx_assign(DOM, 1, &a);
     dfx_start(&dm, DOM);
-    snprintf(cmd, sizeof(cmd), "rm -rf %s/devices/0000:02:00.0/config", dfx_tree);
-    dfx_assign(DOM, 2, &b);                   /* planned, then its config file goes */
-    ck_assert_int_eq(system(cmd), 0);
+    dfx_pre_publish = remove_dev2_config;    /* planned, then its config file goes */
+    dfx_assign(DOM, 2, &b);
+    dfx_pre_publish = NULL;
     char *log = NULL;
     for (int i = 0; i < DFX_WAIT_MS / 5; i++) {
         free(log);
