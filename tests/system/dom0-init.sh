@@ -164,12 +164,12 @@ ramdisk = "/boot/domu-initrd.gz"
 extra = "console=hvc0 rdinit=/init systest.guest=scenario"
 memory = 128
 vcpus = 1
-pcipt = [ "$EDU_SBDF@$GUEST_SLOT,force=1" ]
+pcipt = [ "$EDU_SBDF@$GUEST_SLOT" ]
 EOF
-narrate "pcipt create $CFG, with:"; show < $CFG
+narrate "pcipt create --force $CFG, with:"; show < $CFG
 relay $GNAME
 t_create=$(up)
-timeout 120 pcipt create $CFG < /dev/null > /var/log/pcipt/create.log 2>&1
+timeout 120 pcipt create --force $CFG < /dev/null > /var/log/pcipt/create.log 2>&1
 rc=$?; t_created=$(up)
 show < /var/log/pcipt/create.log
 D=$(xl domid $GNAME 2>/dev/null)
