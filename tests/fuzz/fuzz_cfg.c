@@ -11,7 +11,8 @@
  *     end of the input;
  *  I4 absent functions (other segments, buses, slots, functions) and bad
  *     accesses (size not 1/2/4/8, misaligned, beyond 4 KiB) read all-ones
- *     of the size (sizes > 8 and 0: 64 ones), touch no host register and
+ *     of the size (0xff for odd sizes, 64 ones above 8) on every path
+ *     (with or without a bridge for the segment), touch no host register and
  *     send no event; reads of registers with no host-backed byte make no
  *     host access (design brief §7);
  *  I5 BAR events name an implemented BAR of the function, carry exactly its

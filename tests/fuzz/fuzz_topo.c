@@ -445,10 +445,11 @@ static int target_of(const struct fz_world *w, const struct cfg_req *r)
     return fz_find(w, r->dev, r->fn);
 }
 
-/* all-ones of an access: 8*size one bits, 64 when the size is 0 or > 8 */
+/* all-ones of an access, as the engine defines it for any size: 16/32/64
+ * one bits for sizes 2/4/8 (64 above 8), 0xff otherwise */
 static uint64_t ones(unsigned size)
 {
-    return size >= 1 && size < 8 ? (1ull << (size * 8)) - 1 : ~0ull;
+    return size >= 8 ? ~0ull : size == 4 ? 0xffffffffull : size == 2 ? 0xffff : 0xff;
 }
 
 static unsigned long host_reads(const struct fz_world *w)
