@@ -37,6 +37,11 @@ void vdev_save_state(const struct vdev *v, struct vdev_state *st)
         st->guest_bar[i] = v->bars[i].pending;
     st->rom_ctrl = bar_rom_ctrl(w);
     st->intx_line = (uint8_t)get(v, 0x3c);
+    st->cache_line = (uint8_t)get(v, 0x0c);
+    st->latency_timer = (uint8_t)get(v, 0x0d);
+    for (int i = 0; i < PCI_NUM_RES; i++)
+        if (v->bars[i].mapped)
+            st->bars_mapped |= (uint8_t)(1u << i);
     if (v->msi_base) {
         st->msi_ctrl = (uint16_t)get(v, v->msi_base + 2u);
         st->msi_addr = get(v, v->msi_base + 4u) |
@@ -60,6 +65,8 @@ void vdev_restore_state(struct vdev *v, const struct vdev_state *st)
     put(v, 0x04, st->command);
     put(v, 0x06, st->status_rw1c & 0xf900);
     put(v, 0x3c, st->intx_line);
+    put(v, 0x0c, st->cache_line);
+    put(v, 0x0d, st->latency_timer);
     if (v->bars[PCI_ROM_SLOT].type == BAR_ROM)
         put(v, 0x30, st->rom_ctrl & 1);
     for (int i = 0; i < PCI_NUM_RES; i++) {
@@ -68,7 +75,8 @@ void vdev_restore_state(struct vdev *v, const struct vdev_state *st)
             continue;
         b->committed = b->pending = st->guest_bar[i] & ~(b->size - 1);
         b->sizing_lo = b->sizing_hi = false;
-        b->mapped = (st->command & 0x2) && (i != PCI_ROM_SLOT || (st->rom_ctrl & 1));
+        b->mapped = (st->command & 0x2) && (i != PCI_ROM_SLOT || (st->rom_ctrl & 1)) &&
+                    (st->bars_mapped & (1u << i));
     }
     if (v->msi_base) {
         unsigned mmc = (get(v, v->msi_base + 2u) >> 1) & 7, mme = (st->msi_ctrl >> 4) & 7;

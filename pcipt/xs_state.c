@@ -24,6 +24,8 @@ static const struct state_field state_fields[] = {
     SF("msi-mask", msi_mask), SF("msix-ctrl", msix_ctrl),
     SF("pcie-devctl", pcie_devctl), SF("pcie-lnkctl", pcie_lnkctl),
     SF("pcie-devctl2", pcie_devctl2), SF("pm-ctrl", pm_ctrl),
+    SF("cache-line", cache_line), SF("latency-timer", latency_timer),
+    SF("bars-mapped", bars_mapped),
 };
 #define NR_STATE_FIELDS (sizeof(state_fields) / sizeof(state_fields[0]))
 _Static_assert(PCI_NUM_RES == 7, "state_fields lists bar-0..bar-6");

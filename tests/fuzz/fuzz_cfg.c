@@ -24,7 +24,9 @@
  *     the holes, and the engine's idea of what is mapped (vdev_bar_info)
  *     equals the daemon's model after every request;
  *  I7 a daemon restart (save state, new topology, restore) leaves the guest
- *     view unchanged except BARs mid-probe and MSI Pending.
+ *     view unchanged except BARs mid-probe and MSI Pending, and the engine
+ *     counts as mapped exactly what the daemon had mapped (the p2m
+ *     outlives the daemon).
  *
  * Input: byte 0 picks the dump; then operations until the input ends:
  *   op & 3 == 0/1  read/write; target byte t: t < 0xe0 picks a present
@@ -93,6 +95,9 @@ static void special(struct fz_world *w, struct fz_in *in, unsigned what)
         st.pcie_lnkctl = fz_u16(in);
         st.pcie_devctl2 = fz_u16(in);
         st.pm_ctrl = fz_u16(in);
+        st.cache_line = fz_u8(in);
+        st.latency_timer = fz_u8(in);
+        st.bars_mapped = fz_u8(in);
         fz_restore_raw(w, k, &st);
         break;
     }

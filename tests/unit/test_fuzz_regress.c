@@ -1,5 +1,6 @@
 /* Regression tests for what the fuzz harnesses (tests/fuzz/, DESIGN-fuzz.md)
  * found in production code. */
+#include <errno.h>
 #include <string.h>
 
 #include "tests/support/engine_fix.h"
@@ -42,11 +43,76 @@ START_TEST(bad_size_all_ones_same_on_every_path)
 }
 END_TEST
 
+/* F1 (fuzz_cfg): a BAR whose move the service refused (left unmapped) came
+ * back mapped after save/restore, because restore counted every BAR with
+ * decode on as mapped.  The state now records which BARs are mapped. */
+START_TEST(refused_bar_stays_unmapped_across_restore)
+{
+    static const uint64_t gbar[PCI_NUM_RES] = { 0x100000000ull, 0, 0x23001000, 0, 0, 0, 0 };
+    struct fix a, b;
+    struct memdev m;
+    struct vdev_state st;
+    struct vdev_bar_info bi;
+
+    memdev_endpoint(&m);
+    m.forbid_writes = true;
+    fix_init(&a);
+    fix_init(&b);
+    struct vdev *va = fix_add(&a, &m, 1, 0, gbar);
+    struct vdev *vb = fix_add(&b, &m, 1, 0, gbar);
+    cfg_wr(&a, 1, 0, 0x04, 2, 0x0002);                 /* decode on: both BARs mapped */
+    a.log.refuse_map = -EPERM;
+    cfg_wr(&a, 1, 0, 0x18, 4, 0x40000000);             /* move BAR 2: refused */
+    vdev_bar_info(va, 2, &bi);
+    ck_assert(!bi.mapped);
+    vdev_bar_info(va, 0, &bi);
+    ck_assert(bi.mapped);
+    vdev_save_state(va, &st);
+    ck_assert_uint_eq(st.bars_mapped, 1u << 0);
+    vdev_restore_state(vb, &st);
+    vdev_bar_info(vb, 2, &bi);
+    ck_assert_msg(!bi.mapped, "refused BAR 2 restored as mapped");
+    ck_assert_uint_eq(bi.guest_addr, 0x40000000);
+    vdev_bar_info(vb, 0, &bi);
+    ck_assert(bi.mapped);
+    fix_fini(&a);
+    fix_fini(&b);
+}
+END_TEST
+
+/* F3 (fuzz_cfg): Cache Line Size and Latency Timer (emulated RW) were not
+ * in struct vdev_state, so a restarted daemon reset them under the guest. */
+START_TEST(cache_line_and_latency_survive_restore)
+{
+    struct fix a, b;
+    struct memdev m;
+    struct vdev_state st;
+
+    memdev_endpoint(&m);
+    m.forbid_writes = true;
+    fix_init(&a);
+    fix_init(&b);
+    struct vdev *va = fix_add(&a, &m, 1, 0, NULL);
+    struct vdev *vb = fix_add(&b, &m, 1, 0, NULL);
+    cfg_wr(&a, 1, 0, 0x0c, 2, 0x1610);
+    vdev_save_state(va, &st);
+    ck_assert_uint_eq(st.cache_line, 0x10);
+    ck_assert_uint_eq(st.latency_timer, 0x16);
+    vdev_restore_state(vb, &st);
+    ck_assert_uint_eq(cfg_rd(&b, 1, 0, 0x0c, 4), cfg_rd(&a, 1, 0, 0x0c, 4));
+    ck_assert_uint_eq(cfg_rd(&b, 1, 0, 0x0c, 2), 0x1610);
+    fix_fini(&a);
+    fix_fini(&b);
+}
+END_TEST
+
 static Suite *fuzz_regress_suite(void)
 {
     Suite *s = suite_create("fuzz_regress");
     TCase *tc = tcase_create("found");
     tcase_add_test(tc, bad_size_all_ones_same_on_every_path);
+    tcase_add_test(tc, refused_bar_stays_unmapped_across_restore);
+    tcase_add_test(tc, cache_line_and_latency_survive_restore);
     suite_add_tcase(s, tc);
     return s;
 }
