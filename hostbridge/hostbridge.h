@@ -145,6 +145,7 @@ struct vdev_state {
     uint16_t pm_ctrl;
     uint8_t cache_line, latency_timer;    /* emulated RW header bytes 0x0c, 0x0d */
     uint8_t bars_mapped;                  /* bit i: BAR i's last map was accepted */
+    uint32_t msi_pending;                 /* MSI Pending bits the service set */
 };
 void vdev_save_state(const struct vdev *v, struct vdev_state *st);
 /* Restore without emitting events.  A BAR counts as mapped when decode (and

@@ -48,6 +48,7 @@ void vdev_save_state(const struct vdev *v, struct vdev_state *st)
                        (v->msi_is64 ? (uint64_t)get(v, v->msi_base + 8u) << 32 : 0);
         st->msi_data = (uint16_t)get(v, msi_data_off(v));
         st->msi_mask = v->msi_maskable ? get(v, msi_data_off(v) + 4) : 0;
+        st->msi_pending = v->msi_maskable ? get(v, msi_data_off(v) + 8) : 0;
     }
     st->msix_ctrl = v->msix_base ? (uint16_t)get(v, v->msix_base + 2u) : 0;
     if (v->pcie_base) {
@@ -85,9 +86,13 @@ void vdev_restore_state(struct vdev *v, const struct vdev_state *st)
         if (v->msi_is64)
             put(v, v->msi_base + 8u, (uint32_t)(st->msi_addr >> 32));
         put(v, msi_data_off(v), st->msi_data);
-        if (v->msi_maskable)
-            put(v, msi_data_off(v) + 4, st->msi_mask &
-                (v->msi_max >= 32 ? 0xffffffffu : (1u << v->msi_max) - 1));
+        if (v->msi_maskable) {
+            uint32_t valid = v->msi_max >= 32 ? 0xffffffffu : (1u << v->msi_max) - 1;
+            struct vreg *pend = regset_find(&v->regs, (uint16_t)(msi_data_off(v) + 8));
+            put(v, msi_data_off(v) + 4, st->msi_mask & valid);
+            if (pend)       /* read-only to the guest: set directly, as the service does */
+                pend->val = st->msi_pending & valid;
+        }
     }
     if (v->msix_base)
         put(v, v->msix_base + 2u, st->msix_ctrl);

@@ -24,7 +24,7 @@
  *     the holes, and the engine's idea of what is mapped (vdev_bar_info)
  *     equals the daemon's model after every request;
  *  I7 a daemon restart (save state, new topology, restore) leaves the guest
- *     view unchanged except BARs mid-probe and MSI Pending, and the engine
+ *     view unchanged except BARs mid-probe, and the engine
  *     counts as mapped exactly what the daemon had mapped (the p2m
  *     outlives the daemon).
  *
@@ -98,6 +98,7 @@ static void special(struct fz_world *w, struct fz_in *in, unsigned what)
         st.cache_line = fz_u8(in);
         st.latency_timer = fz_u8(in);
         st.bars_mapped = fz_u8(in);
+        st.msi_pending = fz_u32(in);
         fz_restore_raw(w, k, &st);
         break;
     }

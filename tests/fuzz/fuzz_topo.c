@@ -595,8 +595,8 @@ void fz_restore_raw(struct fz_world *w, unsigned k, const struct vdev_state *st)
 }
 
 /* Dwords a restart may change: BARs in the middle of a size probe (the
- * probe flag is not state) and MSI Pending (set by the service).  (Cache
- * Line Size / Latency Timer were lost too: finding F3, fixed.) */
+ * probe flag is not state).  (Cache Line Size / Latency Timer and MSI
+ * Pending were lost too: findings F3 and F6, fixed.) */
 static bool restart_may_differ(const struct vdev *v, unsigned off)
 {
     for (int i = 0; i < PCI_NUM_RES; i++) {
@@ -606,7 +606,7 @@ static bool restart_may_differ(const struct vdev *v, unsigned off)
             (off == lo || (b->type == BAR_MEM64 && off == lo + 4)))
             return true;
     }
-    return v->msi_base && v->msi_maskable && off == v->msi_base + (v->msi_is64 ? 0x14u : 0x10u);
+    return false;
 }
 
 void fz_restart(struct fz_world *w)

@@ -17,7 +17,7 @@
  *     addresses, no wrap-around, no upper half after a 64-bit BAR, unique
  *     host and virtual SBDFs, and every SBDF formats back to the exact
  *     string stored (the parsers accept one spelling only); a server has
- *     1..XSP_MAX_VCPUS vCPUs and pid > 0... as far as the reader promises;
+ *     1..XSP_MAX_VCPUS vCPUs and a pid >= 0;
  *  X4 every value also goes through each pure parser (xsu_parse_bdf/vdev/
  *     dec/hex, xsp_bar_type_parse, xsp_opts_valid) with round-trip checks.
  *  X5 xsp_list_domains returns ascending domids below DOMID_FIRST_RESERVED. */
@@ -315,7 +315,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memset(err, 'x', sizeof(err));
     rc = xsp_read_server(xs, DOMID, &srv, err, sizeof(err));
     check_err("xsp_read_server", rc, err, sizeof(err));
-    if (!rc && (srv.nr_vcpus > XSP_MAX_VCPUS || srv.pid < 0))
+    if (!rc && (srv.nr_vcpus < 1 || srv.nr_vcpus > XSP_MAX_VCPUS || srv.pid < 0))
         fail("xsp_read_server", "accepted vCPU count or pid out of range");
     n = xsp_list_domains(xs, domids, 8);
     if (n < 0 || n > 8)

@@ -106,6 +106,34 @@ START_TEST(cache_line_and_latency_survive_restore)
 }
 END_TEST
 
+/* F6: MSI Pending bits the service set were not in struct vdev_state, so
+ * a restarted daemon forgot vectors that fired while masked. */
+START_TEST(msi_pending_survives_restore)
+{
+    struct fix a, b;
+    struct memdev m;
+    struct vdev_state st;
+
+    memdev_endpoint(&m);                     /* MSI64 + per-vector mask at 0x50, 8 vectors */
+    m.forbid_writes = true;
+    fix_init(&a);
+    fix_init(&b);
+    struct vdev *va = fix_add(&a, &m, 1, 0, NULL);
+    struct vdev *vb = fix_add(&b, &m, 1, 0, NULL);
+    ck_assert_int_eq(vdev_msi_set_pending(va, 0xffffff05), 0);
+    ck_assert_uint_eq(cfg_rd(&a, 1, 0, 0x64, 4), 0x05);   /* only the 8 vectors */
+    vdev_save_state(va, &st);
+    ck_assert_uint_eq(st.msi_pending, 0x05);
+    vdev_restore_state(vb, &st);
+    ck_assert_uint_eq(cfg_rd(&b, 1, 0, 0x64, 4), 0x05);
+    st.msi_pending = 0xffffffff;             /* bits of vectors it lacks are dropped */
+    vdev_restore_state(vb, &st);
+    ck_assert_uint_eq(cfg_rd(&b, 1, 0, 0x64, 4), 0xff);
+    fix_fini(&a);
+    fix_fini(&b);
+}
+END_TEST
+
 static Suite *fuzz_regress_suite(void)
 {
     Suite *s = suite_create("fuzz_regress");
@@ -113,6 +141,7 @@ static Suite *fuzz_regress_suite(void)
     tcase_add_test(tc, bad_size_all_ones_same_on_every_path);
     tcase_add_test(tc, refused_bar_stays_unmapped_across_restore);
     tcase_add_test(tc, cache_line_and_latency_survive_restore);
+    tcase_add_test(tc, msi_pending_survives_restore);
     suite_add_tcase(s, tc);
     return s;
 }

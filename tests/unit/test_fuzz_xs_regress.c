@@ -1,7 +1,5 @@
 /* Regression tests, with the real xenstored, for what fuzz_xs found
- * (DESIGN-fuzz.md F4): a NUL byte in num_devs or dev-N made the readers
- * return -EILSEQ ("cannot read it from xenstore") instead of -EINVAL with
- * "value contains a NUL byte", as for every other node. */
+ * (DESIGN-fuzz.md F4, F7). */
 #include <errno.h>
 #include <string.h>
 
@@ -27,6 +25,9 @@ static void teardown(void)
     xs_close(xs);
 }
 
+/* F4: a NUL byte in num_devs or dev-N made the readers return -EILSEQ
+ * ("cannot read it from xenstore") instead of -EINVAL with "value contains
+ * a NUL byte", as for every other node. */
 START_TEST(nul_in_num_devs_is_invalid)
 {
     static struct domain_assign a;
@@ -64,6 +65,23 @@ START_TEST(nul_in_dev_n_is_invalid_for_state)
 }
 END_TEST
 
+/* F7: xsp_read_server accepted nr-vcpus 0, which xsp_write_server refuses. */
+START_TEST(server_with_no_vcpus_is_invalid)
+{
+    struct dev_assign d;
+    struct xsp_server srv = { .id = 1, .pid = 42, .nr_vcpus = 1, .ports = { 7 } };
+    char err[512];
+
+    xst_sample(0, &d);
+    ck_assert_int_eq(xsp_publish_device(xs, XST_DOMID, &d), 0);
+    ck_assert_int_eq(xsp_write_server(xs, XST_DOMID, &srv), 0);
+    ck_assert_int_eq(xsp_read_server(xs, XST_DOMID, &srv, err, sizeof(err)), 0);
+    ck_assert(xs_write(xs, XBT_NULL, XST_BE "/pcipt/server/nr-vcpus", "0", 1));
+    ck_assert_int_eq(xsp_read_server(xs, XST_DOMID, &srv, err, sizeof(err)), -EINVAL);
+    ck_assert_msg(strstr(err, XST_BE "/pcipt/server/nr-vcpus: "), "%s", err);
+}
+END_TEST
+
 static Suite *fuzz_xs_regress_suite(void)
 {
     Suite *s = suite_create("fuzz_xs_regress");
@@ -74,6 +92,7 @@ static Suite *fuzz_xs_regress_suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, nul_in_num_devs_is_invalid);
     tcase_add_test(tc, nul_in_dev_n_is_invalid_for_state);
+    tcase_add_test(tc, server_with_no_vcpus_is_invalid);
     suite_add_tcase(s, tc);
     return s;
 }
