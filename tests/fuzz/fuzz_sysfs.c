@@ -20,7 +20,10 @@
  *      reading all 4 KiB of it makes no host write (engine statistics);
  *   S4 the planner places every BAR naturally aligned (page-aligned for
  *      sub-page BARs' pages, in-page offset kept), inside the holes, and
- *      disjoint, or fails with a message. */
+ *      disjoint, or fails with a message;
+ *   S5 no file descriptor is left open (libpci's fatal errors are raised
+ *      with files open: finding F8). */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -138,7 +141,30 @@ static void check_plan(const struct host_dev *hd)
     }
 }
 
+static unsigned open_fds(void)
+{
+    unsigned k = 0;
+    DIR *d = opendir("/proc/self/fd");
+    if (!d)
+        fail("opendir", "/proc/self/fd");
+    while (readdir(d))
+        k++;
+    closedir(d);
+    return k;
+}
+
+static void device_once(const uint8_t *p, size_t n);
+
 static void device(const uint8_t *p, size_t n)
+{
+    unsigned before = open_fds();
+
+    device_once(p, n);
+    if (open_fds() != before)        /* S5 (finding F8) */
+        fail("hostpci", "file descriptors leaked");
+}
+
+static void device_once(const uint8_t *p, size_t n)
 {
     char path[300], err[300] = "";
     size_t clen = n >= 2 ? (size_t)(p[0] | p[1] << 8) % 4201 : 0;

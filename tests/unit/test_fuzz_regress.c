@@ -1,7 +1,12 @@
 /* Regression tests for what the fuzz harnesses (tests/fuzz/, DESIGN-fuzz.md)
  * found in production code. */
+#include <dirent.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
+
+#include "pcipt/hostpci.h"
+#include "tests/support/sysfs_tree.h"
 
 #include "tests/support/engine_fix.h"
 #include "tests/support/testreg.h"
@@ -134,6 +139,61 @@ START_TEST(msi_pending_survives_restore)
 }
 END_TEST
 
+static unsigned open_fds(void)
+{
+    unsigned n = 0;
+    DIR *d = opendir("/proc/self/fd");
+    ck_assert_ptr_nonnull(d);
+    while (readdir(d))
+        n++;
+    closedir(d);
+    return n;
+}
+
+/* F8 (fuzz_sysfs): a malformed `resource` line is a fatal error inside
+ * libpci, raised while libpci holds the file open; the longjmp out of it
+ * leaked a FILE and a descriptor per hostpci_open.  Now the file is
+ * checked first: a clean error naming the line, nothing leaked. */
+START_TEST(bad_resource_file_leaks_nothing)
+{
+    static const char *const bad[] = {
+        "garbage\n", "0x0 0x0\n", "0x1 0x2 0x3\n0x1 zz 0x3\n",
+        /* a bad 15th line: libpci reads every line */
+        "0x0 0x0 0x0\n0x0 0x0 0x0\n0x0 0x0 0x0\n0x0 0x0 0x0\n0x0 0x0 0x0\n"
+        "0x0 0x0 0x0\n0x0 0x0 0x0\n0x0 0x0 0x0\n0x0 0x0 0x0\n0x0 0x0 0x0\n"
+        "0x0 0x0 0x0\n0x0 0x0 0x0\n0x0 0x0 0x0\n0x0 0x0 0x0\n0x0 0x0?0x0\n",
+        "0x0000000000000000 0x0000000000000000 0x0000000000000000 and then a very long tail "
+        "................................................................................"
+        "................................................................................\n",
+    };
+    struct tree_opts o = { .driver = NULL, .reset_method = "flr" };
+    struct sbdf s = { 0, 1, 0, 0 };
+    char dir[64], src[300], err[512], path[400];
+
+    ck_assert_int_eq(sysfs_tree_mkdtemp(dir, sizeof(dir)), 0);
+    ck_assert_int_eq(sysfs_tree_from_dump(dir, test_src_path("tests/data/dumps/cap-pcie-2", src,
+                                                             sizeof(src)), &o, err, sizeof(err)),
+                     0);
+    snprintf(path, sizeof(path), "%s/devices/0000:01:00.0/resource", dir);
+    for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        FILE *fp = fopen(path, "w");
+        ck_assert_ptr_nonnull(fp);
+        fputs(bad[i], fp);
+        fclose(fp);
+        unsigned before = open_fds();
+        for (int k = 0; k < 20; k++) {
+            struct hostpci *hp;
+            ck_assert_int_eq(hostpci_open(dir, &s, &hp, err, sizeof(err)), -EINVAL);
+            ck_assert_ptr_null(hp);
+        }
+        ck_assert_msg(strstr(err, "resource line") && strstr(err, "0000:01:00.0: cannot read it"),
+                      "%s", err);
+        ck_assert_uint_eq(open_fds(), before);
+    }
+    sysfs_tree_remove(dir);
+}
+END_TEST
+
 static Suite *fuzz_regress_suite(void)
 {
     Suite *s = suite_create("fuzz_regress");
@@ -142,6 +202,7 @@ static Suite *fuzz_regress_suite(void)
     tcase_add_test(tc, refused_bar_stays_unmapped_across_restore);
     tcase_add_test(tc, cache_line_and_latency_survive_restore);
     tcase_add_test(tc, msi_pending_survives_restore);
+    tcase_add_test(tc, bad_resource_file_leaks_nothing);
     suite_add_tcase(s, tc);
     return s;
 }
