@@ -595,14 +595,17 @@ void fz_restore_raw(struct fz_world *w, unsigned k, const struct vdev_state *st)
 }
 
 /* Dwords a restart may change: BARs in the middle of a size probe (the
- * probe flag is not state).  (Cache Line Size / Latency Timer and MSI
+ * probe flag is not state) or of a move while mapped.  (Cache Line Size / Latency Timer and MSI
  * Pending were lost too: findings F3 and F6, fixed.) */
 static bool restart_may_differ(const struct vdev *v, unsigned off)
 {
     for (int i = 0; i < PCI_NUM_RES; i++) {
         const struct vbar *b = &v->bars[i];
         unsigned lo = i == PCI_ROM_SLOT ? 0x30 : 0x10 + 4u * i;
-        if (b->type != BAR_NONE && (b->sizing_lo || b->sizing_hi) &&
+        /* mid-probe, or a half-written move of a mapped BAR (saved at its
+         * mapped address: finding F9) */
+        if (b->type != BAR_NONE &&
+            (b->sizing_lo || b->sizing_hi || (b->mapped && b->pending != b->committed)) &&
             (off == lo || (b->type == BAR_MEM64 && off == lo + 4)))
             return true;
     }

@@ -139,6 +139,38 @@ START_TEST(msi_pending_survives_restore)
 }
 END_TEST
 
+/* F9 (fuzz_cfg): a mapped 64-bit BAR whose low dword alone was rewritten
+ * was saved at the half-written address; restore then called it mapped
+ * there, while the p2m still held the old address. */
+START_TEST(half_written_move_of_mapped_bar_restores_where_mapped)
+{
+    static const uint64_t gbar[PCI_NUM_RES] = { 0x100000000ull, 0, 0x23001000, 0, 0, 0, 0 };
+    struct fix a, b;
+    struct memdev m;
+    struct vdev_state st;
+    struct vdev_bar_info bi;
+
+    memdev_endpoint(&m);
+    m.forbid_writes = true;
+    fix_init(&a);
+    fix_init(&b);
+    struct vdev *va = fix_add(&a, &m, 1, 0, gbar);
+    struct vdev *vb = fix_add(&b, &m, 1, 0, gbar);
+    cfg_wr(&a, 1, 0, 0x04, 2, 0x0002);                 /* BAR 0 mapped at 4 GiB */
+    cfg_wr(&a, 1, 0, 0x10, 4, 0x40000000);             /* low dword only: no move yet */
+    vdev_bar_info(va, 0, &bi);
+    ck_assert(bi.mapped && bi.guest_addr == 0x100000000ull);
+    vdev_save_state(va, &st);
+    ck_assert_uint_eq(st.guest_bar[0], 0x100000000ull);
+    vdev_restore_state(vb, &st);
+    vdev_bar_info(vb, 0, &bi);
+    ck_assert(bi.mapped);
+    ck_assert_uint_eq(bi.guest_addr, 0x100000000ull);
+    fix_fini(&a);
+    fix_fini(&b);
+}
+END_TEST
+
 static unsigned open_fds(void)
 {
     unsigned n = 0;
@@ -203,6 +235,7 @@ static Suite *fuzz_regress_suite(void)
     tcase_add_test(tc, cache_line_and_latency_survive_restore);
     tcase_add_test(tc, msi_pending_survives_restore);
     tcase_add_test(tc, bad_resource_file_leaks_nothing);
+    tcase_add_test(tc, half_written_move_of_mapped_bar_restores_where_mapped);
     suite_add_tcase(s, tc);
     return s;
 }
