@@ -63,7 +63,7 @@ BENCH_OBJ = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/bench/*.c)) \
 # sanitizers: it is loaded into xenstored, not into our binaries.
 FAKEXEN  = $(BUILD)/tests/fakexen.so
 
-.PHONY: all check unit check-asan systest demo bench fuzz install clean testdata
+.PHONY: all check unit check-asan systest demo bench fuzz fuzz-smoke fuzz-build fuzz-bins install clean testdata
 all: $(PCIPT) $(TEST_BIN) $(MKSYSFS) $(BENCH)
 
 $(BUILD)/obj/%.o: %.c
@@ -113,6 +113,35 @@ check: unit
 check-asan:
 	$(MAKE) BUILD=build-asan SAN=address,undefined CFLAGS="-O1 -g" unit
 
+# libFuzzer harnesses (tests/fuzz/, DESIGN-fuzz.md), built with clang into
+# build-fuzz/: the production sources unchanged, with ASan+UBSan and
+# coverage instrumentation.  `make fuzz FUZZ_SECONDS=N` runs each harness N
+# seconds; `make fuzz-smoke` a few seconds each (CI).  New inputs go to
+# build-fuzz/corpus/<harness>; tests/fuzz/corpus/<harness> holds the seeds.
+FUZZ_NAMES   = cfg ioreq xs sysfs
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+FUZZ_BINS    = $(FUZZ_NAMES:%=$(BUILD)/fuzz/fuzz_%)
+FUZZ_SUPPORT = $(BUILD)/obj/tests/fuzz/fuzz_topo.o $(BUILD)/obj/tests/support/dump.o \
+               $(BUILD)/obj/tests/support/sysfs_tree.o
+
+fuzz-bins: $(FUZZ_BINS)
+.SECONDARY: $(FUZZ_NAMES:%=$(BUILD)/obj/tests/fuzz/fuzz_%.o)
+
+$(BUILD)/fuzz/fuzz_%: $(BUILD)/obj/tests/fuzz/fuzz_%.o $(FUZZ_SUPPORT) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_SUPPORT) $(LIB) $(DEP_LIBS)
+
+fuzz-build:
+	$(MAKE) BUILD=build-fuzz CC=$(FUZZ_CC) SAN=fuzzer-no-link,address,undefined \
+	    CFLAGS="-O1 -g -DPCIPT_SRC_DIR=\\\"$(abspath .)\\\"" fuzz-bins
+
+fuzz: fuzz-build
+	tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS) $(FUZZ_NAMES)
+
+fuzz-smoke: fuzz-build
+	tests/fuzz/run.sh build-fuzz 5 $(FUZZ_NAMES)
+
 # System test: real Xen 4.17 (IOREQ) on arm64 under QEMU TCG, the cross-built
 # pcipt passing QEMU's edu device to a Linux domU (tests/system/; cached in
 # build/systest/).  demo: the same testbed, narrated for a person.
@@ -140,7 +169,7 @@ install: $(PCIPT)
 	    install -m 0644 toolstack-hooks/examples/pcipt.conf $(DESTDIR)$(SYSCONF)/xen/pcipt.conf
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-clang build-fuzz
 
 -include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BUILD)/obj/pcipt/main.d $(BUILD)/obj/tests/tools/mksysfs.d \
-           $(BENCH_OBJ:.o=.d)
+           $(BENCH_OBJ:.o=.d) $(wildcard $(BUILD)/obj/tests/fuzz/*.d)

@@ -143,9 +143,14 @@ struct vdev_state {
     uint16_t msix_ctrl;
     uint16_t pcie_devctl, pcie_lnkctl, pcie_devctl2;
     uint16_t pm_ctrl;
+    uint8_t cache_line, latency_timer;    /* emulated RW header bytes 0x0c, 0x0d */
+    uint8_t bars_mapped;                  /* bit i: BAR i's last map was accepted */
+    uint32_t msi_pending;                 /* MSI Pending bits the service set */
 };
 void vdev_save_state(const struct vdev *v, struct vdev_state *st);
-/* Restore without emitting events; BARs with decode on count as mapped. */
+/* Restore without emitting events.  A BAR counts as mapped when decode (and
+ * for the ROM, ROM Enable) is on and its bit in bars_mapped is set: a BAR
+ * whose map or move the service refused stays unmapped across a restart. */
 void vdev_restore_state(struct vdev *v, const struct vdev_state *st);
 
 /* Statistics: counters of accesses and refusals (for `pcipt simulate`). */

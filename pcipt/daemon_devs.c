@@ -63,7 +63,16 @@ static void initial_view(struct daemon *d, struct daemon_dev *dd)
                      "the firmware view", d->domid, dd->as.host.seg, dd->as.host.bus,
                      dd->as.host.dev, dd->as.host.fn, err[0] ? err : strerror(-rc));
         vdev_save_state(dd->vdev, &st);
+        /* as firmware leaves it: decode on, every memory BAR mapped at its
+         * planned address (attach mapped them; startup reconciles) */
         st.command |= PCI_COMMAND_MEMORY;
+        for (int i = 0; i < PCI_NUM_BARS; i++) {
+            struct vdev_bar_info bi;
+
+            vdev_bar_info(dd->vdev, i, &bi);
+            if ((bi.type == BAR_MEM32 || bi.type == BAR_MEM64) && bi.size)
+                st.bars_mapped |= (uint8_t)(1u << i);
+        }
     }
     vdev_restore_state(dd->vdev, &st);
     dd->state_dirty = true;

@@ -162,6 +162,41 @@ static int write_attr(const char *path, const char *val, const char *who, char *
 
 /* --- BARs from the sysfs `resource` file (read by libpci) --------------- */
 
+/* libpci reports a malformed `resource` line as a fatal error while it
+ * still holds the file open, so the longjmp out of it leaked a FILE and its
+ * descriptor per call (found by fuzz_sysfs, DESIGN-fuzz.md F8).  Refuse
+ * such a file before libpci reads it: every line must be "start end flags"
+ * in hex, as Linux writes them (56 bytes, one per resource). */
+#define RESOURCE_LINE_MAX 200
+
+static int check_resource_file(const char *root, const char *devdir, const char *name, char *err,
+                               size_t errlen)
+{
+    char path[400], line[RESOURCE_LINE_MAX + 2];
+    unsigned long long a, b, c;
+    FILE *fp;
+    int rc = 0;
+
+    snprintf(path, sizeof(path), "%s/resource", devdir);
+    if (!(fp = fopen(path, "r"))) {
+        int e = errno;
+        snprintf(err, errlen, "%s: cannot read it under %s: %s: %s", name, root, path,
+                 strerror(e));
+        return -e;
+    }
+    for (unsigned n = 1; fgets(line, sizeof(line), fp); n++) {
+        if ((!strchr(line, '\n') && !feof(fp)) ||
+            sscanf(line, "%llx %llx %llx", &a, &b, &c) != 3) {
+            snprintf(err, errlen, "%s: cannot read it under %s: %s line %u is not 'start end "
+                     "flags' in hex", name, root, path, n);
+            rc = -EINVAL;
+            break;
+        }
+    }
+    fclose(fp);
+    return rc;
+}
+
 static void fill_bar(struct host_bar *b, uint64_t flags, uint64_t addr, uint64_t size, bool rom)
 {
     memset(b, 0, sizeof(*b));
@@ -254,6 +289,7 @@ int hostpci_open(const char *sysfs, const struct sbdf *addr, struct hostpci **ou
     struct hostpci *volatile hp = calloc(1, sizeof(*hp));
     jmp_buf jb;
     struct stat st;
+    int rc;
 
     *out = NULL;
     if (!hp) {
@@ -267,6 +303,10 @@ int hostpci_open(const char *sysfs, const struct sbdf *addr, struct hostpci **ou
         snprintf(err, errlen, "%s: no such device under %s/devices", hp->name, hp->root);
         free(hp);
         return -ENODEV;
+    }
+    if ((rc = check_resource_file(hp->root, hp->devdir, hp->name, err, errlen))) {
+        free(hp);
+        return rc;
     }
     hp->acc = lp_alloc(hp->root);
     lp_jmp = &jb;

@@ -17,6 +17,10 @@
 /* XenbusStateInitialising: libxl writes it to be/state and be/state-N. */
 #define XSP_XENBUS_INITIALISING 1
 
+/* A pure check of one opts-N value (libxl's format, 0/1 flags, strict or
+ * relaxed rdm_policy); the fuzz harness calls it directly. */
+bool xsp_opts_valid(const char *v);
+
 const char *xsp_bar_type_name(enum bar_type t);        /* "mem32" ... */
 bool xsp_bar_type_parse(const char *s, enum bar_type *t);
 

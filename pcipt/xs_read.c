@@ -100,7 +100,7 @@ void xsp_check_dev(struct xsu_reader *r, const char *devpath, const struct dev_a
 int xsp_num_devs(struct xsu_reader *r, const char *be, unsigned *num)
 {
     char p[XSW_PATH_MAX];
-    uint64_t v;
+    uint64_t v = 0;
     char *s;
     int rc;
 
@@ -111,7 +111,10 @@ int xsp_num_devs(struct xsu_reader *r, const char *be, unsigned *num)
     if (!s) {
         if (errno == ENOENT)
             return 0;
-        xsu_fail(r, errno ? -errno : -EIO, p);
+        if (errno == EILSEQ)        /* as xsu_get: found by fuzz_xs (F4) */
+            xsu_bad(r, p, "value contains a NUL byte");
+        else
+            xsu_fail(r, errno ? -errno : -EIO, p);
         return r->rc;
     }
     if (!xsu_parse_dec(s, PCIPT_MAX_DEVS, &v) || v == 0)
@@ -133,6 +136,10 @@ int xsp_find_dev(struct xsu_reader *r, const char *be, unsigned num, const struc
         if (xsu_path(p, "%s/dev-%u", be, i))
             return -ENAMETOOLONG;
         if (!(v = xsw_read(r->xs, r->t, p))) {
+            if (errno == EILSEQ) {  /* a NUL byte: invalid, as everywhere else (F4) */
+                xsu_bad(r, p, "value contains a NUL byte");
+                return r->rc;
+            }
             if (errno != ENOENT)
                 return errno ? -errno : -EIO;
             continue;

@@ -36,18 +36,22 @@ static void read_head(struct xsu_reader *r, const char *be, uint32_t domid)
 }
 
 /* "msitranslate=%d,power_mgmt=%d,permissive=%d,rdm_policy=%s" (libxl). */
-static void check_opts(struct xsu_reader *r, const char *path)
+bool xsp_opts_valid(const char *v)
 {
-    char *v = xsu_get(r, path);
     unsigned a, b, c;
     char pol[16];
     int end = 0;
 
-    if (!v)
-        return;
-    if (sscanf(v, "msitranslate=%1u,power_mgmt=%1u,permissive=%1u,rdm_policy=%15[a-z]%n", &a, &b,
-               &c, pol, &end) != 4 || v[end] || a > 1 || b > 1 || c > 1 ||
-        (strcmp(pol, "strict") && strcmp(pol, "relaxed")))
+    return sscanf(v, "msitranslate=%1u,power_mgmt=%1u,permissive=%1u,rdm_policy=%15[a-z]%n",
+                  &a, &b, &c, pol, &end) == 4 && !v[end] && a <= 1 && b <= 1 && c <= 1 &&
+           (!strcmp(pol, "strict") || !strcmp(pol, "relaxed"));
+}
+
+static void check_opts(struct xsu_reader *r, const char *path)
+{
+    char *v = xsu_get(r, path);
+
+    if (v && !xsp_opts_valid(v))
         xsu_bad(r, path, "'%.60s' is not libxl's opts format", v);
     free(v);
 }

@@ -24,6 +24,8 @@ static const struct state_field state_fields[] = {
     SF("msi-mask", msi_mask), SF("msix-ctrl", msix_ctrl),
     SF("pcie-devctl", pcie_devctl), SF("pcie-lnkctl", pcie_lnkctl),
     SF("pcie-devctl2", pcie_devctl2), SF("pm-ctrl", pm_ctrl),
+    SF("cache-line", cache_line), SF("latency-timer", latency_timer),
+    SF("bars-mapped", bars_mapped), SF("msi-pending", msi_pending),
 };
 #define NR_STATE_FIELDS (sizeof(state_fields) / sizeof(state_fields[0]))
 _Static_assert(PCI_NUM_RES == 7, "state_fields lists bar-0..bar-6");
@@ -218,8 +220,11 @@ static int read_server_body(struct xs_handle *xs, xs_transaction_t t, void *arg)
     if (xsu_get_dec(&r, p, INT32_MAX, &v))
         c->srv->pid = (int32_t)v;
     xsu_path(p, "%s/nr-vcpus", dir);
-    if (xsu_get_dec(&r, p, XSP_MAX_VCPUS, &v))
+    if (xsu_get_dec(&r, p, XSP_MAX_VCPUS, &v)) {
         c->srv->nr_vcpus = (unsigned)v;
+        if (!v)         /* xsp_write_server refuses 0 too (found by fuzz_xs) */
+            xsu_bad(&r, p, "a daemon serves at least one vCPU");
+    }
     for (unsigned i = 0; i < c->srv->nr_vcpus && !r.rc; i++) {
         xsu_path(p, "%s/port-%u", dir, i);
         if (xsu_get_dec(&r, p, UINT32_MAX, &v))
