@@ -274,6 +274,10 @@ int simulate_guest_run(const struct simulate_opts *o, struct simulate_report *r,
     }
     for (unsigned i = 0; i < started; i++)
         pthread_join(th[i], NULL);
+    if (!rc && simulate_interrupted) {     /* its aborted accesses prove nothing */
+        snprintf(err, errlen, "interrupted");
+        rc = -EINTR;
+    }
     for (unsigned i = 0; i < started && !rc; i++)
         if (r->vcpu[i].rc)
             rc = vcpu_error(&v[i], err, errlen);
