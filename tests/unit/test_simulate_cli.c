@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "pcipt/xsd_launch.h"
 #include "tests/support/fixture.h"
 #include "tests/support/simulate_fx.h"
 #include "tests/support/testreg.h"
@@ -122,6 +123,45 @@ START_TEST(help_text)
 }
 END_TEST
 
+/* Without PCIPT_FAKEXEN the shim is looked for at the installed path, then
+ * next to the binary: a copy of pcipt elsewhere finds it only once
+ * tests/fakexen.so sits beside it. */
+START_TEST(shim_lookup)
+{
+    char dir[] = "/tmp/pcipt-smx-bin.XXXXXX", cmd[1024], *out = NULL, *err = NULL;
+    const char *shim = getenv("PCIPT_FAKEXEN");
+    int st;
+
+    ck_assert_ptr_nonnull(shim);
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(cmd, sizeof(cmd), "cp '%s' %s/pcipt", test_pcipt_bin(), dir);
+    ck_assert_int_eq(system(cmd), 0);
+    snprintf(cmd, sizeof(cmd), "env -u PCIPT_FAKEXEN %s/pcipt --sysfs %s simulate 01:00.0", dir,
+             tree);
+    st = test_run(cmd, &out, &err);
+    if (access(PCIPT_LIBEXEC "/fakexen.so", R_OK) != 0) {   /* not installed here */
+        ck_assert_int_eq(st, 1);
+        ck_assert_msg(strstr(err, "the xenstored shim fakexen.so is not installed (looked for "
+                                  PCIPT_LIBEXEC "/fakexen.so and ") != NULL, "%s", err);
+        ck_assert_ptr_nonnull(strstr(err, "/tests/fakexen.so): run `make install` or set "
+                                          "PCIPT_FAKEXEN"));
+    }
+    free(out);
+    free(err);
+    snprintf(cmd, sizeof(cmd), "mkdir %s/tests && cp '%s' %s/tests/fakexen.so", dir, shim, dir);
+    ck_assert_int_eq(system(cmd), 0);
+    snprintf(cmd, sizeof(cmd), "env -u PCIPT_FAKEXEN %s/pcipt --sysfs %s simulate 01:00.0", dir,
+             tree);
+    st = test_run(cmd, &out, &err);
+    ck_assert_msg(st == 0, "%s", err);
+    ck_assert_ptr_nonnull(strstr(out, "Attached 0000:01:00.0 as 0000:00:01.0"));
+    free(out);
+    free(err);
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 /* The run's directory appears in tmp once it has started (bounded wait). */
 static bool wait_for_run_dir(const char *tmp, pid_t pid)
 {
@@ -193,6 +233,7 @@ static Suite *simulate_cli_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_loop_test(tc, bad_input, 0, sizeof(cases) / sizeof(cases[0]));
     tcase_add_test(tc, help_text);
+    tcase_add_test(tc, shim_lookup);
     tcase_add_test(tc, ctrl_c_tears_down);
     suite_add_tcase(s, tc);
     return s;
