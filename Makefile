@@ -32,7 +32,7 @@ WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototyp
            -Wno-unused-parameter
 CFLAGS   ?= -O2 -g
 SANFLAGS = $(if $(SAN),-fsanitize=$(SAN) -fno-omit-frame-pointer -fno-sanitize-recover=all,)
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DPCIPT_VERSION=\"0.1\" -D__XEN_TOOLS__ $(WARN) $(CFLAGS) $(SANFLAGS) \
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DPCIPT_VERSION=\"0.1\" -DPCIPT_LIBEXEC=\"$(LIBEXEC)\" -D__XEN_TOOLS__ $(WARN) $(CFLAGS) $(SANFLAGS) \
              -I. -MMD -MP $(DEP_CFLAGS)
 ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
 
@@ -64,7 +64,7 @@ BENCH_OBJ = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/bench/*.c)) \
 FAKEXEN  = $(BUILD)/tests/fakexen.so
 
 .PHONY: all check unit check-asan systest demo bench fuzz fuzz-smoke fuzz-build fuzz-bins install clean testdata
-all: $(PCIPT) $(TEST_BIN) $(MKSYSFS) $(BENCH)
+all: $(PCIPT) $(FAKEXEN) $(TEST_BIN) $(MKSYSFS) $(BENCH)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -155,10 +155,12 @@ demo:
 # systemd unit (ExecStart pointing at the installed binary), the man page,
 # the examples under share/doc, and /etc/xen/pcipt.conf only when absent.
 DOCDIR   = $(PREFIX)/share/doc/pcipt
-install: $(PCIPT)
+install: $(PCIPT) $(FAKEXEN)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(MANDIR)/man1 \
-	    $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(SYSCONF)/xen
+	    $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(SYSCONF)/xen $(DESTDIR)$(LIBEXEC)
 	install -m 0755 $(PCIPT) $(DESTDIR)$(BINDIR)/pcipt
+	# the xenstored shim `pcipt simulate` preloads (found at PCIPT_LIBEXEC)
+	install -m 0644 $(FAKEXEN) $(DESTDIR)$(LIBEXEC)/fakexen.so
 	sed 's|@BINDIR@|$(BINDIR)|g' toolstack-hooks/pciptd@.service > $(DESTDIR)$(UNITDIR)/pciptd@.service.tmp
 	mv $(DESTDIR)$(UNITDIR)/pciptd@.service.tmp $(DESTDIR)$(UNITDIR)/pciptd@.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/pciptd@.service

@@ -34,7 +34,7 @@ int sim_port_alloc(struct sim_domain *d, uint32_t remote_dom)
 {
     for (uint32_t p = 1; p < SIM_MAX_PORTS; p++) {   /* port 0 is never valid */
         if (d->ports[p].state == PORT_FREE) {
-            d->ports[p] = (struct sim_port){ PORT_UNBOUND, remote_dom, 0, -1 };
+            d->ports[p] = (struct sim_port){ PORT_UNBOUND, remote_dom, 0, -1, 0 };
             return (int)p;
         }
     }
@@ -155,9 +155,18 @@ void sim_port_kick_locked(struct hv_sim *s, struct sim_domain *d, uint32_t port)
     if (sock_addr(s, h, &sa))
         return;
     uint32_t msg = port;
-    /* A full queue means events are already pending: like Xen's pending
-     * bit, a further one adds nothing. */
-    (void)sendto(s->evt_fd, &msg, sizeof(msg), MSG_DONTWAIT, (struct sockaddr *)&sa, sizeof(sa));
+    bool dom0 = d == &s->st->domains[0];
+    /* dom0 (a device model's handle): like Xen's pending bit, one event per
+     * port until collected, and never lost.  A full socket queue (other
+     * ports' events) leaves the port pending and counts it in `dropped`, so
+     * sim_evtchn_pending finds it after draining the queue. */
+    if (dom0 && d->ports[port].pending)
+        return;
+    if (dom0)
+        d->ports[port].pending = 1;
+    if (sendto(s->evt_fd, &msg, sizeof(msg), MSG_DONTWAIT, (struct sockaddr *)&sa,
+               sizeof(sa)) < 0 && dom0)
+        s->st->handles[h].dropped++;
 }
 
 int sim_evtchn_fd(struct hv *hv)
@@ -190,7 +199,7 @@ static int bind_locked(struct hv_sim *s, uint32_t domid, uint32_t rport)
     int lport = sim_port_alloc(dom0, domid);
     if (lport < 0)
         return lport;
-    dom0->ports[lport] = (struct sim_port){ PORT_INTERDOMAIN, domid, rport, s->evt_handle };
+    dom0->ports[lport] = (struct sim_port){ PORT_INTERDOMAIN, domid, rport, s->evt_handle, 0 };
     rp->state = PORT_INTERDOMAIN;
     rp->remote_dom = 0;
     rp->remote_port = (uint32_t)lport;
@@ -231,16 +240,45 @@ int sim_evtchn_unbind(struct hv *hv, uint32_t port)
     return rc;
 }
 
+/* A pending port of ours whose datagram was dropped, cleared; or -EAGAIN. */
+static int take_dropped_locked(struct hv_sim *s)
+{
+    struct sim_handle *sh = &s->st->handles[s->evt_handle];
+    struct sim_domain *dom0 = &s->st->domains[0];
+
+    if (!sh->dropped)
+        return -EAGAIN;
+    for (uint32_t p = 1; p < SIM_MAX_PORTS; p++)
+        if (dom0->ports[p].pending && own_port(s, p)) {
+            dom0->ports[p].pending = 0;
+            return (int)p;
+        }
+    sh->dropped = 0;
+    return -EAGAIN;
+}
+
 int sim_evtchn_pending(struct hv *hv)
 {
     struct hv_sim *s = to_sim(hv);
     uint32_t port;
+    int rc;
     if (s->evt_fd < 0)
         return -EAGAIN;
     ssize_t n = recv(s->evt_fd, &port, sizeof(port), MSG_DONTWAIT);
-    if (n < 0)
-        return errno == EWOULDBLOCK ? -EAGAIN : -errno;
-    return n == sizeof(port) ? (int)port : -EIO;
+    if (n < 0 && errno != EWOULDBLOCK)
+        return -errno;
+    if (n >= 0 && n != sizeof(port))
+        return -EIO;
+    sim_lock(s);
+    if (n > 0) {
+        if (own_port(s, port))
+            s->st->domains[0].ports[port].pending = 0;
+        rc = (int)port;
+    } else {
+        rc = take_dropped_locked(s);   /* the queue is empty: anything it lost? */
+    }
+    sim_unlock(s);
+    return rc;
 }
 
 int sim_evtchn_unmask(struct hv *hv, uint32_t port)

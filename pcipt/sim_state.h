@@ -12,7 +12,7 @@
 #include "pcipt/hv.h"
 
 #define SIM_STATE_MAGIC   0x53494d5043495054ull   /* "SIMPCIPT" */
-#define SIM_STATE_VERSION 1
+#define SIM_STATE_VERSION 2
 
 #define SIM_MAX_DOMAINS   16
 #define SIM_MAX_VCPUS     128     /* slots in one ioreq page (facts §2) */
@@ -23,7 +23,7 @@
 #define SIM_PERM_CAP      256
 #define SIM_MAX_PORTS     1024
 #define SIM_MAX_SPIS      960     /* GICv3: SPIs 32..1019 */
-#define SIM_MAX_HANDLES   64
+#define SIM_MAX_HANDLES   256     /* pcipt simulate: 128 vCPU threads + daemon + tools */
 #define SIM_MAX_FAILS     8
 #define SIM_OP_NAME_LEN   32
 #define SIM_PADDR_BITS    48      /* Arm64 p2m: mfn must fit in 48 bits of address */
@@ -46,6 +46,7 @@ struct sim_port {
     uint32_t remote_dom;     /* UNBOUND: who may bind; INTERDOMAIN: the peer */
     uint32_t remote_port;
     int32_t handle;          /* dom0: the evtchn handle owning it; domU: guest waiter, -1 none */
+    uint8_t pending;         /* dom0: signalled, not yet collected (Xen's pending bit) */
 };
 
 struct sim_server {
@@ -78,7 +79,10 @@ struct sim_domain {
     struct sim_domain_stats stats;
 };
 
-struct sim_handle { uint8_t used; int32_t pid; uint32_t serial; };
+/* dropped: events whose datagram did not fit the handle's socket queue
+ * (net.unix.max_dgram_qlen, 10 by default); their ports keep `pending`
+ * and the owner finds them once its queue is empty. */
+struct sim_handle { uint8_t used; int32_t pid; uint32_t serial; uint32_t dropped; };
 
 struct sim_fail { char op[SIM_OP_NAME_LEN]; uint32_t countdown; int32_t err; };
 
