@@ -322,6 +322,15 @@ static char *fresh_stats(struct hostile_world *w)
     return NULL;
 }
 
+long long hw_stat(struct hostile_world *w, const char *key)
+{
+    char *log = fresh_stats(w);
+    long long v = dfx_stat(log, key);
+
+    free(log);
+    return v;
+}
+
 void hw_check(struct hostile_world *w, const char *phase)
 {
     struct sim_domain_info di;

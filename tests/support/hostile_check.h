@@ -46,6 +46,8 @@ void hw_check(struct hostile_world *w, const char *phase);
 void hw_check_home(struct hostile_world *w);
 /* Each device the guest reset has "1" in its sysfs reset file. */
 void hw_check_flr_reset(struct hostile_world *w);
+/* A counter of the daemon's stats line, fresh (SIGUSR1). */
+long long hw_stat(struct hostile_world *w, const char *key);
 /* Stop the daemon (SIGTERM, exit 0) and check its final stats. */
 void hw_finish(struct hostile_world *w);
 

@@ -371,9 +371,11 @@ void hg_phase_windows(struct hostile_guest *h, unsigned n)
 
 static uint64_t pick_target(struct hostile_guest *h, const struct hg_dev *d, int b)
 {
-    static const uint64_t outside[] = { 0, 0x1000, 0x10000000, 0x22fff000, 0x33000000,
-                                        0x3ffff000, 0x80000000, 0xfffff000, 0xfffffffc,
-                                        0x1fffff000ull, 0x200000000ull, 0xffffffff000ull };
+    /* below, on and across the edges of the holes, ECAM, RAM, the top */
+    static const uint64_t outside[] = { 0, 0x1000, 0x10000000, 0x20000000, 0x22fff000,
+                                        0x30000000, 0x33000000, 0x3ffff000, 0x80000000,
+                                        0xfffff000, 0xfffffffc, 0xf0000000ull, 0x1fffff000ull,
+                                        0x1f0000000ull, 0x200000000ull, 0xffffffff000ull };
     const struct hg_dev *o = &h->devs[pick(h, h->ndevs)];
     uint64_t size = d->as.bars[b].size;
     int ob;
@@ -383,7 +385,7 @@ static uint64_t pick_target(struct hostile_guest *h, const struct hg_dev *d, int
         ob = pick_bar(h, o);
         return ob < 0 ? 0 : bar_addr(h, o, ob);
     case 1:
-        return outside[pick(h, 12)];
+        return outside[pick(h, 16)];
     case 2:                                       /* guest RAM banks */
         return pick(h, 2) ? 0x40000000ull + (hg_rand(h) % 0xc0000000ull)
                           : 0x200000000ull + (hg_rand(h) % (1ull << 36));
