@@ -27,6 +27,7 @@ struct hostile_world {
     /* counts of guests already replaced */
     uint64_t aborts_outside, malformed_sent, unknown_type_sent, accesses;
     uint64_t flr_sent[HG_MAX_DEVS];
+    uint64_t malformed_base, unknown_base;   /* sent before the last restart */
     long long start_ms;                     /* for the progress lines */
 };
 
@@ -48,6 +49,9 @@ void hw_check_home(struct hostile_world *w);
 void hw_check_flr_reset(struct hostile_world *w);
 /* A counter of the daemon's stats line, fresh (SIGUSR1). */
 long long hw_stat(struct hostile_world *w, const char *key);
+/* SIGKILL the (idle) daemon and start a new one: it must take over the
+ * server and rebuild the guest's state from xenstore. */
+void hw_restart(struct hostile_world *w);
 /* Stop the daemon (SIGTERM, exit 0) and check its final stats. */
 void hw_finish(struct hostile_world *w);
 

@@ -56,6 +56,8 @@ START_TEST(one_vcpu_every_phase)
     ck_assert_int_gt(hw_stat(&w, "refused"), 0);
     ck_assert_int_gt(hw_stat(&w, "remaps"), 0);
     hw_check(&w, "BAR games");
+    hw_restart(&w);                         /* BARs wherever the games left them */
+    hw_check(&w, "restart after BAR games");
     hg_restore(h);
     hw_check(&w, "BARs restored");
     hw_check_home(&w);
