@@ -542,9 +542,12 @@ void hg_phase_flr(struct hostile_guest *h, unsigned n)
 
 void hg_restore(struct hostile_guest *h)
 {
+    /* decode off everywhere first: a BAR still mapped elsewhere by another
+     * device would make the daemon refuse a home address (correctly) */
+    for (unsigned i = 0; i < h->ndevs; i++)
+        set_decode(h, &h->devs[i], 0);
     for (unsigned i = 0; i < h->ndevs; i++) {
         const struct hg_dev *d = &h->devs[i];
-        set_decode(h, d, 0);
         for (int b = 0; b < PCI_NUM_RES; b++) {
             uint64_t a = d->as.bars[b].guest;
             unsigned reg = b == 6 ? 0x30 : 0x10 + 4 * (unsigned)b;
@@ -554,8 +557,9 @@ void hg_restore(struct hostile_guest *h)
             if (d->as.bars[b].type == BAR_MEM64 && b < 5)
                 hg_cfg_write(h, d->slot, reg + 4, 4, a >> 32);
         }
-        set_decode(h, d, 1);
     }
+    for (unsigned i = 0; i < h->ndevs; i++)
+        set_decode(h, &h->devs[i], 1);
 }
 
 void hg_phase_mixed(struct hostile_guest *h, unsigned n)
