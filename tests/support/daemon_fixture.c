@@ -27,6 +27,7 @@
 
 char dfx_tree[64];
 void (*dfx_access_hook)(void);
+void (*dfx_publish_hook)(unsigned n);
 const char *dfx_verbosity = "-v";
 
 static void patch_bar(struct dump_func *f, unsigned off, uint32_t delta)
@@ -113,6 +114,8 @@ void dfx_assign(uint32_t domid, unsigned n, struct dev_assign *out)
         if (out->bars[i].type != BAR_NONE && out->bars[i].type != BAR_IO)
             ck_assert_int_eq(hv_grant_iomem(simfx_hv, domid, out->bars[i].host,
                                             out->bars[i].size), 0);
+    if (dfx_publish_hook)
+        dfx_publish_hook(n);
     ck_assert_int_eq(xsp_publish_device(xs, domid, out), 0);
     xsw_close(xs);
 }

@@ -31,6 +31,9 @@ void dfx_domain(uint32_t domid, unsigned vcpus);
  * lowest free slot, as attach does (without mapping: the daemon maps what
  * the p2m records do not say is mapped). */
 void dfx_assign(uint32_t domid, unsigned n, struct dev_assign *out);
+/* Called by dfx_assign after planning and granting, just before publishing
+ * (a running daemon may pick the device up at once), when set. */
+extern void (*dfx_publish_hook)(unsigned n);
 
 struct dfx_daemon {
     pid_t pid;
