@@ -67,6 +67,9 @@ struct daemon {
     int sig_fd;
     bool stop, domain_dead;
     struct daemon_stats stats;
+    /* refused BAR maps/moves: the guest decides how many there are, so their
+     * warnings go through a token bucket (10 burst, 1/s) like bad accesses */
+    struct ratelimit refuse_rl;
     char last_stats[1024];
     uint64_t last_stats_ms, last_check_ms;
 };

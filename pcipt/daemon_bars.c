@@ -156,6 +156,8 @@ static int p2m(struct daemon *d, struct daemon_dev *dd, int bar, uint64_t gaddr,
 static void refuse_log(struct daemon *d, struct daemon_dev *dd, int bar, uint64_t addr,
                        uint64_t size, const char *why)
 {
+    if (!ratelimit_ok(&d->refuse_rl))
+        return;                   /* counted in stats.refused_moves all the same */
     log_warn("dom%u: guest %02x:%02x.%x (host %04x:%02x:%02x.%x) BAR %d at 0x%" PRIx64
              " size 0x%" PRIx64 " not mapped: %s", d->domid, dd->as.guest.bus,
              dd->as.guest.dev, dd->as.guest.fn, dd->as.host.seg, dd->as.host.bus,
