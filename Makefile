@@ -107,13 +107,19 @@ unit: all
 	PCIPT_BIN=$(abspath $(PCIPT)) PCIPT_SRC=$(abspath .) \
 	    PCIPT_FAKEXEN=$(abspath $(FAKEXEN)) $(TEST_BIN)
 
+# `make check`: the unit and integration tests (Check), then the system test
+# on real Xen under QEMU (tests/system/; SKIP_SYSTEST=1 leaves it out, e.g.
+# for a quick local run).
 check: unit
+ifneq ($(SKIP_SYSTEST),1)
+	$(MAKE) systest
+endif
 
 # The same tests under AddressSanitizer + UndefinedBehaviorSanitizer.
 check-asan:
 	$(MAKE) BUILD=build-asan SAN=address,undefined CFLAGS="-O1 -g" unit
 
-# libFuzzer harnesses (tests/fuzz/, DESIGN-fuzz.md), built with clang into
+# libFuzzer harnesses (tests/fuzz/; docs/design.md, fuzzing section), built with clang into
 # build-fuzz/: the production sources unchanged, with ASan+UBSan and
 # coverage instrumentation.  `make fuzz FUZZ_SECONDS=N` runs each harness N
 # seconds; `make fuzz-smoke` a few seconds each (CI).  New inputs go to
