@@ -30,8 +30,9 @@ MODE=test
 case ${1:-} in
     --demo) MODE=demo ;;
     --prepare) MODE=prepare ;;
+    --bringup) MODE=bringup ;;     # manual bring-up (bringup.sh), see its header
     "") ;;
-    *) echo "usage: $0 [--demo|--prepare]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--demo|--prepare|--bringup]" >&2; exit 2 ;;
 esac
 mkdir -p "$W/logs"
 T0=$(date +%s)

@@ -1,0 +1,77 @@
+# tests/system/bringup.sh: manual bring-up of pcipt on real Xen, sourced by
+# dom0-init.sh when booted with systest.mode=bringup (systest.sh --bringup).
+# Drives BY HAND the sequence `pcipt create` will automate:
+#   pcipt dtb -> xl create -p (device_tree=, vuart) -> pcipt attach --force
+#   -> uio_pci_generic on the host function -> pcipt -vv serve D & -> ready
+#   -> xl unpause -> guest steps 3-5 (guest-init.sh) -> pcipt detach
+#   -> xl destroy -> leftovers.
+# A debugging tool, not a test: it prints "==> " narration and the same
+# SYSTEST PASS/FAIL lines as the scenario where it can.
+# Uses from dom0-init.sh: EDU, EDU_SBDF, EDU_BAR0, GUEST_SLOT, relay,
+# wait_guest, send_go, guest_results, check, say, narrate, show, up.
+
+BG=bringup
+BCFG=/etc/xen/bringup.cfg
+DTB=/run/g.dtb
+SLOG=/var/log/pcipt/pciptd-bringup.log
+run() { narrate "$*"; "$@" < /dev/null > /run/cmd.out 2>&1; local rc=$?; show < /run/cmd.out; narrate "rc=$rc"; return $rc; }
+
+run pcipt -v dtb -o $DTB "$EDU_SBDF@$GUEST_SLOT"
+check bringup-dtb $? "pcipt dtb for $EDU_SBDF@$GUEST_SLOT"
+cat > $BCFG <<EOF
+name = "$BG"
+kernel = "/boot/vmlinuz"
+ramdisk = "/boot/domu-initrd.gz"
+extra = "console=hvc0 rdinit=/init systest.guest=scenario"
+memory = 128
+vcpus = 1
+EOF
+relay $BG
+run xl create -p $BCFG "device_tree=\"$DTB\"" 'vuart="sbsa_uart"'
+check step2-create $? "xl create -p with device_tree"
+D=$(xl domid $BG 2>/dev/null)
+say "INFO bringup domid ${D:-none}"
+run pcipt -v attach --force $D "$EDU_SBDF@$GUEST_SLOT"
+check bringup-attach $? "pcipt attach --force $D $EDU_SBDF@$GUEST_SLOT"
+narrate "xenstore after attach"; xenstore-ls -f 2>/dev/null | grep -E "pci" | show
+# the daemon relays INTx through the host function's uio node
+. /edu.sh
+u=$(edu_uio_bind $EDU)
+narrate "dom0 uio for edu: ${u:-none}; driver $(basename "$(readlink $EDU/driver)" 2>/dev/null)"
+narrate "pcipt -vv serve $D"
+rm -f /run/ready
+# every daemon line gets dom0's uptime in front (to time guest accesses)
+setsid sh -c "pcipt -vv serve --ready-fd 3 $D 2>&1 3> /run/ready | while IFS= read -r l; do echo \"\$(cut -d' ' -f1 /proc/uptime) \$l\"; done" < /dev/null > $SLOG 2>&1 &
+sleep 0.5
+P=; for p in $(pgrep -f "serve --ready-fd 3 $D"); do [ "$(cat /proc/$p/comm 2>/dev/null)" = pcipt ] && P=$p; done
+i=0; while ! grep -q READY /run/ready 2>/dev/null && [ $i -lt 150 ] && kill -0 ${P:-0} 2>/dev/null; do sleep 0.2; i=$((i + 1)); done
+grep -q READY /run/ready 2>/dev/null
+check step2-daemon $? "pcipt serve $D ready (pid $P) after $((i / 5)) s"
+tail -30 $SLOG | show
+run xl unpause $D
+if wait_guest $BG 'GUEST WAIT boot' 150; then
+    kill -USR1 $P 2>/dev/null; send_go $D
+fi
+if wait_guest $BG 'GUEST WAIT lspci-done' 90; then
+    kill -USR1 $P 2>/dev/null; send_go $D
+fi
+wait_guest $BG 'GUEST WAIT detached' 150
+guest_results $BG
+run pcipt -v detach $D "$EDU_SBDF"
+check step6-pci-detach $? "pcipt detach $D $EDU_SBDF"
+send_go $D
+wait_guest $BG 'GUEST DONE' 60
+guest_results $BG
+kill -USR1 $P 2>/dev/null; sleep 1
+run xl destroy $D
+check step6-destroy $? "xl destroy $D"
+i=0; while kill -0 $P 2>/dev/null && [ $i -lt 50 ]; do sleep 0.2; i=$((i + 1)); done
+! kill -0 $P 2>/dev/null; check step6-daemon-gone $? "daemon exited after destroy"
+sleep 1
+xl list | show
+xenstore-ls -f > /run/xs-after.txt 2>&1
+left=$(grep -E "^/local/domain/$D(/| )|/backend/[^/]+/$D(/| )|pcipt.*/$D(/| )" /run/xs-after.txt | head -5)
+[ -z "$left" ]; check step6-xenstore-clean $? "no xenstore node left for dom$D${left:+: $left}"
+edu_uio_unbind $EDU
+narrate "xl dmesg (tail)"; xl dmesg | tail -40 | show
+stop_relay $BG
