@@ -22,7 +22,7 @@ cat > $BCFG <<EOF
 name = "$BG"
 kernel = "/boot/vmlinuz"
 ramdisk = "/boot/domu-initrd.gz"
-extra = "console=hvc0 rdinit=/init systest.guest=scenario"
+extra = "console=hvc0 rdinit=/init systest.guest=scenario systest.move=1"
 memory = 128
 vcpus = 1
 EOF
@@ -39,13 +39,18 @@ narrate "xenstore after attach"; xenstore-ls -f 2>/dev/null | grep -E "pci" | sh
 u=$(edu_uio_bind $EDU)
 narrate "dom0 uio for edu: ${u:-none}; driver $(basename "$(readlink $EDU/driver)" 2>/dev/null)"
 narrate "pcipt -vv serve $D"
-rm -f /run/ready
-# every daemon line gets dom0's uptime in front (to time guest accesses)
-setsid sh -c "pcipt -vv serve --ready-fd 3 $D 2>&1 3> /run/ready | while IFS= read -r l; do echo \"\$(cut -d' ' -f1 /proc/uptime) \$l\"; done" < /dev/null > $SLOG 2>&1 &
-sleep 0.5
-P=; for p in $(pgrep -f "serve --ready-fd 3 $D"); do [ "$(cat /proc/$p/comm 2>/dev/null)" = pcipt ] && P=$p; done
-i=0; while ! grep -q READY /run/ready 2>/dev/null && [ $i -lt 150 ] && kill -0 ${P:-0} 2>/dev/null; do sleep 0.2; i=$((i + 1)); done
-grep -q READY /run/ready 2>/dev/null
+start_daemon() {
+    rm -f /run/ready
+    # every daemon line gets dom0's uptime in front (to time guest accesses)
+    setsid sh -c "pcipt -vv serve --ready-fd 3 $D 2>&1 3> /run/ready | while IFS= read -r l; do echo \"\$(cut -d' ' -f1 /proc/uptime) \$l\"; done" < /dev/null >> $SLOG 2>&1 &
+    sleep 0.5
+    P=; for p in /proc/[0-9]*; do
+        [ "$(cat $p/comm 2>/dev/null)" = pcipt ] && tr '\0' ' ' < $p/cmdline | grep -q "serve --ready-fd 3 $D" && P=${p#/proc/}
+    done
+    i=0; while ! grep -q READY /run/ready 2>/dev/null && [ $i -lt 150 ] && kill -0 ${P:-0} 2>/dev/null; do sleep 0.2; i=$((i + 1)); done
+    grep -q READY /run/ready 2>/dev/null
+}
+start_daemon
 check step2-daemon $? "pcipt serve $D ready (pid $P) after $((i / 5)) s"
 tail -30 $SLOG | show
 run xl unpause $D
@@ -53,7 +58,14 @@ if wait_guest $BG 'GUEST WAIT boot' 150; then
     kill -USR1 $P 2>/dev/null; send_go $D
 fi
 if wait_guest $BG 'GUEST WAIT lspci-done' 90; then
-    kill -USR1 $P 2>/dev/null; send_go $D
+    kill -USR1 $P 2>/dev/null
+    # a daemon killed outright: the next one takes over its IOREQ server
+    narrate "kill -KILL $P (the daemon), start another"
+    kill -KILL $P; sleep 1
+    start_daemon
+    check bringup-restart $([ -n "$P" ] && grep -q READY /run/ready; echo $?) "a new daemon (pid ${P:-none}) took over"
+    tail -5 $SLOG | show
+    send_go $D
 fi
 wait_guest $BG 'GUEST WAIT detached' 150
 guest_results $BG

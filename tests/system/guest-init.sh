@@ -75,6 +75,23 @@ else
     done
 fi
 
+# systest.move=1 (bringup.sh only): move the mapped BAR0 with decode on,
+# byte by byte through sysfs config (the move completes with the most
+# significant byte: the daemon unmaps the old and maps the new range), check
+# both addresses, move it back
+if [ -n "$B" ] && grep -q 'systest\.move=1' /proc/cmdline; then
+    say "move: BAR0 $B -> $((B + 0x100000)) with decode on"
+    put_byte $D/config $((0x12)) $(( (B >> 16 & 0xff) + 0x10 )); put_byte $D/config $((0x13)) $((B >> 24 & 0xff))
+    nb=$((B + 0x100000))
+    v=$(devmem $nb 32); hexeq "$v" 0x010000ED
+    check bringup-move-new $? "after the move BAR0's new address $(printf 0x%x $nb) reads $v (expect 0x010000ED)"
+    v=$(devmem $B 32); hexeq "$v" 0xFFFFFFFF
+    check bringup-move-old $? "after the move the old address $B reads $v (expect 0xFFFFFFFF from the daemon's hole window)"
+    put_byte $D/config $((0x12)) $((B >> 16 & 0xff)); put_byte $D/config $((0x13)) $((B >> 24 & 0xff))
+    v=$(devmem $B 32); hexeq "$v" 0x010000ED
+    check bringup-move-back $? "moved back: $B reads $v (expect 0x010000ED)"
+fi
+
 say "step6: removal, pcipt pci-detach, rescan"
 if [ -e $D ]; then
     echo 1 > $D/remove
