@@ -14,6 +14,8 @@ BG=bringup
 BCFG=/etc/xen/bringup.cfg
 DTB=/run/g.dtb
 SLOG=/var/log/pcipt/pciptd-bringup.log
+# -v: setup and stats only; -vv also traces every config access (slower)
+SERVE_V=$(sed -n 's/.*systest\.serve=\(-v*\).*/\1/p' /proc/cmdline); SERVE_V=${SERVE_V:--v}
 run() { narrate "$*"; "$@" < /dev/null > /run/cmd.out 2>&1; local rc=$?; show < /run/cmd.out; narrate "rc=$rc"; return $rc; }
 
 run pcipt -v dtb -o $DTB "$EDU_SBDF@$GUEST_SLOT"
@@ -22,7 +24,7 @@ cat > $BCFG <<EOF
 name = "$BG"
 kernel = "/boot/vmlinuz"
 ramdisk = "/boot/domu-initrd.gz"
-extra = "console=hvc0 rdinit=/init systest.guest=scenario systest.move=1"
+extra = "console=hvc0 rdinit=/init systest.guest=scenario systest.bringup=1"
 memory = 128
 vcpus = 1
 EOF
@@ -38,11 +40,11 @@ narrate "xenstore after attach"; xenstore-ls -f 2>/dev/null | grep -E "pci" | sh
 . /edu.sh
 u=$(edu_uio_bind $EDU)
 narrate "dom0 uio for edu: ${u:-none}; driver $(basename "$(readlink $EDU/driver)" 2>/dev/null)"
-narrate "pcipt -vv serve $D"
+narrate "pcipt $SERVE_V serve $D"
 start_daemon() {
     rm -f /run/ready
     # every daemon line gets dom0's uptime in front (to time guest accesses)
-    setsid sh -c "pcipt -vv serve --ready-fd 3 $D 2>&1 3> /run/ready | while IFS= read -r l; do echo \"\$(cut -d' ' -f1 /proc/uptime) \$l\"; done" < /dev/null >> $SLOG 2>&1 &
+    setsid sh -c "pcipt $SERVE_V serve --ready-fd 3 $D 2>&1 3> /run/ready | while IFS= read -r l; do echo \"\$(cut -d' ' -f1 /proc/uptime) \$l\"; done" < /dev/null >> $SLOG 2>&1 &
     sleep 0.5
     P=; for p in /proc/[0-9]*; do
         [ "$(cat $p/comm 2>/dev/null)" = pcipt ] && tr '\0' ' ' < $p/cmdline | grep -q "serve --ready-fd 3 $D" && P=${p#/proc/}
@@ -70,6 +72,7 @@ fi
 wait_guest $BG 'GUEST WAIT detached' 150
 guest_results $BG
 run pcipt -v detach $D "$EDU_SBDF"
+narrate "xenstore after detach"; xenstore-ls -f 2>/dev/null | grep -E "backend/pci" | show
 check step6-pci-detach $? "pcipt detach $D $EDU_SBDF"
 send_go $D
 wait_guest $BG 'GUEST DONE' 60
