@@ -32,7 +32,10 @@
 #define ATTACH_FORCE    0x2u    /* accept a function without a reset method */
 #define ATTACH_VERBOSE  0x4u    /* one line per BAR (and totals) to ctx->out */
 
-#define ATTACH_HOLDER   "pciback"
+/* The daemon relays INTx through /dev/uioN (pcipt/intx.h: Xen 4.17 on Arm
+ * keeps the host bridge's SPIs in dom0), so --bind hands the function to
+ * uio_pci_generic; with pciback the guest would get no interrupt. */
+#define ATTACH_HOLDER   "uio_pci_generic"
 #define DETACH_TIMEOUT_MS 10000  /* how long detach waits for the daemon */
 
 struct attach_ctx {

@@ -33,13 +33,13 @@ run xl create -p $BCFG "device_tree=\"$DTB\"" 'vuart="sbsa_uart"'
 check step2-create $? "xl create -p with device_tree"
 D=$(xl domid $BG 2>/dev/null)
 say "INFO bringup domid ${D:-none}"
-run pcipt -v attach --force $D "$EDU_SBDF@$GUEST_SLOT"
-check bringup-attach $? "pcipt attach --force $D $EDU_SBDF@$GUEST_SLOT"
+# --bind hands edu to uio_pci_generic: the daemon relays INTx through its uio node
+run pcipt -v attach --bind --force $D "$EDU_SBDF@$GUEST_SLOT"
+check bringup-attach $? "pcipt attach --bind --force $D $EDU_SBDF@$GUEST_SLOT"
 narrate "xenstore after attach"; xenstore-ls -f 2>/dev/null | grep -E "pci" | show
-# the daemon relays INTx through the host function's uio node
 . /edu.sh
-u=$(edu_uio_bind $EDU)
-narrate "dom0 uio for edu: ${u:-none}; driver $(basename "$(readlink $EDU/driver)" 2>/dev/null)"
+u=$(ls $EDU/uio 2>/dev/null | head -1)
+[ -n "$u" ]; check bringup-uio $? "after attach --bind edu's dom0 driver is $(basename "$(readlink $EDU/driver)" 2>/dev/null), uio ${u:-none}"
 narrate "pcipt $SERVE_V serve $D"
 start_daemon() {
     rm -f /run/ready
