@@ -26,7 +26,7 @@ kernel = "/boot/vmlinuz"
 ramdisk = "/boot/domu-initrd.gz"
 extra = "console=hvc0 rdinit=/init systest.guest=scenario systest.bringup=1"
 memory = 128
-vcpus = 1
+vcpus = 2
 EOF
 relay $BG
 run xl create -p $BCFG "device_tree=\"$DTB\"" 'vuart="sbsa_uart"'
