@@ -87,6 +87,35 @@ xl list | show
 xenstore-ls -f > /run/xs-after.txt 2>&1
 left=$(grep -E "^/local/domain/$D(/| )|/backend/[^/]+/$D(/| )|pcipt.*/$D(/| )" /run/xs-after.txt | head -5)
 [ -z "$left" ]; check step6-xenstore-clean $? "no xenstore node left for dom$D${left:+: $left}"
+stop_relay $BG
+
+# round 2: a new domain for the same device, destroyed while the device is
+# still attached and mapped (a guest crash or a plain `xl destroy`): the
+# daemon's domain-death path must clean up alone
+narrate "round 2: same device, destroyed while attached"
+BG=bringup2; sed -i "s/^name = .*/name = \"$BG\"/" $BCFG
+relay $BG
+run xl create -p $BCFG "device_tree=\"$DTB\"" 'vuart="sbsa_uart"'
+D=$(xl domid $BG 2>/dev/null)
+run pcipt -v attach --bind --force $D "$EDU_SBDF@$GUEST_SLOT"
+check bringup2-attach $? "pcipt attach --bind --force $D $EDU_SBDF@$GUEST_SLOT (the device's second domain)"
+start_daemon
+check bringup2-daemon $? "pcipt serve $D ready (pid $P)"
+run xl unpause $D
+wait_guest $BG 'GUEST WAIT boot' 150
+bar_pfn=$(printf '%x' $(( EDU_BAR0 >> 12 )))
+xl debug-keys q; xl dmesg -c > /run/q.txt
+awk -v d="Rangesets belonging to domain $D:" 'index($0,d){f=1;next} f&&/I\/O Memory/{print;exit}' /run/q.txt | show
+run xl destroy $D
+i=0; while kill -0 $P 2>/dev/null && [ $i -lt 50 ]; do sleep 0.2; i=$((i + 1)); done
+! kill -0 $P 2>/dev/null; check bringup2-daemon-gone $? "daemon exited after destroying a domain with the device attached"
+sleep 1
+xl list > /run/xl-list2.txt; show < /run/xl-list2.txt
+! awk 'NR>1{print $2}' /run/xl-list2.txt | grep -qx "$D"; check bringup2-domain-gone $? "domain $D fully gone"
+xenstore-ls -f > /run/xs-after2.txt 2>&1
+left=$(grep -E "^/local/domain/$D(/| )|/backend/[^/]+/$D(/| )|pcipt.*/$D(/| )" /run/xs-after2.txt | head -5)
+[ -z "$left" ]; check bringup2-xenstore-clean $? "no xenstore node left for dom$D${left:+: $left}"
+grep -E 'error|warning' $SLOG | tail -5 | show
 edu_uio_unbind $EDU
-narrate "xl dmesg (tail)"; xl dmesg | tail -40 | show
+narrate "xl dmesg (tail)"; xl dmesg | tail -20 | show
 stop_relay $BG
