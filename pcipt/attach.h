@@ -35,7 +35,10 @@
                                    (xl pci-attach): publish pcipt's nodes beside
                                    libxl's (xsp_adopt_device_mapped) */
 
-#define ATTACH_HOLDER   "pciback"
+/* The daemon relays INTx through /dev/uioN (pcipt/intx.h: Xen 4.17 on Arm
+ * keeps the host bridge's SPIs in dom0), so --bind hands the function to
+ * uio_pci_generic; with pciback the guest would get no interrupt. */
+#define ATTACH_HOLDER   "uio_pci_generic"
 #define DETACH_TIMEOUT_MS 10000  /* how long detach waits for the daemon */
 
 struct attach_ctx {

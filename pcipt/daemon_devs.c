@@ -93,8 +93,8 @@ static void start_intx(struct daemon *d, struct daemon_dev *dd)
                  dd->as.spi, err);
         return;
     }
-    if (intx_line_start(&dd->intx, d->hv, d->domid, dd->as.spi, dd->hd, fd, &intx_uio_ops,
-                        NULL))
+    if (intx_line_start(&dd->intx, d->hv, d->domid, dd->as.spi, dd->hd, fd,
+                        intx_uio_ops_for(hostpci_info(dd->hp)->driver), (void *)dd->hd))
         close(fd);
     else
         dd->intx.guest_disabled = vdev_command(dd->vdev) & PCI_COMMAND_INTX_DISABLE;

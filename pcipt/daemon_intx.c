@@ -33,6 +33,32 @@ static int uio_unmask(void *ctx, int fd)
 
 const struct intx_src_ops intx_uio_ops = { uio_ack, uio_unmask };
 
+/* uio_pci_generic has no irqcontrol (a write to /dev/uioN fails with
+ * ENOSYS): its handler masks with Command.INTx-disable
+ * (pci_check_and_mask_intx), so unmasking is clearing that bit in the host
+ * config space, as Linux's uio howto says for this driver.  A device that
+ * asserts again between the read and the write fires again at once. */
+static int uio_pci_unmask(void *ctx, int fd)
+{
+    const struct host_dev *hd = ctx;
+    uint32_t cmd;
+    int rc;
+
+    (void)fd;
+    if ((rc = host_cfg_read(hd, 0x04, 2, &cmd)))
+        return rc;
+    if (cmd == 0xffff || !(cmd & PCI_COMMAND_INTX_DISABLE))
+        return 0;
+    return host_cfg_write(hd, 0x04, 2, cmd & ~(uint32_t)PCI_COMMAND_INTX_DISABLE);
+}
+
+const struct intx_src_ops intx_uio_pci_ops = { uio_ack, uio_pci_unmask };
+
+const struct intx_src_ops *intx_uio_ops_for(const char *driver)
+{
+    return driver && !strcmp(driver, "uio_pci_generic") ? &intx_uio_pci_ops : &intx_uio_ops;
+}
+
 int intx_uio_open(const char *sysfs_dev_dir, const char *devdir, int *fd, char *err,
                   size_t errlen)
 {
@@ -163,7 +189,7 @@ void intx_line_stop(struct intx_line *l)
     set_spi(l, false);
     if (l->host_masked)
         (void)l->ops->unmask(l->ctx, l->fd);
-    if (l->fd >= 0 && l->ops == &intx_uio_ops)
+    if (l->fd >= 0 && (l->ops == &intx_uio_ops || l->ops == &intx_uio_pci_ops))
         close(l->fd);
     l->active = false;
 }

@@ -1,7 +1,7 @@
 /* detach (CONTRACT-attach-daemon §4, §6): take the device back from a live
  * daemon (state-N = 5, wait for 6), unmap what the p2m records say is
- * mapped, revoke iomem, remove the xenstore nodes.  Best effort: every step
- * is tried; the first failure is reported. */
+ * mapped, revoke iomem (only once nothing is mapped), remove the xenstore
+ * nodes.  Best effort: every step is tried; the first failure is reported. */
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -230,7 +230,12 @@ static int detach_locked(struct attach_ctx *ctx, uint32_t domid, const struct sb
     if (alive == 1) {
         find_holes(ctx, host, &job);
         seen = first(unmap_all(ctx, &job, e, sizeof(e)), seen, err, errlen, "%s", e);
-        seen = first(revoke_all(ctx, &job, e, sizeof(e)), seen, err, errlen, "%s", e);
+        /* Xen removes a mapping only while the domain holds the permission
+         * (4.17 domctl.c checks iomem_access_permitted(d) for remove too):
+         * revoking with pages still mapped would leave them mapped for
+         * good, so a failed unmap keeps the permission for the next try. */
+        if (!seen)
+            seen = first(revoke_all(ctx, &job, e, sizeof(e)), seen, err, errlen, "%s", e);
     }
     if (seen) {
         /* Keep the nodes: the p2m records still say what is mapped, so

@@ -96,7 +96,16 @@ static void xen_close(struct hv *hv)
     free(x);
 }
 
-/* 4.17 API: xc_domain_getinfo may return the NEXT domain, so compare domid. */
+int hv_xen_dominfo_alive(int n, uint32_t domid, uint32_t info_domid, bool dying)
+{
+    return n == 1 && info_domid == domid && !dying;
+}
+
+/* 4.17 API: xc_domain_getinfo may return the NEXT domain, so compare domid.
+ * A dying domain (xl destroy under way) counts as gone: it stays in Xen's
+ * list, as "(null) --p--d", until every foreign mapping of its pages is
+ * dropped, and the daemon's own mapping of the ioreq page is one of them:
+ * waiting for it to vanish would keep it forever (seen on real Xen). */
 static int xen_domain_exists(struct hv *hv, uint32_t domid)
 {
     xc_dominfo_t info;
@@ -104,7 +113,7 @@ static int xen_domain_exists(struct hv *hv, uint32_t domid)
     int n = xc_domain_getinfo(to_xen(hv)->xch, domid, 1, &info);
     if (n < 0)
         return neg_errno();
-    return n == 1 && info.domid == domid;
+    return hv_xen_dominfo_alive(n, domid, info.domid, n == 1 && info.dying);
 }
 
 static int xen_nr_vcpus(struct hv *hv, uint32_t domid, unsigned *n)

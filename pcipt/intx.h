@@ -53,8 +53,14 @@ struct intx_line {
     uint64_t raised, lowered, fired;
 };
 
-/* uio ops: read a 4-byte count, write a 4-byte 1. */
+/* uio ops: read a 4-byte count, write a 4-byte 1 (ctx unused). */
 extern const struct intx_src_ops intx_uio_ops;
+/* uio_pci_generic (no irqcontrol: writing /dev/uioN gives ENOSYS): read a
+ * count; unmask = clear the host's Command.INTx-disable, which its handler
+ * set.  ctx = the function's const struct host_dev *. */
+extern const struct intx_src_ops intx_uio_pci_ops;
+/* The ops for a function bound to DRIVER (sysfs driver name). */
+const struct intx_src_ops *intx_uio_ops_for(const char *driver);
 
 /* Attach a source; lowers the SPI and unmasks the host line (a restarted
  * daemon does not know what its predecessor left: a line still asserted

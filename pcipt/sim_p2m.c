@@ -131,10 +131,14 @@ static int mapping_check(struct hv_sim *s, struct sim_domain *d, uint64_t gfn, u
         return -EINVAL;
     if (nr > HV_MAX_PAGES_PER_MAPPING)
         return -E2BIG;      /* "#ifndef CONFIG_X86 ... if ( nr_mfns > 64 )" */
+    /* Xen 4.17 common/domctl.c checks both, for add AND remove (seen on
+     * real Xen: after libxl revoked a domain's permission, removing the
+     * mapping failed with EPERM); so a mapping must be removed before the
+     * permission is revoked. */
     if (!rs_contains(&s->st->domains[0].perms, mfn, mfn_end))
         return -EPERM;      /* iomem_access_permitted(current->domain, ...) */
-    if (add && !rs_contains(&d->perms, mfn, mfn_end))
-        return -EPERM;      /* and, when adding, iomem_access_permitted(d, ...) */
+    if (!rs_contains(&d->perms, mfn, mfn_end))
+        return -EPERM;      /* || !iomem_access_permitted(d, ...) */
     return 0;
 }
 

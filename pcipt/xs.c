@@ -210,6 +210,31 @@ int xsw_transact(struct xs_handle *xs, xsw_body_fn body, void *arg)
     return -EAGAIN;
 }
 
+/* A read-only body that fails may have failed because another
+ * connection's commit landed between two of its reads (a subtree removed
+ * under it): xenstored records what a transaction read, so committing tells
+ * whether the snapshot was consistent.  EAGAIN -> read again; otherwise the
+ * body's error stands.  (Committing is safe only because the body wrote
+ * nothing.) */
+int xsw_transact_read(struct xs_handle *xs, xsw_body_fn body, void *arg)
+{
+    for (int tries = 0; tries < XSW_RETRIES; tries++) {
+        xs_transaction_t t;
+        int rc = trans_start(xs, &t), crc;
+
+        if (rc == -EAGAIN)
+            continue;
+        if (rc)
+            return rc;
+        rc = body(xs, t, arg);
+        crc = trans_commit(xs, t);
+        if (crc == -EAGAIN || rc == -EAGAIN)
+            continue;
+        return rc ? rc : crc;
+    }
+    return -EAGAIN;
+}
+
 int xsw_watch(struct xs_handle *xs, const char *path, const char *token)
 {
     if (injected())

@@ -47,6 +47,12 @@ struct xs_permissions *xsw_get_perms(struct xs_handle *xs, xs_transaction_t t, c
 #define XSW_RETRIES 32
 typedef int (*xsw_body_fn)(struct xs_handle *xs, xs_transaction_t t, void *arg);
 int xsw_transact(struct xs_handle *xs, xsw_body_fn body, void *arg);
+/* The same for a body that only reads: a body error is returned only if the
+ * commit confirms the reads were consistent; if another commit changed what
+ * the body read (EAGAIN), the body runs again.  Seen on real Xen: the
+ * daemon's read of the assignment failed ("node is missing") while detach
+ * removed it. */
+int xsw_transact_read(struct xs_handle *xs, xsw_body_fn body, void *arg);
 
 /* Watches (detach waits for the daemon with one).  xsw_watch counts as an
  * operation (injectable); unwatching is cleanup and never fails.

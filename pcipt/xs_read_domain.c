@@ -216,7 +216,7 @@ static int read_domain(struct xs_handle *xs, uint32_t domid, struct domain_assig
     if (c.errlen)
         c.err[0] = '\0';
     out->domid = domid;
-    rc = xsw_transact(xs, read_body, &c);
+    rc = xsw_transact_read(xs, read_body, &c);
     if (rc && c.errlen && !c.err[0])
         snprintf(c.err, c.errlen, "reading domain %u from xenstore: %s", domid, strerror(-rc));
     if (rc)

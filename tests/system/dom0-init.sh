@@ -123,6 +123,15 @@ guest_results() {
         | while read -r l; do grep -qxF "$l" /run/relayed 2>/dev/null || { echo "$l"; echo "$l" >> /run/relayed; }; done
 }
 
+# systest.mode=bringup: the manual bring-up (tests/system/bringup.sh) instead
+# of the scenario
+if [ "$MODE" = bringup ]; then
+    . /bringup.sh
+    for f in /var/log/pcipt/*.log; do echo "PCIPTD| ==> $f"; while IFS= read -r l; do echo "PCIPTD| $l"; done < $f; done
+    say "END"
+    poweroff -f
+fi
+
 # ----------------------------------------------- plumbing: a plain domU
 cat > /etc/xen/plain.cfg <<'EOF'
 name = "plain"

@@ -75,6 +75,28 @@ else
     done
 fi
 
+# systest.bringup=1 (bringup.sh only): time 1024 config reads (16 reads of
+# the 256-byte config file, 64 dword accesses each), then move the mapped BAR0 with decode on,
+# byte by byte through sysfs config (the move completes with the most
+# significant byte: the daemon unmaps the old and maps the new range), check
+# both addresses, move it back
+if [ -n "$B" ] && grep -q 'systest\.bringup=1' /proc/cmdline; then
+    t0=$(cut -d' ' -f1 /proc/uptime)
+    for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16; do dd if=$D/config bs=256 count=1 2>/dev/null > /dev/null; done
+    t1=$(cut -d' ' -f1 /proc/uptime)
+    say "INFO timing: 16 x 256-byte config reads (1024 dword ioreqs) took ${t0}s..${t1}s"
+    say "move: BAR0 $B -> $((B + 0x100000)) with decode on"
+    put_byte $D/config $((0x12)) $(( (B >> 16 & 0xff) + 0x10 )); put_byte $D/config $((0x13)) $((B >> 24 & 0xff))
+    nb=$((B + 0x100000))
+    v=$(devmem $nb 32); hexeq "$v" 0x010000ED
+    check bringup-move-new $? "after the move BAR0's new address $(printf 0x%x $nb) reads $v (expect 0x010000ED)"
+    v=$(devmem $B 32); hexeq "$v" 0xFFFFFFFF
+    check bringup-move-old $? "after the move the old address $B reads $v (expect 0xFFFFFFFF from the daemon's hole window)"
+    put_byte $D/config $((0x12)) $((B >> 16 & 0xff)); put_byte $D/config $((0x13)) $((B >> 24 & 0xff))
+    v=$(devmem $B 32); hexeq "$v" 0x010000ED
+    check bringup-move-back $? "moved back: $B reads $v (expect 0x010000ED)"
+fi
+
 say "step6: removal, pcipt pci-detach, rescan"
 if [ -e $D ]; then
     echo 1 > $D/remove

@@ -80,6 +80,7 @@ build_dom0_root() {
     cp "$W/domu-initrd.gz" "$r/boot/domu-initrd.gz" || return 1
     cp "$HERE/dom0-init.sh" "$r/init" && chmod +x "$r/init" || return 1
     cp "$HERE/edu.sh" "$r/edu.sh" || return 1
+    cp "$HERE/bringup.sh" "$r/bringup.sh" || return 1
     mk_cpio "$r" "$W/dom0-initrd.gz"
 }
 
@@ -92,6 +93,6 @@ build_initrds() {
 # the images depend on the sysroot, the scripts, this file and pcipt
 initrd_key() {
     keyof "$(cat "$W/stamps/sysroot" 2>/dev/null)" \
-        "$(cat "$HERE/dom0-init.sh" "$HERE/guest-init.sh" "$HERE/edu.sh" "$HERE/initramfs.sh" | sha256sum)" \
+        "$(cat "$HERE/dom0-init.sh" "$HERE/guest-init.sh" "$HERE/edu.sh" "$HERE/bringup.sh" "$HERE/initramfs.sh" | sha256sum)" \
         "$(sha256sum < "$ARM64/pcipt" 2>/dev/null)"
 }

@@ -10,6 +10,7 @@
 #      cross-build, default this one; built out of tree into $SYSTEST_DIR/arm64,
 #      or arm64-HASH for another tree), JOBS, MEM (QEMU MiB, default 1536),
 #      QTIMEOUT (seconds for the whole QEMU run, default 600),
+#      SYSTEST_SERVE=-v|-vv (--bringup: the daemon's verbosity),
 #      SYSTEST_REQUIRE=all|plumbing (which results decide the exit status).
 # Exit status: 0 when every required step passed, 1 otherwise.
 # Must run as root (apt-get for the host tools).  Needs Debian's archive.
@@ -30,8 +31,9 @@ MODE=test
 case ${1:-} in
     --demo) MODE=demo ;;
     --prepare) MODE=prepare ;;
+    --bringup) MODE=bringup ;;     # manual bring-up (bringup.sh), see its header
     "") ;;
-    *) echo "usage: $0 [--demo|--prepare]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--demo|--prepare|--bringup]" >&2; exit 2 ;;
 esac
 mkdir -p "$W/logs"
 T0=$(date +%s)
@@ -100,7 +102,7 @@ QEMU=(qemu-system-aarch64
     -device edu,addr=01.0
     -kernel "$W/xen/xen-ioreq"
     -append "console=dtuart dom0_mem=512M loglvl=all guest_loglvl=all bootscrub=false"
-    -device guest-loader,addr=0x42000000,kernel="$(kernel_image)",bootargs="console=hvc0 earlycon=xen rdinit=/init panic=-1 systest.mode=$MODE"
+    -device guest-loader,addr=0x42000000,kernel="$(kernel_image)",bootargs="console=hvc0 earlycon=xen rdinit=/init panic=-1 systest.mode=$MODE${SYSTEST_SERVE:+ systest.serve=$SYSTEST_SERVE}"
     -device guest-loader,addr=0x4c000000,initrd="$W/dom0-initrd.gz")
 echo "booting Xen + dom0 under QEMU (serial: $SERIAL, limit $QTIMEOUT s)"
 TB=$(date +%s)

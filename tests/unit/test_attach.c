@@ -228,13 +228,13 @@ static char *read_file(const char *dev, const char *name)
     return buf;
 }
 
-START_TEST(bind_hands_the_device_to_pciback)
+START_TEST(bind_hands_the_device_to_uio_pci_generic)
 {
     char *v;
 
     ck_assert_msg(afx_attach(5, AFX_NIC, -1, ATTACH_BIND, err, sizeof(err)) == 0, "%s", err);
     v = read_file(AFX_NIC, "driver_override");
-    ck_assert_str_eq(v, "pciback");
+    ck_assert_str_eq(v, "uio_pci_generic");
     free(v);
     /* bound to igb: --bind unbinds it, but a tree has no kernel to re-probe,
      * so the link still says igb and the device is refused by name */
@@ -242,7 +242,7 @@ START_TEST(bind_hands_the_device_to_pciback)
     ck_assert_int_eq(afx_attach(5, AFX_GPU, -1, ATTACH_BIND, err, sizeof(err)), -EBUSY);
     ck_assert_msg(strstr(err, "'amdgpu'"), "%s", err);
     v = read_file(AFX_GPU, "driver_override");
-    ck_assert_str_eq(v, "pciback");
+    ck_assert_str_eq(v, "uio_pci_generic");
     free(v);
 }
 END_TEST
@@ -311,7 +311,7 @@ static Suite *attach_suite(void)
     tcase_add_test(tc, bars_too_big_fail_before_any_hypercall);
     tcase_add_test(tc, refusals_name_the_fault_and_touch_nothing);
     tcase_add_test(tc, double_attach_is_refused_for_any_domain);
-    tcase_add_test(tc, bind_hands_the_device_to_pciback);
+    tcase_add_test(tc, bind_hands_the_device_to_uio_pci_generic);
     tcase_add_test(tc, detach_of_a_dead_domain_removes_the_nodes);
     suite_add_tcase(s, tc);
     tc = tcase_create("msix");

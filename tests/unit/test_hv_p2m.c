@@ -82,11 +82,29 @@ START_TEST(overlap_refused)
 }
 END_TEST
 
+/* Xen 4.17 (common/domctl.c) checks the target's permission for remove
+ * as well: once revoked, a mapping can no longer be removed (seen on real
+ * Xen when libxl revoked a domain's permission before pcipt unmapped). */
+START_TEST(remove_needs_the_target_permission)
+{
+    mkdom();
+    ck_assert_int_eq(perm(DOM, MFN, 8, true), 0);
+    ck_assert_int_eq(map(GFN, MFN, 8, true), 0);
+    ck_assert_int_eq(perm(DOM, MFN, 8, false), 0);
+    ck_assert_int_eq(map(GFN, MFN, 8, false), -EPERM);
+    struct sim_mapping m[2];
+    ck_assert_int_eq(sim_list_mappings(simfx_hv, DOM, m, 2), 1);   /* still mapped */
+    ck_assert_int_eq(perm(DOM, MFN, 8, true), 0);
+    ck_assert_int_eq(map(GFN, MFN, 8, false), 0);
+    ck_assert_int_eq(sim_list_mappings(simfx_hv, DOM, m, 2), 0);
+}
+END_TEST
+
 START_TEST(remove_unmapped_and_split)
 {
     mkdom();
-    ck_assert_int_eq(map(GFN, MFN, 4, false), 0);      /* nothing there: fine */
     ck_assert_int_eq(perm(DOM, MFN, 64, true), 0);
+    ck_assert_int_eq(map(GFN, MFN, 4, false), 0);      /* nothing there: fine */
     ck_assert_int_eq(map(GFN, MFN, 64, true), 0);
     ck_assert_int_eq(map(GFN + 10, MFN + 10, 4, false), 0);
     struct sim_mapping m[4];
@@ -176,6 +194,7 @@ static Suite *hv_p2m_suite(void)
     tcase_add_test(tc, dom0_permission_needed);
     tcase_add_test(tc, overlap_refused);
     tcase_add_test(tc, remove_unmapped_and_split);
+    tcase_add_test(tc, remove_needs_the_target_permission);
     tcase_add_test(tc, bad_arguments_and_domains);
     tcase_add_test(tc, destroy_clears_everything);
     tcase_add_test(tc, state_shared_between_handles);
