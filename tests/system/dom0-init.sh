@@ -164,7 +164,7 @@ bar_hex=$(printf '%x' $((EDU_BAR0)) 2>/dev/null)
 check step1-list $? "pcipt list (rc=$rc) shows edu $EDU_ID with BAR0 0x$bar_hex"
 
 # step 2: pcipt create starts the domU with edu at virtual slot 1, and its daemon
-# (force=1: edu has no reset method in sysfs: no FLR, no PM, on the root bus;
+# (--bind: uio_pci_generic holds edu in dom0 and relays its INTx; --force: edu has no reset method in sysfs: no FLR, no PM, on the root bus;
 # `pcipt attach` refuses it without --force)
 cat > $CFG <<EOF
 name = "$GNAME"
@@ -175,10 +175,10 @@ memory = 128
 vcpus = 1
 pcipt = [ "$EDU_SBDF@$GUEST_SLOT" ]
 EOF
-narrate "pcipt create --force $CFG, with:"; show < $CFG
+narrate "pcipt create --bind --force $CFG, with:"; show < $CFG
 relay $GNAME
 t_create=$(up)
-timeout 120 pcipt create --force $CFG < /dev/null > /var/log/pcipt/create.log 2>&1
+timeout 120 pcipt create --bind --force $CFG < /dev/null > /var/log/pcipt/create.log 2>&1
 rc=$?; t_created=$(up)
 show < /var/log/pcipt/create.log
 D=$(xl domid $GNAME 2>/dev/null)
