@@ -71,9 +71,16 @@ if wait_guest $BG 'GUEST WAIT lspci-done' 90; then
 fi
 wait_guest $BG 'GUEST WAIT detached' 150
 guest_results $BG
+# dom D's I/O Memory rangeset from Xen's 'q' dump
+iomem_line() { xl dmesg -c > /dev/null; xl debug-keys q; xl dmesg -c > /run/q.txt
+    awk -v d="Rangesets belonging to domain $1:" 'index($0,d){f=1;next} f&&/I\/O Memory/{print;exit}' /run/q.txt; }
+before=$(iomem_line $D)   # edu's BAR0 frames on this testbed: 10000-100ff
 run pcipt -v detach $D "$EDU_SBDF"
 narrate "xenstore after detach"; xenstore-ls -f 2>/dev/null | grep -E "backend/pci" | show
 check step6-pci-detach $? "pcipt detach $D $EDU_SBDF"
+after=$(iomem_line $D)
+echo "$before" | grep -q '10000-100ff' && ! echo "$after" | grep -q '10000-100ff'
+check step6-no-permission $? "dom$D I/O Memory before detach: $before; after: $after"
 send_go $D
 wait_guest $BG 'GUEST DONE' 60
 guest_results $BG
