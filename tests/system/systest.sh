@@ -9,7 +9,7 @@
 # Env: SYSTEST_DIR (default build/systest), PCIPT_SRC (the pcipt tree to
 #      cross-build, default this one; built out of tree into $SYSTEST_DIR/arm64,
 #      or arm64-HASH for another tree), JOBS, MEM (QEMU MiB, default 1536),
-#      QTIMEOUT (seconds for the whole QEMU run, default 600),
+#      QTIMEOUT (seconds for the whole QEMU run, default 1500: TCG is slow, and a loaded machine slower),
 #      SYSTEST_SERVE=-v|-vv (--bringup: the daemon's verbosity),
 #      SYSTEST_REQUIRE=all|plumbing (which results decide the exit status).
 # Exit status: 0 when every required step passed, 1 otherwise.
@@ -25,7 +25,7 @@ ARM64=$W/arm64
 [ "$PCIPT_SRC" = "$ROOT" ] || ARM64=$W/arm64-$(echo "$PCIPT_SRC" | sha256sum | cut -c1-8)
 JOBS=${JOBS:-$(nproc)}
 MEM=${MEM:-1536}
-QTIMEOUT=${QTIMEOUT:-600}
+QTIMEOUT=${QTIMEOUT:-1500}
 REQUIRE=${SYSTEST_REQUIRE:-all}
 MODE=test
 case ${1:-} in
