@@ -213,11 +213,14 @@ iomem_has() {
 daemon_logs() { ls /var/log/pcipt/*.log /var/log/xen/*pcipt*.log /run/pcipt/*.log 2>/dev/null; }
 # stats_lines: the daemon's stats lines for domain $D (/dev/null: never read stdin)
 stats_lines() { cat $(daemon_logs) /dev/null 2>/dev/null | grep "pciptd: stats dom=$D "; }
-# catches_usr1 PID: the process has a handler for SIGUSR1 (signal 10 = bit 9
-# of SigCgt in /proc/PID/status); asking a daemon without one would kill it
+# catches_usr1 PID: the process takes SIGUSR1 without dying: a handler (SigCgt)
+# or, as pcipt serve does, blocked and read through a signalfd (SigBlk); bit 9
+# is signal 10.  Asking a daemon without either would kill it.
 catches_usr1() {
-    local m; m=$(awk '/^SigCgt:/{print $2}' /proc/${1:-none}/status 2>/dev/null)
-    [ -n "$m" ] && [ $(( 0x$m >> 9 & 1 )) = 1 ]
+    local c b
+    c=$(awk '/^SigCgt:/{print $2}' /proc/${1:-none}/status 2>/dev/null)
+    b=$(awk '/^SigBlk:/{print $2}' /proc/${1:-none}/status 2>/dev/null)
+    [ -n "$c" ] && [ $(( (0x$c | 0x${b:-0}) >> 9 & 1 )) = 1 ]
 }
 # stats_snapshot TAG: SIGUSR1 the daemon, wait for a new stats line, save it
 stats_snapshot() {
