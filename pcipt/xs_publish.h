@@ -1,4 +1,4 @@
-/* pcipt's xenstore schema (DESIGN-xs.md / docs/design.md "xenstore"):
+/* pcipt's xenstore schema (docs/design.md (xs section) / docs/design.md "xenstore"):
  *
  *   be = /local/domain/0/backend/pci/DOMID/0         (libxl's pciback dir)
  *     frontend, frontend-id, online, state, domain, num_devs,

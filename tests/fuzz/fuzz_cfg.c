@@ -1,6 +1,6 @@
 /* fuzz_cfg: a stream of guest config requests against a topology built from
  * one real dump (tests/fuzz/fuzz_topo.h), with the invariants checked after
- * every request (abort on violation; DESIGN-fuzz.md lists them):
+ * every request (abort on violation; docs/design.md (fuzz section) lists them):
  *
  *  I1 no crash, no ASan/UBSan report (the build aborts on any);
  *  I2 the host config space is never written (the snapshot device aborts on

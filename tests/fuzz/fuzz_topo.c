@@ -1,4 +1,4 @@
-/* See fuzz_topo.h.  The invariants are listed in DESIGN-fuzz.md. */
+/* See fuzz_topo.h.  The invariants are listed in docs/design.md (fuzz section). */
 #include "tests/fuzz/fuzz_topo.h"
 
 #include <errno.h>

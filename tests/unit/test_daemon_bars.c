@@ -2,7 +2,7 @@
  * on remaps (old range gone, new range mapped); a BAR placed outside the
  * vPCI holes or over another mapped BAR is refused when decode turns on:
  * nothing is mapped for it, its p2m record says "none", the rest of the
- * p2m is unchanged (DESIGN-daemon.md "Refusal rule"). */
+ * p2m is unchanged (docs/design.md (daemon section) "Refusal rule"). */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>

@@ -1,4 +1,4 @@
-/* Regression tests for what the fuzz harnesses (tests/fuzz/, DESIGN-fuzz.md)
+/* Regression tests for what the fuzz harnesses (tests/fuzz/, docs/design.md (fuzz section))
  * found in production code. */
 #include <dirent.h>
 #include <errno.h>
