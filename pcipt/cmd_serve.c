@@ -125,6 +125,7 @@ static int run_serve(int argc, char **argv)
     d->domid = (uint32_t)domid;
     d->sysfs = g_opts.sysfs;
     d->sig_fd = -1;
+    d->serve_lock_fd = -1;
     if ((rc = guest_layout_load(g_opts.config, g_opts.config != NULL, &d->layout, err,
                                 sizeof(err))))
         return fail("%s", err);

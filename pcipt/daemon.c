@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "pcipt/daemon.h"
+#include "pcipt/domlock.h"
 #include "pcipt/hostpci.h"
 #include "pcipt/log.h"
 #include "pcipt/map.h"
@@ -83,6 +84,8 @@ static void release(struct daemon *d)
     if (d->hv)
         hv_close(d->hv);
     d->hv = NULL;
+    domlock_release(d->serve_lock_fd);     /* after the server is let go */
+    d->serve_lock_fd = -1;
 }
 
 int daemon_setup(struct daemon *d, char *err, size_t errlen)
@@ -97,6 +100,19 @@ int daemon_setup(struct daemon *d, char *err, size_t errlen)
         snprintf(err, errlen, "domain %u does not exist%s", d->domid, rc < 0 ? " (or cannot be "
                  "queried)" : "");
         return rc < 0 ? rc : -ESRCH;
+    }
+    {
+        pid_t holder;
+        d->serve_lock_fd = servelock_acquire(d->domid, &holder, sub, sizeof(sub));
+        if (d->serve_lock_fd == -EBUSY) {
+            snprintf(err, errlen, "domain %u is already served by a live daemon (pid %ld)",
+                     d->domid, (long)holder);
+            return -EBUSY;
+        }
+        if (d->serve_lock_fd < 0) {
+            snprintf(err, errlen, "%s", sub);
+            return d->serve_lock_fd;
+        }
     }
     if ((rc = xsp_read_domain(d->xs, d->domid, &a, sub, sizeof(sub)))) {
         if (rc == -ENOENT)

@@ -65,6 +65,7 @@ struct daemon {
     uint32_t local_port[XSP_MAX_VCPUS];
 
     int sig_fd;
+    int serve_lock_fd;             /* servelock (pcipt/domlock.h), held while running */
     bool stop, domain_dead;
     struct daemon_stats stats;
     /* refused BAR maps/moves: the guest decides how many there are, so their
@@ -116,5 +117,8 @@ void daemon_flush_state(struct daemon *d);
 void daemon_stats_line(struct daemon *d, char *buf, size_t len);
 void daemon_stats_publish(struct daemon *d, bool force);
 int daemon_server_state(struct daemon *d, const char *state);
+/* (Re)write the server record pcipt/server/ (also after the last device's
+ * detach took the backend dir and a new device brought it back). */
+int daemon_server_record(struct daemon *d);
 
 #endif

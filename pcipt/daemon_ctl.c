@@ -12,6 +12,7 @@
 
 #include "pcipt/cmds.h"
 #include "pcipt/daemon_ctl.h"
+#include "pcipt/domlock.h"
 #include "pcipt/proc.h"
 #include "pcipt/xs.h"
 #include "pcipt/xs_publish.h"
@@ -30,7 +31,7 @@ pid_t daemon_serving(struct xs_handle *xs, uint32_t domid)
     long pid;
 
     if (!(v = xsw_read(xs, XBT_NULL, server_node(domid, "pid", path))))
-        return 0;
+        return servelock_holder(domid);   /* alive, its record gone with the last device */
     pid = strtol(v, &end, 10);
     if (*v == '\0' || *end || pid <= 0 || pid > INT_MAX)
         pid = 0;

@@ -137,7 +137,6 @@ static int set_nonblock(int fd)
 
 int daemon_server_start(struct daemon *d, char *err, size_t errlen)
 {
-    struct xsp_server srv = { 0 };
     int rc;
 
     if ((rc = d->hv->ops->domain_nr_vcpus(d->hv, d->domid, &d->nr_vcpus))) {
@@ -166,17 +165,25 @@ int daemon_server_start(struct daemon *d, char *err, size_t errlen)
                  strerror(-rc));
         return rc;
     }
-    srv.id = d->server_id;
-    srv.pid = getpid();
-    srv.nr_vcpus = d->nr_vcpus;
-    memcpy(srv.ports, d->local_port, d->nr_vcpus * sizeof(srv.ports[0]));
-    if ((rc = xsp_write_server(d->xs, d->domid, &srv))) {
+    if ((rc = daemon_server_record(d))) {
         snprintf(err, errlen, "cannot record the server in xenstore: %s", strerror(-rc));
         return rc;
     }
     log_info("dom%u: %s IOREQ server %u, %u vCPUs", d->domid, d->reused ? "took over" : "created",
              d->server_id, d->nr_vcpus);
     return 0;
+}
+
+/* pcipt/server/{id,pid,nr-vcpus,ports} for this daemon's server. */
+int daemon_server_record(struct daemon *d)
+{
+    struct xsp_server srv = { 0 };
+
+    srv.id = d->server_id;
+    srv.pid = getpid();
+    srv.nr_vcpus = d->nr_vcpus;
+    memcpy(srv.ports, d->local_port, d->nr_vcpus * sizeof(srv.ports[0]));
+    return xsp_write_server(d->xs, d->domid, &srv);
 }
 
 void daemon_server_detach(struct daemon *d)

@@ -130,6 +130,24 @@ static void follow_libxl(struct daemon *d)
         log_warn("dom%u: following libxl's pci nodes: %s", d->domid, err);
 }
 
+/* Detaching the last device removes the whole backend dir, this daemon's
+ * record with it; it keeps serving (the guest may rescan an empty bus).
+ * When devices are published again, write the record back, so status,
+ * pci-attach and a restart find this server. */
+static void rerecord_server(struct daemon *d, const struct domain_assign *a)
+{
+    struct xsp_server srv;
+    char err[256];
+    int rc;
+
+    if (!a->ndevs || xsp_read_server(d->xs, d->domid, &srv, err, sizeof(err)) != -ENOENT)
+        return;
+    if ((rc = daemon_server_record(d)) || (rc = daemon_server_state(d, "ready")))
+        log_warn("dom%u: cannot record the IOREQ server again: %s", d->domid, strerror(-rc));
+    else
+        log_info("dom%u: IOREQ server %u recorded again", d->domid, d->server_id);
+}
+
 void daemon_xs_changed(struct daemon *d)
 {
     static struct domain_assign a;
@@ -170,6 +188,7 @@ void daemon_xs_changed(struct daemon *d)
                         as->host.seg, as->host.bus, as->host.dev, as->host.fn, err);
         }
     }
+    rerecord_server(d, &a);
 }
 
 void daemon_stats_line(struct daemon *d, char *buf, size_t len)

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,4 +65,82 @@ void domlock_release(int fd)
 {
     if (fd >= 0)
         close(fd);      /* drops the flock */
+}
+
+/* $PCIPT_RUN_DIR/serve/dom<D> into path; creates the directories when asked. */
+static int serve_path(uint32_t domid, bool create, char *path, size_t len, char *err,
+                      size_t errlen)
+{
+    char dir[4096];
+    int rc;
+
+    if ((size_t)snprintf(dir, sizeof(dir), "%s/serve", run_dir()) >= sizeof(dir)) {
+        snprintf(err, errlen, "lock directory name from $%s is too long", DOMLOCK_ENV);
+        return -ENAMETOOLONG;
+    }
+    if (create && ((rc = make_dir(run_dir(), err, errlen)) || (rc = make_dir(dir, err, errlen))))
+        return rc;
+    snprintf(path, len, "%s/dom%" PRIu32, dir, domid);
+    return 0;
+}
+
+static pid_t read_pid(int fd)
+{
+    char buf[32];
+    ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+    long pid;
+    char *end;
+
+    if (n <= 0)
+        return 0;
+    buf[n] = '\0';
+    pid = strtol(buf, &end, 10);
+    return (end != buf && pid > 0 && pid < (long)INT32_MAX) ? (pid_t)pid : 0;
+}
+
+int servelock_acquire(uint32_t domid, pid_t *holder, char *err, size_t errlen)
+{
+    char path[4096 + 32], buf[32];
+    int fd, rc, n;
+
+    *holder = 0;
+    if ((rc = serve_path(domid, true, path, sizeof(path), err, errlen)))
+        return rc;
+    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) {
+        rc = -errno;
+        snprintf(err, errlen, "cannot open the daemon lock %s: %s", path, strerror(-rc));
+        return rc;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+        rc = errno == EWOULDBLOCK ? -EBUSY : -errno;
+        *holder = read_pid(fd);
+        snprintf(err, errlen, "cannot lock %s: %s", path, strerror(-rc));
+        close(fd);
+        return rc;
+    }
+    n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+    if (ftruncate(fd, 0) < 0 || pwrite(fd, buf, (size_t)n, 0) != n) {
+        rc = -errno;
+        snprintf(err, errlen, "cannot write %s: %s", path, strerror(-rc));
+        close(fd);
+        return rc;
+    }
+    return fd;
+}
+
+pid_t servelock_holder(uint32_t domid)
+{
+    char path[4096 + 32], err[256];
+    pid_t pid = 0;
+    int fd;
+
+    if (serve_path(domid, false, path, sizeof(path), err, sizeof(err)))
+        return 0;
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+        return 0;
+    if (flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK)
+        pid = read_pid(fd);      /* an exclusive holder: a live daemon */
+    close(fd);
+    return pid;
 }

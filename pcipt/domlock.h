@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define DOMLOCK_RUN_DIR_DEFAULT "/run/pcipt"
 #define DOMLOCK_ENV             "PCIPT_RUN_DIR"
@@ -20,5 +21,15 @@
 int domlock_acquire(uint32_t domid, char *err, size_t errlen);
 /* Release (close) a descriptor from domlock_acquire; negative is a no-op. */
 void domlock_release(int fd);
+
+/* The daemon's own lock: `pcipt serve D` holds an flock() on
+ * $PCIPT_RUN_DIR/serve/dom<D> (with its pid in it) for as long as it runs,
+ * so a live daemon is found even when its xenstore record is gone (the
+ * last device's detach removes the backend dir).  servelock_acquire returns
+ * the descriptor to keep open, or -EBUSY with *holder = the live daemon's
+ * pid, or -errno + err. */
+int servelock_acquire(uint32_t domid, pid_t *holder, char *err, size_t errlen);
+/* The pid of the daemon holding domain domid's serve lock, or 0. */
+pid_t servelock_holder(uint32_t domid);
 
 #endif

@@ -10,6 +10,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "pcipt/domlock.h"
+#include "pcipt/xs_publish.h"
 #include "pcipt/hv_sim.h"
 #include "pcipt/xs.h"
 #include "tests/support/daemon_fixture.h"
@@ -206,6 +208,51 @@ START_TEST(hot_attach_and_detach)
     ck_assert_uint_eq(dfx_cfg_read(g, DOM, 0, 1, 0, 4), 0x10c98086u);
     hv_close(g);
     ck_assert_int_eq(dfx_stop(&dm, SIGTERM), 0);
+}
+END_TEST
+
+/* Detaching the last device takes the whole backend dir, the daemon's
+ * record with it: the daemon keeps serving the (empty) bus, its serve lock
+ * still names it, and when a device is published again it is added and the
+ * record comes back (so pci-attach does not start a second daemon). */
+START_TEST(last_device_detached_then_attached_again)
+{
+    struct dev_assign a;
+    struct dfx_daemon dm;
+    char pid[16];
+
+    dfx_domain(DOM, 1);
+    dfx_assign(DOM, 1, &a);
+    dfx_start(&dm, DOM);
+    snprintf(pid, sizeof(pid), "%d", (int)dm.pid);
+    struct xs_handle *xs = xsw_open();
+    ck_assert_int_eq(xsw_write(xs, XBT_NULL, "/local/domain/0/backend/pci/5/0/state-0", "5"), 0);
+    char *st = wait_node("state-0", "6");
+    ck_assert_str_eq(st, "6");
+    free(st);
+    ck_assert_int_eq(xsp_remove_device(xs, DOM, &a.host), 0);     /* as detach does */
+    ck_assert_ptr_null(dfx_be_read(DOM, "pcipt/server/pid"));
+    ck_assert_int_eq(servelock_holder(DOM), dm.pid);
+    struct hv *g = simfx_open();
+    ck_assert_uint_eq(dfx_cfg_read(g, DOM, 0, 0, 0, 4), 0xc0de5853u);   /* still served */
+    ck_assert_uint_eq(dfx_cfg_read(g, DOM, 0, 1, 0, 4), 0xffffffffu);
+    dfx_assign(DOM, 1, &a);
+    char *p = wait_node("pcipt/server/pid", pid);
+    ck_assert_str_eq(p, pid);
+    free(p);
+    char *ready = wait_node("pcipt/server/state", "ready");
+    ck_assert_str_eq(ready, "ready");
+    free(ready);
+    uint32_t id = 0;
+    for (int i = 0; i < DFX_WAIT_MS / 5 && id != 0x10c98086u; i++) {
+        id = dfx_cfg_read(g, DOM, 0, 1, 0, 4);
+        usleep(5000);
+    }
+    ck_assert_uint_eq(id, 0x10c98086u);
+    hv_close(g);
+    xsw_close(xs);
+    ck_assert_int_eq(dfx_stop(&dm, SIGTERM), 0);
+    ck_assert_int_eq(servelock_holder(DOM), 0);
 }
 END_TEST
 
@@ -466,6 +513,7 @@ static Suite *daemon_life_suite(void)
     tcase_add_test(tc, domain_death_removes_everything);
     tcase_add_test(tc, every_request_type_is_answered_and_counted);
     tcase_add_test(tc, hot_attach_and_detach);
+    tcase_add_test(tc, last_device_detached_then_attached_again);
     tcase_add_test(tc, one_daemon_per_domain_and_readiness);
     tcase_add_test(tc, usage_errors);
     tcase_add_test(tc, failed_hot_attach_keeps_serving);
