@@ -6,7 +6,7 @@ PKGS=(build-essential pkg-config clang libpci-dev pciutils check libsubunit-dev
       libxen-dev libfdt-dev device-tree-compiler xenstore-utils xen-utils-4.17
       kmod groff-base libclang-rt-14-dev valgrind)
 # libclang-rt-14-dev: the libFuzzer and sanitizer runtimes clang links (`make
-# fuzz`, `fuzz-smoke`); only a Recommends of clang.  valgrind: `make bench`.)
+# fuzz`, `fuzz-smoke`); only a Recommends of clang.  valgrind: `make bench`.
 missing=()
 for p in "${PKGS[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
