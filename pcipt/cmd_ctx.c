@@ -10,7 +10,7 @@
 
 #define DOMID_FIRST_RESERVED 0x7ff0u   /* xen/include/public/xen.h */
 
-int cmd_parse_domid(const char *s, uint32_t *domid)
+int cmd_parse_ulong(const char *s, unsigned long min, unsigned long max, unsigned long *out)
 {
     char *end;
     unsigned long v;
@@ -19,7 +19,17 @@ int cmd_parse_domid(const char *s, uint32_t *domid)
         return -EINVAL;
     errno = 0;
     v = strtoul(s, &end, 10);
-    if (errno || *end || v == 0 || v >= DOMID_FIRST_RESERVED)
+    if (errno || *end || v < min || v > max)
+        return -EINVAL;
+    *out = v;
+    return 0;
+}
+
+int cmd_parse_domid(const char *s, uint32_t *domid)
+{
+    unsigned long v;
+
+    if (cmd_parse_ulong(s, 1, DOMID_FIRST_RESERVED - 1, &v))
         return -EINVAL;
     *domid = (uint32_t)v;
     return 0;

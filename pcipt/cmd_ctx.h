@@ -8,6 +8,8 @@
 
 #include "pcipt/attach.h"
 
+/* A plain decimal number in [min, max] (no sign, no spaces): 0 or -EINVAL. */
+int cmd_parse_ulong(const char *s, unsigned long min, unsigned long max, unsigned long *out);
 /* A guest domain id: decimal, 1..0x7fef (below DOMID_FIRST_RESERVED). */
 int cmd_parse_domid(const char *s, uint32_t *domid);
 /* Open the hypervisor backend and xenstore, load the layout.  0, or 1 after

@@ -12,6 +12,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "pcipt/cmd_ctx.h"
 #include "pcipt/cmds.h"
 #include "pcipt/daemon.h"
 #include "pcipt/log.h"
@@ -58,21 +59,6 @@ static void report_ready(struct daemon *d, int ready_fd)
     log_info("dom%u: ready", d->domid);
 }
 
-static bool parse_uint(const char *s, unsigned long max, unsigned long *out)
-{
-    char *end;
-    unsigned long v;
-
-    if (!s || !*s || *s == '-' || *s == '+')
-        return false;
-    errno = 0;
-    v = strtoul(s, &end, 10);
-    if (errno || *end || v > max)
-        return false;
-    *out = v;
-    return true;
-}
-
 /* A live daemon recorded for the domain: refuse before touching anything. */
 static int live_daemon(struct xs_handle *xs, uint32_t domid)
 {
@@ -99,7 +85,7 @@ static int run_serve(int argc, char **argv)
         const char *a = argv[i];
         if (!strcmp(a, "--ready-fd") || !strncmp(a, "--ready-fd=", 11)) {
             const char *v = a[10] == '=' ? a + 11 : (i + 1 < argc ? argv[++i] : NULL);
-            if (!parse_uint(v, 1u << 20, &fd))
+            if (cmd_parse_ulong(v, 0, 1u << 20, &fd))
                 return usage_error(&cmd_serve, "--ready-fd needs a file descriptor number");
             ready_fd = (int)fd;
         } else if (!strcmp(a, "--log") || !strncmp(a, "--log=", 6)) {
@@ -112,7 +98,7 @@ static int run_serve(int argc, char **argv)
             return usage_error(&cmd_serve, "unknown option %s", a);
         } else if (have_dom) {
             return usage_error(&cmd_serve, "one DOMID only");
-        } else if (!parse_uint(a, 0x7fef, &domid) || domid == 0) {
+        } else if (cmd_parse_ulong(a, 1, 0x7fef, &domid)) {
             return usage_error(&cmd_serve, "'%s' is not a guest domain id (1..32751)", a);
         } else {
             have_dom = true;

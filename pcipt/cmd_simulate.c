@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "pcipt/attach.h"
+#include "pcipt/cmd_ctx.h"
 #include "pcipt/cmds.h"
 #include "pcipt/simulate.h"
 #include "pcipt/xsd_launch.h"
@@ -28,21 +29,6 @@ static void catch_signals(void)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
-}
-
-static int parse_vcpus(const char *s, unsigned *out)
-{
-    char *end;
-    unsigned long v;
-
-    if (!s || !(*s >= '0' && *s <= '9'))
-        return -EINVAL;
-    errno = 0;
-    v = strtoul(s, &end, 10);
-    if (errno || *end || v < 1 || v > SIMULATE_MAX_VCPUS)
-        return -EINVAL;
-    *out = (unsigned)v;
-    return 0;
 }
 
 /* The guest's config spaces through the real `lspci -F FILE -vv`. */
@@ -101,9 +87,11 @@ static int run_simulate(int argc, char **argv)
         const char *a = argv[i];
         if (!strcmp(a, "--vcpus") || !strncmp(a, "--vcpus=", 8)) {
             const char *v = a[7] == '=' ? a + 8 : (i + 1 < argc ? argv[++i] : NULL);
-            if (parse_vcpus(v, &o.vcpus))
+            unsigned long n;
+            if (cmd_parse_ulong(v, 1, SIMULATE_MAX_VCPUS, &n))
                 return usage_error(&cmd_simulate, "--vcpus takes a number of vCPUs, 1..%u",
                                    SIMULATE_MAX_VCPUS);
+            o.vcpus = (unsigned)n;
         } else if (!strcmp(a, "--json")) {
             json = true;
         } else if (!strcmp(a, "--keep")) {
