@@ -122,10 +122,12 @@ check-asan:
 # libFuzzer harnesses (tests/fuzz/; docs/design.md, fuzzing section), built with clang into
 # build-fuzz/: the production sources unchanged, with ASan+UBSan and
 # coverage instrumentation.  `make fuzz FUZZ_SECONDS=N` runs each harness N
-# seconds; `make fuzz-smoke` a few seconds each (CI).  New inputs go to
+# seconds; `make fuzz-smoke` (CI) runs each FUZZ_RUNS inputs from a fixed seed,
+# so the same commit fuzzes the same inputs everywhere.  New inputs go to
 # build-fuzz/corpus/<harness>; tests/fuzz/corpus/<harness> holds the seeds.
 FUZZ_NAMES   = cfg ioreq xs sysfs
 FUZZ_SECONDS ?= 60
+FUZZ_RUNS ?= 20000
 FUZZ_CC      ?= clang
 FUZZ_BINS    = $(FUZZ_NAMES:%=$(BUILD)/fuzz/fuzz_%)
 FUZZ_SUPPORT = $(BUILD)/obj/tests/fuzz/fuzz_topo.o $(BUILD)/obj/tests/support/dump.o \
@@ -146,7 +148,7 @@ fuzz: fuzz-build
 	tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS) $(FUZZ_NAMES)
 
 fuzz-smoke: fuzz-build
-	tests/fuzz/run.sh build-fuzz 5 $(FUZZ_NAMES)
+	FUZZ_RUNS=$(FUZZ_RUNS) tests/fuzz/run.sh build-fuzz 0 $(FUZZ_NAMES)
 
 # System test: real Xen 4.17 (IOREQ) on arm64 under QEMU TCG, the cross-built
 # pcipt passing QEMU's edu device to a Linux domU (tests/system/; cached in

@@ -172,6 +172,16 @@ const struct reg_table bar_mem64_hi_table = REG_TABLE("64-bit BAR upper half", b
 const struct reg_table bar_zero_table = REG_TABLE("empty BAR", bar_zero_regs, 4);
 const struct reg_table rom_table = REG_TABLE("expansion ROM", rom_regs, 4);
 
+/* The address a BAR can hold: aligned to its size, and below 4 GiB unless it
+ * is a 64-bit pair (§6.2.5.1: a 32-bit BAR or the ROM decodes 32 address bits).
+ * Planned and restored addresses come from outside the engine (the plan,
+ * xenstore), so both pass through here. */
+uint64_t bar_fit_addr(const struct vbar *b, uint64_t addr)
+{
+    addr &= ~(b->size - 1);
+    return b->type == BAR_MEM64 ? addr : addr & 0xffffffffull;
+}
+
 static bool pow2(uint64_t x) { return x && !(x & (x - 1)); }
 
 static int bar_init(struct vdev *v, int i, const struct vdev_config *cfg)
@@ -192,7 +202,7 @@ static int bar_init(struct vdev *v, int i, const struct vdev_config *cfg)
     b->prefetchable = hb->prefetchable && hb->type != BAR_ROM;
     b->size = hb->size;
     b->host_addr = hb->addr;
-    b->initial = b->committed = b->pending = cfg->guest_bar[i] & ~(hb->size - 1);
+    b->initial = b->committed = b->pending = bar_fit_addr(b, cfg->guest_bar[i]);
     return 0;
 }
 

@@ -79,7 +79,7 @@ void vdev_restore_state(struct vdev *v, const struct vdev_state *st)
         struct vbar *b = &v->bars[i];
         if (b->type == BAR_NONE)
             continue;
-        b->committed = b->pending = st->guest_bar[i] & ~(b->size - 1);
+        b->committed = b->pending = bar_fit_addr(b, st->guest_bar[i]);
         b->sizing_lo = b->sizing_hi = false;
         b->mapped = (st->command & 0x2) && (i != PCI_ROM_SLOT || (st->rom_ctrl & 1)) &&
                     (st->bars_mapped & (1u << i));

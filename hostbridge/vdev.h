@@ -81,6 +81,7 @@ void bars_update_mapping(struct vdev *v, uint16_t old_cmd, uint16_t new_cmd,
                          uint32_t old_rom, uint32_t new_rom);
 void bars_unmap_all(struct vdev *v);
 uint32_t bar_rom_ctrl(struct vdev *v);
+uint64_t bar_fit_addr(const struct vbar *b, uint64_t addr);
 int caps_setup(struct vdev *v);
 int pm_setup(struct vdev *v, uint16_t base);
 int msi_setup(struct vdev *v, uint16_t base);

@@ -226,6 +226,55 @@ START_TEST(bad_resource_file_leaks_nothing)
 }
 END_TEST
 
+/* F10 (fuzz_cfg, found by CI's fuzz-smoke): a restored state (xenstore, so
+ * hostile) or a plan could give a 32-bit BAR or the ROM an address above
+ * 4 GiB; the upper bits stayed, and the next move of that BAR asked the
+ * service to map a 32-bit BAR above 4 GiB.  Such addresses are cut to the 32
+ * bits the BAR decodes. */
+START_TEST(narrow_bar_never_above_4g)
+{
+    static const uint64_t gbar[PCI_NUM_RES] = { 0x100000000ull, 0, 0x523001000ull, 0, 0, 0,
+                                                0x7fff23100000ull };
+    struct fix f;
+    struct memdev m;
+    struct vdev_state st;
+    struct vdev_bar_info bi;
+
+    memdev_endpoint(&m);
+    m.forbid_writes = true;
+    fix_init(&f);
+    struct vdev *v = fix_add(&f, &m, 1, 0, gbar);
+    vdev_bar_info(v, 2, &bi);
+    ck_assert_uint_eq(bi.guest_addr, 0x23001000);
+    vdev_bar_info(v, PCI_ROM_SLOT, &bi);
+    ck_assert_uint_eq(bi.guest_addr, 0x23100000);
+    vdev_save_state(v, &st);
+    st.guest_bar[0] = 0xabc00000000ull;          /* a 64-bit BAR keeps its upper half */
+    st.guest_bar[2] = 0xffffffff23002000ull;
+    st.guest_bar[PCI_ROM_SLOT] = 0x100000000ull | 0x23200000;
+    vdev_restore_state(v, &st);
+    vdev_bar_info(v, 0, &bi);
+    ck_assert_uint_eq(bi.guest_addr, 0xabc00000000ull);
+    vdev_bar_info(v, 2, &bi);
+    ck_assert_uint_eq(bi.guest_addr, 0x23002000);
+    vdev_bar_info(v, PCI_ROM_SLOT, &bi);
+    ck_assert_uint_eq(bi.guest_addr, 0x23200000);
+    cfg_wr(&f, 1, 0, 0x04, 2, 0x0002);           /* decode on, then move BAR 2 and the ROM */
+    cfg_wr(&f, 1, 0, 0x18, 4, 0x40000000);
+    cfg_wr(&f, 1, 0, 0x30, 4, 0x40100001);
+    ck_assert_uint_ge(f.log.n, 4);
+    for (unsigned i = 0; i < f.log.n; i++) {
+        const struct vdev_event *ev = &f.log.ev[i];
+        if (ev->bar == 2 || ev->bar == PCI_ROM_SLOT)
+            ck_assert_msg(!((ev->old_addr | ev->new_addr) >> 32),
+                          "event %u: BAR %d 0x%llx -> 0x%llx", i, ev->bar,
+                          (unsigned long long)ev->old_addr, (unsigned long long)ev->new_addr);
+    }
+    ck_assert_uint_eq(cfg_rd(&f, 1, 0, 0x18, 4), 0x40000000);
+    fix_fini(&f);
+}
+END_TEST
+
 static Suite *fuzz_regress_suite(void)
 {
     Suite *s = suite_create("fuzz_regress");
@@ -236,6 +285,7 @@ static Suite *fuzz_regress_suite(void)
     tcase_add_test(tc, msi_pending_survives_restore);
     tcase_add_test(tc, bad_resource_file_leaks_nothing);
     tcase_add_test(tc, half_written_move_of_mapped_bar_restores_where_mapped);
+    tcase_add_test(tc, narrow_bar_never_above_4g);
     suite_add_tcase(s, tc);
     return s;
 }
