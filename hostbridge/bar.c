@@ -9,6 +9,7 @@
  * pending address. */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 
 #include "hostbridge/vdev.h"
 
@@ -184,6 +185,49 @@ uint64_t bar_fit_addr(const struct vbar *b, uint64_t addr)
 
 static bool pow2(uint64_t x) { return x && !(x & (x - 1)); }
 
+/* Whether BAR i of the host function can be presented (§6.2.5.1): a power of
+ * two of at least 16 bytes (2 KiB for the ROM), a 32-bit BAR at most 2 GiB,
+ * the ROM only in its own slot, and a 64-bit BAR's upper half (BAR i+1)
+ * existing and unused.  NULL when it can, else why not. */
+static const char *bar_host_problem(const struct host_dev *hd, int i)
+{
+    const struct host_bar *hb = &hd->bars[i];
+
+    if (hb->type == BAR_NONE || hb->type == BAR_IO || hb->size == 0)
+        return NULL;
+    if (!pow2(hb->size))
+        return "its size is not a power of two";
+    if (hb->size < (hb->type == BAR_ROM ? 2048u : 16u))
+        return hb->type == BAR_ROM ? "an expansion ROM is at least 2 KiB"
+                                   : "a memory BAR is at least 16 bytes";
+    if ((hb->type == BAR_ROM) != (i == PCI_ROM_SLOT))
+        return i == PCI_ROM_SLOT ? "the expansion ROM slot holds a non-ROM resource"
+                                 : "a ROM resource is reported in a BAR slot";
+    if (hb->type == BAR_MEM32 && hb->size > 0x80000000ull)
+        return "a 32-bit BAR cannot decode more than 2 GiB";
+    if (hb->type == BAR_MEM64 && i == PCI_NUM_BARS - 1)
+        return "a 64-bit BAR in the last slot has no upper half";
+    if (hb->type == BAR_MEM64 && hd->bars[i + 1].size)
+        return "it is 64-bit but the next BAR, its upper half, is also in use";
+    return NULL;
+}
+
+int host_dev_check_bars(const struct host_dev *hd, char *err, size_t errlen)
+{
+    for (int i = 0; i < PCI_NUM_RES; i++) {
+        const struct host_bar *hb = &hd->bars[i];
+        const char *why = bar_host_problem(hd, i);
+
+        if (why) {
+            snprintf(err, errlen, "%s %d (size 0x%" PRIx64 " at 0x%" PRIx64 ") cannot be "
+                     "presented: %s", i == PCI_ROM_SLOT ? "ROM BAR" : "BAR", i, hb->size,
+                     hb->addr, why);
+            return -EINVAL;
+        }
+    }
+    return 0;
+}
+
 static int bar_init(struct vdev *v, int i, const struct vdev_config *cfg)
 {
     const struct host_bar *hb = &v->hd->bars[i];
@@ -193,10 +237,7 @@ static int bar_init(struct vdev *v, int i, const struct vdev_config *cfg)
     *b = (struct vbar){ .type = BAR_NONE };
     if (!mem || hb->size == 0)
         return 0;
-    if (!pow2(hb->size) || hb->size < (hb->type == BAR_ROM ? 2048u : 16u) ||
-        (hb->type == BAR_ROM) != (i == PCI_ROM_SLOT) ||
-        (hb->type == BAR_MEM32 && hb->size > 0x80000000ull) ||
-        (hb->type == BAR_MEM64 && (i == 5 || v->hd->bars[i + 1].size)))
+    if (bar_host_problem(v->hd, i))
         return -EINVAL;
     b->type = hb->type;
     b->prefetchable = hb->prefetchable && hb->type != BAR_ROM;

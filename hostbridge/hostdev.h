@@ -10,6 +10,7 @@
 #define HOSTBRIDGE_HOSTDEV_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "pcipt/sbdf.h"
@@ -59,5 +60,9 @@ static inline int host_cfg_write(const struct host_dev *hd, unsigned off, unsign
 {
     return hd->ops->write(hd->ctx, off, size, val);
 }
+
+/* Whether every BAR of `hd` can be presented (hostbridge_add_device refuses
+ * the function otherwise): 0, or -EINVAL with a sentence naming the BAR. */
+int host_dev_check_bars(const struct host_dev *hd, char *err, size_t errlen);
 
 #endif

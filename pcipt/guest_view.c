@@ -108,7 +108,7 @@ static int present(struct guest_view *gv, char *err, size_t errlen)
     struct vdev_config vc = { .slot = da->guest.dev, .fn = 0,
                               .intx_line = da->spi ? (uint8_t)(da->spi - 32) : 0 };
     struct hostbridge *hb;
-    char name[SBDF_STR_LEN];
+    char name[SBDF_STR_LEN], why[200];
     int rc;
 
     for (unsigned b = 0; b < PCI_NUM_RES; b++)
@@ -117,6 +117,10 @@ static int present(struct guest_view *gv, char *err, size_t errlen)
     if (!gv->topo) {
         snprintf(err, errlen, "out of memory");
         return -ENOMEM;
+    }
+    if ((rc = host_dev_check_bars(hostpci_host_dev(gv->hp), why, sizeof(why)))) {
+        snprintf(err, errlen, "%s: %s", sbdf_format(&da->host, name), why);
+        return rc;
     }
     rc = vpci_topology_add_bridge(gv->topo, 0, 0, 0, &hb);
     if (!rc)

@@ -452,6 +452,11 @@ int hostpci_check_assignable(const struct hostpci *hp, bool force, char *err, si
                  "(xl pci-assignable-add %s)", hp->name, in->driver, hp->name);
         return -EBUSY;
     }
+    char why[200];
+    if (host_dev_check_bars(&hp->hd, why, sizeof(why))) {
+        snprintf(err, errlen, "%s: %s", hp->name, why);
+        return -EINVAL;
+    }
     if (!force && !in->reset_method[0]) {
         snprintf(err, errlen, "%s has no usable reset method (%s); the device could carry "
                  "state between guests: use --force to assign it anyway", hp->name,

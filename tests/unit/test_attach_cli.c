@@ -32,6 +32,13 @@ static void gpu_bar_16g(void)
                      IORESOURCE_MEM | IORESOURCE_PREFETCH | IORESOURCE_MEM_64);
 }
 
+/* F5 (fuzz_sysfs): BAR 1, the upper half of 64-bit BAR 0, also listed as a
+ * resource (a hostile or broken `resource` file, or EA entries). */
+static void gpu_bar1_also_in_use(void)
+{
+    afx_set_resource(AFX_GPU, 1, 0xe0000000ull, 0x1000, IORESOURCE_MEM);
+}
+
 struct bad_case {
     void (*pre)(void);
     const char *env;            /* prefix for the command, "" for none */
@@ -70,6 +77,9 @@ static const struct bad_case bad[] = {
     { gpu_bar_16g, "", "attach 5 0000:09:00.0", 1, 
       "0000:09:00.0 BAR 0 (64-bit prefetchable, 16 GiB) does not fit: the prefetchable hole "
       "has 4 GiB free" },
+    { gpu_bar1_also_in_use, "", "attach 5 0000:09:00.0", 1,
+      "0000:09:00.0: BAR 0 (size 0x10000000 at 0x4000000000) cannot be presented: it is 64-bit "
+      "but the next BAR, its upper half, is also in use" },
     { NULL, "XENSTORED_PATH=/nonexistent/socket", "attach 5 0000:01:00.0", 1,
       "cannot reach xenstore at /nonexistent/socket" },
     { NULL, "XENSTORED_PATH=/nonexistent/socket", "detach 5 0000:01:00.0", 1,
