@@ -257,6 +257,26 @@ if [ -n "$D" ]; then
     [ "$granted_before" = yes ] && [ "$granted_after" = no ]
     check step6-no-permission $? "iomem permission of dom$D for edu's BAR0 frame $bar_pfn: before pci-detach $granted_before, after $granted_after (want yes, no)"
     send_go $D
+    # step 7: the device returns to the running guest and leaves again; the
+    # daemon that kept serving the empty bus must serve it (no second daemon)
+    if wait_guest $GNAME 'GUEST WAIT reattached' 120; then
+        P1=$(daemon_pid)
+        narrate "pcipt pci-attach --bind --force $D $EDU_SBDF"
+        timeout 120 pcipt pci-attach --bind --force $D $EDU_SBDF < /dev/null > /var/log/pcipt/pci-attach.log 2>&1
+        rc=$?; show < /var/log/pcipt/pci-attach.log
+        check step7-pci-attach $rc "pcipt pci-attach --bind --force $D $EDU_SBDF after the last device left (rc=$rc)"
+        P2=$(daemon_pid)
+        [ -n "$P1" ] && [ "$P1" = "$P2" ]
+        check step7-same-daemon $? "the daemon that served the empty bus (pid ${P1:-none}) serves the returned device (pid ${P2:-none})"
+        send_go $D
+    fi
+    if wait_guest $GNAME 'GUEST WAIT redetached' 120; then
+        narrate "pcipt pci-detach $D $EDU_SBDF"
+        timeout 60 pcipt pci-detach $D $EDU_SBDF < /dev/null > /var/log/pcipt/pci-detach2.log 2>&1
+        rc=$?; show < /var/log/pcipt/pci-detach2.log
+        check step7-pci-detach $rc "pcipt pci-detach $D $EDU_SBDF a second time (rc=$rc)"
+        send_go $D
+    fi
     wait_guest $GNAME 'GUEST DONE' 60
     guest_results $GNAME
     stats_snapshot final

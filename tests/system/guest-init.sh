@@ -5,7 +5,7 @@
 # and answers a "WAIT <what>" line by typing "go" into the guest console.
 #
 # Kernel command line: systest.guest=plain    plumbing only (lspci works)
-#                      systest.guest=scenario steps 3-6 of the scenario
+#                      systest.guest=scenario steps 3-7 of the scenario
 /bin/busybox --install -s /bin
 export PATH=/usr/bin:/usr/sbin:/bin:/sbin
 mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
@@ -119,6 +119,28 @@ lspci -n > /tmp/lspci2.txt 2>&1
 [ $had_edu = 0 ] && ! grep -q "$EDU_ID" /tmp/lspci2.txt
 check step6-gone $? "after pci-detach and rescan lspci no longer shows edu (it was there before: $([ $had_edu = 0 ] && echo yes || echo no))"
 cat /tmp/lspci2.txt
+
+# step 7: the device comes back to the running guest (pcipt pci-attach, as
+# `xl pci-attach` would) and is served by the daemon that kept the empty bus,
+# then leaves again
+say "step7: pcipt pci-attach again, rescan, remove, pci-detach"
+wait_go reattached || true
+echo 1 > /sys/bus/pci/rescan
+lspci -n > /tmp/lspci3.txt 2>&1
+grep -q "^00:01.0 [0-9a-f]*: $EDU_ID" /tmp/lspci3.txt
+check step7-rescan $? "after pcipt pci-attach and rescan lspci shows edu ($EDU_ID) at 00:01.0 again"
+cat /tmp/lspci3.txt
+B2=$(head -1 $D/resource 2>/dev/null | cut -d' ' -f1)
+if [ -n "$B2" ] && [ $((B2)) -ne 0 ]; then
+    echo 1 > $D/enable 2>/dev/null
+    v=$(devmem $B2 32); hexeq "$v" 0x010000ED
+    check step7-id $? "the returned edu's BAR0 at $B2 reads $v (expect 0x010000ED)"
+else
+    say "FAIL step7-id: the returned edu has no BAR0 in the guest's sysfs"
+fi
+[ -e $D ] && echo 1 > $D/remove
+[ ! -e $D ]; check step7-guest-remove $? "guest removed $VSLOT again"
+wait_go redetached || true
 say "DONE"
 # dom0 destroys the domain (xl destroy); stay alive until then
 while :; do sleep 60; done

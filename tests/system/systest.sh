@@ -51,7 +51,8 @@ PLUMBING_STEPS="prepare-xen-ioreq prepare-pcipt-arm64 prepare-initramfs plumbing
 SCENARIO_STEPS="step1-list step2-create step2-daemon step3-root-complex step3-edu step3-bar0
  step4-id step4-liveness step4-factorial step5-bind step5-irq1 step5-irq2
  step6-guest-remove step6-pci-detach step6-no-permission step6-unmapped step6-gone step6-destroy
- step6-daemon-gone step6-domain-gone step6-xenstore-clean step6-no-bar-traps"
+ step6-daemon-gone step6-domain-gone step6-xenstore-clean step6-no-bar-traps
+ step7-pci-attach step7-same-daemon step7-rescan step7-id step7-guest-remove step7-pci-detach"
 
 RESULTS=$W/logs/results.txt
 : > "$RESULTS"
