@@ -89,6 +89,39 @@ int test_run(const char *cmd, char **out, char **err)
     return WEXITSTATUS(st);
 }
 
+/* Daemons and attach take locks under $PCIPT_RUN_DIR (default /run/pcipt).
+ * Tests get a private one, so two runs on one machine (a developer's and
+ * CI's, or several worktrees) never see each other's daemons. */
+static char private_run_dir[] = "/tmp/pcipt-test-run.XXXXXX";
+static pid_t runner_pid;
+
+/* atexit also runs in Check's forked test children: only the runner removes. */
+static void private_run_dir_remove(void)
+{
+    char cmd[sizeof(private_run_dir) + 16];
+
+    if (getpid() != runner_pid)
+        return;
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", private_run_dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", private_run_dir);
+}
+
+static void private_run_dir_setup(void)
+{
+    const char *d = getenv("PCIPT_RUN_DIR");
+
+    if (d && d[0])
+        return;
+    if (!mkdtemp(private_run_dir)) {
+        perror("mkdtemp /tmp/pcipt-test-run.XXXXXX");
+        exit(1);
+    }
+    setenv("PCIPT_RUN_DIR", private_run_dir, 1);
+    runner_pid = getpid();
+    atexit(private_run_dir_remove);
+}
+
 int main(int argc, char **argv)
 {
     SRunner *sr;
@@ -98,6 +131,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "no test suites registered\n");
         return 1;
     }
+    private_run_dir_setup();
     sr = srunner_create(NULL);
     for (int i = 0; i < nsuites; i++) {
         Suite *s = suites[i]();
