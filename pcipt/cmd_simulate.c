@@ -104,8 +104,10 @@ static int run_simulate(int argc, char **argv)
             return usage_error(&cmd_simulate, "unknown option '%s'", a);
         } else if (o.ndevs == PCIPT_MAX_DEVS) {
             return usage_error(&cmd_simulate, "at most %u devices", PCIPT_MAX_DEVS);
-        } else if (sbdf_parse_slot(a, &devs[o.ndevs].host, &devs[o.ndevs].slot)) {
-            return usage_error(&cmd_simulate, "'%s' is not SSSS:BB:DD.F[@SLOT] (slot 1..31)", a);
+        } else if (sbdf_parse_vslot(a, &devs[o.ndevs].host, &devs[o.ndevs].slot,
+                                    &devs[o.ndevs].fn)) {
+            return usage_error(&cmd_simulate, "'%s' is not SSSS:BB:DD.F[@SLOT[.FN]] (slot "
+                               "1..31, function 0..7)", a);
         } else {
             o.ndevs++;
         }

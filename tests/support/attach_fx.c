@@ -160,11 +160,17 @@ uint64_t afx_sim_mapping_calls(uint32_t domid)
 int afx_attach(uint32_t domid, const char *sbdf, int slot, unsigned flags, char *err,
                size_t errlen)
 {
+    return afx_attach_fn(domid, sbdf, slot, 0, flags, err, errlen);
+}
+
+int afx_attach_fn(uint32_t domid, const char *sbdf, int slot, int fn, unsigned flags,
+                  char *err, size_t errlen)
+{
     struct sbdf s;
 
     ck_assert_int_eq(sbdf_parse(sbdf, &s), 0);
     err[0] = '\0';
-    return attach_device(&afx_ctx, domid, &s, slot, flags, NULL, err, errlen);
+    return attach_device(&afx_ctx, domid, &s, slot, fn, flags, NULL, err, errlen);
 }
 
 int afx_detach(uint32_t domid, const char *sbdf, char *err, size_t errlen)
