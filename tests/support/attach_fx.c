@@ -104,6 +104,18 @@ void afx_set_resource(const char *dev, unsigned index, uint64_t start, uint64_t 
     ck_assert_int_eq(fclose(f), 0);
 }
 
+void afx_set_config_byte(const char *dev, unsigned off, uint8_t val)
+{
+    char path[256];
+    FILE *f;
+
+    devfile(dev, "config", path, sizeof(path));
+    ck_assert_ptr_nonnull(f = fopen(path, "r+b"));
+    ck_assert_int_eq(fseek(f, (long)off, SEEK_SET), 0);
+    ck_assert_int_eq(fputc(val, f), val);
+    ck_assert_int_eq(fclose(f), 0);
+}
+
 void afx_set_driver(const char *dev, const char *driver)
 {
     char path[256], target[128], dir[256];
