@@ -75,8 +75,13 @@ const struct pcipt_cmd cmd_attach = {
         "\n"
         "Arguments:\n"
         "  DOMID          the guest's domain id (1..32751)\n"
-        "  SBDF[@SLOT[.FN]]    host function SSSS:BB:DD.F (or BB:DD.F); @SLOT places it\n"
-        "                 at virtual slot 1..31 (default: the lowest free one)\n"
+        "  SBDF[@SLOT[.FN]]  host function SSSS:BB:DD.F (or BB:DD.F); @SLOT places\n"
+        "                 it at virtual slot 1..31 (default: the lowest free one);\n"
+        "                 @SLOT.FN as function FN (0..7) of that slot, e.g. a GPU\n"
+        "                 01:00.0@1 and its audio 01:00.1@1.1: attach function 0\n"
+        "                 first (the guest finds functions 1..7 only behind it, and\n"
+        "                 it leaves last); two functions of a slot may not use the\n"
+        "                 same INTx pin (one guest SPI is not shared)\n"
         "\n"
         "Options:\n"
         "  --bind         first hand the function to uio_pci_generic, the holder\n"
@@ -93,5 +98,6 @@ const struct pcipt_cmd cmd_attach = {
         "\n"
         "Examples:\n"
         "  pcipt attach 5 0000:01:00.0\n"
+        "  pcipt attach 5 0000:01:00.1@1.1\n"
         "  pcipt -v attach --bind 5 0000:03:00.0@4\n",
 };
