@@ -139,7 +139,7 @@ static int publish(struct attach_ctx *ctx, struct attach_job *job, bool adopt, c
 }
 
 static int attach_locked(struct attach_ctx *ctx, uint32_t domid, const struct sbdf *host,
-                         int slot, unsigned flags, struct sbdf *guest, char *err, size_t errlen)
+                         int slot, int fn, unsigned flags, struct sbdf *guest, char *err, size_t errlen)
 {
     struct attach_job job;
     struct hv_counters before = ctx->hv->counters;
@@ -147,7 +147,7 @@ static int attach_locked(struct attach_ctx *ctx, uint32_t domid, const struct sb
     char name[SBDF_STR_LEN], g[SBDF_STR_LEN];
     int rc;
 
-    if ((rc = attach_prepare(ctx, domid, host, slot, flags, &job, err, errlen)))
+    if ((rc = attach_prepare(ctx, domid, host, slot, fn, flags, &job, err, errlen)))
         return rc;
     if ((rc = grant_all(ctx, &job, err, errlen)) ||
         (rc = map_all(ctx, &job, verbose, err, errlen)) ||
@@ -172,12 +172,12 @@ static int attach_locked(struct attach_ctx *ctx, uint32_t domid, const struct sb
  * devices, so no other attach/detach of the domain may run until this one
  * has published (or undone everything). */
 int attach_device(struct attach_ctx *ctx, uint32_t domid, const struct sbdf *host, int slot,
-                  unsigned flags, struct sbdf *guest, char *err, size_t errlen)
+                  int fn, unsigned flags, struct sbdf *guest, char *err, size_t errlen)
 {
     int lock = domlock_acquire(domid, err, errlen);
     if (lock < 0)
         return lock;
-    int rc = attach_locked(ctx, domid, host, slot, flags, guest, err, errlen);
+    int rc = attach_locked(ctx, domid, host, slot, fn, flags, guest, err, errlen);
     domlock_release(lock);
     return rc;
 }

@@ -52,10 +52,11 @@ struct attach_ctx {
     struct dev_assign *result;      /* optional: the device as published */
 };
 
-/* slot: 1..31, or -1 for the lowest free one.  On success *guest (optional)
- * receives the virtual SBDF. */
+/* slot: 1..31, or -1 for the lowest free one; fn: the function there, 0..7
+ * (> 0 only with a slot whose function 0 is assigned).  On success *guest
+ * (optional) receives the virtual SBDF. */
 int attach_device(struct attach_ctx *ctx, uint32_t domid, const struct sbdf *host, int slot,
-                  unsigned flags, struct sbdf *guest, char *err, size_t errlen);
+                  int fn, unsigned flags, struct sbdf *guest, char *err, size_t errlen);
 int detach_device(struct attach_ctx *ctx, uint32_t domid, const struct sbdf *host, char *err,
                   size_t errlen);
 
@@ -77,7 +78,7 @@ const char *attach_bar_label(unsigned i, char *buf);
 
 /* The checks and the plan (pcipt/attach_check.c): nothing is touched. */
 int attach_prepare(struct attach_ctx *ctx, uint32_t domid, const struct sbdf *host, int slot,
-                   unsigned flags, struct attach_job *job, char *err, size_t errlen);
+                   int fn, unsigned flags, struct attach_job *job, char *err, size_t errlen);
 /* The MSI-X pages of each BAR of the host function (job->holes). */
 int attach_find_holes(const struct host_dev *hd, struct attach_job *job, char *err,
                       size_t errlen);

@@ -137,10 +137,11 @@ int attach_find_holes(const struct host_dev *hd, struct attach_job *job, char *e
 }
 
 /* Plan the one new function on top of the domain's assignment. */
-static int plan_one(struct attach_ctx *ctx, struct hostpci *hp, int slot, unsigned flags,
-                    struct domain_assign *dom, struct attach_job *job, char *err, size_t errlen)
+static int plan_one(struct attach_ctx *ctx, struct hostpci *hp, int slot, int fn,
+                    unsigned flags, struct domain_assign *dom, struct attach_job *job, char *err,
+                    size_t errlen)
 {
-    struct plan_request rq = { .slot = slot, .force = flags & ATTACH_FORCE };
+    struct plan_request rq = { .slot = slot, .fn = fn, .force = flags & ATTACH_FORCE };
     const struct host_dev *hd = hostpci_host_dev(hp);
     int rc;
 
@@ -154,7 +155,7 @@ static int plan_one(struct attach_ctx *ctx, struct hostpci *hp, int slot, unsign
 }
 
 int attach_prepare(struct attach_ctx *ctx, uint32_t domid, const struct sbdf *host, int slot,
-                   unsigned flags, struct attach_job *job, char *err, size_t errlen)
+                   int fn, unsigned flags, struct attach_job *job, char *err, size_t errlen)
 {
     struct domain_assign *mine = calloc(2, sizeof(*mine));
     struct hostpci *hp = NULL;
@@ -169,7 +170,7 @@ int attach_prepare(struct attach_ctx *ctx, uint32_t domid, const struct sbdf *ho
     if (!(rc = check_domain(ctx->hv, domid, err, errlen)) &&
         !(rc = open_assignable(ctx, host, flags, &hp, err, errlen)) &&
         !(rc = check_not_attached(ctx->xs, domid, host, mine, mine + 1, err, errlen)))
-        rc = plan_one(ctx, hp, slot, flags, mine, job, err, errlen);
+        rc = plan_one(ctx, hp, slot, fn, flags, mine, job, err, errlen);
     hostpci_close(hp);
     free(mine);
     return rc;

@@ -1,4 +1,4 @@
-/* pcipt attach [--bind] [--force] DOMID SBDF[@SLOT]: put a host PCI function
+/* pcipt attach [--bind] [--force] DOMID SBDF[@SLOT[.FN]]: put a host PCI function
  * into a running guest (pcipt/attach.h). */
 #include <stdio.h>
 #include <string.h>
@@ -10,7 +10,7 @@ static int run_attach(int argc, char **argv)
 {
     const char *pos[2];
     unsigned flags = 0;
-    int npos = 0, slot, rc;
+    int npos = 0, slot, fn, rc;
     struct attach_ctx ctx;
     struct sbdf host, guest;
     uint32_t domid;
@@ -34,13 +34,14 @@ static int run_attach(int argc, char **argv)
         return usage_error(&cmd_attach, "give a domain id and a device");
     if (cmd_parse_domid(pos[0], &domid))
         return usage_error(&cmd_attach, "'%s' is not a guest domain id (1..32751)", pos[0]);
-    if (sbdf_parse_slot(pos[1], &host, &slot))
-        return usage_error(&cmd_attach, "'%s' is not SSSS:BB:DD.F[@SLOT] (slot 1..31)", pos[1]);
+    if (sbdf_parse_vslot(pos[1], &host, &slot, &fn))
+        return usage_error(&cmd_attach, "'%s' is not SSSS:BB:DD.F[@SLOT[.FN]] (slot 1..31, "
+                           "function 0..7)", pos[1]);
     if (g_opts.verbose)
         flags |= ATTACH_VERBOSE;
     if ((rc = cmd_ctx_open(&ctx, true)))
         return rc;
-    rc = attach_device(&ctx, domid, &host, slot, flags, &guest, err, sizeof(err));
+    rc = attach_device(&ctx, domid, &host, slot, fn, flags, &guest, err, sizeof(err));
     cmd_ctx_close(&ctx);
     if (rc)
         return fail("%s", err);
@@ -52,7 +53,7 @@ static int run_attach(int argc, char **argv)
 const struct pcipt_cmd cmd_attach = {
     .name = "attach",
     .run = run_attach,
-    .synopsis = "attach [--bind] [--force] DOMID SBDF[@SLOT]",
+    .synopsis = "attach [--bind] [--force] DOMID SBDF[@SLOT[.FN]]",
     .summary = "pass a host PCI function through to a running guest",
     .help =
         "Description:\n"
@@ -74,8 +75,13 @@ const struct pcipt_cmd cmd_attach = {
         "\n"
         "Arguments:\n"
         "  DOMID          the guest's domain id (1..32751)\n"
-        "  SBDF[@SLOT]    host function SSSS:BB:DD.F (or BB:DD.F); @SLOT places it\n"
-        "                 at virtual slot 1..31 (default: the lowest free one)\n"
+        "  SBDF[@SLOT[.FN]]  host function SSSS:BB:DD.F (or BB:DD.F); @SLOT places\n"
+        "                 it at virtual slot 1..31 (default: the lowest free one);\n"
+        "                 @SLOT.FN as function FN (0..7) of that slot, e.g. a GPU\n"
+        "                 01:00.0@1 and its audio 01:00.1@1.1: attach function 0\n"
+        "                 first (the guest finds functions 1..7 only behind it, and\n"
+        "                 it leaves last); two functions of a slot may not use the\n"
+        "                 same INTx pin (one guest SPI is not shared)\n"
         "\n"
         "Options:\n"
         "  --bind         first hand the function to uio_pci_generic, the holder\n"
@@ -92,5 +98,6 @@ const struct pcipt_cmd cmd_attach = {
         "\n"
         "Examples:\n"
         "  pcipt attach 5 0000:01:00.0\n"
+        "  pcipt attach 5 0000:01:00.1@1.1\n"
         "  pcipt -v attach --bind 5 0000:03:00.0@4\n",
 };

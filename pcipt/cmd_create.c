@@ -71,7 +71,7 @@ const struct pcipt_cmd cmd_create = {
     .help =
         "Description:\n"
         "  Boots the domain of the xl config CFG with the host PCI functions of its\n"
-        "  `pcipt = [ \"SBDF[@SLOT]\", ... ]` line (xl ignores keys it does not know):\n"
+        "  `pcipt = [ \"SBDF[@SLOT[.FN]]\", ... ]` line (xl ignores keys it does not know):\n"
         "   1. plans them as a fresh domain (as `pcipt plan`) and writes the guest's\n"
         "      PCI host bridge as a partial device tree (as `pcipt dtb`) to\n"
         "      /var/lib/pcipt/NAME.dtb ($PCIPT_STATE_DIR, or --dtb FILE);\n"

@@ -41,7 +41,7 @@ static int assignment_from_xenstore(const char *arg, struct domain_assign *out, 
     return rc;
 }
 
-/* SBDF[@SLOT]...: plan them exactly as `pcipt plan` does. */
+/* SBDF[@SLOT[.FN]]...: plan them exactly as `pcipt plan` does. */
 static int assignment_from_plan(int argc, char **argv, struct domain_assign *out,
                                 const struct guest_layout *lay, char *err, size_t errlen)
 {
@@ -223,7 +223,7 @@ static int run_dtb(int argc, char **argv)
 const struct pcipt_cmd cmd_dtb = {
     .name = "dtb",
     .run = run_dtb,
-    .synopsis = "dtb [--xen-version X.Y] [--vits ADDR [--its-phandle N]] -o FILE DOMID|SBDF[@SLOT]...",
+    .synopsis = "dtb [--xen-version X.Y] [--vits ADDR [--its-phandle N]] -o FILE DOMID|SBDF[@SLOT[.FN]]...",
     .summary = "write the guest's PCI host bridge as a partial device tree for xl",
     .help =
         "Write a partial flattened device tree for xl's `device_tree=` option that\n"
@@ -233,7 +233,8 @@ const struct pcipt_cmd cmd_dtb = {
         "(interrupt-map), and msi-map when a vITS is offered.\n"
         "\n"
         "  DOMID            describe what is assigned to this running domain\n"
-        "  SBDF[@SLOT]      plan these host devices (optionally at guest slot SLOT)\n"
+        "  SBDF[@SLOT[.FN]]  plan these host devices (optionally at guest slot SLOT,\n"
+        "                   function FN)\n"
         "  -o, --output FILE  where to write the blob (written atomically)\n"
         "  --xen-version X.Y  target Xen (default 4.17): from 4.19 the prefetchable\n"
         "                   window is 64-bit (phys.hi 0x43000000, else 0x42000000)\n"

@@ -1,4 +1,4 @@
-/* pcipt pci-attach DOMID SBDF[@SLOT]: what `xl pci-attach` would do, where
+/* pcipt pci-attach DOMID SBDF[@SLOT[.FN]]: what `xl pci-attach` would do, where
  * xl cannot (no PCI passthrough on Arm before Xen 4.21): attach the
  * function (pcipt/attach.h), make sure a daemon serves the domain (start
  * one if none: pcipt/daemon_ctl.h), and tell the operator how the guest
@@ -37,7 +37,7 @@ static int ensure_daemon(struct attach_ctx *ctx, uint32_t domid, pid_t *pid, boo
 static int run_pci_attach(int argc, char **argv)
 {
     const char *pos[2];
-    int npos = 0, slot, rc;
+    int npos = 0, slot, fn, rc;
     unsigned flags = 0;
     struct attach_ctx ctx;
     struct sbdf host, guest;
@@ -62,14 +62,14 @@ static int run_pci_attach(int argc, char **argv)
         return usage_error(&cmd_pci_attach, "give a domain id and a device");
     if (cmd_parse_domid(pos[0], &domid))
         return usage_error(&cmd_pci_attach, "'%s' is not a guest domain id (1..32751)", pos[0]);
-    if (sbdf_parse_slot(pos[1], &host, &slot))
-        return usage_error(&cmd_pci_attach, "'%s' is not SSSS:BB:DD.F[@SLOT] (slot 1..31)",
-                           pos[1]);
+    if (sbdf_parse_vslot(pos[1], &host, &slot, &fn))
+        return usage_error(&cmd_pci_attach, "'%s' is not SSSS:BB:DD.F[@SLOT[.FN]] (slot 1..31, "
+                           "function 0..7)", pos[1]);
     if (g_opts.verbose)
         flags |= ATTACH_VERBOSE;
     if ((rc = cmd_ctx_open(&ctx, true)))
         return rc;
-    rc = attach_device(&ctx, domid, &host, slot, flags, &guest, err, sizeof(err));
+    rc = attach_device(&ctx, domid, &host, slot, fn, flags, &guest, err, sizeof(err));
     if (!rc && (rc = ensure_daemon(&ctx, domid, &pid, &started, err, sizeof(err)))) {
         if (detach_device(&ctx, domid, &host, e2, sizeof(e2)))
             fprintf(stderr, "pcipt: undo: %s\n", e2);
@@ -89,7 +89,7 @@ static int run_pci_attach(int argc, char **argv)
 const struct pcipt_cmd cmd_pci_attach = {
     .name = "pci-attach",
     .run = run_pci_attach,
-    .synopsis = "pci-attach [--bind] [--force] DOMID SBDF[@SLOT]",
+    .synopsis = "pci-attach [--bind] [--force] DOMID SBDF[@SLOT[.FN]]",
     .summary = "hot-plug a host PCI function into a running guest (xl pci-attach's job)",
     .help =
         "Description:\n"

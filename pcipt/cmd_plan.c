@@ -1,4 +1,4 @@
-/* pcipt plan [--json] SBDF[@SLOT]...: where the given host functions would
+/* pcipt plan [--json] SBDF[@SLOT[.FN]]...: where the given host functions would
  * sit in a guest (virtual SBDF, guest BAR addresses, INTx SPI), without
  * touching anything. */
 #include <errno.h>
@@ -112,12 +112,14 @@ static int run_plan(int argc, char **argv)
 const struct pcipt_cmd cmd_plan = {
     .name = "plan",
     .run = run_plan,
-    .synopsis = "plan [--json] SBDF[@SLOT]...",
+    .synopsis = "plan [--json] SBDF[@SLOT[.FN]]...",
     .summary = "show where host functions would sit in a guest (dry run)",
     .help =
         "Plans one guest's passthrough of the given host functions, touching\n"
-        "nothing: the virtual SBDF (0000:00:SLOT.0; @SLOT picks it, 1..31, else\n"
-        "the lowest free), each BAR's guest address and the SPI its INTx raises.\n"
+        "nothing: the virtual SBDF (0000:00:SLOT.FN; @SLOT picks the slot, 1..31,\n"
+        "else the lowest free; @SLOT.FN also the function, 0..7, else 0: a slot\n"
+        "with functions 1..7 needs a function 0, and its functions may not share\n"
+        "an INTx pin), each BAR's guest address and the SPI its INTx raises.\n"
         "32-bit BARs and the ROM go in the low hole (0x23000000, 256 MiB),\n"
         "64-bit prefetchable BARs in the high hole (4 GiB at 4 GiB), 64-bit\n"
         "non-prefetchable ones low when they fit; naturally aligned, largest\n"

@@ -1,4 +1,4 @@
-/* pcipt simulate [--vcpus N] [--json] [--keep] [--lspci] [--force] SBDF[@SLOT]...:
+/* pcipt simulate [--vcpus N] [--json] [--keep] [--lspci] [--force] SBDF[@SLOT[.FN]]...:
  * what a guest sees of host PCI functions, with the real daemon and a
  * simulated hypervisor (pcipt/simulate.h). */
 #include <errno.h>
@@ -104,8 +104,10 @@ static int run_simulate(int argc, char **argv)
             return usage_error(&cmd_simulate, "unknown option '%s'", a);
         } else if (o.ndevs == PCIPT_MAX_DEVS) {
             return usage_error(&cmd_simulate, "at most %u devices", PCIPT_MAX_DEVS);
-        } else if (sbdf_parse_slot(a, &devs[o.ndevs].host, &devs[o.ndevs].slot)) {
-            return usage_error(&cmd_simulate, "'%s' is not SSSS:BB:DD.F[@SLOT] (slot 1..31)", a);
+        } else if (sbdf_parse_vslot(a, &devs[o.ndevs].host, &devs[o.ndevs].slot,
+                                    &devs[o.ndevs].fn)) {
+            return usage_error(&cmd_simulate, "'%s' is not SSSS:BB:DD.F[@SLOT[.FN]] (slot "
+                               "1..31, function 0..7)", a);
         } else {
             o.ndevs++;
         }
@@ -144,7 +146,7 @@ static int run_simulate(int argc, char **argv)
 const struct pcipt_cmd cmd_simulate = {
     .name = "simulate",
     .run = run_simulate,
-    .synopsis = "simulate [--vcpus N] [--json] [--keep] [--lspci] [--force] SBDF[@SLOT]...",
+    .synopsis = "simulate [--vcpus N] [--json] [--keep] [--lspci] [--force] SBDF[@SLOT[.FN]]...",
     .summary = "show what a guest would see of host devices, without Xen",
     .help =
         "Description:\n"
@@ -179,9 +181,11 @@ const struct pcipt_cmd cmd_simulate = {
         "  daemon, xenstored, the directory; also after a failure or Ctrl-C.\n"
         "\n"
         "Arguments:\n"
-        "  SBDF[@SLOT]    host function SSSS:BB:DD.F (or BB:DD.F), read from\n"
+        "  SBDF[@SLOT[.FN]]  host function SSSS:BB:DD.F (or BB:DD.F), read from\n"
         "                 /sys/bus/pci or --sysfs DIR; @SLOT places it at virtual\n"
-        "                 slot 1..31 (default: the lowest free one).  Up to 32.\n"
+        "                 slot 1..31 (default: the lowest free one), @SLOT.FN as\n"
+        "                 function FN (0..7) there (the slot needs a function 0).\n"
+        "                 Up to 32.\n"
         "\n"
         "Options:\n"
         "  --vcpus N      guest vCPUs, 1..128 (default 1)\n"

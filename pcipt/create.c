@@ -152,8 +152,8 @@ static int attach_all(struct create_run *r, char *err, size_t errlen)
     for (unsigned i = 0; i < r->plan->ndevs; i++) {
         const struct dev_assign *d = &r->plan->devs[i];
         struct sbdf guest;
-        int rc = attach_device(&r->ctx, r->domid, &d->host, d->guest.dev, r->o->attach_flags,
-                               &guest, e, sizeof(e));
+        int rc = attach_device(&r->ctx, r->domid, &d->host, d->guest.dev, d->guest.fn,
+                               r->o->attach_flags, &guest, e, sizeof(e));
         if (rc)
             return say(err, errlen, rc, "attach: %s", e);
         r->nattached++;
@@ -180,10 +180,12 @@ static int check_published(struct create_run *r, char *err, size_t errlen)
             if (!sbdf_equal(&d->host, &want->host))
                 continue;
             found = true;
-            if (d->guest.dev != want->guest.dev || d->spi != want->spi)
-                rc = say(err, errlen, -EPROTO, "%s was attached at slot %u with SPI %u, but the "
-                         "device tree says slot %u with SPI %u", sbdf_format(&d->host, h),
-                         d->guest.dev, d->spi, want->guest.dev, want->spi);
+            if (d->guest.dev != want->guest.dev || d->guest.fn != want->guest.fn ||
+                d->spi != want->spi)
+                rc = say(err, errlen, -EPROTO, "%s was attached at slot %u.%u with SPI %u, but "
+                         "the device tree says slot %u.%u with SPI %u", sbdf_format(&d->host, h),
+                         d->guest.dev, d->guest.fn, d->spi, want->guest.dev, want->guest.fn,
+                         want->spi);
         }
         if (!found)
             rc = say(err, errlen, -ENOENT, "%s is not published for domain %u after attach",

@@ -179,9 +179,12 @@ static int revoke_all(struct attach_ctx *ctx, struct attach_job *job, char *err,
     return seen;
 }
 
-/* The published device, or -ENOENT with "... is not attached to domain N". */
+/* The published device, or -ENOENT with "... is not attached to domain N".
+ * *sibling: another function of its slot when it is function 0 (else the
+ * seg field is 0xffff). */
 static int find_published(struct attach_ctx *ctx, uint32_t domid, const struct sbdf *host,
-                          struct attach_job *job, char *err, size_t errlen)
+                          struct attach_job *job, struct sbdf *sibling, char *err,
+                          size_t errlen)
 {
     struct domain_assign *a = calloc(1, sizeof(*a));
     char name[SBDF_STR_LEN], e[400];
@@ -208,6 +211,10 @@ static int find_published(struct attach_ctx *ctx, uint32_t domid, const struct s
             snprintf(err, errlen, "%s is not attached to domain %u", sbdf_format(host, name),
                      domid);
     }
+    sibling->seg = 0xffff;
+    for (unsigned i = 0; !rc && job->dev.guest.fn == 0 && i < a->ndevs; i++)
+        if (a->devs[i].guest.dev == job->dev.guest.dev && a->devs[i].guest.fn != 0)
+            *sibling = a->devs[i].host;
     free(a);
     return rc;
 }
@@ -216,14 +223,23 @@ static int detach_locked(struct attach_ctx *ctx, uint32_t domid, const struct sb
                          char *err, size_t errlen)
 {
     struct attach_job job;
-    char name[SBDF_STR_LEN], be[XSW_PATH_MAX], e[512];
+    struct sbdf sibling;
+    char name[SBDF_STR_LEN], other[SBDF_STR_LEN], be[XSW_PATH_MAX], e[512];
     int rc, seen = 0, alive;
 
-    if ((rc = find_published(ctx, domid, host, &job, err, errlen)))
+    if ((rc = find_published(ctx, domid, host, &job, &sibling, err, errlen)))
         return rc;
-    release_from_daemon(ctx, domid, host);
     /* A dead domain's p2m and permissions went with it (§6). */
     alive = ctx->hv->ops->domain_exists(ctx->hv, domid);
+    /* PCI 3.0 §3.2.2.3.4: without function 0 the guest no longer sees the
+     * slot's other functions; they leave first. */
+    if (alive == 1 && sibling.seg != 0xffff) {
+        snprintf(err, errlen, "%s is function 0 of virtual slot %u and %s is still there: "
+                 "detach the slot's other functions first", sbdf_format(host, name),
+                 job.dev.guest.dev, sbdf_format(&sibling, other));
+        return -EBUSY;
+    }
+    release_from_daemon(ctx, domid, host);
     if (alive < 0)
         seen = first(alive, seen, err, errlen, "cannot check whether domain %u exists: %s",
                      domid, strerror(-alive));

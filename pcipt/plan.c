@@ -171,47 +171,111 @@ static bool is_pow2(uint64_t v)
     return v && !(v & (v - 1));
 }
 
-/* Virtual slots: explicit ones first (a collision is refused), then the
- * lowest free for the rest. */
+/* "3" for function 0 (as before functions existed), "3.1" otherwise. */
+static const char *vslot_name(int slot, int fn, char *buf, size_t len)
+{
+    if (fn)
+        snprintf(buf, len, "%d.%d", slot, fn);
+    else
+        snprintf(buf, len, "%d", slot);
+    return buf;
+}
+
+/* PCI 3.0 §3.2.2.3.4: software probes functions 1..7 of a device only
+ * when function 0 answers, so a slot with a function > 0 needs function 0. */
+static int check_function0(const struct sbdf *owner[][PLAN_MAX_FN + 1], char *err,
+                           size_t errlen)
+{
+    char a[SBDF_STR_LEN];
+
+    for (int s = 1; s <= PLAN_MAX_SLOT; s++) {
+        if (owner[s][0])
+            continue;
+        for (int f = 1; f <= PLAN_MAX_FN; f++)
+            if (owner[s][f]) {
+                snprintf(err, errlen, "%s: virtual slot %d has no function 0 (a guest scans "
+                         "functions 1..7 of a slot only behind function 0): place a function "
+                         "at @%d or @%d.0 too", sbdf_format(owner[s][f], a), s, s, s);
+                return -EINVAL;
+            }
+    }
+    return 0;
+}
+
+/* Virtual slots: explicit ones first (a collision of slot and function is
+ * refused), then the lowest slot with no function at all for the rest
+ * (function 0); then every slot in use must have its function 0. */
 static int choose_slots(const struct domain_assign *dom, const struct plan_request *reqs,
                         unsigned n, int *slots, char *err, size_t errlen)
 {
-    const struct sbdf *owner[PLAN_MAX_SLOT + 1] = { 0 };
-    char a[SBDF_STR_LEN], b[SBDF_STR_LEN];
+    const struct sbdf *owner[PLAN_MAX_SLOT + 1][PLAN_MAX_FN + 1];
+    bool busy[PLAN_MAX_SLOT + 1] = { 0 };
+    char a[SBDF_STR_LEN], b[SBDF_STR_LEN], vs[8];
 
+    memset(owner, 0, sizeof(owner));
     for (unsigned i = 0; i < dom->ndevs; i++)
-        if (dom->devs[i].guest.dev <= PLAN_MAX_SLOT)
-            owner[dom->devs[i].guest.dev] = &dom->devs[i].host;
+        if (dom->devs[i].guest.dev <= PLAN_MAX_SLOT) {
+            owner[dom->devs[i].guest.dev][dom->devs[i].guest.fn & PLAN_MAX_FN] =
+                &dom->devs[i].host;
+            busy[dom->devs[i].guest.dev] = true;
+        }
     for (unsigned i = 0; i < n; i++) {
-        int s = reqs[i].slot;
-        if (s < 0)
+        int s = reqs[i].slot, f = reqs[i].fn;
+        if (s < 0 && f == 0)
             continue;
-        if (s < 1 || s > PLAN_MAX_SLOT) {
-            snprintf(err, errlen, "%s: virtual slot %d is out of range 1..%d",
-                     sbdf_format(&reqs[i].host, a), s, PLAN_MAX_SLOT);
+        if (s < 1 || s > PLAN_MAX_SLOT || f < 0 || f > PLAN_MAX_FN) {
+            snprintf(err, errlen, "%s: virtual slot %d function %d is out of range 1..%d, "
+                     "0..%d", sbdf_format(&reqs[i].host, a), s, f, PLAN_MAX_SLOT, PLAN_MAX_FN);
             return -EINVAL;
         }
-        if (owner[s]) {
-            snprintf(err, errlen, "%s: virtual slot %d is already taken by %s",
-                     sbdf_format(&reqs[i].host, a), s, sbdf_format(owner[s], b));
+        if (owner[s][f]) {
+            snprintf(err, errlen, "%s: virtual slot %s is already taken by %s",
+                     sbdf_format(&reqs[i].host, a), vslot_name(s, f, vs, sizeof(vs)),
+                     sbdf_format(owner[s][f], b));
             return -EEXIST;
         }
-        owner[s] = &reqs[i].host;
+        owner[s][f] = &reqs[i].host;
+        busy[s] = true;
         slots[i] = s;
     }
     for (unsigned i = 0; i < n; i++) {
         int s = 1;
         if (reqs[i].slot >= 0)
             continue;
-        while (s <= PLAN_MAX_SLOT && owner[s])
+        while (s <= PLAN_MAX_SLOT && busy[s])
             s++;
         if (s > PLAN_MAX_SLOT) {
             snprintf(err, errlen, "%s: no free virtual slot (all %d are taken)",
                      sbdf_format(&reqs[i].host, a), PLAN_MAX_SLOT);
             return -ENOSPC;
         }
-        owner[s] = &reqs[i].host;
+        owner[s][0] = &reqs[i].host;
+        busy[s] = true;
         slots[i] = s;
+    }
+    return check_function0(owner, err, errlen);
+}
+
+/* The INTx relay raises one guest SPI per host function and cannot OR two
+ * host lines into one; functions of one slot that use the same pin would
+ * share a guest SPI (the interrupt-map routes per slot and pin), so that is
+ * refused. */
+static int check_shared_pin(const struct domain_assign *work, const struct dev_assign *d,
+                            char *err, size_t errlen)
+{
+    char a[SBDF_STR_LEN], b[SBDF_STR_LEN];
+
+    if (!d->intx_pin)
+        return 0;
+    for (unsigned i = 0; i < work->ndevs; i++) {
+        const struct dev_assign *o = &work->devs[i];
+        if (o == d || o->guest.dev != d->guest.dev || o->intx_pin != d->intx_pin)
+            continue;
+        snprintf(err, errlen, "%s and %s would share INT%c of virtual slot %u: two host "
+                 "functions on one guest SPI are not supported; put one in another slot",
+                 sbdf_format(&o->host, a), sbdf_format(&d->host, b), 'A' + d->intx_pin - 1,
+                 d->guest.dev);
+        return -EINVAL;
     }
     return 0;
 }
@@ -273,6 +337,16 @@ static int choose_spi(const struct guest_layout *lay, const struct domain_assign
     return -ENOSPC;
 }
 
+/* The k-th request in plan order: those for function 0, then the others. */
+static unsigned plan_order(const struct plan_request *reqs, unsigned n, unsigned k)
+{
+    for (int pass = 0; pass < 2; pass++)
+        for (unsigned i = 0; i < n; i++)
+            if ((reqs[i].fn > 0) == (pass == 1) && k-- == 0)
+                return i;
+    return n - 1;     /* not reached: k < n */
+}
+
 static int plan_into(const struct guest_layout *lay, struct domain_assign *work,
                      struct hole *holes, const struct plan_request *reqs, unsigned n,
                      char *err, size_t errlen)
@@ -289,11 +363,15 @@ static int plan_into(const struct guest_layout *lay, struct domain_assign *work,
         for (unsigned b = 0; b < PCI_NUM_RES; b++)
             if (work->devs[i].bars[b].type != BAR_NONE && work->devs[i].bars[b].type != BAR_IO)
                 mark_existing(holes, &work->devs[i].bars[b]);
-    for (unsigned i = 0; i < n; i++) {
+    /* Functions 0 first (then the rest, each in request order): attached one
+     * at a time in this order, every function > 0 finds its function 0 and
+     * the same lowest-free SPIs (pcipt/create.c). */
+    for (unsigned k = 0; k < n; k++) {
+        unsigned i = plan_order(reqs, n, k);
         struct dev_assign *d = &work->devs[work->ndevs++];
         memset(d, 0, sizeof(*d));
         d->host = reqs[i].host;
-        d->guest = (struct sbdf){ 0, 0, (uint8_t)slots[i], 0 };
+        d->guest = (struct sbdf){ 0, 0, (uint8_t)slots[i], (uint8_t)reqs[i].fn };
         d->intx_pin = reqs[i].intx_pin;
         d->force = reqs[i].force;
         for (unsigned b = 0; b < PCI_NUM_RES; b++) {
@@ -302,9 +380,10 @@ static int plan_into(const struct guest_layout *lay, struct domain_assign *work,
                 continue;
             d->bars[b] = (struct bar_assign){ hb->type, hb->prefetchable, hb->addr, 0, hb->size };
             if (hb->type != BAR_IO)
-                items[nitems++] = (struct item){ first + i, b, hb->size };
+                items[nitems++] = (struct item){ first + k, b, hb->size };
         }
-        if ((rc = choose_spi(lay, work, d, err, errlen)))
+        if ((rc = check_shared_pin(work, d, err, errlen)) ||
+            (rc = choose_spi(lay, work, d, err, errlen)))
             return rc;
     }
     qsort(items, nitems, sizeof(items[0]), cmp_item);

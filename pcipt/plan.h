@@ -16,11 +16,14 @@
 #define PCIPT_INTX_SPI_COUNT  16u   /* downstream virtio-pci uses 44..48 (xen-arm-facts §1) */
 #define PLAN_PAGE_SIZE        4096ull
 #define PLAN_MAX_SLOT         31    /* device numbers 1..31 on the virtual bus 0 */
+#define PLAN_MAX_FN           7     /* function numbers 0..7 of one slot */
 
 /* One function to add to a domain. */
 struct plan_request {
     struct sbdf host;
     int slot;                              /* 1..31, or -1: the lowest free */
+    int fn;                                /* 0..7; > 0 only with a slot whose
+                                              function 0 is (being) assigned */
     struct host_bar bars[PCI_NUM_RES];     /* from hostpci (sysfs resource) */
     uint8_t intx_pin;                      /* 0: no INTx, no SPI */
     bool force;
@@ -41,7 +44,7 @@ int guest_layout_validate(const struct guest_layout *l, const char *who, char *e
 int plan_domain(const struct guest_layout *lay, struct domain_assign *dom,
                 const struct plan_request *reqs, unsigned n, char *err, size_t errlen);
 
-/* Parse "SBDF[@SLOT]" and read that host function under sysfs (NULL =
+/* Parse "SBDF[@SLOT[.FN]]" and read that host function under sysfs (NULL =
  * /sys/bus/pci) into a request; bridges are refused.  0 or -errno with a
  * sentence in err. */
 int plan_request_from_arg(const char *sysfs, const char *arg, struct plan_request *rq, char *err,

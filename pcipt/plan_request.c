@@ -1,4 +1,4 @@
-/* SBDF[@SLOT] command-line arguments into planner requests (shared by
+/* SBDF[@SLOT[.FN]] command-line arguments into planner requests (shared by
  * `pcipt plan` and `pcipt dtb`). */
 #include <errno.h>
 #include <stdio.h>
@@ -17,8 +17,9 @@ int plan_request_from_arg(const char *sysfs, const char *arg, struct plan_reques
     int rc;
 
     memset(rq, 0, sizeof(*rq));
-    if (sbdf_parse_slot(arg, &rq->host, &rq->slot)) {
-        snprintf(err, errlen, "'%s' is not SSSS:BB:DD.F[@SLOT] (slot 1..31)", arg);
+    if (sbdf_parse_vslot(arg, &rq->host, &rq->slot, &rq->fn)) {
+        snprintf(err, errlen, "'%s' is not SSSS:BB:DD.F[@SLOT[.FN]] (slot 1..31, function 0..7)",
+                 arg);
         return -EINVAL;
     }
     rc = hostpci_open(sysfs, &rq->host, &hp, err, errlen);

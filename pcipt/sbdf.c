@@ -68,14 +68,36 @@ int sbdf_parse(const char *s, struct sbdf *out)
     return 0;
 }
 
-int sbdf_parse_slot(const char *s, struct sbdf *out, int *slot)
+/* "SLOT[.FN]": SLOT decimal or 0x-hex 1..31, FN one digit 0..7. */
+static int parse_vslot(const char *s, int *slot, int *fn)
 {
-    char buf[32];
-    const char *at = strchr(s, '@');
     char *end;
     long v;
 
+    if (!*s || *s == '-' || *s == '+' || *s == ' ')
+        return -ERANGE;
+    errno = 0;
+    v = strtol(s, &end, 0);
+    if (errno || end == s || v < 1 || v > 31)
+        return -ERANGE;
+    if (*end == '.') {
+        if (end[1] < '0' || end[1] > '7' || end[2])
+            return -ERANGE;
+        *fn = end[1] - '0';
+    } else if (*end) {
+        return -ERANGE;
+    }
+    *slot = (int)v;
+    return 0;
+}
+
+int sbdf_parse_vslot(const char *s, struct sbdf *out, int *slot, int *fn)
+{
+    char buf[32];
+    const char *at = strchr(s, '@');
+
     *slot = -1;
+    *fn = 0;
     if (!at)
         return sbdf_parse(s, out);
     if ((size_t)(at - s) >= sizeof(buf))
@@ -84,14 +106,25 @@ int sbdf_parse_slot(const char *s, struct sbdf *out, int *slot)
     buf[at - s] = '\0';
     if (sbdf_parse(buf, out))
         return -EINVAL;
-    if (!at[1])
-        return -EINVAL;
-    errno = 0;
-    v = strtol(at + 1, &end, 0);
-    if (errno || *end || v < 1 || v > 31)
+    if (parse_vslot(at + 1, slot, fn)) {
+        *slot = -1;
+        *fn = 0;
         return -ERANGE;
-    *slot = (int)v;
+    }
     return 0;
+}
+
+int sbdf_parse_slot(const char *s, struct sbdf *out, int *slot)
+{
+    const char *at = strchr(s, '@');
+    int fn;
+    int rc = sbdf_parse_vslot(s, out, slot, &fn);
+
+    if (!rc && at && strchr(at, '.')) {
+        *slot = -1;
+        return -ERANGE;             /* a function part: callers of this one take none */
+    }
+    return rc;
 }
 
 char *sbdf_format(const struct sbdf *s, char *buf)

@@ -1,5 +1,5 @@
 /* PCI addresses: "SSSS:BB:DD.F" (segment optional), with an optional
- * "@SLOT" suffix naming the guest's virtual slot. */
+ * "@SLOT" or "@SLOT.FN" suffix naming the guest's virtual slot and function. */
 #ifndef PCIPT_SBDF_H
 #define PCIPT_SBDF_H
 
@@ -19,6 +19,9 @@ struct sbdf {
 int sbdf_parse(const char *s, struct sbdf *out);
 /* Parse "SBDF[@SLOT]": slot is decimal or 0x-hex, 1..31; -1 when absent. */
 int sbdf_parse_slot(const char *s, struct sbdf *out, int *slot);
+/* Parse "SBDF[@SLOT[.FN]]": slot as above (-1 when absent), FN one digit
+ * 0..7 (0 when absent).  0, -EINVAL (bad SBDF) or -ERANGE (bad slot/fn). */
+int sbdf_parse_vslot(const char *s, struct sbdf *out, int *slot, int *fn);
 /* "ssss:bb:dd.f" into buf (at least SBDF_STR_LEN bytes); returns buf. */
 char *sbdf_format(const struct sbdf *s, char *buf);
 uint32_t sbdf_encode(const struct sbdf *s);   /* seg<<16 | bus<<8 | dev<<3 | fn */

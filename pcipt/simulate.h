@@ -47,6 +47,7 @@
 struct simulate_dev {
     struct sbdf host;
     int slot;                   /* 1..31, -1: the lowest free one */
+    int fn;                     /* 0..7 at that slot */
 };
 
 struct simulate_opts {

@@ -31,18 +31,23 @@ static int attach_all(struct sim_machine *m, const struct simulate_opts *o,
                  xsw_socket_path(), strerror(errno));
         return -EIO;
     }
-    for (unsigned i = 0; i < o->ndevs && !rc; i++) {
-        if (simulate_interrupted) {
-            rc = interrupted(err, errlen);
-            break;
+    /* Functions 0 first: a function > 0 needs its slot's function 0. */
+    for (int pass = 0; pass < 2 && !rc; pass++)
+        for (unsigned i = 0; i < o->ndevs && !rc; i++) {
+            const struct simulate_dev *d = &o->devs[i];
+            if ((d->fn > 0) != (pass == 1))
+                continue;
+            if (simulate_interrupted) {
+                rc = interrupted(err, errlen);
+                break;
+            }
+            r->host[r->ndevs] = d->host;
+            rc = attach_device(&ctx, r->domid, &d->host, d->slot, d->fn,
+                               o->attach_flags | (o->verbose ? ATTACH_VERBOSE : 0),
+                               &r->guest[r->ndevs], err, errlen);
+            if (!rc)
+                r->ndevs++;
         }
-        r->host[i] = o->devs[i].host;
-        rc = attach_device(&ctx, r->domid, &o->devs[i].host, o->devs[i].slot,
-                           o->attach_flags | (o->verbose ? ATTACH_VERBOSE : 0), &r->guest[i],
-                           err, errlen);
-        if (!rc)
-            r->ndevs = i + 1;
-    }
     xsw_close(ctx.xs);
     return rc;
 }

@@ -159,7 +159,7 @@ static int adopt_one(struct attach_ctx *ctx, struct xlwatch *w, const struct xlw
 
     ctx->adopt_index = i;
     ctx->result = &dev;
-    rc = attach_device(ctx, w->domid, &v->l[i].host, v->l[i].slot, ATTACH_ADOPT, &guest, err,
+    rc = attach_device(ctx, w->domid, &v->l[i].host, v->l[i].slot, v->l[i].fn, ATTACH_ADOPT, &guest, err,
                        sizeof(err));
     ctx->result = NULL;
     sbdf_format(&v->l[i].host, name);

@@ -14,6 +14,7 @@ struct xlw_libxl {           /* be/dev-N and friends, as libxl wrote them */
     struct sbdf host;
     unsigned state;          /* state-N; 0 if absent */
     int slot;                /* from vdevfn-N, -1 if none */
+    int fn;                  /* its function bits (0 if none) */
 };
 
 struct xlw_pcipt {           /* be/pcipt/dev-K */

@@ -37,8 +37,10 @@ static void read_libxl(struct xs_handle *xs, xs_transaction_t t, const char *be,
     xsu_path(p, "%s/vdevfn-%u", be, i);
     if ((s = xsw_read(xs, t, p))) {
         unsigned long fn = strtoul(s, NULL, 16);
-        if (fn && fn < 256)
-            l->slot = (int)(fn >> 3);
+        if (fn && fn < 256) {
+            l->slot = (int)(fn >> 3);       /* libxl's vdevfn: slot << 3 | function */
+            l->fn = (int)(fn & 7);
+        }
         free(s);
     }
 }

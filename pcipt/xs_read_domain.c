@@ -130,7 +130,8 @@ static void read_dev(struct xsu_reader *r, const char *be, unsigned n, struct de
         xsp_check_dev(r, dir, d);
 }
 
-/* Two devices may share neither host nor virtual SBDF. */
+/* Two devices may share neither host nor virtual SBDF, nor an INTx SPI
+ * (the relay raises one SPI for one host line: it does not OR two). */
 static void check_unique(struct xsu_reader *r, const char *be, const struct domain_assign *a)
 {
     char p[XSW_PATH_MAX];
@@ -144,6 +145,10 @@ static void check_unique(struct xsu_reader *r, const char *be, const struct doma
             if (sbdf_equal(&a->devs[i].guest, &a->devs[j].guest)) {
                 xsu_path(p, "%s/vdev-%u", be, i);
                 return xsu_bad(r, p, "same virtual address as vdev-%u", j);
+            }
+            if (a->devs[i].spi && a->devs[i].spi == a->devs[j].spi) {
+                xsu_path(p, "%s/pcipt/dev-%u/spi", be, i);
+                return xsu_bad(r, p, "same INTx SPI as dev-%u", j);
             }
         }
 }

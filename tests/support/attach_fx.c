@@ -104,6 +104,18 @@ void afx_set_resource(const char *dev, unsigned index, uint64_t start, uint64_t 
     ck_assert_int_eq(fclose(f), 0);
 }
 
+void afx_set_config_byte(const char *dev, unsigned off, uint8_t val)
+{
+    char path[256];
+    FILE *f;
+
+    devfile(dev, "config", path, sizeof(path));
+    ck_assert_ptr_nonnull(f = fopen(path, "r+b"));
+    ck_assert_int_eq(fseek(f, (long)off, SEEK_SET), 0);
+    ck_assert_int_eq(fputc(val, f), val);
+    ck_assert_int_eq(fclose(f), 0);
+}
+
 void afx_set_driver(const char *dev, const char *driver)
 {
     char path[256], target[128], dir[256];
@@ -160,11 +172,17 @@ uint64_t afx_sim_mapping_calls(uint32_t domid)
 int afx_attach(uint32_t domid, const char *sbdf, int slot, unsigned flags, char *err,
                size_t errlen)
 {
+    return afx_attach_fn(domid, sbdf, slot, 0, flags, err, errlen);
+}
+
+int afx_attach_fn(uint32_t domid, const char *sbdf, int slot, int fn, unsigned flags,
+                  char *err, size_t errlen)
+{
     struct sbdf s;
 
     ck_assert_int_eq(sbdf_parse(sbdf, &s), 0);
     err[0] = '\0';
-    return attach_device(&afx_ctx, domid, &s, slot, flags, NULL, err, errlen);
+    return attach_device(&afx_ctx, domid, &s, slot, fn, flags, NULL, err, errlen);
 }
 
 int afx_detach(uint32_t domid, const char *sbdf, char *err, size_t errlen)

@@ -38,6 +38,10 @@ char *afx_snapshot(void);
 uint64_t afx_sim_mapping_calls(uint32_t domid);
 
 /* attach_device / detach_device on afx_ctx with an SBDF string. */
+/* Overwrite one byte of dev's sysfs config file (e.g. the Interrupt Pin). */
+void afx_set_config_byte(const char *dev, unsigned off, uint8_t val);
+int afx_attach_fn(uint32_t domid, const char *sbdf, int slot, int fn, unsigned flags,
+                  char *err, size_t errlen);
 int afx_attach(uint32_t domid, const char *sbdf, int slot, unsigned flags, char *err,
                size_t errlen);
 int afx_detach(uint32_t domid, const char *sbdf, char *err, size_t errlen);

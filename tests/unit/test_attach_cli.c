@@ -21,6 +21,15 @@ static void attach_nic_slot3(void)
     ck_assert_msg(afx_attach(5, AFX_NIC, 3, 0, err, sizeof(err)) == 0, "%s", err);
 }
 
+/* The NIC at 00:03.0 and the GPU, moved to INTB, at 00:03.1. */
+static void nic_slot3_gpu_slot3_fn1(void)
+{
+    char err[512];
+    attach_nic_slot3();
+    afx_set_config_byte(AFX_GPU, 0x3d, 2);
+    ck_assert_msg(afx_attach_fn(5, AFX_GPU, 3, 1, 0, err, sizeof(err)) == 0, "%s", err);
+}
+
 static void nic_owned_by_igb(void)
 {
     afx_set_driver(AFX_NIC, "igb");
@@ -48,9 +57,12 @@ struct bad_case {
 };
 
 static const struct bad_case bad[] = {
-    { NULL, "", "attach 5 0000:01:00", 2, "'0000:01:00' is not SSSS:BB:DD.F[@SLOT]" },
-    { NULL, "", "attach 5 0000:01:00.0@32", 2, "'0000:01:00.0@32' is not SSSS:BB:DD.F[@SLOT]" },
+    { NULL, "", "attach 5 0000:01:00", 2, "'0000:01:00' is not SSSS:BB:DD.F[@SLOT[.FN]]" },
+    { NULL, "", "attach 5 0000:01:00.0@32", 2, "'0000:01:00.0@32' is not SSSS:BB:DD.F[@SLOT[.FN]]" },
     { NULL, "", "attach 5 0000:01:20.0", 2, "'0000:01:20.0' is not" },
+    { NULL, "", "attach 5 0000:01:00.0@3.8", 2,
+      "'0000:01:00.0@3.8' is not SSSS:BB:DD.F[@SLOT[.FN]] (slot 1..31, function 0..7)" },
+    { NULL, "", "attach 5 0000:01:00.0@3.", 2, "'0000:01:00.0@3.' is not" },
     { NULL, "", "attach 5 0000:01:00.8", 2, "'0000:01:00.8' is not" },
     { NULL, "", "attach five 0000:01:00.0", 2, "'five' is not a guest domain id" },
     { NULL, "", "attach 0 0000:01:00.0", 2, "'0' is not a guest domain id" },
@@ -74,6 +86,17 @@ static const struct bad_case bad[] = {
       "0000:01:00.0 is not attached to domain 3" },
     { attach_nic_slot3, "", "attach 5 0000:09:00.0@3", 1,
       "virtual slot 3 is already taken by 0000:01:00.0" },
+    { NULL, "", "attach 5 0000:09:00.0@4.1", 1,
+      "0000:09:00.0: virtual slot 4 has no function 0 (a guest scans functions 1..7 of a slot "
+      "only behind function 0): place a function at @4 or @4.0 too" },
+    { attach_nic_slot3, "", "attach 5 0000:09:00.0@3.0", 1,
+      "virtual slot 3 is already taken by 0000:01:00.0" },
+    { attach_nic_slot3, "", "attach 5 0000:09:00.0@3.1", 1,
+      "0000:01:00.0 and 0000:09:00.0 would share INTA of virtual slot 3: two host functions "
+      "on one guest SPI are not supported; put one in another slot" },
+    { nic_slot3_gpu_slot3_fn1, "", "detach 5 0000:01:00.0", 1,
+      "0000:01:00.0 is function 0 of virtual slot 3 and 0000:09:00.0 is still there: detach "
+      "the slot's other functions first" },
     { gpu_bar_16g, "", "attach 5 0000:09:00.0", 1, 
       "0000:09:00.0 BAR 0 (64-bit prefetchable, 16 GiB) does not fit: the prefetchable hole "
       "has 4 GiB free" },

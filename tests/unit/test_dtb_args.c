@@ -73,7 +73,7 @@ START_TEST(bad_arguments_are_named)
         { "", "7", "pcipt: dtb: no devices are published for domain 7" },
         { "", "5 " AFX_NIC, "pcipt: dtb: give either one DOMID or devices, not both" },
         { "", "0000:05:00.0", "pcipt: dtb: 0000:05:00.0: no such device" },
-        { "", "0000:01:00", "pcipt: dtb: '0000:01:00' is not SSSS:BB:DD.F[@SLOT]" },
+        { "", "0000:01:00", "pcipt: dtb: '0000:01:00' is not SSSS:BB:DD.F[@SLOT[.FN]]" },
         { "XENSTORED_PATH=/nonexistent/socket", "5",
           "pcipt: dtb: cannot reach xenstore at /nonexistent/socket" },
     };

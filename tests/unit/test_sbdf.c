@@ -53,6 +53,39 @@ START_TEST(parse_slot)
 }
 END_TEST
 
+START_TEST(parse_vslot)
+{
+    static const struct { const char *s; int slot, fn; } good[] = {
+        { "0000:01:00.1@1.1", 1, 1 }, { "01:00.0@1", 1, 0 }, { "01:00.0", -1, 0 },
+        { "01:00.0@31.7", 31, 7 }, { "01:00.0@0x1f.0", 31, 0 }, { "01:00.2@5.0", 5, 0 },
+    };
+    static const char *const bad[] = { "01:00.0@1.8", "01:00.0@1.", "01:00.0@1.1.1",
+                                       "01:00.0@.1", "01:00.0@0.1", "01:00.0@32.0",
+                                       "01:00.0@1.x", "01:00.0@1.10", "01:00.0@-1.1",
+                                       "01:00.0@ 1", "01:00.0@1 .1", "01:00@1.1" };
+    struct sbdf s;
+    int slot, fn;
+
+    for (unsigned i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        ck_assert_msg(sbdf_parse_vslot(good[i].s, &s, &slot, &fn) == 0, "refused '%s'",
+                      good[i].s);
+        ck_assert_msg(slot == good[i].slot && fn == good[i].fn, "'%s': slot %d fn %d",
+                      good[i].s, slot, fn);
+    }
+    ck_assert_int_eq(sbdf_parse_vslot("0000:01:00.1@1.1", &s, &slot, &fn), 0);
+    ck_assert_uint_eq(s.bus, 1);
+    ck_assert_uint_eq(s.fn, 1);
+    for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        ck_assert_msg(sbdf_parse_vslot(bad[i], &s, &slot, &fn) != 0, "accepted '%s'", bad[i]);
+        ck_assert_msg(slot == -1 && fn == 0, "'%s' left slot %d fn %d", bad[i], slot, fn);
+    }
+    /* the slot-only parser takes no function part */
+    ck_assert_int_ne(sbdf_parse_slot("01:00.0@1.1", &s, &slot), 0);
+    ck_assert_int_eq(sbdf_parse_slot("01:00.1@1", &s, &slot), 0);
+    ck_assert_int_eq(slot, 1);
+}
+END_TEST
+
 static Suite *sbdf_suite(void)
 {
     Suite *s = suite_create("sbdf");
@@ -61,6 +94,7 @@ static Suite *sbdf_suite(void)
     tcase_add_test(tc, parse_short);
     tcase_add_test(tc, parse_bad);
     tcase_add_test(tc, parse_slot);
+    tcase_add_test(tc, parse_vslot);
     suite_add_tcase(s, tc);
     return s;
 }

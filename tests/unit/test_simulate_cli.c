@@ -57,7 +57,7 @@ static const struct bad_case cases[] = {
     { NULL, "", "--vcpus 200 01:00.0", 2, "--vcpus takes a number of vCPUs, 1..128" },
     { NULL, "", "--vcpus abc 01:00.0", 2, "--vcpus takes" },
     { NULL, "", "--vcpus", 2, "--vcpus takes" },
-    { NULL, "", "zz:00.0", 2, "'zz:00.0' is not SSSS:BB:DD.F[@SLOT]" },
+    { NULL, "", "zz:00.0", 2, "'zz:00.0' is not SSSS:BB:DD.F[@SLOT[.FN]]" },
     { NULL, "", "01:00.0@32", 2, "'01:00.0@32' is not" },
     { NULL, "", "--frobnicate 01:00.0", 2, "unknown option '--frobnicate'" },
     { NULL, "", "--json --lspci 01:00.0", 2, "--lspci prints text" },

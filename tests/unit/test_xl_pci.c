@@ -91,7 +91,7 @@ START_TEST(bad_input_is_named)
     static const struct { const char *args; int st; const char *msg; } c[] = {
         { "pci-attach 5", 2, "give a domain id and a device" },
         { "pci-attach x 0000:01:00.0", 2, "'x' is not a guest domain id" },
-        { "pci-attach 5 01:00.0@40", 2, "'01:00.0@40' is not SSSS:BB:DD.F[@SLOT]" },
+        { "pci-attach 5 01:00.0@40", 2, "'01:00.0@40' is not SSSS:BB:DD.F[@SLOT[.FN]]" },
         { "pci-attach --what 5 0000:01:00.0", 2, "unknown option '--what'" },
         { "pci-attach 7 0000:01:00.0", 1, "pcipt: pci-attach: domain 7 does not exist" },
         { "pci-detach 5 0000:01:00.0@3", 2, "'0000:01:00.0@3' is not SSSS:BB:DD.F" },
