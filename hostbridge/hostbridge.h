@@ -72,7 +72,7 @@ struct vdev_config {
     uint8_t slot;                        /* 1..31 */
     uint8_t fn;                          /* 0..7 */
     uint64_t guest_bar[PCI_NUM_RES];     /* planned guest address per BAR (0 = none) */
-    uint8_t intx_line;                   /* guest Interrupt Line value (SPI - 32, or 0xff) */
+    uint8_t intx_line;                   /* guest Interrupt Line value (SPI - 32, or 0) */
 };
 
 /* Present host function `hd` at bus_start:slot.fn of bridge `hb`.  The engine

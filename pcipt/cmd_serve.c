@@ -106,6 +106,11 @@ static int run_serve(int argc, char **argv)
     }
     if (!have_dom)
         return usage_error(&cmd_serve, "DOMID is missing");
+    /* -v / --verbose (global, main.c) is for the daemon a trace of every
+     * config access (pcipt/ioreq.c: SBDF, register, size, value); other
+     * commands keep one -v at info. */
+    if (g_opts.verbose)
+        log_set_level(LOG_LVL_TRACE);
 
     memset(d, 0, sizeof(*d));
     d->domid = (uint32_t)domid;
@@ -154,8 +159,9 @@ const struct pcipt_cmd cmd_serve = {
         "Options:\n"
         "  --ready-fd N          write \"READY=1\\n\" to fd N and close it once serving\n"
         "  --log syslog|stderr   where messages go (default stderr)\n"
-        "  -v / -vv (global)     info / a trace of every access (SBDF, register, size,\n"
-        "                        value)\n"
+        "  -v, --verbose         (global, also after serve) trace every config access:\n"
+        "                        SBDF, register, size, value (\"cfg read  0000:00:01.0\n"
+        "                        reg 0x000 size 4 -> 0x10c98086\"), with info messages\n"
         "Readiness is also sent to $NOTIFY_SOCKET (systemd Type=notify) and written\n"
         "as pcipt/server/state = ready in xenstore.\n",
 };

@@ -10,10 +10,9 @@
 #include <unistd.h>
 
 #include "pcipt/daemon.h"
+#include "pcipt/guest_start.h"
 #include "pcipt/hostpci.h"
 #include "pcipt/log.h"
-
-#define PCI_COMMAND_MEMORY 0x2
 
 struct daemon_dev *daemon_dev_by_vdev(struct daemon *d, const struct vdev *v)
 {
@@ -62,17 +61,7 @@ static void initial_view(struct daemon *d, struct daemon_dev *dd)
             log_warn("dom%u: saved state of %04x:%02x:%02x.%x unusable (%s); starting from "
                      "the firmware view", d->domid, dd->as.host.seg, dd->as.host.bus,
                      dd->as.host.dev, dd->as.host.fn, err[0] ? err : strerror(-rc));
-        vdev_save_state(dd->vdev, &st);
-        /* as firmware leaves it: decode on, every memory BAR mapped at its
-         * planned address (attach mapped them; startup reconciles) */
-        st.command |= PCI_COMMAND_MEMORY;
-        for (int i = 0; i < PCI_NUM_BARS; i++) {
-            struct vdev_bar_info bi;
-
-            vdev_bar_info(dd->vdev, i, &bi);
-            if ((bi.type == BAR_MEM32 || bi.type == BAR_MEM64) && bi.size)
-                st.bars_mapped |= (uint8_t)(1u << i);
-        }
+        guest_firmware_state(dd->vdev, &st);    /* startup reconciles the p2m */
     }
     vdev_restore_state(dd->vdev, &st);
     dd->state_dirty = true;
@@ -131,11 +120,7 @@ int daemon_dev_add(struct daemon *d, const struct dev_assign *as, char *err, siz
     dd->hd = hostpci_host_dev(dd->hp);
     if ((rc = check_bars(as, dd->hd, sub, sizeof(sub))))
         goto fail;
-    cfg.slot = as->guest.dev;
-    cfg.fn = as->guest.fn;
-    cfg.intx_line = as->spi ? (uint8_t)(as->spi - 32) : 0xff;
-    for (int i = 0; i < PCI_NUM_RES; i++)
-        cfg.guest_bar[i] = as->bars[i].type == BAR_NONE ? 0 : as->bars[i].guest;
+    guest_vdev_config(as, &cfg);
     if ((rc = hostbridge_add_device(d->hb, dd->hd, &cfg, &dd->vdev))) {
         snprintf(sub, sizeof(sub), "cannot add it at virtual slot %u.%u: %s", cfg.slot, cfg.fn,
                  strerror(-rc));

@@ -7,6 +7,7 @@
 
 #include <pci/pci.h>
 
+#include "pcipt/guest_start.h"
 #include "pcipt/hostpci.h"
 #include "pcipt/plan.h"
 
@@ -103,16 +104,14 @@ static int open_host(struct guest_view *gv, const char *sysfs, const struct sbdf
 static int present(struct guest_view *gv, char *err, size_t errlen)
 {
     const struct dev_assign *da = &gv->dom.devs[0];
-    /* Interrupt Line: the SPI's offset from 32 (the first SPI, GIC spec);
-     * 0 for a function without INTx, so nothing claims a routing. */
-    struct vdev_config vc = { .slot = da->guest.dev, .fn = 0,
-                              .intx_line = da->spi ? (uint8_t)(da->spi - 32) : 0 };
+    struct vdev_config vc;
+    struct vdev_state st;
+    struct vdev *v;
     struct hostbridge *hb;
     char name[SBDF_STR_LEN], why[200];
     int rc;
 
-    for (unsigned b = 0; b < PCI_NUM_RES; b++)
-        vc.guest_bar[b] = da->bars[b].guest;
+    guest_vdev_config(da, &vc);         /* what the daemon presents */
     gv->topo = vpci_topology_new();
     if (!gv->topo) {
         snprintf(err, errlen, "out of memory");
@@ -124,11 +123,15 @@ static int present(struct guest_view *gv, char *err, size_t errlen)
     }
     rc = vpci_topology_add_bridge(gv->topo, 0, 0, 0, &hb);
     if (!rc)
-        rc = hostbridge_add_device(hb, hostpci_host_dev(gv->hp), &vc, NULL);
-    if (rc)
+        rc = hostbridge_add_device(hb, hostpci_host_dev(gv->hp), &vc, &v);
+    if (rc) {
         snprintf(err, errlen, "%s: cannot present it at 00:%02x.0: %s",
                  sbdf_format(&da->host, name), da->guest.dev, strerror(-rc));
-    return rc;
+        return rc;
+    }
+    guest_firmware_state(v, &st);       /* the daemon's first view of it */
+    vdev_restore_state(v, &st);
+    return 0;
 }
 
 int guest_view_open(const char *sysfs, const char *config, const struct sbdf *host, int slot,

@@ -448,8 +448,11 @@ int hostpci_check_assignable(const struct hostpci *hp, bool force, char *err, si
         return -EINVAL;
     }
     if (in->driver[0] && !hostpci_is_holder(in->driver)) {
-        snprintf(err, errlen, "%s is in use by the dom0 driver '%s'; hand it to pciback first "
-                 "(xl pci-assignable-add %s)", hp->name, in->driver, hp->name);
+        /* --bind rebinds to uio_pci_generic (ATTACH_HOLDER, pcipt/attach.h):
+         * the daemon relays INTx through its /dev/uioN. */
+        snprintf(err, errlen, "%s is in use by the dom0 driver '%s'; use --bind to rebind it to "
+                 "uio_pci_generic for the INTx relay (pciback also works, without INTx)",
+                 hp->name, in->driver);
         return -EBUSY;
     }
     char why[200];

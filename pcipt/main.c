@@ -38,7 +38,7 @@ static void main_usage(FILE *f)
         "  --hv xen|sim    hypervisor backend (default xen; sim keeps its state in\n"
         "                  $PCIPT_SIM_DIR, default /run/pcipt-sim)\n"
         "  --config FILE   guest layout overrides (default /etc/xen/pcipt.conf)\n"
-        "  -v, --verbose   more detail; repeat for a trace of every access\n"
+        "  -v, --verbose   more detail; for `serve`, a trace of every config access\n"
         "  -h, --help      this text; `pcipt COMMAND --help` for a command\n"
         "\n"
         "Exit status: 0 success, 1 failure, 2 usage error.\n"

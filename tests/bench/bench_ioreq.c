@@ -7,8 +7,9 @@
  * (same page, ports, state machine, two threads) with a device model that
  * answers without doing any work.
  *
- * The device model side is one seam (struct dm_side): today the responder
- * thread; the daemon's own loop (`pcipt serve`) can replace it there. */
+ * The device model side is one seam (struct dm_side): the responder thread
+ * calling ioreq_dispatch, the dispatch path of the daemon's loop
+ * (pcipt/daemon_loop.c); the rest of that loop is not measured. */
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>

@@ -139,7 +139,7 @@ static void proto_load(struct proto *p, const char *path)
         tree_bars(f, pf->bars);
         pf->vc.slot = (uint8_t)(g + 1);
         pf->vc.fn = f->addr.fn;
-        pf->vc.intx_line = dump_cfg8(f, 0x3d) ? (uint8_t)(PCIPT_INTX_SPI_BASE - 32 + g) : 0xff;
+        pf->vc.intx_line = dump_cfg8(f, 0x3d) ? (uint8_t)(PCIPT_INTX_SPI_BASE - 32 + g) : 0;
         if (!plan_one(dom, &f->addr, pf->bars, pf->vc.guest_bar))
             memset(pf->vc.guest_bar, 0, sizeof(pf->vc.guest_bar));
         p->nfn++;

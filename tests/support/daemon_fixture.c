@@ -28,6 +28,7 @@
 char dfx_tree[64];
 void (*dfx_access_hook)(void);
 const char *dfx_verbosity = "-v";
+const char *dfx_serve_opt;
 
 static void patch_bar(struct dump_func *f, unsigned off, uint32_t delta)
 {
@@ -140,8 +141,17 @@ void dfx_start(struct dfx_daemon *dm, uint32_t domid)
         close(fds[0]);
         if (lfd < 0 || dup2(lfd, 2) < 0 || dup2(fds[1], 3) < 0)
             _exit(120);
-        execl(test_pcipt_bin(), "pcipt", dfx_verbosity, "--hv", "sim", "--sysfs", dfx_tree, "serve", dom,
-              "--ready-fd", "3", (char *)NULL);
+        const char *argv[12];
+        unsigned n = 0;
+        argv[n++] = "pcipt";
+        if (dfx_verbosity && *dfx_verbosity)
+            argv[n++] = dfx_verbosity;
+        argv[n++] = "--hv", argv[n++] = "sim", argv[n++] = "--sysfs", argv[n++] = dfx_tree;
+        argv[n++] = "serve";
+        if (dfx_serve_opt)
+            argv[n++] = dfx_serve_opt;
+        argv[n++] = dom, argv[n++] = "--ready-fd", argv[n++] = "3", argv[n] = NULL;
+        execv(test_pcipt_bin(), (char *const *)argv);
         _exit(121);
     }
     close(fds[1]);
@@ -184,17 +194,23 @@ int dfx_wait_exit(struct dfx_daemon *dm)
     return -1;
 }
 
+/* All of it: with -v the daemon traces every access, so a log can be large. */
 char *dfx_log(const struct dfx_daemon *dm)
 {
     FILE *f = fopen(dm->log, "r");
-    char *buf = calloc(1, 1 << 20);
-    size_t n;
+    size_t cap = 1 << 20, n = 0;
+    char *buf = calloc(1, cap);
 
-    if (!f)
-        return buf;
-    n = fread(buf, 1, (1 << 20) - 1, f);
+    ck_assert_ptr_nonnull(buf);
+    while (f) {
+        n += fread(buf + n, 1, cap - 1 - n, f);
+        if (n < cap - 1)
+            break;
+        ck_assert_ptr_nonnull(buf = realloc(buf, cap *= 2));
+    }
     buf[n] = '\0';
-    fclose(f);
+    if (f)
+        fclose(f);
     return buf;
 }
 

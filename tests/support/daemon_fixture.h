@@ -40,10 +40,12 @@ struct dfx_daemon {
     uint32_t domid;
     char log[96];             /* its stderr */
 };
-/* "-v" unless a test sets it (e.g. "-vv" for a trace of every access). */
+/* "-v" (info and a trace of every access) unless a test sets it; "" = none. */
 extern const char *dfx_verbosity;
-/* Start `pcipt -v --hv sim --sysfs TREE serve DOMID --ready-fd 3` and wait
- * until it reports ready (fails the test if it exits first). */
+/* An option after `serve` when a test sets it (e.g. "--verbose"). */
+extern const char *dfx_serve_opt;
+/* Start `pcipt -v --hv sim --sysfs TREE serve [OPT] DOMID --ready-fd 3` and
+ * wait until it reports ready (fails the test if it exits first). */
 void dfx_start(struct dfx_daemon *dm, uint32_t domid);
 /* Send sig and reap: returns the exit status (or 128+signal). */
 int dfx_stop(struct dfx_daemon *dm, int sig);

@@ -54,6 +54,17 @@ static void dev_file(const char *dev, const char *name, char *buf, size_t len)
     snprintf(buf, len, "%s/devices/%s/%s", afx_tree, dev, name);
 }
 
+/* Without -v: warnings and stats lines only (a trace of every access of
+ * the storm would be megabytes that fresh_stats reads again and again). */
+static void start_quiet(struct hostile_world *w, uint32_t domid)
+{
+    const char *v = dfx_verbosity;
+
+    dfx_verbosity = "";
+    dfx_start(&w->dm, domid);
+    dfx_verbosity = v;
+}
+
 void hw_setup(struct hostile_world *w, uint32_t domid, unsigned vcpus)
 {
     char err[512], path[256];
@@ -78,7 +89,7 @@ void hw_setup(struct hostile_world *w, uint32_t domid, unsigned vcpus)
     xsw_close(xs);
     ck_assert_uint_eq(w->dom.ndevs, HW_NDEVS);
     snprintf(dfx_tree, sizeof(dfx_tree), "%s", afx_tree);
-    dfx_start(&w->dm, domid);
+    start_quiet(w, domid);
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     w->start_ms = t0.tv_sec * 1000 + t0.tv_nsec / 1000000;
@@ -407,7 +418,7 @@ void hw_restart(struct hostile_world *w)
 
     sums(w, &aborts, &w->malformed_base, &w->unknown_base);
     ck_assert_int_eq(dfx_stop(&w->dm, SIGKILL), 128 + SIGKILL);
-    dfx_start(&w->dm, w->domid);
+    start_quiet(w, w->domid);
     char *id = dfx_be_read(w->domid, "pcipt/server/id");
     ck_assert_ptr_nonnull(id);
     ck_assert_int_eq(atoi(id), w->server);              /* taken over, not a new one */

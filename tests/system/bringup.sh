@@ -2,7 +2,7 @@
 # dom0-init.sh when booted with systest.mode=bringup (systest.sh --bringup).
 # Drives BY HAND the sequence `pcipt create` will automate:
 #   pcipt dtb -> xl create -p (device_tree=, vuart) -> pcipt attach --force
-#   -> uio_pci_generic on the host function -> pcipt -vv serve D & -> ready
+#   -> uio_pci_generic on the host function -> pcipt [-v] serve D & -> ready
 #   -> xl unpause -> guest steps 3-5 (guest-init.sh) -> pcipt detach
 #   -> xl destroy -> leftovers.
 # A debugging tool, not a test: it prints "==> " narration and the same
@@ -14,8 +14,9 @@ BG=bringup
 BCFG=/etc/xen/bringup.cfg
 DTB=/run/g.dtb
 SLOG=/var/log/pcipt/pciptd-bringup.log
-# -v: setup and stats only; -vv also traces every config access (slower)
-SERVE_V=$(sed -n 's/.*systest\.serve=\(-v*\).*/\1/p' /proc/cmdline); SERVE_V=${SERVE_V:--v}
+# default: warnings and stats lines; systest.serve=-v (SYSTEST_SERVE=-v) adds the
+# setup messages and a trace of every config access (slower)
+SERVE_V=$(sed -n 's/.*systest\.serve=\(-v*\).*/\1/p' /proc/cmdline)
 run() { narrate "$*"; "$@" < /dev/null > /run/cmd.out 2>&1; local rc=$?; show < /run/cmd.out; narrate "rc=$rc"; return $rc; }
 
 run pcipt -v dtb -o $DTB "$EDU_SBDF@$GUEST_SLOT"

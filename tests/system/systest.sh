@@ -10,7 +10,7 @@
 #      cross-build, default this one; built out of tree into $SYSTEST_DIR/arm64,
 #      or arm64-HASH for another tree), JOBS, MEM (QEMU MiB, default 1536),
 #      QTIMEOUT (seconds for the whole QEMU run, default 1500: TCG is slow, and a loaded machine slower),
-#      SYSTEST_SERVE=-v|-vv (--bringup: the daemon's verbosity),
+#      SYSTEST_SERVE=-v (--bringup: the daemon logs setup and traces every config access),
 #      SYSTEST_REQUIRE=all|plumbing (which results decide the exit status).
 # Exit status: 0 when every required step passed, 1 otherwise.
 # Must run as root (apt-get for the host tools).  Needs Debian's archive.

@@ -76,7 +76,8 @@ static const struct bad_case bad[] = {
     { NULL, "", "attach 7 0000:01:00.0", 1, "domain 7 does not exist" },
     { NULL, "", "attach 5 0000:05:00.0", 1, "0000:05:00.0: no such device under" },
     { nic_owned_by_igb, "", "attach --force 5 0000:01:00.0", 1,
-      "0000:01:00.0 is in use by the dom0 driver 'igb'" },
+      "0000:01:00.0 is in use by the dom0 driver 'igb'; use --bind to rebind it to "
+      "uio_pci_generic" },
     { attach_nic_slot3, "", "attach 5 0000:01:00.0", 1,
       "0000:01:00.0 is already attached to domain 5" },
     { attach_nic_slot3, "", "attach 3 0000:01:00.0", 1,

@@ -442,6 +442,16 @@ START_TEST(failed_setup_leaves_no_server)
 }
 END_TEST
 
+/* One -v or --verbose, before or after `serve`, traces every config access
+ * (SBDF, register, size, value); without it there is no trace. */
+static const struct { const char *global, *after_serve; bool traced; } trace_forms[] = {
+    { "-v", NULL, true },
+    { "--verbose", NULL, true },
+    { "", "--verbose", true },
+    { "", "-v", true },
+    { "", NULL, false },
+};
+
 START_TEST(trace_names_every_access)
 {
     struct dev_assign a;
@@ -449,17 +459,29 @@ START_TEST(trace_names_every_access)
 
     dfx_domain(DOM, 1);
     dfx_assign(DOM, 1, &a);
-    dfx_verbosity = "-vv";
+    dfx_verbosity = trace_forms[_i].global;
+    dfx_serve_opt = trace_forms[_i].after_serve;
     dfx_start(&dm, DOM);
     dfx_verbosity = "-v";
+    dfx_serve_opt = NULL;
     struct hv *g = simfx_open();
     ck_assert_uint_eq(dfx_cfg_read(g, DOM, 0, 1, 0x00, 4), 0x10c98086u);
     dfx_cfg_write(g, DOM, 0, 1, 0x3c, 1, 0x2f);
+    ck_assert_uint_eq(dfx_cfg_read(g, DOM, 0, 1, 0x3c, 1), 0x2f);
     hv_close(g);
     ck_assert_int_eq(dfx_stop(&dm, SIGTERM), 0);
     char *log = dfx_log(&dm);
-    ck_assert_msg(strstr(log, "cfg read  0000:00:01.0 reg 0x000 size 4 -> 0x10c98086"), "%s", log);
-    ck_assert_ptr_nonnull(strstr(log, "cfg write 0000:00:01.0 reg 0x03c size 1 <- 0x2f"));
+    const char *want[] = { "cfg read  0000:00:01.0 reg 0x000 size 4 -> 0x10c98086",
+                           "cfg write 0000:00:01.0 reg 0x03c size 1 <- 0x2f",
+                           "cfg read  0000:00:01.0 reg 0x03c size 1 -> 0x2f" };
+    for (unsigned i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+        ck_assert_msg(!strstr(log, want[i]) == !trace_forms[_i].traced, "'%s%s%s': %s %s:\n%s",
+                      trace_forms[_i].global,
+                      trace_forms[_i].after_serve ? " serve " : " serve",
+                      trace_forms[_i].after_serve ? trace_forms[_i].after_serve : "",
+                      trace_forms[_i].traced ? "no" : "unexpected", want[i], log);
+    if (!trace_forms[_i].traced)
+        ck_assert_msg(!strstr(log, "cfg "), "%s", log);
     free(log);
 }
 END_TEST
@@ -517,7 +539,8 @@ static Suite *daemon_life_suite(void)
     tcase_add_test(tc, one_daemon_per_domain_and_readiness);
     tcase_add_test(tc, usage_errors);
     tcase_add_test(tc, failed_hot_attach_keeps_serving);
-    tcase_add_test(tc, trace_names_every_access);
+    tcase_add_loop_test(tc, trace_names_every_access, 0,
+                        (int)(sizeof(trace_forms) / sizeof(trace_forms[0])));
     tcase_add_test(tc, failed_setup_leaves_no_server);
     tcase_add_test(tc, flr_resets_the_host_function_and_msi_reports_no_vits);
     suite_add_tcase(s, tc);

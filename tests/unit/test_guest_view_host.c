@@ -73,6 +73,7 @@ static void guest_sequence(struct vpci_topology *t, struct counts *c, bool has_m
 {
     unsigned msi = guest_cap(t, 0x05), msix = guest_cap(t, 0x11), pm = guest_cap(t, 0x01);
 
+    wr(t, 0x04, 2, 0x0000);             /* decode off while sizing, as Linux does */
     for (unsigned reg = 0x10; reg <= 0x30; reg += 4) {     /* size every BAR and the ROM */
         uint32_t orig = rd(t, reg, 4);
         if (reg > 0x24 && reg < 0x30)

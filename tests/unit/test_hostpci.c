@@ -157,6 +157,9 @@ START_TEST(ownership)
     ck_assert_int_eq(check_with(&o, "cap-pcie-2", "01:00.0", false, err, sizeof(err)), -EBUSY);
     ck_assert_ptr_nonnull(strstr(err, "0000:01:00.0"));
     ck_assert_ptr_nonnull(strstr(err, "'igb'"));
+    /* the way out is --bind (uio_pci_generic, the INTx relay's holder), not pciback */
+    ck_assert_ptr_nonnull(strstr(err, "use --bind to rebind it to uio_pci_generic"));
+    ck_assert_ptr_null(strstr(err, "pciback first"));
     ck_assert_int_eq(check_with(&o, "cap-pcie-2", "01:00.0", true, err, sizeof(err)), -EBUSY);
     o.driver = "pciback";
     ck_assert_int_eq(check_with(&o, "cap-pcie-2", "01:00.0", false, err, sizeof(err)), 0);
