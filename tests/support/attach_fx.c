@@ -50,6 +50,12 @@ void afx_setup(void)
     ck_assert_int_eq(setenv("PCIPT_RUN_DIR", run, 1), 0);
     add_dump("cap-pcie-2", &o);
     add_dump("cap-rebar", &o);
+    /* the holder's module is loaded (--bind; see afx_driver_core_env) */
+    snprintf(run, sizeof(run), "%s/drivers", afx_tree);
+    ck_assert_int_eq(mkdir(run, 0755), 0);
+    char holder[sizeof(afx_tree) + 32];
+    snprintf(holder, sizeof(holder), "%s/drivers/uio_pci_generic", afx_tree);
+    ck_assert_int_eq(mkdir(holder, 0755), 0);
     afx_set_resource(AFX_GPU, 0, 0x4000000000ull, 256ull << 20,
                      IORESOURCE_MEM | IORESOURCE_PREFETCH | IORESOURCE_MEM_64);
 
@@ -150,15 +156,11 @@ const char *afx_driver_core_env(void)
 {
     static char env[1024];
     const char *so = getenv("PCIPT_DRIVERCORE");
-    char dir[256], def[512];
+    char def[512];
 
     if (!so || !*so)
         so = test_src_path("build/tests/drivercore.so", def, sizeof(def));
     ck_assert_msg(access(so, R_OK) == 0, "%s: no driver-core shim (make builds it)", so);
-    snprintf(dir, sizeof(dir), "%s/drivers", afx_tree);
-    mkdir(dir, 0755);
-    snprintf(dir, sizeof(dir), "%s/drivers/uio_pci_generic", afx_tree);
-    mkdir(dir, 0755);
     /* the shim goes before ASan's runtime in check-asan: allow that */
     snprintf(env, sizeof(env), "LD_PRELOAD=%s PCIPT_DRIVER_CORE=%s "
              "ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0", so, afx_tree);

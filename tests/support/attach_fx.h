@@ -8,7 +8,8 @@
  *                 (moved to host 0x4000000000 so that it does not overlap
  *                 the 82576's BAR1 from another machine), BAR2 2 MiB,
  *                 I/O BAR4, 32-bit BAR5, ROM
- * both unbound, reset method "flr bus". */
+ * both unbound, reset method "flr bus"; DIR/drivers/uio_pci_generic exists
+ * (the holder's module is loaded). */
 #ifndef TESTS_ATTACH_FX_H
 #define TESTS_ATTACH_FX_H
 
@@ -45,8 +46,8 @@ int afx_attach(uint32_t domid, const char *sbdf, int slot, unsigned flags, char 
 int afx_detach(uint32_t domid, const char *sbdf, char *err, size_t errlen);
 /* The environment (for `env ...` in a shell command) that runs a program
  * with Linux's driver core played on the tree by the LD_PRELOAD shim
- * build/tests/drivercore.so (tests/drivercore/drivercore.c, $PCIPT_DRIVERCORE),
- * with uio_pci_generic loaded (DIR/drivers/uio_pci_generic).  Static. */
+ * build/tests/drivercore.so (tests/drivercore/drivercore.c, $PCIPT_DRIVERCORE).
+ * afx_setup loads uio_pci_generic (makes DIR/drivers/uio_pci_generic).  Static. */
 const char *afx_driver_core_env(void);
 /* The shim's log of stores, DIR/driver-core.log ("" if none).  malloc'd. */
 char *afx_driver_core_log(void);
