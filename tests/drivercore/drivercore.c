@@ -43,6 +43,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +52,17 @@
 #include <unistd.h>
 
 #define UNSET "(null)"
+
+/* snprintf for paths; a path that does not fit comes out cut (and then
+ * names no file of the tree). */
+static void __attribute__((format(printf, 3, 4))) fmt(char *buf, size_t len, const char *f, ...)
+{
+    va_list ap;
+
+    va_start(ap, f);
+    vsnprintf(buf, len, f, ap);
+    va_end(ap);
+}
 
 static bool is_holder(const char *drv)
 {
@@ -87,7 +99,7 @@ static void write_all(const char *path, const char *s)
 
 static void dev_file(const char *root, const char *sbdf, const char *name, char *buf, size_t len)
 {
-    snprintf(buf, len, "%s/devices/%s/%s", root, sbdf, name);
+    fmt(buf, len, "%s/devices/%s/%s", root, sbdf, name);
 }
 
 static bool device_exists(const char *root, const char *sbdf)
@@ -97,7 +109,7 @@ static bool device_exists(const char *root, const char *sbdf)
 
     if (!sbdf[0] || strchr(sbdf, '/'))
         return false;
-    snprintf(path, sizeof(path), "%s/devices/%s", root, sbdf);
+    fmt(path, sizeof(path), "%s/devices/%s", root, sbdf);
     return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
@@ -111,7 +123,7 @@ static void driver_of(const char *root, const char *sbdf, char *buf, size_t len)
     buf[0] = '\0';
     if (n > 0) {
         target[n] = '\0';
-        snprintf(buf, len, "%s", strrchr(target, '/') ? strrchr(target, '/') + 1 : target);
+        fmt(buf, len, "%s", strrchr(target, '/') ? strrchr(target, '/') + 1 : target);
     }
 }
 
@@ -138,7 +150,7 @@ static int attach(const char *root, const char *drv, const char *sbdf)
     char path[PATH_MAX], target[PATH_MAX];
 
     dev_file(root, sbdf, "driver", path, sizeof(path));
-    snprintf(target, sizeof(target), "../../drivers/%s", drv);
+    fmt(target, sizeof(target), "../../drivers/%s", drv);
     return symlink(target, path) ? errno : 0;
 }
 
@@ -179,7 +191,7 @@ static int do_probe(const char *root, const char *sbdf)
     driver_of(root, sbdf, cur, sizeof(cur));
     if (cur[0])
         return 0;
-    snprintf(path, sizeof(path), "%s/drivers", root);
+    fmt(path, sizeof(path), "%s/drivers", root);
     if ((n = scandir(path, &names, NULL, alphasort)) < 0)
         return 0;
     for (int i = 0; i < n; i++) {
@@ -199,7 +211,7 @@ static void do_override(const char *path)
     char v[256], out[260];
 
     read_line(path, v, sizeof(v));
-    snprintf(out, sizeof(out), "%s\n", v[0] ? v : UNSET);
+    fmt(out, sizeof(out), "%s\n", v[0] ? v : UNSET);
     write_all(path, out);
 }
 
@@ -209,7 +221,7 @@ static void log_store(const char *root, const char *what, const char *drv, const
     char path[PATH_MAX];
     FILE *f;
 
-    snprintf(path, sizeof(path), "%s/driver-core.log", root);
+    fmt(path, sizeof(path), "%s/driver-core.log", root);
     f = fopen(path, "ae");
     if (!f)
         return;
