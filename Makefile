@@ -62,9 +62,13 @@ BENCH_OBJ = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/bench/*.c)) \
 # (tests/xenstored/fakexen.c).  gnu11: xenctrl.h needs GNU extensions; no
 # sanitizers: it is loaded into xenstored, not into our binaries.
 FAKEXEN  = $(BUILD)/tests/fakexen.so
+# LD_PRELOAD shim that plays Linux's PCI driver core (bind, unbind,
+# drivers_probe, driver_override) on a sysfs-shaped tree, for the --bind
+# tests (tests/drivercore/drivercore.c); loaded into pcipt, so no sanitizers.
+DRIVERCORE = $(BUILD)/tests/drivercore.so
 
 .PHONY: all check unit check-asan systest demo bench fuzz fuzz-smoke fuzz-build fuzz-bins install clean testdata
-all: $(PCIPT) $(FAKEXEN) $(TEST_BIN) $(MKSYSFS) $(BENCH)
+all: $(PCIPT) $(FAKEXEN) $(DRIVERCORE) $(TEST_BIN) $(MKSYSFS) $(BENCH)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -86,7 +90,11 @@ $(FAKEXEN): tests/xenstored/fakexen.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 $(WARN) $(CFLAGS) -shared -fPIC $(DEP_CFLAGS) -o $@ $< -ldl
 
-$(TEST_BIN): $(TEST_OBJ) $(LIB) $(PCIPT) $(FAKEXEN)
+$(DRIVERCORE): tests/drivercore/drivercore.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 $(WARN) $(CFLAGS) -shared -fPIC -o $@ $< -ldl
+
+$(TEST_BIN): $(TEST_OBJ) $(LIB) $(PCIPT) $(FAKEXEN) $(DRIVERCORE)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(TEST_OBJ) $(LIB) $(DEP_LIBS) $(CHECK_LIBS)
 
@@ -105,7 +113,7 @@ bench: $(BENCH)
 # test data and the xenstored shim relative to the source tree.
 unit: all
 	PCIPT_BIN=$(abspath $(PCIPT)) PCIPT_SRC=$(abspath .) \
-	    PCIPT_FAKEXEN=$(abspath $(FAKEXEN)) $(TEST_BIN)
+	    PCIPT_FAKEXEN=$(abspath $(FAKEXEN)) PCIPT_DRIVERCORE=$(abspath $(DRIVERCORE)) $(TEST_BIN)
 
 # `make check`: the unit and integration tests (Check), then the system test
 # on real Xen under QEMU (tests/system/; SKIP_SYSTEST=1 leaves it out, e.g.

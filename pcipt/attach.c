@@ -147,14 +147,18 @@ static int attach_locked(struct attach_ctx *ctx, uint32_t domid, const struct sb
     char name[SBDF_STR_LEN], g[SBDF_STR_LEN];
     int rc;
 
-    if ((rc = attach_prepare(ctx, domid, host, slot, fn, flags, &job, err, errlen)))
-        return rc;
-    if ((rc = grant_all(ctx, &job, err, errlen)) ||
-        (rc = map_all(ctx, &job, verbose, err, errlen)) ||
-        (rc = publish(ctx, &job, flags & ATTACH_ADOPT, err, errlen))) {
+    rc = attach_prepare(ctx, domid, host, slot, fn, flags, &job, err, errlen);
+    if (!rc && ((rc = grant_all(ctx, &job, err, errlen)) ||
+                (rc = map_all(ctx, &job, verbose, err, errlen)) ||
+                (rc = publish(ctx, &job, flags & ATTACH_ADOPT, err, errlen))))
         undo(ctx, &job);
+    if (rc) {
+        /* last of all: --bind's hand-over, which came first */
+        (void)attach_give_back(ctx, &job.handover, "; also ", false, err, errlen);
         return rc;
     }
+    if (ctx->handover)
+        *ctx->handover = job.handover;
     if (guest)
         *guest = job.dev.guest;
     if (ctx->result)
@@ -166,6 +170,17 @@ static int attach_locked(struct attach_ctx *ctx, uint32_t domid, const struct sb
                 ctx->hv->counters.memory_mapping_calls - before.memory_mapping_calls,
                 ctx->hv->counters.iomem_permission_calls - before.iomem_permission_calls);
     return 0;
+}
+
+int attach_give_back(const struct attach_ctx *ctx, const struct hostpci_handover *ho,
+                     const char *sep, bool name_dev, char *err, size_t errlen)
+{
+    char why[400];
+    int rc = hostpci_give_back(ctx->sysfs, ho, why, sizeof(why));
+
+    if (rc)
+        hostpci_note_not_given_back(err, errlen, sep, ho, name_dev, why);
+    return rc;
 }
 
 /* Serialised per domain (domlock.h): the plan reads the domain's published

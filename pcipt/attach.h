@@ -6,7 +6,8 @@
  *           per memory BAR -> map each BAR at its planned guest address in
  *           <= 64-page calls, MSI-X table/PBA pages left out -> publish the
  *           device and its p2m records in one xenstore transaction.
- *           Any failure undoes what was done, in reverse order.
+ *           Any failure undoes what was done, in reverse order, down to
+ *           giving the function back to the dom0 driver --bind took it from.
  *   detach: hand the device back from a live daemon (state-N 5 -> 6, <= the
  *           timeout) -> unmap what the p2m records say is mapped -> revoke
  *           iomem -> remove the xenstore nodes.  Best effort: every step is
@@ -24,6 +25,7 @@
 #include <xenstore.h>
 
 #include "pcipt/assign.h"
+#include "pcipt/hostpci.h"
 #include "pcipt/hv.h"
 #include "pcipt/map.h"
 #include "pcipt/sbdf.h"
@@ -50,6 +52,9 @@ struct attach_ctx {
     int detach_timeout_ms;          /* 0 = DETACH_TIMEOUT_MS */
     unsigned adopt_index;           /* with ATTACH_ADOPT: libxl's N */
     struct dev_assign *result;      /* optional: the device as published */
+    struct hostpci_handover *handover;  /* optional: on success, what ATTACH_BIND changed
+                                           (->changed false: nothing), for a caller that
+                                           undoes the attach later (attach_give_back) */
 };
 
 /* slot: 1..31, or -1 for the lowest free one; fn: the function there, 0..7
@@ -59,6 +64,12 @@ int attach_device(struct attach_ctx *ctx, uint32_t domid, const struct sbdf *hos
                   int fn, unsigned flags, struct sbdf *guest, char *err, size_t errlen);
 int detach_device(struct attach_ctx *ctx, uint32_t domid, const struct sbdf *host, char *err,
                   size_t errlen);
+/* Give a function that ATTACH_BIND handed to the holder back to its driver
+ * (hostpci_give_back under ctx->sysfs), for a caller that undoes a
+ * successful attach.  On failure, sep + "could not give [SBDF|it] back to
+ * 'DRIVER': WHY" is appended to err.  0 or -errno. */
+int attach_give_back(const struct attach_ctx *ctx, const struct hostpci_handover *ho,
+                     const char *sep, bool name_dev, char *err, size_t errlen);
 
 /* Internal to pcipt/attach*.c and pcipt/detach.c. */
 struct attach_job {
@@ -67,6 +78,7 @@ struct attach_job {
     struct page_range holes[PCI_NUM_RES][2];        /* MSI-X table/PBA pages */
     unsigned nholes[PCI_NUM_RES];
     bool granted[PCI_NUM_RES], mapped[PCI_NUM_RES];
+    struct hostpci_handover handover;               /* what ATTACH_BIND changed */
 };
 
 /* Is BAR b given to the guest (memory, incl. ROM) / mapped at attach

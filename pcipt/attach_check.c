@@ -49,16 +49,18 @@ static int check_domain(struct hv *hv, uint32_t domid, char *err, size_t errlen)
     return rc;
 }
 
-/* Open the function, hand it to the holder if asked, check ownership. */
+/* Open the function, hand it to the holder if asked (recorded in *ho, so
+ * that a later failure gives it back), check ownership. */
 static int open_assignable(struct attach_ctx *ctx, const struct sbdf *host, unsigned flags,
-                           struct hostpci **hp, char *err, size_t errlen)
+                           struct hostpci **hp, struct hostpci_handover *ho, char *err,
+                           size_t errlen)
 {
     int rc = hostpci_open(ctx->sysfs, host, hp, err, errlen);
 
     if (rc)
         return rc;
     if ((flags & ATTACH_BIND) && !hostpci_is_holder(hostpci_info(*hp)->driver)) {
-        if ((rc = hostpci_bind_holder(*hp, ATTACH_HOLDER, err, errlen)))
+        if ((rc = hostpci_hand_to_holder(*hp, ATTACH_HOLDER, ho, err, errlen)))
             goto out;
         hostpci_close(*hp);     /* re-read: the driver link has changed */
         if ((rc = hostpci_open(ctx->sysfs, host, hp, err, errlen)))
@@ -168,7 +170,7 @@ int attach_prepare(struct attach_ctx *ctx, uint32_t domid, const struct sbdf *ho
         return -ENOMEM;
     }
     if (!(rc = check_domain(ctx->hv, domid, err, errlen)) &&
-        !(rc = open_assignable(ctx, host, flags, &hp, err, errlen)) &&
+        !(rc = open_assignable(ctx, host, flags, &hp, &job->handover, err, errlen)) &&
         !(rc = check_not_attached(ctx->xs, domid, host, mine, mine + 1, err, errlen)))
         rc = plan_one(ctx, hp, slot, fn, flags, mine, job, err, errlen);
     hostpci_close(hp);

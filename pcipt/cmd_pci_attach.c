@@ -44,7 +44,8 @@ static int run_pci_attach(int argc, char **argv)
     uint32_t domid;
     pid_t pid;
     bool started;
-    char err[512], e2[512], h[SBDF_STR_LEN], g[SBDF_STR_LEN];
+    struct hostpci_handover ho;
+    char err[1024], e2[512], h[SBDF_STR_LEN], g[SBDF_STR_LEN];
 
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--bind"))
@@ -69,12 +70,15 @@ static int run_pci_attach(int argc, char **argv)
         flags |= ATTACH_VERBOSE;
     if ((rc = cmd_ctx_open(&ctx, true)))
         return rc;
+    ctx.handover = &ho;
     rc = attach_device(&ctx, domid, &host, slot, fn, flags, &guest, err, sizeof(err));
     if (!rc && (rc = ensure_daemon(&ctx, domid, &pid, &started, err, sizeof(err)))) {
-        if (detach_device(&ctx, domid, &host, e2, sizeof(e2)))
+        if (detach_device(&ctx, domid, &host, e2, sizeof(e2))) {
             fprintf(stderr, "pcipt: undo: %s\n", e2);
-        else
+        } else {
             strncat(err, "; the device was detached again", sizeof(err) - strlen(err) - 1);
+            (void)attach_give_back(&ctx, &ho, "; also ", false, err, sizeof(err));
+        }
     }
     cmd_ctx_close(&ctx);
     if (rc)
@@ -99,8 +103,8 @@ const struct pcipt_cmd cmd_pci_attach = {
         "  runs (xenstore .../pcipt/server/pid is not a live process) it starts one\n"
         "  (`systemctl start pciptd@DOMID`, or `pcipt serve DOMID` logging to\n"
         "  /var/log/xen/pcipt-serve-DOMID.log) and waits until it is ready; a\n"
-        "  daemon that cannot start undoes the attach.  The guest sees the new\n"
-        "  function after a rescan of its PCI bus:\n"
+        "  daemon that cannot start undoes the attach (--bind's hand-over too).\n"
+        "  The guest sees the new function after a rescan of its PCI bus:\n"
         "      echo 1 > /sys/bus/pci/rescan          (in the guest)\n"
         "\n"
         "Options: --bind, --force as for `pcipt attach`.\n"

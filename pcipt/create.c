@@ -28,6 +28,7 @@ struct create_run {
     bool dtb_written, domain_created, daemon_started;
     uint32_t domid;
     unsigned nattached;
+    struct hostpci_handover handover[PCIPT_MAX_DEVS];  /* per attached device: --bind's */
     struct attach_ctx ctx;
     bool ctx_open;
     struct daemon_ref daemon;
@@ -152,8 +153,14 @@ static int attach_all(struct create_run *r, char *err, size_t errlen)
     for (unsigned i = 0; i < r->plan->ndevs; i++) {
         const struct dev_assign *d = &r->plan->devs[i];
         struct sbdf guest;
-        int rc = attach_device(&r->ctx, r->domid, &d->host, d->guest.dev, d->guest.fn,
-                               r->o->attach_flags, &guest, e, sizeof(e));
+        int rc;
+
+        /* a failing attach gives its own device back; the ones before are undo()'s */
+        r->ctx.handover = &r->handover[i];
+        rc = attach_device(&r->ctx, r->domid, &d->host, d->guest.dev, d->guest.fn,
+                           r->o->attach_flags,
+                           &guest, e, sizeof(e));
+        r->ctx.handover = NULL;
         if (rc)
             return say(err, errlen, rc, "attach: %s", e);
         r->nattached++;
@@ -211,10 +218,35 @@ static int start_daemon(struct create_run *r, char *err, size_t errlen)
     return 0;
 }
 
-/* Undo, in reverse order; every step is attempted. */
-static void undo(struct create_run *r)
+/* Give the devices --bind took from their dom0 drivers back (last first),
+ * once nothing maps them: each was detached, or the domain is gone.  What
+ * cannot be given back is added to gb ("0000:01:00.0 ... 'igb': WHY"). */
+static void give_back_all(struct create_run *r, unsigned n, const bool *detached,
+                          bool destroyed, char *gb, size_t gblen)
+{
+    char h[SBDF_STR_LEN];
+
+    while (n-- > 0) {
+        const struct hostpci_handover *ho = &r->handover[n];
+        const char *sep = gb[0] ? "; " : "";
+        size_t len = strlen(gb);
+
+        if (!ho->changed)
+            continue;
+        if (detached[n] || destroyed)
+            (void)attach_give_back(&r->ctx, ho, sep, true, gb, gblen);
+        else if (len + 1 < gblen)
+            snprintf(gb + len, gblen - len, "%s%s stays with %s (it could not be detached)",
+                     sep, sbdf_format(&ho->addr, h), ho->holder);
+    }
+}
+
+/* Undo, in reverse order; every step is attempted.  gb: see give_back_all. */
+static void undo(struct create_run *r, char *gb, size_t gblen)
 {
     char e[512], h[SBDF_STR_LEN], dom[16];
+    bool detached[PCIPT_MAX_DEVS] = { false }, destroyed = false;
+    unsigned n = r->nattached;
 
     if (r->daemon_started)
         daemon_stop(&r->daemon);
@@ -222,6 +254,8 @@ static void undo(struct create_run *r)
         const struct dev_assign *d = &r->plan->devs[--r->nattached];
         if (detach_device(&r->ctx, r->domid, &d->host, e, sizeof(e)))
             fprintf(stderr, "pcipt: undo: detach %s: %s\n", sbdf_format(&d->host, h), e);
+        else
+            detached[r->nattached] = true;
     }
     if (r->domain_created) {
         char *argv[] = { "xl", "destroy", dom, NULL };
@@ -231,7 +265,10 @@ static void undo(struct create_run *r)
             snprintf(dom, sizeof(dom), "%.15s", r->name);
         if (proc_run(argv, NULL))
             fprintf(stderr, "pcipt: undo: `xl destroy %s` failed\n", dom);
+        else
+            destroyed = true;
     }
+    give_back_all(r, n, detached, destroyed, gb, gblen);
     if (r->dtb_written && unlink(r->dtb) && errno != ENOENT)
         fprintf(stderr, "pcipt: undo: cannot remove %s: %s\n", r->dtb, strerror(errno));
 }
@@ -345,9 +382,11 @@ out:
     if (rc) {
         bool did = r.dtb_written || r.domain_created || r.nattached || r.daemon_started;
         size_t n = strlen(err);
-        undo(&r);
+        char gb[512] = "";
+        undo(&r, gb, sizeof(gb));
         if (did && n + 40 < errlen)
-            snprintf(err + n, errlen - n, "; everything done so far was undone");
+            snprintf(err + n, errlen - n, "; everything done so far was undone%s%s",
+                     gb[0] ? ", but " : "", gb);
     }
     if (r.ctx_open)
         cmd_ctx_close(&r.ctx);

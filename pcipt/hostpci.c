@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "pcipt/log.h"
+#include "pcipt/sysfs_attr.h"
 
 struct hostpci {
     struct pci_access *acc;
@@ -126,40 +127,6 @@ static int cfg_write(void *ctx, unsigned off, unsigned size, uint32_t val)
 
 static const struct host_cfg_ops hostpci_ops = { .read = cfg_read, .write = cfg_write };
 
-/* --- small sysfs helpers ----------------------------------------------- */
-
-/* First line of devdir/name into buf; -errno if unreadable. */
-static int read_attr(const char *devdir, const char *name, char *buf, size_t len)
-{
-    char path[400];
-    FILE *fp;
-
-    snprintf(path, sizeof(path), "%s/%s", devdir, name);
-    fp = fopen(path, "r");
-    if (!fp)
-        return -errno;
-    if (!fgets(buf, (int)len, fp))
-        buf[0] = '\0';
-    fclose(fp);
-    buf[strcspn(buf, "\r\n")] = '\0';
-    return 0;
-}
-
-static int write_attr(const char *path, const char *val, const char *who, char *err,
-                      size_t errlen)
-{
-    FILE *fp = fopen(path, "w");
-    int e;
-
-    if (fp && fputs(val, fp) >= 0 && fclose(fp) == 0)
-        return 0;
-    e = errno ? errno : EIO;
-    if (fp)
-        fclose(fp);
-    snprintf(err, errlen, "%s: cannot write '%s' to %s: %s", who, val, path, strerror(e));
-    return -e;
-}
-
 /* --- BARs from the sysfs `resource` file (read by libpci) --------------- */
 
 /* libpci reports a malformed `resource` line as a fatal error while it
@@ -268,7 +235,7 @@ static void fill_info(struct hostpci *hp)
     if (in->intx_pin > 4)
         in->intx_pin = 0;
     snprintf(in->driver, sizeof(in->driver), "%s", drv ? drv : "");
-    in->reset_known = read_attr(hp->devdir, "reset_method", in->reset_method,
+    in->reset_known = sysfs_read_attr(hp->devdir, "reset_method", in->reset_method,
                                 sizeof(in->reset_method)) == 0;
     if (!in->reset_known)
         in->reset_method[0] = '\0';
@@ -348,6 +315,11 @@ struct host_dev *hostpci_host_dev(struct hostpci *hp)
 const char *hostpci_sysfs_dir(const struct hostpci *hp)
 {
     return hp->devdir;
+}
+
+const char *hostpci_sysfs_root(const struct hostpci *hp)
+{
+    return hp->root;
 }
 
 static int cmp_u32(const void *a, const void *b)
@@ -469,47 +441,7 @@ int hostpci_check_assignable(const struct hostpci *hp, bool force, char *err, si
     return 0;
 }
 
-/* The driver the kernel now has bound (readlink driver), "" if none. */
-static void refresh_driver(struct hostpci *hp)
+void hostpci_refresh_driver(struct hostpci *hp)
 {
-    char link[400], target[256];
-    ssize_t n;
-
-    snprintf(link, sizeof(link), "%s/driver", hp->devdir);
-    n = readlink(link, target, sizeof(target) - 1);
-    hp->info.driver[0] = '\0';
-    if (n > 0) {
-        const char *slash;
-        target[n] = '\0';
-        slash = strrchr(target, '/');
-        snprintf(hp->info.driver, sizeof(hp->info.driver), "%.*s", (int)sizeof(hp->info.driver) - 1,
-                 slash ? slash + 1 : target);
-    }
-}
-
-int hostpci_bind_holder(struct hostpci *hp, const char *holder, char *err, size_t errlen)
-{
-    char path[400];
-    int rc;
-
-    if (!hostpci_is_holder(holder)) {
-        snprintf(err, errlen, "%s: '%s' is not a passthrough holder driver (use pciback, "
-                 "xen-pciback, uio_pci_generic or vfio-pci)", hp->name, holder ? holder : "");
-        return -EINVAL;
-    }
-    if (!strcmp(hp->info.driver, holder))
-        return 0;
-    if (hp->info.driver[0]) {
-        snprintf(path, sizeof(path), "%s/driver/unbind", hp->devdir);
-        if ((rc = write_attr(path, hp->name, hp->name, err, errlen)))
-            return rc;
-    }
-    snprintf(path, sizeof(path), "%s/driver_override", hp->devdir);
-    if ((rc = write_attr(path, holder, hp->name, err, errlen)))
-        return rc;
-    snprintf(path, sizeof(path), "%s/drivers_probe", hp->root);
-    if ((rc = write_attr(path, hp->name, hp->name, err, errlen)))
-        return rc;
-    refresh_driver(hp);
-    return 0;
+    sysfs_driver_of(hp->devdir, hp->info.driver, sizeof(hp->info.driver));
 }

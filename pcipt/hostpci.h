@@ -59,8 +59,48 @@ int hostpci_check_assignable(const struct hostpci *hp, bool force, char *err, si
 
 /* Hand the function to holder (e.g. "pciback", "vfio-pci") as
  * `xl pci-assignable-add` does: write the SBDF to driver/unbind when bound
- * to another driver, holder to driver_override, the SBDF to drivers_probe. */
+ * to another driver, holder to driver_override, the SBDF to drivers_probe.
+ * Same as hostpci_hand_to_holder without keeping the record. */
 int hostpci_bind_holder(struct hostpci *hp, const char *holder, char *err, size_t errlen);
+
+/* What hostpci_hand_to_holder changed, so that it can be given back. */
+struct hostpci_handover {
+    bool changed;               /* false: already held, nothing was written */
+    struct sbdf addr;
+    char holder[32];
+    char driver[64];            /* the driver it had before, "" = none */
+    char override[128];         /* driver_override before, "" = unset ("(null)") */
+};
+
+/* hostpci_bind_holder, recording in *ho what it changes (ho->changed false
+ * when the function already is on holder).  The driver link is re-read.
+ * A write that fails after an earlier one took effect is undone at once
+ * (hostpci_give_back); err then says whether that worked too. */
+int hostpci_hand_to_holder(struct hostpci *hp, const char *holder, struct hostpci_handover *ho,
+                           char *err, size_t errlen);
+
+/* Undo a hand-over, as `xl pci-assignable-remove -r` does: write the SBDF
+ * to driver/unbind while holder has it, put driver_override back (cleared
+ * with "\n" when it was unset), and write the SBDF to DIR/drivers/DRIVER/bind
+ * for the driver it had; a function that had no driver stays unbound.
+ * Then the driver link must name that driver (or none).  Nothing to do
+ * when !ho->changed.  sysfs: NULL = /sys/bus/pci.  0, or -errno with why =
+ * the reason alone ("cannot write '0000:01:00.0' to DIR/drivers/igb/bind:
+ * No such device"). */
+int hostpci_give_back(const char *sysfs, const struct hostpci_handover *ho, char *why,
+                      size_t whylen);
+
+/* Append to err: sep + "could not give it back to 'igb': WHY" (the SBDF
+ * instead of "it" when name_dev), or "... take it back from
+ * uio_pci_generic: WHY" for a function that had no driver. */
+void hostpci_note_not_given_back(char *err, size_t errlen, const char *sep,
+                                 const struct hostpci_handover *ho, bool name_dev,
+                                 const char *why);
+
+/* Re-read the driver link into hostpci_info()->driver. */
+void hostpci_refresh_driver(struct hostpci *hp);
+/* The sysfs root (the DIR with devices/ and drivers/). */
+const char *hostpci_sysfs_root(const struct hostpci *hp);
 
 /* "mem32", "mem64", "io", "rom", "none". */
 const char *bar_type_name(enum bar_type t);

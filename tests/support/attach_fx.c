@@ -50,6 +50,12 @@ void afx_setup(void)
     ck_assert_int_eq(setenv("PCIPT_RUN_DIR", run, 1), 0);
     add_dump("cap-pcie-2", &o);
     add_dump("cap-rebar", &o);
+    /* the holder's module is loaded (--bind; see afx_driver_core_env) */
+    snprintf(run, sizeof(run), "%s/drivers", afx_tree);
+    ck_assert_int_eq(mkdir(run, 0755), 0);
+    char holder[sizeof(afx_tree) + 32];
+    snprintf(holder, sizeof(holder), "%s/drivers/uio_pci_generic", afx_tree);
+    ck_assert_int_eq(mkdir(holder, 0755), 0);
     afx_set_resource(AFX_GPU, 0, 0x4000000000ull, 256ull << 20,
                      IORESOURCE_MEM | IORESOURCE_PREFETCH | IORESOURCE_MEM_64);
 
@@ -132,6 +138,65 @@ void afx_set_driver(const char *dev, const char *driver)
     ck_assert_int_eq(symlink(target, path), 0);
 }
 
+static void read_first_line(const char *path, char *buf, size_t len)
+{
+    FILE *f = fopen(path, "r");
+
+    buf[0] = '\0';
+    if (f && !fgets(buf, (int)len, f))
+        buf[0] = '\0';
+    if (f)
+        fclose(f);
+    buf[strcspn(buf, "\n")] = '\0';
+}
+
+void afx_driver_state(const char *dev, char *buf, size_t len)
+{
+    char path[256], target[128] = "", ov[128];
+    ssize_t n;
+
+    devfile(dev, "driver", path, sizeof(path));
+    n = readlink(path, target, sizeof(target) - 1);
+    target[n > 0 ? n : 0] = '\0';
+    devfile(dev, "driver_override", path, sizeof(path));
+    read_first_line(path, ov, sizeof(ov));
+    snprintf(buf, len, "driver %s override %s",
+             strrchr(target, '/') ? strrchr(target, '/') + 1 : "none", ov);
+}
+
+const char *afx_driver_core_env(void)
+{
+    static char env[1024];
+    const char *so = getenv("PCIPT_DRIVERCORE");
+    char def[512];
+
+    if (!so || !*so)
+        so = test_src_path("build/tests/drivercore.so", def, sizeof(def));
+    ck_assert_msg(access(so, R_OK) == 0, "%s: no driver-core shim (make builds it)", so);
+    /* the shim goes before ASan's runtime in check-asan: allow that */
+    snprintf(env, sizeof(env), "LD_PRELOAD=%s PCIPT_DRIVER_CORE=%s "
+             "ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0", so, afx_tree);
+    return env;
+}
+
+char *afx_driver_core_log(void)
+{
+    char path[256], *buf = NULL;
+    size_t len = 0;
+    FILE *f, *mem = open_memstream(&buf, &len);
+    int c;
+
+    ck_assert_ptr_nonnull(mem);
+    snprintf(path, sizeof(path), "%s/driver-core.log", afx_tree);
+    if ((f = fopen(path, "r"))) {
+        while ((c = fgetc(f)) != EOF)
+            fputc(c, mem);
+        fclose(f);
+    }
+    fclose(mem);
+    return buf;
+}
+
 char *afx_snapshot(void)
 {
     static const uint32_t doms[] = { 3, 5 };
@@ -153,6 +218,12 @@ char *afx_snapshot(void)
         for (int i = 0; i < n && i < 256; i++)
             fprintf(mem, "dom%u iomem %" PRIx64 "-%" PRIx64 "\n", doms[d],
                    r[i].start, r[i].end);
+    }
+    for (unsigned d = 0; d < 2; d++) {
+        char st[300];
+        const char *dev = d ? AFX_GPU : AFX_NIC;
+        afx_driver_state(dev, st, sizeof(st));
+        fprintf(mem, "%s %s\n", dev, st);
     }
     xsdump = xst_dump();
     fprintf(mem, "%s", xsdump);

@@ -8,10 +8,12 @@
  *                 (moved to host 0x4000000000 so that it does not overlap
  *                 the 82576's BAR1 from another machine), BAR2 2 MiB,
  *                 I/O BAR4, 32-bit BAR5, ROM
- * both unbound, reset method "flr bus". */
+ * both unbound, reset method "flr bus"; DIR/drivers/uio_pci_generic exists
+ * (the holder's module is loaded). */
 #ifndef TESTS_ATTACH_FX_H
 #define TESTS_ATTACH_FX_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "pcipt/attach.h"
@@ -32,7 +34,8 @@ void afx_set_resource(const char *dev, unsigned index, uint64_t start, uint64_t 
 void afx_set_driver(const char *dev, const char *driver);
 
 /* Everything attach may touch: the sim's mappings and iomem permissions of
- * domains 3 and 5, and `xenstore-ls -fp /`.  malloc'd. */
+ * domains 3 and 5, each device's driver link and driver_override in the
+ * tree, and `xenstore-ls -fp /`.  malloc'd. */
 char *afx_snapshot(void);
 /* memory_mapping calls the sim counted for domain 5. */
 uint64_t afx_sim_mapping_calls(uint32_t domid);
@@ -45,6 +48,16 @@ int afx_attach_fn(uint32_t domid, const char *sbdf, int slot, int fn, unsigned f
 int afx_attach(uint32_t domid, const char *sbdf, int slot, unsigned flags, char *err,
                size_t errlen);
 int afx_detach(uint32_t domid, const char *sbdf, char *err, size_t errlen);
+/* The environment (for `env ...` in a shell command) that runs a program
+ * with Linux's driver core played on the tree by the LD_PRELOAD shim
+ * build/tests/drivercore.so (tests/drivercore/drivercore.c, $PCIPT_DRIVERCORE).
+ * afx_setup loads uio_pci_generic (makes DIR/drivers/uio_pci_generic).  Static. */
+const char *afx_driver_core_env(void);
+/* The shim's log of stores, DIR/driver-core.log ("" if none).  malloc'd. */
+char *afx_driver_core_log(void);
+/* DEV's driver link ("" = none) and driver_override, as the snapshot shows them. */
+void afx_driver_state(const char *dev, char *buf, size_t len);
+
 /* Run `pcipt --hv sim --sysfs TREE ARGS`; exit status, output captured. */
 int afx_cli(const char *args, char **out, char **err);
 

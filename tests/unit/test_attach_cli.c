@@ -1,7 +1,10 @@
 /* `pcipt attach` / `pcipt detach` as an operator uses them (the real
  * binary, --hv sim, a real xenstored): a table of bad inputs, each checked
  * for its exit status, a message naming what is wrong, and nothing left
- * behind; then a verbose attach, status and detach. */
+ * behind (the snapshot includes each device's driver and driver_override,
+ * and every case runs with Linux's driver core played on the tree by the
+ * shim of afx_driver_core_env: an attach --bind that fails gives the device
+ * back to its driver); then a verbose attach, status and detach. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +42,29 @@ static void gpu_bar_16g(void)
 {
     afx_set_resource(AFX_GPU, 0, 0x400000000ull, 16ull << 30,
                      IORESOURCE_MEM | IORESOURCE_PREFETCH | IORESOURCE_MEM_64);
+}
+
+static void gpu_owned_by_amdgpu_bar_16g(void)
+{
+    afx_set_driver(AFX_GPU, "amdgpu");
+    gpu_bar_16g();
+}
+
+/* igb has it, and its reset_method is empty: refused after the hand-over */
+static void nic_owned_by_igb_no_reset(void)
+{
+    char path[256];
+    FILE *f;
+
+    afx_set_driver(AFX_NIC, "igb");
+    snprintf(path, sizeof(path), "%s/devices/%s/reset_method", afx_tree, AFX_NIC);
+    ck_assert_ptr_nonnull(f = fopen(path, "w"));
+    fclose(f);
+}
+
+static void nic_held_by_uio(void)
+{
+    afx_set_driver(AFX_NIC, "uio_pci_generic");
 }
 
 /* F5 (fuzz_sysfs): BAR 1, the upper half of 64-bit BAR 0, also listed as a
@@ -121,19 +147,34 @@ static const struct bad_case bad[] = {
       "cannot reach xenstore" },
     { attach_nic_slot3, "PCIPT_XS_FAIL=30:5", "attach 5 0000:09:00.0", 1,
       "xenstore" },
+    /* --bind, then a failure: back to igb/amdgpu (or no driver), override cleared */
+    { nic_owned_by_igb, "PCIPT_SIM_FAIL=memory_mapping:5:5", "attach --bind 5 0000:01:00.0", 1,
+      "cannot map BAR 1 of 0000:01:00.0 at guest 0x23000000 in domain 5: memory_mapping failed" },
+    { nic_owned_by_igb, "PCIPT_SIM_FAIL=iomem_permission:3:1", "attach --bind 5 0000:01:00.0",
+      1, "cannot give domain 5 access to BAR 3 of 0000:01:00.0" },
+    { nic_owned_by_igb_no_reset, "", "attach --bind 5 0000:01:00.0", 1,
+      "0000:01:00.0 has no usable reset method (reset_method is empty)" },
+    { gpu_owned_by_amdgpu_bar_16g, "", "attach --bind 5 0000:09:00.0", 1,
+      "0000:09:00.0 BAR 0 (64-bit prefetchable, 16 GiB) does not fit" },
+    { attach_nic_slot3, "", "attach --bind 5 0000:09:00.0@3", 1,
+      "virtual slot 3 is already taken by 0000:01:00.0" },
+    { NULL, "PCIPT_SIM_FAIL=memory_mapping:5:5", "attach --bind 5 0000:01:00.0", 1,
+      "cannot map BAR 1 of 0000:01:00.0" },
+    { nic_held_by_uio, "PCIPT_SIM_FAIL=memory_mapping:5:5", "attach --bind 5 0000:01:00.0", 1,
+      "cannot map BAR 1 of 0000:01:00.0" },
 };
 
 START_TEST(bad_operator_input)
 {
     const struct bad_case *c = &bad[_i];
-    char cmd[1024], *before, *after, *out = NULL, *err = NULL;
+    char cmd[2048], *before, *after, *log, *out = NULL, *err = NULL;
     int rc;
 
     if (c->pre)
         c->pre();
     before = afx_snapshot();
-    snprintf(cmd, sizeof(cmd), "env %s %s --hv sim --sysfs %s %s", c->env, test_pcipt_bin(),
-             afx_tree, c->args);
+    snprintf(cmd, sizeof(cmd), "env %s %s %s --hv sim --sysfs %s %s", afx_driver_core_env(),
+             c->env, test_pcipt_bin(), afx_tree, c->args);
     rc = test_run(cmd, &out, &err);
     ck_assert_msg(rc == c->status, "'%s': exit %d, stderr: %s", c->args, rc, err);
     ck_assert_msg(strstr(err, c->msg), "'%s': stderr '%s' lacks '%s'", c->args, err, c->msg);
@@ -143,6 +184,13 @@ START_TEST(bad_operator_input)
     ck_assert_str_eq(out, "");
     after = afx_snapshot();
     ck_assert_msg(!strcmp(after, before), "'%s' left residue:\n%s", c->args, after);
+    log = afx_driver_core_log();
+    if (!strstr(c->args, "--bind") || c->pre == nic_held_by_uio)   /* nothing to hand over */
+        ck_assert_msg(!strcmp(log, ""), "'%s' wrote to the driver core: %s", c->args, log);
+    else                                                            /* handed over and back */
+        ck_assert_msg(strstr(log, "probe - 0000:") && strstr(log, "unbind uio_pci_generic"),
+                      "'%s': %s", c->args, log);
+    free(log);
     free(before);
     free(after);
     free(out);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "pcipt/hostpci.h"
@@ -251,6 +252,60 @@ static void put(const char *dir, const char *rel, const char *text)
     fclose(fp);
 }
 
+/* The record of a hand-over and the writes of a give-back, on a tree with
+ * no kernel behind it (test_attach_bind.c plays one): what is written
+ * where, and a driver link that did not follow is noticed. */
+START_TEST(hand_over_record_and_give_back_writes)
+{
+    struct tree_opts o = { .driver = "igb", .reset_method = "flr" };
+    struct sbdf s = { 0, 1, 0, 0 };
+    struct hostpci_handover ho;
+    struct hostpci *hp;
+    char dir[64], err[512], buf[128], why[400], want[400];
+
+    fixture_tree("cap-pcie-2", &o, dir, sizeof(dir));
+    put(dir, "devices/0000:01:00.0/driver_override", "vfio-pci\n");   /* a stale one */
+    ck_assert_int_eq(hostpci_open(dir, &s, &hp, err, sizeof(err)), 0);
+    ck_assert_int_eq(hostpci_hand_to_holder(hp, "uio_pci_generic", &ho, err, sizeof(err)), 0);
+    ck_assert(ho.changed && sbdf_equal(&ho.addr, &s));
+    ck_assert_str_eq(ho.holder, "uio_pci_generic");
+    ck_assert_str_eq(ho.driver, "igb");
+    ck_assert_str_eq(ho.override, "vfio-pci");
+    hostpci_close(hp);
+
+    /* the kernel would have moved the link to the holder: do it by hand */
+    put(dir, "drivers/igb/unbind", "");
+    put(dir, "drivers_probe", "");
+    ck_assert_int_eq(unlink(strcat(strcpy(buf, dir), "/devices/0000:01:00.0/driver")), 0);
+    ck_assert_int_eq(mkdir(strcat(strcpy(buf, dir), "/drivers/uio_pci_generic"), 0755), 0);
+    ck_assert_int_eq(symlink("../../drivers/uio_pci_generic",
+                             strcat(strcpy(buf, dir), "/devices/0000:01:00.0/driver")), 0);
+    ck_assert_int_eq(hostpci_give_back(dir, &ho, why, sizeof(why)), -EIO);
+    read_file(dir, "drivers/uio_pci_generic/unbind", buf, sizeof(buf));
+    ck_assert_str_eq(buf, "0000:01:00.0");
+    read_file(dir, "devices/0000:01:00.0/driver_override", buf, sizeof(buf));
+    ck_assert_str_eq(buf, "vfio-pci");                      /* put back as it was */
+    /* no kernel: the link still names the holder, so igb is not asked */
+    read_file(dir, "drivers/igb/bind", buf, sizeof(buf));
+    ck_assert_str_eq(buf, "");
+    ck_assert_str_eq(why, "it is bound to 'uio_pci_generic' instead");
+    /* once the holder has let go, igb is asked to bind */
+    ck_assert_int_eq(unlink(strcat(strcpy(buf, dir), "/devices/0000:01:00.0/driver")), 0);
+    ck_assert_int_eq(hostpci_give_back(dir, &ho, why, sizeof(why)), -EIO);
+    read_file(dir, "drivers/igb/bind", buf, sizeof(buf));
+    ck_assert_str_eq(buf, "0000:01:00.0");
+    snprintf(want, sizeof(want), "it has no driver after the write to %s/drivers/igb/bind", dir);
+    ck_assert_str_eq(why, want);
+    /* nothing changed: nothing to give back, nothing written */
+    ho.changed = false;
+    put(dir, "drivers/igb/bind", "");
+    ck_assert_int_eq(hostpci_give_back(dir, &ho, why, sizeof(why)), 0);
+    read_file(dir, "drivers/igb/bind", buf, sizeof(buf));
+    ck_assert_str_eq(buf, "");
+    sysfs_tree_remove(dir);
+}
+END_TEST
+
 /* Broken sysfs content: a defined error naming the device, never a crash or exit. */
 START_TEST(broken_sysfs_files)
 {
@@ -302,6 +357,7 @@ static Suite *hostpci_suite(void)
     tcase_add_test(tc, foreach_and_errors);
     tcase_add_test(tc, ownership);
     tcase_add_test(tc, bind_holder_on_tree);
+    tcase_add_test(tc, hand_over_record_and_give_back_writes);
     tcase_add_test(tc, broken_sysfs_files);
     suite_add_tcase(s, tc);
     return s;

@@ -1,0 +1,324 @@
+/* --bind end to end: the real pcipt binary (--hv sim, a real xenstored) on
+ * the attach fixture's tree, with Linux's driver core played on the tree by
+ * the LD_PRELOAD shim (afx_driver_core_env, tests/drivercore/drivercore.c),
+ * whose log shows every store in order.  A successful attach keeps the
+ * function on uio_pci_generic (detach too, as xl pci-detach does); any
+ * failure after the hand-over gives it back to the driver it had (or none),
+ * driver_override cleared first; attach, create (every device this
+ * invocation bound) and pci-attach; a give-back that fails is named in the
+ * same one line. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tests/support/attach_fx.h"
+#include "tests/support/sim_fixture.h"
+#include "tests/support/testreg.h"
+#include "tests/support/xenstored.h"
+#include "tests/support/xl_fx.h"
+
+#define MAP_FAILS "PCIPT_SIM_FAIL=memory_mapping:5:5"
+#define MAP_ERR   "cannot map BAR 1 of 0000:01:00.0 at guest 0x23000000 in domain 5: " \
+                  "memory_mapping failed: Input/output error"
+
+/* `env DRIVER-CORE ENV pcipt --hv sim --sysfs TREE ARGS` (attach fixture). */
+static int run(const char *env, const char *args, char **out, char **err)
+{
+    char cmd[2048];
+
+    snprintf(cmd, sizeof(cmd), "env %s %s %s --hv sim --sysfs %s %s", afx_driver_core_env(), env,
+             test_pcipt_bin(), afx_tree, args);
+    return test_run(cmd, out, err);
+}
+
+/* The same through the xl fixture (fake xl, daemon, state directories). */
+static int run_xl(const char *env, const char *args, char **out, char **err)
+{
+    char e[1536];
+
+    snprintf(e, sizeof(e), "%s %s", afx_driver_core_env(), env);
+    return xlfx_cli(e, args, out, err);
+}
+
+static void expect_state(const char *dev, const char *want)
+{
+    char st[300];
+
+    afx_driver_state(dev, st, sizeof(st));
+    ck_assert_str_eq(st, want);
+}
+
+static void expect_log(const char *want)
+{
+    char *log = afx_driver_core_log();
+    ck_assert_str_eq(log, want);
+    free(log);
+}
+
+/* DIR/rel becomes a directory: a store to it fails with EISDIR. */
+static void make_dir(const char *rel)
+{
+    char path[256];
+
+    snprintf(path, sizeof(path), "%s/%s", afx_tree, rel);
+    unlink(path);
+    ck_assert_int_eq(mkdir(path, 0755), 0);
+}
+
+/* The snapshot with one device's driver line changed. */
+static char *with_state(const char *snap, const char *from, const char *to)
+{
+    const char *at = strstr(snap, from);
+    char *s;
+
+    ck_assert_ptr_nonnull(at);
+    ck_assert_int_ge(asprintf(&s, "%.*s%s%s", (int)(at - snap), snap, to, at + strlen(from)), 0);
+    return s;
+}
+
+START_TEST(attach_keeps_the_holder_detach_too)
+{
+    char *out, *err;
+
+    afx_set_driver(AFX_NIC, "igb");
+    ck_assert_int_eq(run("", "attach --bind 5 " AFX_NIC, &out, &err), 0);
+    ck_assert_str_eq(err, "");
+    ck_assert_str_eq(out, "attached 0000:01:00.0 to domain 5 as 0000:00:01.0\n");
+    expect_state(AFX_NIC, "driver uio_pci_generic override uio_pci_generic");
+    expect_log("unbind igb 0000:01:00.0 0\n"
+               "override 0000:01:00.0 uio_pci_generic 0\n"
+               "probe - 0000:01:00.0 0\n");
+    free(out); free(err);
+    /* held already: a second --bind (refused as attached) writes nothing */
+    ck_assert_int_eq(run("", "attach --bind 3 " AFX_NIC, &out, &err), 1);
+    ck_assert_msg(strstr(err, "0000:01:00.0 is already attached to domain 5"), "%s", err);
+    free(out); free(err);
+    ck_assert_int_eq(run("", "detach 5 " AFX_NIC, &out, &err), 0);
+    expect_state(AFX_NIC, "driver uio_pci_generic override uio_pci_generic");
+    expect_log("unbind igb 0000:01:00.0 0\n"
+               "override 0000:01:00.0 uio_pci_generic 0\n"
+               "probe - 0000:01:00.0 0\n");
+    free(out); free(err);
+}
+END_TEST
+
+/* The give-back undoes the hand-over in reverse: the holder lets go, the
+ * override is cleared (else igb would not match: ENODEV), igb binds. */
+START_TEST(failure_gives_back_in_reverse_order)
+{
+    char *out, *err;
+
+    afx_set_driver(AFX_NIC, "igb");
+    ck_assert_int_eq(run(MAP_FAILS, "attach --bind 5 " AFX_NIC, &out, &err), 1);
+    ck_assert_str_eq(err, "pcipt: " MAP_ERR "\n");
+    expect_state(AFX_NIC, "driver igb override (null)");
+    expect_log("unbind igb 0000:01:00.0 0\n"
+               "override 0000:01:00.0 uio_pci_generic 0\n"
+               "probe - 0000:01:00.0 0\n"
+               "unbind uio_pci_generic 0000:01:00.0 0\n"
+               "override 0000:01:00.0 '' 0\n"
+               "bind igb 0000:01:00.0 0\n");
+    free(out); free(err);
+}
+END_TEST
+
+/* uio_pci_generic not loaded: the probe finds no driver, the attach goes
+ * on with the function unbound, fails, and igb gets it back. */
+START_TEST(holder_not_loaded_still_gives_back)
+{
+    char *out, *err, dir[256];
+
+    afx_set_driver(AFX_NIC, "igb");
+    snprintf(dir, sizeof(dir), "%s/drivers/uio_pci_generic", afx_tree);
+    ck_assert_int_eq(rmdir(dir), 0);
+    ck_assert_int_eq(run(MAP_FAILS, "attach --bind 5 " AFX_NIC, &out, &err), 1);
+    ck_assert_str_eq(err, "pcipt: " MAP_ERR "\n");
+    expect_state(AFX_NIC, "driver igb override (null)");
+    expect_log("unbind igb 0000:01:00.0 0\n"
+               "override 0000:01:00.0 uio_pci_generic 0\n"
+               "probe - 0000:01:00.0 0\n"
+               "override 0000:01:00.0 '' 0\n"
+               "bind igb 0000:01:00.0 0\n");
+    free(out); free(err);
+}
+END_TEST
+
+START_TEST(give_back_failure_is_named_in_the_same_line)
+{
+    char *before, *after, *want, *out, *err, line[1024];
+
+    afx_set_driver(AFX_NIC, "igb");
+    make_dir("drivers/igb/bind");
+    before = afx_snapshot();
+    ck_assert_int_eq(run(MAP_FAILS, "attach --bind 5 " AFX_NIC, &out, &err), 1);
+    snprintf(line, sizeof(line), "pcipt: " MAP_ERR "; also could not give it back to 'igb': "
+             "cannot write '0000:01:00.0' to %s/drivers/igb/bind: Is a directory\n", afx_tree);
+    ck_assert_str_eq(err, line);
+    /* taken from the holder and the override cleared; nothing else left */
+    after = afx_snapshot();
+    want = with_state(before, AFX_NIC " driver igb override (null)",
+                      AFX_NIC " driver none override (null)");
+    ck_assert_str_eq(after, want);
+    free(before); free(after); free(want); free(out); free(err);
+}
+END_TEST
+
+START_TEST(no_driver_before_stays_unbound)
+{
+    char *before, *after, *want, *out, *err, line[1024];
+
+    before = afx_snapshot();
+    ck_assert_int_eq(run(MAP_FAILS, "attach --bind 5 " AFX_NIC, &out, &err), 1);
+    ck_assert_str_eq(err, "pcipt: " MAP_ERR "\n");
+    expect_state(AFX_NIC, "driver none override (null)");
+    expect_log("override 0000:01:00.0 uio_pci_generic 0\n"
+               "probe - 0000:01:00.0 0\n"
+               "unbind uio_pci_generic 0000:01:00.0 0\n"
+               "override 0000:01:00.0 '' 0\n");
+    after = afx_snapshot();
+    ck_assert_str_eq(after, before);
+    free(after); free(out); free(err);
+
+    /* the holder will not let go: named, and it stays there */
+    make_dir("drivers/uio_pci_generic/unbind");
+    ck_assert_int_eq(run(MAP_FAILS, "attach --bind 5 " AFX_NIC, &out, &err), 1);
+    snprintf(line, sizeof(line), "pcipt: " MAP_ERR "; also could not take it back from "
+             "uio_pci_generic: cannot write '0000:01:00.0' to %s/devices/0000:01:00.0/driver/"
+             "unbind: Is a directory\n", afx_tree);
+    ck_assert_str_eq(err, line);
+    after = afx_snapshot();
+    want = with_state(before, AFX_NIC " driver none override (null)",
+                      AFX_NIC " driver uio_pci_generic override uio_pci_generic");
+    ck_assert_str_eq(after, want);
+    free(before); free(after); free(want); free(out); free(err);
+}
+END_TEST
+
+/* The hand-over itself fails half-way (drivers_probe refused): what it
+ * did is undone at once. */
+START_TEST(half_done_hand_over_is_undone)
+{
+    char *before, *after, *out, *err, line[512];
+
+    afx_set_driver(AFX_NIC, "igb");
+    make_dir("drivers_probe");
+    before = afx_snapshot();
+    ck_assert_int_eq(run("", "attach --bind 5 " AFX_NIC, &out, &err), 1);
+    snprintf(line, sizeof(line), "pcipt: 0000:01:00.0: cannot write '0000:01:00.0' to "
+             "%s/drivers_probe: Is a directory\n", afx_tree);
+    ck_assert_str_eq(err, line);
+    expect_log("unbind igb 0000:01:00.0 0\n"
+               "override 0000:01:00.0 uio_pci_generic 0\n"
+               "override 0000:01:00.0 '' 0\n"
+               "bind igb 0000:01:00.0 0\n");
+    after = afx_snapshot();
+    ck_assert_str_eq(after, before);
+    free(before); free(after); free(out); free(err);
+}
+END_TEST
+
+#define CFG_TWO "name = \"guest1\"\npcipt = [ \"0000:01:00.0\", \"0000:09:00.0\" ]\n"
+
+struct create_case {
+    const char *env, *msg;
+};
+
+/* The GPU's first iomem_permission call (the NIC makes 4), and a daemon
+ * that exits after both devices are attached. */
+static const struct create_case creates[] = {
+    { "PCIPT_SIM_FAIL=iomem_permission:5:1", "attach: cannot give domain 7 access to BAR 0 of "
+      "0000:09:00.0" },
+    { "FAKE_SERVE_MODE=exit", "domain 7's daemon exited with status 3" },
+};
+
+START_TEST(create_gives_every_device_back)
+{
+    const struct create_case *c = &creates[_i];
+    char args[512], cfg[256], *before, *after, *out, *err, *log;
+
+    afx_set_driver(AFX_NIC, "igb");
+    afx_set_driver(AFX_GPU, "amdgpu");
+    xlfx_write("g.cfg", CFG_TWO);
+    before = afx_snapshot();
+    snprintf(args, sizeof(args), "create --bind %s", xlfx_path("g.cfg", cfg, sizeof(cfg)));
+    ck_assert_msg(run_xl(c->env, args, &out, &err) == 1, "%s", err);
+    ck_assert_msg(strstr(err, c->msg) && strstr(err, "; everything done so far was undone\n") &&
+                  strchr(err, '\n') == err + strlen(err) - 1, "%s", err);
+    ck_assert(!xlfx_domain_exists(7));
+    after = afx_snapshot();
+    ck_assert_str_eq(after, before);        /* igb and amdgpu have theirs back */
+    /* both were handed over, and given back last first */
+    log = afx_driver_core_log();
+    ck_assert_msg(strstr(log, "probe - 0000:01:00.0 0\n") && strstr(log, "probe - 0000:09:00.0 0\n")
+                  && strstr(log, "\nbind amdgpu 0000:09:00.0 0\n") &&
+                  strstr(log, "\nbind igb 0000:01:00.0 0\n") &&
+                  strstr(log, "\nbind amdgpu") < strstr(log, "\nbind igb"), "%s", log);
+    free(log); free(before); free(after); free(out); free(err);
+}
+END_TEST
+
+START_TEST(create_names_a_device_it_cannot_give_back)
+{
+    char args[512], cfg[256], want[512], *out, *err;
+
+    afx_set_driver(AFX_NIC, "igb");
+    afx_set_driver(AFX_GPU, "amdgpu");
+    make_dir("drivers/igb/bind");
+    xlfx_write("g.cfg", CFG_TWO);
+    snprintf(args, sizeof(args), "create --bind %s", xlfx_path("g.cfg", cfg, sizeof(cfg)));
+    ck_assert_int_eq(run_xl("FAKE_SERVE_MODE=exit", args, &out, &err), 1);
+    snprintf(want, sizeof(want), "; everything done so far was undone, but could not give "
+             "0000:01:00.0 back to 'igb': cannot write '0000:01:00.0' to %s/drivers/igb/bind: "
+             "Is a directory\n", afx_tree);
+    ck_assert_msg(strstr(err, want) && strchr(err, '\n') == err + strlen(err) - 1, "%s", err);
+    expect_state(AFX_GPU, "driver amdgpu override (null)");
+    expect_state(AFX_NIC, "driver none override (null)");
+    free(out); free(err);
+}
+END_TEST
+
+START_TEST(pci_attach_gives_back_when_no_daemon_starts)
+{
+    char *before, *after, *out, *err, *log;
+
+    afx_set_driver(AFX_NIC, "igb");
+    before = afx_snapshot();
+    ck_assert_int_eq(run_xl("FAKE_SERVE_MODE=exit", "pci-attach --bind 5 " AFX_NIC, &out, &err),
+                     1);
+    ck_assert_msg(strstr(err, "; the device was detached again\n") &&
+                  strchr(err, '\n') == err + strlen(err) - 1, "%s", err);
+    after = afx_snapshot();
+    ck_assert_str_eq(after, before);
+    log = afx_driver_core_log();
+    ck_assert_msg(strstr(log, "probe - 0000:01:00.0 0\n") &&
+                  strstr(log, "unbind uio_pci_generic 0000:01:00.0 0\n") &&
+                  strstr(log, "\nbind igb 0000:01:00.0 0\n"), "%s", log);
+    free(log); free(before); free(after); free(out); free(err);
+}
+END_TEST
+
+static Suite *attach_bind_suite(void)
+{
+    Suite *s = suite_create("attach_bind");
+    TCase *tc = tcase_create("bind");
+
+    tcase_set_timeout(tc, 120);
+    tcase_add_unchecked_fixture(tc, xsd_fixture_start, xsd_fixture_stop);
+    tcase_add_checked_fixture(tc, xlfx_setup, xlfx_teardown);
+    tcase_add_test(tc, attach_keeps_the_holder_detach_too);
+    tcase_add_test(tc, failure_gives_back_in_reverse_order);
+    tcase_add_test(tc, holder_not_loaded_still_gives_back);
+    tcase_add_test(tc, give_back_failure_is_named_in_the_same_line);
+    tcase_add_test(tc, no_driver_before_stays_unbound);
+    tcase_add_test(tc, half_done_hand_over_is_undone);
+    tcase_add_loop_test(tc, create_gives_every_device_back, 0,
+                        (int)(sizeof(creates) / sizeof(creates[0])));
+    tcase_add_test(tc, create_names_a_device_it_cannot_give_back);
+    tcase_add_test(tc, pci_attach_gives_back_when_no_daemon_starts);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+TEST_SUITE(attach_bind_suite)
