@@ -101,8 +101,10 @@ static int watch_loop(struct watcher *x)
     signal(SIGINT, on_signal);
     rc = 1;                                /* a round at start */
     while (!stop) {
-        if (rc == 1)
-            follow(x, first), first = false;
+        if (rc == 1) {
+            (void)follow(x, first);
+            first = false;
+        }
         if (ctx->hv->ops->domain_exists(ctx->hv, domid) == 0) {
             /* The daemon cleans up after a dead domain itself. */
             if (daemon_serving(ctx->xs, domid) <= 0) {

@@ -238,11 +238,13 @@ int xlwatch_sync(struct xs_handle *xs, struct xlwatch *w, char *err, size_t errl
         return -ENOMEM;
     }
     v->domid = w->domid;
-    if ((rc = xlw_read_view(xs, v)))
+    if ((rc = xlw_read_view(xs, v))) {
         snprintf(err, errlen, "reading domain %u's pci backend nodes: %s", w->domid,
                  strerror(-rc));
-    else
-        w->n = 0, cache_merge(w, v);
+    } else {
+        w->n = 0;
+        cache_merge(w, v);
+    }
     free(v);
     return rc;
 }
