@@ -10,30 +10,6 @@
 #include "pcipt/cmds.h"
 #include "pcipt/daemon_ctl.h"
 
-/* Start a daemon when none serves the domain.  0, or -errno + err. */
-static int ensure_daemon(struct attach_ctx *ctx, uint32_t domid, pid_t *pid, bool *started,
-                         char *err, size_t errlen)
-{
-    struct daemon_ref d;
-    char e[400];
-    int rc;
-
-    *started = false;
-    if ((*pid = daemon_serving(ctx->xs, domid)) > 0)
-        return 0;
-    if ((rc = daemon_start(domid, &d, e, sizeof(e)))) {
-        snprintf(err, errlen, "cannot start domain %u's daemon: %s", domid, e);
-        return rc;
-    }
-    if ((rc = daemon_wait_ready(ctx->xs, &d, DAEMON_READY_TIMEOUT_MS, err, errlen))) {
-        daemon_stop(&d);
-        return rc;
-    }
-    *started = true;
-    *pid = d.pid;
-    return 0;
-}
-
 static int run_pci_attach(int argc, char **argv)
 {
     const char *pos[2];
@@ -72,7 +48,7 @@ static int run_pci_attach(int argc, char **argv)
         return rc;
     ctx.handover = &ho;
     rc = attach_device(&ctx, domid, &host, slot, fn, flags, &guest, err, sizeof(err));
-    if (!rc && (rc = ensure_daemon(&ctx, domid, &pid, &started, err, sizeof(err)))) {
+    if (!rc && (rc = daemon_ensure(ctx.xs, domid, &pid, &started, err, sizeof(err)))) {
         if (detach_device(&ctx, domid, &host, e2, sizeof(e2))) {
             fprintf(stderr, "pcipt: undo: %s\n", e2);
         } else {

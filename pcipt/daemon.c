@@ -114,7 +114,12 @@ int daemon_setup(struct daemon *d, char *err, size_t errlen)
             return d->serve_lock_fd;
         }
     }
-    if ((rc = xsp_read_domain(d->xs, d->domid, &a, sub, sizeof(sub)))) {
+    /* Devices libxl published without pcipt (`xl create` / `xl pci-attach`
+     * on Xen 4.21+) are adopted first; those it could not adopt are left
+     * out.  This also tells the daemon what is adopted before it is ready,
+     * so a watcher that started it can leave following libxl to it. */
+    daemon_follow_libxl(d);
+    if ((rc = xsp_read_domain_published(d->xs, d->domid, &a, sub, sizeof(sub)))) {
         if (rc == -ENOENT)
             snprintf(err, errlen, "domain %u has no devices assigned (nothing under %s)",
                      d->domid, xsp_backend_path(d->domid, sub));

@@ -32,6 +32,7 @@ struct daemon_dev {
     struct intx_line intx;
     bool state_dirty;              /* VDEV_EV_STATE seen during this access */
     bool msi_noted;                /* its_bind_event already tried */
+    bool p2m_released;             /* xlwatch released it: unmapped, revoked, records rewritten */
 };
 
 struct daemon_stats {
@@ -113,6 +114,10 @@ void daemon_handle_all_slots(struct daemon *d);
 /* daemon_xs.c */
 int daemon_xs_watch(struct daemon *d);
 void daemon_xs_changed(struct daemon *d);
+/* Adopt what `xl pci-attach` published, release what libxl removed
+ * (pcipt/xlwatch.h); at setup, before the assignment is read, and on every
+ * change of the backend dir. */
+void daemon_follow_libxl(struct daemon *d);
 void daemon_flush_state(struct daemon *d);
 void daemon_stats_line(struct daemon *d, char *buf, size_t len);
 void daemon_stats_publish(struct daemon *d, bool force);

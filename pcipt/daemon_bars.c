@@ -302,6 +302,8 @@ void daemon_bars_reconcile(struct daemon *d, struct daemon_dev *dd)
 
 void daemon_bars_unmap_all(struct daemon *d, struct daemon_dev *dd)
 {
+    if (dd->p2m_released)
+        return;               /* xlwatch unmapped, revoked and rewrote the records */
     for (int b = 0; b < PCI_NUM_RES; b++) {
         struct vdev_bar_info bi;
         uint64_t rec = 0;

@@ -12,6 +12,7 @@
 
 #include "pcipt/cmds.h"
 #include "pcipt/daemon_ctl.h"
+#include "pcipt/daemon_opts.h"
 #include "pcipt/domlock.h"
 #include "pcipt/proc.h"
 #include "pcipt/xs.h"
@@ -41,27 +42,36 @@ pid_t daemon_serving(struct xs_handle *xs, uint32_t domid)
     return (pid_t)pid;
 }
 
+/* systemd manages the host (sd_booted(3): its runtime directory exists)
+ * and the unit is installed. */
 static bool systemd_usable(void)
 {
     struct stat st;
-    const char *no = getenv("PCIPT_NO_SYSTEMD");
+    const char *no = getenv("PCIPT_NO_SYSTEMD"), *dir = getenv("PCIPT_SYSTEMD_DIR");
     char *argv[] = { "systemctl", "cat", "--", DAEMON_UNIT, NULL };
     char *out = NULL;
     int rc;
 
-    if ((no && *no && strcmp(no, "0")) || stat("/run/systemd/system", &st) || !S_ISDIR(st.st_mode))
+    if (!dir || !*dir)
+        dir = DAEMON_SYSTEMD_DIR;
+    if ((no && *no && strcmp(no, "0")) || stat(dir, &st) || !S_ISDIR(st.st_mode))
         return false;
     rc = proc_run(argv, &out);     /* stdout swallowed: only whether it exists */
     free(out);
     return rc == 0;
 }
 
-static int start_unit(struct daemon_ref *d, char *err, size_t errlen)
+/* systemctl start pciptd@D.service, its options in the unit's environment
+ * file first (daemon_opts.h): the unit runs `pcipt $PCIPT_ARGS serve D`. */
+static int start_unit(struct daemon_ref *d, const struct daemon_opts *o, char *err,
+                      size_t errlen)
 {
     char unit[64];
     char *argv[] = { "systemctl", "start", unit, NULL };
     int rc;
 
+    if ((rc = daemon_opts_write_env(d->domid, o, err, errlen)))
+        return rc;
     snprintf(unit, sizeof(unit), "pciptd@%u.service", d->domid);
     rc = proc_run(argv, NULL);
     if (rc) {
@@ -87,21 +97,17 @@ static const char *self_binary(char *buf, size_t len)
     return buf;
 }
 
-static int spawn(struct daemon_ref *d, char *err, size_t errlen)
+static int spawn(struct daemon_ref *d, const struct daemon_opts *o, char *err, size_t errlen)
 {
     char bin[PATH_MAX], dom[16];
-    char *argv[12];
+    char *argv[DAEMON_OPTS_WORDS + 4];
     const char *dir = getenv("PCIPT_LOG_DIR");
     unsigned n = 0;
     pid_t pid;
 
     argv[n++] = (char *)self_binary(bin, sizeof(bin));
-    if (g_opts.hv)
-        argv[n++] = "--hv", argv[n++] = (char *)g_opts.hv;
-    if (g_opts.sysfs)
-        argv[n++] = "--sysfs", argv[n++] = (char *)g_opts.sysfs;
-    if (g_opts.config)
-        argv[n++] = "--config", argv[n++] = (char *)g_opts.config;
+    for (unsigned i = 0; i < o->argc; i++)
+        argv[n++] = o->argv[i];
     snprintf(dom, sizeof(dom), "%u", d->domid);
     argv[n++] = "serve";
     argv[n++] = dom;
@@ -117,9 +123,38 @@ static int spawn(struct daemon_ref *d, char *err, size_t errlen)
 
 int daemon_start(uint32_t domid, struct daemon_ref *d, char *err, size_t errlen)
 {
+    static struct daemon_opts o;      /* PATH_MAX buffers: not on the stack */
+    int rc;
+
     memset(d, 0, sizeof(*d));
     d->domid = domid;
-    return systemd_usable() ? start_unit(d, err, errlen) : spawn(d, err, errlen);
+    if ((rc = daemon_opts_build(&o, g_opts.hv ? g_opts.hv : "xen", g_opts.sysfs, g_opts.config,
+                                err, errlen)))
+        return rc;
+    return systemd_usable() ? start_unit(d, &o, err, errlen) : spawn(d, &o, err, errlen);
+}
+
+int daemon_ensure(struct xs_handle *xs, uint32_t domid, pid_t *pid, bool *started, char *err,
+                  size_t errlen)
+{
+    struct daemon_ref d;
+    char e[400];
+    int rc;
+
+    *started = false;
+    if ((*pid = daemon_serving(xs, domid)) > 0)
+        return 0;
+    if ((rc = daemon_start(domid, &d, e, sizeof(e)))) {
+        snprintf(err, errlen, "cannot start domain %u's daemon: %s", domid, e);
+        return rc;
+    }
+    if ((rc = daemon_wait_ready(xs, &d, DAEMON_READY_TIMEOUT_MS, err, errlen))) {
+        daemon_stop(&d);
+        return rc;
+    }
+    *started = true;
+    *pid = d.pid ? d.pid : daemon_serving(xs, domid);
+    return 0;
 }
 
 static bool is_ready(struct xs_handle *xs, uint32_t domid)

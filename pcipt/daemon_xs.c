@@ -114,20 +114,33 @@ static bool published(const struct domain_assign *a, const struct sbdf *host)
 /* Devices `xl pci-attach` published through libxl (Xen 4.21+): adopt and
  * release them first (pcipt/xlwatch.h), so the pass below sees them as
  * pcipt's own.  One daemon serves one domain: the state is per process. */
-static void follow_libxl(struct daemon *d)
+static struct xlwatch libxl_w;
+static bool libxl_w_init;
+
+void daemon_follow_libxl(struct daemon *d)
 {
-    static struct xlwatch w;
-    static bool init;
     struct attach_ctx ctx = { .hv = d->hv, .xs = d->xs, .sysfs = d->sysfs,
                               .layout = d->layout };
     char err[512];
 
-    if (!init) {
-        xlwatch_init(&w, d->domid, stderr);
-        init = true;
+    if (!libxl_w_init) {
+        xlwatch_init(&libxl_w, d->domid, stderr);
+        libxl_w_init = true;
     }
-    if (xlwatch_scan(&ctx, &w, err, sizeof(err)) < 0)
+    if (xlwatch_scan(&ctx, &libxl_w, err, sizeof(err)) < 0)
         log_warn("dom%u: following libxl's pci nodes: %s", d->domid, err);
+}
+
+/* Devices on the bus that xlwatch has just released: their BARs are
+ * unmapped, their iomem revoked (unmapping again would fail: Xen checks the
+ * permission) and their records rewritten, so taking them off the bus
+ * (now, or at a later event when libxl's removal is complete) must leave
+ * the p2m and xenstore alone. */
+static void mark_released(struct daemon *d)
+{
+    for (unsigned i = 0; i < PCIPT_MAX_DEVS; i++)
+        if (d->devs[i].used && xlwatch_just_released(&libxl_w, &d->devs[i].as.host))
+            d->devs[i].p2m_released = true;
 }
 
 /* Detaching the last device removes the whole backend dir, this daemon's
@@ -158,7 +171,8 @@ void daemon_xs_changed(struct daemon *d)
         d->domain_dead = true;
         return;
     }
-    follow_libxl(d);
+    daemon_follow_libxl(d);
+    mark_released(d);
     rc = xsp_read_domain_published(d->xs, d->domid, &a, err, sizeof(err));
     if (rc == -ENOENT) {
         a.ndevs = 0;

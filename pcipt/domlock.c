@@ -12,10 +12,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const char *run_dir(void)
+const char *domlock_run_dir(void)
 {
     const char *d = getenv(DOMLOCK_ENV);
     return d && d[0] ? d : DOMLOCK_RUN_DIR_DEFAULT;
+}
+
+static const char *run_dir(void)
+{
+    return domlock_run_dir();
 }
 
 /* mkdir 0700 unless it exists (as a directory). */
@@ -28,6 +33,11 @@ static int make_dir(const char *path, char *err, size_t errlen)
     int rc = errno == EEXIST ? -ENOTDIR : -errno;
     snprintf(err, errlen, "cannot create the lock directory %s: %s", path, strerror(-rc));
     return rc;
+}
+
+int domlock_make_run_dir(char *err, size_t errlen)
+{
+    return make_dir(run_dir(), err, errlen);
 }
 
 int domlock_acquire(uint32_t domid, char *err, size_t errlen)

@@ -15,6 +15,11 @@
 #define DOMLOCK_RUN_DIR_DEFAULT "/run/pcipt"
 #define DOMLOCK_ENV             "PCIPT_RUN_DIR"
 
+/* The run directory: $PCIPT_RUN_DIR, else /run/pcipt. */
+const char *domlock_run_dir(void);
+/* Create it (0700) when missing.  0, or -errno with a sentence in err. */
+int domlock_make_run_dir(char *err, size_t errlen);
+
 /* Block until this process holds domain domid's lock.  Creates the run and
  * lock directories (0700) when missing.  Returns a descriptor >= 0 for
  * domlock_release, or -errno with a sentence naming the path in err. */

@@ -128,6 +128,8 @@ static int release_pass(struct attach_ctx *ctx, struct xlwatch *w, const struct 
         release_hv(ctx, w, &d);
         w->devs[i] = w->devs[--w->n];
         w->released++;
+        if (w->nreleased_now < PCIPT_MAX_DEVS)
+            w->released_now[w->nreleased_now++] = d.host;
         say(w, "released %s from domain %u (libxl %s it)", sbdf_format(&d.host, name), w->domid,
             libxl_index(v, &d.host) >= 0 ? "closed" : "removed");
         for (unsigned k = 0; k < v->npc; k++)
@@ -192,6 +194,7 @@ int xlwatch_scan(struct attach_ctx *ctx, struct xlwatch *w, char *err, size_t er
         return -ENOMEM;
     }
     v->domid = w->domid;
+    w->nreleased_now = 0;
     for (pass = 0; pass < XLW_PASSES; pass++) {
         if ((rc = xlw_read_view(ctx->xs, v)))
             break;
@@ -215,4 +218,33 @@ int xlwatch_scan(struct attach_ctx *ctx, struct xlwatch *w, char *err, size_t er
         cache_merge(w, v);
     free(v);
     return actions;
+}
+
+bool xlwatch_just_released(const struct xlwatch *w, const struct sbdf *host)
+{
+    for (unsigned i = 0; i < w->nreleased_now; i++)
+        if (sbdf_equal(&w->released_now[i], host))
+            return true;
+    return false;
+}
+
+int xlwatch_sync(struct xs_handle *xs, struct xlwatch *w, char *err, size_t errlen)
+{
+    struct xlw_view *v = calloc(1, sizeof(*v));
+    int rc;
+
+    if (!v) {
+        snprintf(err, errlen, "out of memory");
+        return -ENOMEM;
+    }
+    v->domid = w->domid;
+    if ((rc = xlw_read_view(xs, v))) {
+        snprintf(err, errlen, "reading domain %u's pci backend nodes: %s", w->domid,
+                 strerror(-rc));
+    } else {
+        w->n = 0;
+        cache_merge(w, v);
+    }
+    free(v);
+    return rc;
 }

@@ -29,8 +29,10 @@
 #ifndef PCIPT_XLWATCH_H
 #define PCIPT_XLWATCH_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <xenstore.h>
 
 #include "pcipt/assign.h"
 #include "pcipt/attach.h"
@@ -47,6 +49,10 @@ struct xlwatch {
     unsigned n;
     struct xlwatch_dev devs[PCIPT_MAX_DEVS];
     unsigned adopted, released, failed;   /* totals (for callers, tests) */
+    /* What the last xlwatch_scan released (BARs unmapped, iomem revoked):
+     * the daemon takes these off its bus without touching the p2m again. */
+    unsigned nreleased_now;
+    struct sbdf released_now[PCIPT_MAX_DEVS];
 };
 
 void xlwatch_init(struct xlwatch *w, uint32_t domid, FILE *log);
@@ -55,5 +61,13 @@ void xlwatch_init(struct xlwatch *w, uint32_t domid, FILE *log);
  * device that cannot be adopted is left as libxl wrote it, counted in
  * w->failed and logged; the next pass tries again. */
 int xlwatch_scan(struct attach_ctx *ctx, struct xlwatch *w, char *err, size_t errlen);
+/* Did the last xlwatch_scan release host? */
+bool xlwatch_just_released(const struct xlwatch *w, const struct sbdf *host);
+/* For a watcher while another process (the domain's daemon) follows
+ * libxl: make the cache exactly the adopted, unreleased devices xenstore
+ * records, changing nothing, so that this one can take over releasing them
+ * (a last device's nodes all vanish with be) if the other one stops.
+ * 0, or -errno + err. */
+int xlwatch_sync(struct xs_handle *xs, struct xlwatch *w, char *err, size_t errlen);
 
 #endif

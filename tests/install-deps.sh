@@ -4,9 +4,10 @@
 set -euo pipefail
 PKGS=(build-essential pkg-config clang libpci-dev pciutils check libsubunit-dev
       libxen-dev libfdt-dev device-tree-compiler xenstore-utils xen-utils-4.17
-      kmod groff-base libclang-rt-14-dev valgrind)
+      kmod groff-base libclang-rt-14-dev valgrind systemd)
 # libclang-rt-14-dev: the libFuzzer and sanitizer runtimes clang links (`make
 # fuzz`, `fuzz-smoke`); only a Recommends of clang.  valgrind: `make bench`.
+# systemd: `systemd-analyze verify` of the unit (test_xl_systemd.c).
 missing=()
 for p in "${PKGS[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

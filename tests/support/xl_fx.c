@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pcipt/domlock.h"
 #include "pcipt/hv_sim.h"
 #include "pcipt/xs.h"
 #include "tests/support/attach_fx.h"
@@ -27,6 +28,8 @@ void xlfx_teardown(void)
     for (uint32_t dom = 5; dom <= 7; dom += 2) {     /* real daemons still serving */
         int pid = xlfx_daemon_pid(dom);
         if (pid > 0)
+            kill(pid, SIGKILL);
+        if ((pid = servelock_holder(dom)) > 0)      /* one whose record went with be */
             kill(pid, SIGKILL);
     }
     afx_teardown();

@@ -1,5 +1,5 @@
 /* `make install DESTDIR=... PREFIX=/usr` installs exactly the expected
- * tree (modes, the unit's ExecStart, /etc/xen/pcipt.conf kept when
+ * tree (modes, the unit's ExecStart and EnvironmentFile, /etc/xen/pcipt.conf kept when
  * present); the man page renders without a groff warning; the example
  * pcipt.conf, uncommented, is accepted and gives the default plan. */
 #include <stdio.h>
@@ -60,10 +60,10 @@ START_TEST(installs_exactly_the_tree)
     ck_assert_int_eq(test_run(cmd, &out, NULL), 0);
     ck_assert_str_eq(out, expected_tree);
     free(out);
-    snprintf(cmd, sizeof(cmd), "grep -x 'ExecStart=/usr/bin/pcipt serve %%i' "
-             "%s/usr/lib/systemd/system/pciptd@.service && grep -x Type=notify "
-             "%s/usr/lib/systemd/system/pciptd@.service && grep -x Restart=on-failure "
-             "%s/usr/lib/systemd/system/pciptd@.service", dest, dest, dest);
+    snprintf(cmd, sizeof(cmd), "u=%s/usr/lib/systemd/system/pciptd@.service && "
+             "grep -x 'ExecStart=/usr/bin/pcipt $PCIPT_ARGS serve %%i' $u && "
+             "grep -x 'EnvironmentFile=-/run/pcipt/pciptd-%%i.env' $u && "
+             "grep -x Type=notify $u && grep -x Restart=on-failure $u", dest);
     ck_assert_int_eq(test_run(cmd, NULL, NULL), 0);
     snprintf(cmd, sizeof(cmd), "cmp -s %s/usr/bin/pcipt %s", dest, test_pcipt_bin());
     ck_assert_int_eq(test_run(cmd, NULL, NULL), 0);
