@@ -322,6 +322,19 @@ static int xen_its_map_event(struct hv *hv, uint32_t domid, uint32_t host_devid,
     return -EOPNOTSUPP;
 }
 
+/* XENVER_version answers (major << 16) | minor, never an error code on
+ * success (xen/include/public/version.h). */
+static int xen_xen_version(struct hv *hv, unsigned *major, unsigned *minor)
+{
+    int v = xc_version(to_xen(hv)->xch, XENVER_version, NULL);
+
+    if (v < 0)
+        return neg_errno();
+    *major = (unsigned)v >> 16;
+    *minor = (unsigned)v & 0xffff;
+    return 0;
+}
+
 static const struct hv_ops xen_ops = {
     .name = "xen",
     .close = xen_close,
@@ -348,6 +361,7 @@ static const struct hv_ops xen_ops = {
     .set_pci_intx_level = xen_set_pci_intx_level,
     .inject_msi = xen_inject_msi,
     .its_map_event = xen_its_map_event,
+    .xen_version = xen_xen_version,
 };
 
 int hv_xen_open(struct hv **out, char *err, size_t errlen)
