@@ -90,7 +90,7 @@ static const char *self_binary(char *buf, size_t len)
 static int spawn(struct daemon_ref *d, char *err, size_t errlen)
 {
     char bin[PATH_MAX], dom[16];
-    char *argv[12];
+    char *argv[14];
     const char *dir = getenv("PCIPT_LOG_DIR");
     unsigned n = 0;
     pid_t pid;
@@ -100,6 +100,8 @@ static int spawn(struct daemon_ref *d, char *err, size_t errlen)
         argv[n++] = "--hv", argv[n++] = (char *)g_opts.hv;
     if (g_opts.sysfs)
         argv[n++] = "--sysfs", argv[n++] = (char *)g_opts.sysfs;
+    if (g_opts.host_dt)
+        argv[n++] = "--host-dt", argv[n++] = (char *)g_opts.host_dt;
     if (g_opts.config)
         argv[n++] = "--config", argv[n++] = (char *)g_opts.config;
     snprintf(dom, sizeof(dom), "%u", d->domid);

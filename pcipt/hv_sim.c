@@ -106,8 +106,9 @@ static int sim_inject_msi(struct hv *hv, uint32_t domid, uint64_t addr, uint32_t
 static int sim_its_map_event(struct hv *hv, uint32_t domid, uint32_t host_devid,
                              uint32_t guest_devid, uint32_t event_id, bool valid)
 {
-    log_warn("dom%u: cannot bind vITS event (DeviceID %#x, EventID %u): upstream Xen has no "
-             "domU vITS interface", domid, guest_devid, event_id);
+    log_warn("dom%u: cannot bind vITS event (host DeviceID %#x, guest DeviceID %#x, EventID "
+             "%u): upstream Xen has no domU vITS interface", domid, host_devid, guest_devid,
+             event_id);
     return -EOPNOTSUPP;
 }
 

@@ -317,8 +317,9 @@ static int xen_inject_msi(struct hv *hv, uint32_t domid, uint64_t addr, uint32_t
 static int xen_its_map_event(struct hv *hv, uint32_t domid, uint32_t host_devid,
                              uint32_t guest_devid, uint32_t event_id, bool valid)
 {
-    log_warn("dom%u: cannot bind vITS event (DeviceID %#x, EventID %u): upstream Xen has no "
-             "domU vITS interface (xen-arm-facts.md §0.6)", domid, guest_devid, event_id);
+    log_warn("dom%u: cannot bind vITS event (host DeviceID %#x, guest DeviceID %#x, EventID "
+             "%u): upstream Xen has no domU vITS interface (xen-arm-facts.md §0.6)", domid,
+             host_devid, guest_devid, event_id);
     return -EOPNOTSUPP;
 }
 

@@ -26,6 +26,7 @@
 #include "tests/support/testreg.h"
 
 char dfx_tree[64];
+char dfx_host_dt[128];
 void (*dfx_access_hook)(void);
 const char *dfx_verbosity = "-v";
 
@@ -72,6 +73,20 @@ void dfx_setup(void)
     simfx_setup();
     build_tree();
     clean_store();
+    snprintf(dfx_host_dt, sizeof(dfx_host_dt), "%s/no-host-fdt", dfx_tree);
+}
+
+void dfx_use_host_dt(const char *name)
+{
+    char rel[128], src[512], cmd[1024], *err = NULL;
+
+    snprintf(rel, sizeof(rel), "tests/data/host-dt/%s", name);
+    snprintf(dfx_host_dt, sizeof(dfx_host_dt), "%s/host.dtb", dfx_tree);
+    snprintf(cmd, sizeof(cmd), "dtc -I dts -O dtb -o %s %s", dfx_host_dt,
+             test_src_path(rel, src, sizeof(src)));
+    ck_assert_int_eq(test_run(cmd, NULL, &err), 0);
+    ck_assert_msg(err && !err[0], "dtc %s: %s", name, err);
+    free(err);
 }
 
 void dfx_teardown(void)
@@ -140,8 +155,8 @@ void dfx_start(struct dfx_daemon *dm, uint32_t domid)
         close(fds[0]);
         if (lfd < 0 || dup2(lfd, 2) < 0 || dup2(fds[1], 3) < 0)
             _exit(120);
-        execl(test_pcipt_bin(), "pcipt", dfx_verbosity, "--hv", "sim", "--sysfs", dfx_tree, "serve", dom,
-              "--ready-fd", "3", (char *)NULL);
+        execl(test_pcipt_bin(), "pcipt", dfx_verbosity, "--hv", "sim", "--sysfs", dfx_tree,
+              "--host-dt", dfx_host_dt, "serve", dom, "--ready-fd", "3", (char *)NULL);
         _exit(121);
     }
     close(fds[1]);

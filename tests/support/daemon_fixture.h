@@ -40,6 +40,13 @@ struct dfx_daemon {
     uint32_t domid;
     char log[96];             /* its stderr */
 };
+/* The daemon's --host-dt: by default a file that does not exist (so no
+ * test reads the build machine's /sys/firmware/fdt: MSI stays off). */
+extern char dfx_host_dt[128];
+/* Compile tests/data/host-dt/NAME with the real dtc into the tree and make
+ * it the daemon's host device tree. */
+void dfx_use_host_dt(const char *name);
+
 /* "-v" unless a test sets it (e.g. "-vv" for a trace of every access). */
 extern const char *dfx_verbosity;
 /* Start `pcipt -v --hv sim --sysfs TREE serve DOMID --ready-fd 3` and wait
