@@ -105,8 +105,13 @@ void (*dfx_pre_publish)(void);
 
 void dfx_assign(uint32_t domid, unsigned n, struct dev_assign *out)
 {
+    dfx_assign_at(domid, n, -1, out);
+}
+
+void dfx_assign_at(uint32_t domid, unsigned n, int slot, struct dev_assign *out)
+{
     static struct domain_assign dom;
-    struct plan_request req = { .slot = -1 };
+    struct plan_request req = { .slot = slot };
     struct guest_layout lay;
     struct hostpci *hp;
     struct xs_handle *xs = xsw_open();

@@ -34,6 +34,8 @@ void dfx_domain(uint32_t domid, unsigned vcpus);
  * break the host device only once it is planned). */
 extern void (*dfx_pre_publish)(void);
 void dfx_assign(uint32_t domid, unsigned n, struct dev_assign *out);
+/* The same at guest slot `slot` (-1: the lowest free). */
+void dfx_assign_at(uint32_t domid, unsigned n, int slot, struct dev_assign *out);
 
 struct dfx_daemon {
     pid_t pid;
