@@ -73,7 +73,7 @@ void dfx_setup(void)
     simfx_setup();
     build_tree();
     clean_store();
-    snprintf(dfx_host_dt, sizeof(dfx_host_dt), "%s/no-host-fdt", dfx_tree);
+    dfx_host_dt[0] = '\0';
 }
 
 void dfx_use_host_dt(const char *name)
@@ -91,6 +91,7 @@ void dfx_use_host_dt(const char *name)
 
 void dfx_teardown(void)
 {
+    dfx_host_dt[0] = '\0';
     sysfs_tree_remove(dfx_tree);
     simfx_teardown();
 }
@@ -146,9 +147,13 @@ void dfx_start(struct dfx_daemon *dm, uint32_t domid)
     int fds[2];
     char dom[16];
     struct pollfd pfd;
-    char buf[16] = { 0 };
+    char buf[16] = { 0 }, host_dt[sizeof(dfx_host_dt)];
 
     dm->domid = domid;
+    if (dfx_host_dt[0])
+        snprintf(host_dt, sizeof(host_dt), "%s", dfx_host_dt);
+    else
+        snprintf(host_dt, sizeof(host_dt), "%s/no-host-fdt", dfx_tree);
     snprintf(dm->log, sizeof(dm->log), "%s/serve-%u.log", dfx_tree, domid);
     snprintf(dom, sizeof(dom), "%u", domid);
     ck_assert_int_eq(pipe(fds), 0);
@@ -161,7 +166,7 @@ void dfx_start(struct dfx_daemon *dm, uint32_t domid)
         if (lfd < 0 || dup2(lfd, 2) < 0 || dup2(fds[1], 3) < 0)
             _exit(120);
         execl(test_pcipt_bin(), "pcipt", dfx_verbosity, "--hv", "sim", "--sysfs", dfx_tree,
-              "--host-dt", dfx_host_dt, "serve", dom, "--ready-fd", "3", (char *)NULL);
+              "--host-dt", host_dt, "serve", dom, "--ready-fd", "3", (char *)NULL);
         _exit(121);
     }
     close(fds[1]);

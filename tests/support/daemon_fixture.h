@@ -42,8 +42,9 @@ struct dfx_daemon {
     uint32_t domid;
     char log[96];             /* its stderr */
 };
-/* The daemon's --host-dt: by default a file that does not exist (so no
- * test reads the build machine's /sys/firmware/fdt: MSI stays off). */
+/* The daemon's --host-dt; empty (reset by dfx_setup/dfx_teardown) means
+ * TREE/no-host-fdt, a file that does not exist, so that no test reads the
+ * build machine's /sys/firmware/fdt (MSI stays off). */
 extern char dfx_host_dt[128];
 /* Compile tests/data/host-dt/NAME with the real dtc into the tree and make
  * it the daemon's host device tree. */
