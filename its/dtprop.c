@@ -2,7 +2,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <libfdt.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 int dt_prop_read(const char *node_dir, const char *name, void *buf, size_t cap, size_t *len)
@@ -47,6 +49,42 @@ int dt_prop_u32(const char *node_dir, const char *name, uint32_t *val)
     size_t len;
     int rc = dt_prop_read(node_dir, name, b, sizeof(b), &len);
 
+    if (rc == -E2BIG)
+        return -EINVAL;
+    if (rc)
+        return rc;
+    if (len != 4)
+        return -EINVAL;
+    *val = dt_cell(b, 0);
+    return 0;
+}
+
+int dt_src_read(const struct dt_src *s, const char *prop, void *buf, size_t cap, size_t *len)
+{
+    const void *v;
+    int n = -1;
+
+    if (s->dir)
+        return dt_prop_read(s->dir, prop, buf, cap, len);
+    v = fdt_getprop(s->fdt, s->node, prop, &n);
+    if (!v)
+        return n == -FDT_ERR_NOTFOUND ? -ENOENT : -EINVAL;
+    if ((size_t)n > cap)
+        return -E2BIG;
+    memcpy(buf, v, (size_t)n);
+    *len = (size_t)n;
+    return 0;
+}
+
+int dt_src_u32(const struct dt_src *s, const char *prop, uint32_t *val)
+{
+    unsigned char b[8];
+    size_t len;
+    int rc;
+
+    if (s->dir)
+        return dt_prop_u32(s->dir, prop, val);
+    rc = dt_src_read(s, prop, b, sizeof(b), &len);
     if (rc == -E2BIG)
         return -EINVAL;
     if (rc)

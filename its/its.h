@@ -65,6 +65,36 @@ int its_find_host_bridge(const char *sysfs, const char *dt_root, const struct sb
 int its_host_devid(const char *sysfs, const char *dt_root, const struct sbdf *dev,
                    uint32_t *devid, char *err, size_t errlen);
 
+/* its_msi_map_translate of dev's RID, with a sentence naming dev, the RID
+ * and node when no tuple covers it (-ENOENT). */
+int its_msi_map_devid(const struct its_msi_map *m, const struct sbdf *dev, const char *node,
+                      uint32_t *devid, char *err, size_t errlen);
+/* The device-tree path (e.g. "/soc/pcie@40000000") of dev's host bridge from
+ * its sysfs of_node link into .../devicetree/base.  -ENOENT without one. */
+int its_sysfs_dt_path(const char *sysfs, const struct sbdf *dev, char *path, size_t len);
+
+/* ---- host side from the flattened device tree (its/its_fdt.c) ------------
+ * What the kernel booted with: /sys/firmware/fdt on Linux (dom0 under Xen:
+ * the tree Xen built for dom0, host bridges and their msi-map included). */
+#define ITS_HOST_FDT_DEFAULT "/sys/firmware/fdt"
+#define ITS_FDT_MAX_SIZE     (64u << 20)
+
+/* Read and fully check (fdt_check_full) a blob: *fdt is malloc'd (free()).
+ * 0, or -errno with a sentence naming path. */
+int its_fdt_read(const char *path, void **fdt, char *err, size_t errlen);
+/* msi-map, msi-map-mask and msi-parent of node (path names it in messages). */
+int its_msi_map_load_fdt(const void *fdt, int node, const char *path, struct its_msi_map *m,
+                         char *err, size_t errlen);
+/* dev's host bridge node: the sysfs of_node path if it names a node of fdt,
+ * else the one node with device_type "pci" and linux,pci-domain = segment
+ * (-EEXIST for several, -ENOENT for none).  path gets the node's path. */
+int its_fdt_find_host_bridge(const void *fdt, const char *sysfs, const struct sbdf *dev,
+                             int *node, char *path, size_t len, char *err, size_t errlen);
+/* Both: the host ITS DeviceID of dev (-ENOENT with a sentence when the
+ * bridge has no msi-map/msi-parent or no tuple covers the RID). */
+int its_host_devid_fdt(const void *fdt, const char *sysfs, const struct sbdf *dev,
+                       uint32_t *devid, char *err, size_t errlen);
+
 /* ---- guest side --------------------------------------------------------- */
 #define ITS_DOORBELL_OFFSET 0x10040u   /* GITS_TRANSLATER, second 64 KiB frame */
 #define ITS_LPI_BLOCK       32u        /* Xen allocates host LPIs in blocks of 32 */

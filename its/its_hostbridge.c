@@ -39,17 +39,47 @@ static bool cut_at_host_bridge(char *path, uint16_t seg)
     return true;
 }
 
-static int from_sysfs(const char *sysfs, const char *dt_root, const struct sbdf *dev,
-                      char *out, size_t len)
+/* realpath of the of_node link of dev's host bridge (pciSSSS:BB). */
+static int of_node_target(const char *sysfs, const struct sbdf *dev, char *node, size_t len)
 {
-    char link[PATH_MAX], real[PATH_MAX], node[PATH_MAX], s[SBDF_STR_LEN];
-    const char *tail;
+    char link[PATH_MAX], real[PATH_MAX], s[SBDF_STR_LEN];
 
+    if (len < PATH_MAX)
+        return -ENAMETOOLONG;
+    if (!sysfs)
+        sysfs = "/sys/bus/pci";
     snprintf(link, sizeof(link), "%s/devices/%s", sysfs, sbdf_format(dev, s));
     if (!realpath(link, real) || !cut_at_host_bridge(real, dev->seg))
         return -ENOENT;
     if ((size_t)snprintf(link, sizeof(link), "%s/of_node", real) >= sizeof(link) ||
         !realpath(link, node))
+        return -ENOENT;
+    return 0;
+}
+
+int its_sysfs_dt_path(const char *sysfs, const struct sbdf *dev, char *path, size_t len)
+{
+    char node[PATH_MAX];
+    const char *tail;
+    int rc = of_node_target(sysfs, dev, node, sizeof(node));
+
+    if (rc)
+        return rc;
+    if (!(tail = strstr(node, DT_BASE_MARK)))
+        return -ENOENT;
+    tail += strlen(DT_BASE_MARK);
+    if ((size_t)snprintf(path, len, "%s", *tail ? tail : "/") >= len)
+        return -ENAMETOOLONG;
+    return 0;
+}
+
+static int from_sysfs(const char *sysfs, const char *dt_root, const struct sbdf *dev,
+                      char *out, size_t len)
+{
+    char node[PATH_MAX];
+    const char *tail;
+
+    if (of_node_target(sysfs, dev, node, sizeof(node)))
         return -ENOENT;
     tail = strstr(node, DT_BASE_MARK);
     if (tail)

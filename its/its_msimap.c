@@ -2,7 +2,8 @@
  * Documentation/devicetree/bindings/pci/pci-msi.txt):
  *   msi-map      = (rid-base, msi-controller, msi-base, length)*
  *   msi-map-mask = mask applied to the RID before the lookup
- *   msi-parent   = one controller, no sideband data: DeviceID = RID.
+ *   msi-parent   = the controller (its specifier is not used for PCI):
+ *                  DeviceID = RID.
  * The ITS's #msi-cells is 1, so every tuple is four cells. */
 #include "its/its.h"
 
@@ -14,11 +15,12 @@
 
 #define TUPLE_BYTES 16u
 
-static int load_map(const char *node, struct its_msi_map *m, char *err, size_t errlen)
+static int load_map(const struct dt_src *src, struct its_msi_map *m, char *err, size_t errlen)
 {
     unsigned char buf[ITS_MAX_MAP_ENTRIES * TUPLE_BYTES];
+    const char *node = src->name;
     size_t len;
-    int rc = dt_prop_read(node, "msi-map", buf, sizeof(buf), &len);
+    int rc = dt_src_read(src, "msi-map", buf, sizeof(buf), &len);
 
     if (rc == -ENOENT)
         return 0;
@@ -45,10 +47,11 @@ static int load_map(const char *node, struct its_msi_map *m, char *err, size_t e
     return 0;
 }
 
-static int load_u32(const char *node, const char *prop, uint32_t *v, bool *present,
+static int load_u32(const struct dt_src *src, const char *prop, uint32_t *v, bool *present,
                     char *err, size_t errlen)
 {
-    int rc = dt_prop_u32(node, prop, v);
+    int rc = dt_src_u32(src, prop, v);
+    const char *node = src->name;
 
     *present = rc == 0;
     if (rc == -ENOENT)
@@ -58,16 +61,41 @@ static int load_u32(const char *node, const char *prop, uint32_t *v, bool *prese
     return rc;
 }
 
-int its_msi_map_load(const char *node_dir, struct its_msi_map *m, char *err, size_t errlen)
+/* msi-parent = <phandle [msi-specifier...]>: the ITS's #msi-cells is 1, so
+ * usually <&its ID>; for a PCI bridge Linux ignores the specifier
+ * (of_msi_map_id: no msi-map means no translation), so only the phandle
+ * matters. */
+static int load_parent(const struct dt_src *src, struct its_msi_map *m, char *err,
+                       size_t errlen)
 {
+    unsigned char buf[32];
+    size_t len;
+    int rc = dt_src_read(src, "msi-parent", buf, sizeof(buf), &len);
+
+    if (rc == -ENOENT)
+        return 0;
+    if (!rc && (len < 4 || len % 4))
+        rc = -EINVAL;
+    if (rc) {
+        snprintf(err, errlen, "%s/msi-parent is not <phandle [cells]> (%s)", src->name,
+                 strerror(-rc));
+        return rc;
+    }
+    m->has_msi_parent = true;
+    m->msi_parent = dt_cell(buf, 0);
+    return 0;
+}
+
+static int load_src(const struct dt_src *src, struct its_msi_map *m, char *err, size_t errlen)
+{
+    const char *node_dir = src->name;
     bool has_mask;
     int rc;
 
     memset(m, 0, sizeof(*m));
-    if ((rc = load_map(node_dir, m, err, errlen)) ||
-        (rc = load_u32(node_dir, "msi-map-mask", &m->mask, &has_mask, err, errlen)) ||
-        (rc = load_u32(node_dir, "msi-parent", &m->msi_parent, &m->has_msi_parent,
-                       err, errlen)))
+    if ((rc = load_map(src, m, err, errlen)) ||
+        (rc = load_u32(src, "msi-map-mask", &m->mask, &has_mask, err, errlen)) ||
+        (rc = load_parent(src, m, err, errlen)))
         return rc;
     if (!has_mask)
         m->mask = 0xffffffffu;
@@ -85,6 +113,19 @@ int its_msi_map_load(const char *node_dir, struct its_msi_map *m, char *err, siz
         return -ENOENT;
     }
     return 0;
+}
+
+int its_msi_map_load(const char *node_dir, struct its_msi_map *m, char *err, size_t errlen)
+{
+    const struct dt_src src = { .dir = node_dir, .name = node_dir };
+    return load_src(&src, m, err, errlen);
+}
+
+int its_msi_map_load_fdt(const void *fdt, int node, const char *path, struct its_msi_map *m,
+                         char *err, size_t errlen)
+{
+    const struct dt_src src = { .fdt = fdt, .node = node, .name = path };
+    return load_src(&src, m, err, errlen);
 }
 
 int its_msi_map_translate(const struct its_msi_map *m, uint32_t rid, uint32_t *devid,
@@ -110,20 +151,28 @@ int its_msi_map_translate(const struct its_msi_map *m, uint32_t rid, uint32_t *d
     return -ENOENT;
 }
 
+int its_msi_map_devid(const struct its_msi_map *m, const struct sbdf *dev, const char *node,
+                      uint32_t *devid, char *err, size_t errlen)
+{
+    char s[SBDF_STR_LEN];
+    uint32_t rid = its_rid(dev->bus, dev->dev, dev->fn);
+    int rc = its_msi_map_translate(m, rid, devid, NULL);
+
+    if (rc)
+        snprintf(err, errlen, "device %s: RID %#06x (masked %#x) is in no msi-map range of %s",
+                 sbdf_format(dev, s), rid, rid & m->mask, node);
+    return rc;
+}
+
 int its_host_devid(const char *sysfs, const char *dt_root, const struct sbdf *dev,
                    uint32_t *devid, char *err, size_t errlen)
 {
     struct its_msi_map m;
-    char node[4096], s[SBDF_STR_LEN];
-    uint32_t rid = its_rid(dev->bus, dev->dev, dev->fn);
+    char node[4096];
     int rc;
 
     if ((rc = its_find_host_bridge(sysfs, dt_root, dev, node, sizeof(node), err, errlen)) ||
         (rc = its_msi_map_load(node, &m, err, errlen)))
         return rc;
-    rc = its_msi_map_translate(&m, rid, devid, NULL);
-    if (rc)
-        snprintf(err, errlen, "device %s: RID %#06x (masked %#x) is in no msi-map range of %s",
-                 sbdf_format(dev, s), rid, rid & m.mask, node);
-    return rc;
+    return its_msi_map_devid(&m, dev, node, devid, err, errlen);
 }

@@ -7,13 +7,7 @@
 #include "pcipt/attach.h"
 #include "pcipt/cmds.h"
 #include "pcipt/create.h"
-
-static int parse_version(const char *s, unsigned *ma, unsigned *mi)
-{
-    char tail;
-    return (s && sscanf(s, "%u.%u%c", ma, mi, &tail) == 2 && *ma >= 4 && *ma < 100 && *mi < 100)
-               ? 0 : -1;
-}
+#include "pcipt/hv.h"
 
 static int run_create(int argc, char **argv)
 {
@@ -43,7 +37,7 @@ static int run_create(int argc, char **argv)
                 return usage_error(&cmd_create, "--timeout needs seconds (1..3600)");
             o.ready_timeout_ms = (int)v * 1000;
         } else if (!strcmp(a, "--xen-version")) {
-            if (++i >= argc || parse_version(argv[i], &o.xen_major, &o.xen_minor))
+            if (++i >= argc || hv_parse_xen_version(argv[i], &o.xen_major, &o.xen_minor))
                 return usage_error(&cmd_create, "--xen-version needs X.Y (e.g. 4.17)");
         } else {
             return usage_error(&cmd_create, "unknown option '%s' (xl's options go after CFG)",
@@ -96,7 +90,7 @@ const struct pcipt_cmd cmd_create = {
         "  --dtb FILE         where to write the device tree\n"
         "  --bind, --force    as for `pcipt attach`\n"
         "  --timeout SEC      how long to wait for the daemon (default 10)\n"
-        "  --xen-version X.Y  do not ask `xl info` for the Xen version\n"
+        "  --xen-version X.Y  the target Xen (default: ask the running hypervisor)\n"
         "\n"
         "Exit status: 0 running; 1 failed (nothing left behind); 2 usage error.\n"
         "\n"

@@ -10,6 +10,7 @@
 #include "pcipt/cmd_dtb.h"
 #include "pcipt/cmd_ctx.h"
 #include "pcipt/cmds.h"
+#include "pcipt/hv.h"
 #include "pcipt/plan.h"
 #include "pcipt/xs.h"
 #include "pcipt/xs_publish.h"
@@ -92,25 +93,6 @@ int dtb_assignment_from_args(int argc, char **argv, struct domain_assign *out,
     return assignment_from_plan(argc, argv, out, lay, err, errlen);
 }
 
-/* "X.Y" with X >= 4, Y < 100. */
-static int parse_xen_version(const char *s, unsigned *major, unsigned *minor)
-{
-    unsigned long ma, mi;
-    char *end;
-
-    if (!s || !(*s >= '0' && *s <= '9'))
-        return -EINVAL;
-    ma = strtoul(s, &end, 10);
-    if (*end != '.' || !(end[1] >= '0' && end[1] <= '9'))
-        return -EINVAL;
-    mi = strtoul(end + 1, &end, 10);
-    if (*end || ma > 99 || mi > 99)
-        return -EINVAL;
-    *major = (unsigned)ma;
-    *minor = (unsigned)mi;
-    return 0;
-}
-
 static int parse_u64(const char *s, uint64_t *v)
 {
     char *end;
@@ -120,6 +102,19 @@ static int parse_u64(const char *s, uint64_t *v)
     errno = 0;
     *v = strtoull(s, &end, 0);
     return (errno || *end) ? -EINVAL : 0;
+}
+
+/* No --xen-version: the running hypervisor's, asked through the backend
+ * (--hv); never a guess, because the prefetchable window's phys.hi
+ * depends on it (hostbridge/dtb.h). */
+static int dtb_running_xen(struct dtb_options *o, char *err, size_t errlen)
+{
+    int rc = hv_query_xen_version(g_opts.hv, &o->xen_major, &o->xen_minor, err, errlen);
+
+    if (!rc && g_opts.verbose)
+        fprintf(stderr, "pcipt: dtb: the %s hypervisor is Xen %u.%u\n",
+                g_opts.hv ? g_opts.hv : "xen", o->xen_major, o->xen_minor);
+    return rc;
 }
 
 /* "--name VALUE" or "--name=VALUE": returns the value or NULL. */
@@ -146,6 +141,7 @@ static int run_dtb(int argc, char **argv)
     char err[512];
     char **pos = calloc((size_t)argc + 1, sizeof(*pos));
     int npos = 0, rc;
+    bool version_given = false;
     uint64_t u;
 
     if (!pos)
@@ -167,11 +163,12 @@ static int run_dtb(int argc, char **argv)
             }
         } else if (!strncmp(a, "--xen-version", 13)) {
             v = opt_value(argc, argv, &i, "--xen-version");
-            if (parse_xen_version(v, &o.xen_major, &o.xen_minor)) {
+            if (hv_parse_xen_version(v, &o.xen_major, &o.xen_minor)) {
                 free(pos);
                 return usage_error(&cmd_dtb, "--xen-version needs X.Y (e.g. 4.17), not '%s'",
                                    v ? v : "");
             }
+            version_given = true;
         } else if (!strncmp(a, "--vits", 6)) {
             v = opt_value(argc, argv, &i, "--vits");
             if (parse_u64(v, &u) || u == 0 || (u & 0xffff)) {
@@ -211,6 +208,8 @@ static int run_dtb(int argc, char **argv)
     }
     memset(&lay, 0, sizeof(lay));
     rc = dtb_assignment_from_args(npos, pos, da, &lay, err, sizeof(err));
+    if (!rc && !version_given)
+        rc = dtb_running_xen(&o, err, sizeof(err));
     if (!rc)
         rc = dtb_write_file(out, da, &lay, &o, err, sizeof(err));
     free(da);
@@ -236,7 +235,8 @@ const struct pcipt_cmd cmd_dtb = {
         "  SBDF[@SLOT[.FN]]  plan these host devices (optionally at guest slot SLOT,\n"
         "                   function FN)\n"
         "  -o, --output FILE  where to write the blob (written atomically)\n"
-        "  --xen-version X.Y  target Xen (default 4.17): from 4.19 the prefetchable\n"
+        "  --xen-version X.Y  target Xen (default: ask the running hypervisor through\n"
+        "                   --hv; without one, give it): from 4.19 the prefetchable\n"
         "                   window is 64-bit (phys.hi 0x43000000, else 0x42000000)\n"
         "  --vits ADDR      the guest has a virtual ITS at ADDR: emit msi-map\n"
         "  --its-phandle N  phandle of the guest's ITS node (default 64999)\n"

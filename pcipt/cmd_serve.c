@@ -115,6 +115,7 @@ static int run_serve(int argc, char **argv)
     memset(d, 0, sizeof(*d));
     d->domid = (uint32_t)domid;
     d->sysfs = g_opts.sysfs;
+    d->host_dt = g_opts.host_dt;
     d->sig_fd = -1;
     d->serve_lock_fd = -1;
     if ((rc = guest_layout_load(g_opts.config, g_opts.config != NULL, &d->layout, err,

@@ -11,6 +11,7 @@
 
 struct pcipt_globals {
     const char *sysfs;      /* --sysfs DIR: sysfs-shaped tree; NULL = /sys/bus/pci */
+    const char *host_dt;    /* --host-dt FILE: host DT blob; NULL = /sys/firmware/fdt */
     const char *hv;         /* --hv xen|sim (default "xen") */
     const char *config;     /* --config FILE (default /etc/xen/pcipt.conf) */
     int verbose;            /* -v/--verbose, repeatable */

@@ -13,6 +13,7 @@
 #include "pcipt/cmds.h"
 #include "pcipt/create.h"
 #include "pcipt/daemon_ctl.h"
+#include "pcipt/hv.h"
 #include "pcipt/plan.h"
 #include "pcipt/proc.h"
 #include "pcipt/xs_publish.h"
@@ -77,27 +78,16 @@ static int plan_devices(struct create_run *r, char *err, size_t errlen)
     return rc;
 }
 
-/* "xen_major : 4" / "xen_minor : 17" from `xl info`. */
+/* --xen-version, else the running hypervisor's (the same question
+ * `pcipt dtb` asks: hv_query_xen_version through --hv). */
 static int xen_version(struct create_run *r, struct dtb_options *d, char *err, size_t errlen)
 {
-    char *argv[] = { "xl", "info", NULL }, *out = NULL, *p;
-    int st;
-
     if (r->o->xen_major) {
         d->xen_major = r->o->xen_major;
         d->xen_minor = r->o->xen_minor;
         return 0;
     }
-    st = proc_run(argv, &out);
-    p = out ? strstr(out, "xen_major") : NULL;
-    if (st || !p || sscanf(p, "xen_major : %u", &d->xen_major) != 1 ||
-        !(p = strstr(out, "xen_minor")) || sscanf(p, "xen_minor : %u", &d->xen_minor) != 1) {
-        free(out);
-        return say(err, errlen, -EIO, "cannot tell the Xen version from `xl info` (status %d); "
-                   "give it with --xen-version X.Y", st);
-    }
-    free(out);
-    return 0;
+    return hv_query_xen_version(g_opts.hv, &d->xen_major, &d->xen_minor, err, errlen);
 }
 
 static int default_dtb_path(struct create_run *r, char *err, size_t errlen)

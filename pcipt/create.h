@@ -39,7 +39,7 @@ struct create_opts {
     bool dry_run;
     unsigned attach_flags;   /* ATTACH_BIND | ATTACH_FORCE | ATTACH_VERBOSE */
     int ready_timeout_ms;    /* 0: DAEMON_READY_TIMEOUT_MS */
-    unsigned xen_major, xen_minor;   /* 0.0: ask `xl info` */
+    unsigned xen_major, xen_minor;   /* 0.0: ask the hypervisor (hv_query_xen_version) */
     FILE *out;               /* progress and the dry-run line; NULL = stdout */
 };
 

@@ -72,6 +72,7 @@ static void release_devices(struct daemon *d)
 
 static void release(struct daemon *d)
 {
+    daemon_msi_release(d);
     if (d->topo)
         vpci_topology_free(d->topo);
     d->topo = NULL;
@@ -164,6 +165,7 @@ undo:
     if (d->server_created)
         d->hv->ops->ioreq_destroy(d->hv, d->domid, d->server_id);
     release_devices(d);
+    daemon_msi_release(d);
     if (d->topo)
         vpci_topology_free(d->topo);
     d->topo = NULL;

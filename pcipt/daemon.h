@@ -6,7 +6,7 @@
  * Files: daemon.c (setup/teardown), daemon_server.c (IOREQ server bring-up
  * and reuse), daemon_devs.c (devices on the bus), daemon_loop.c (event loop,
  * ioreq state machine), daemon_bars.c (engine events -> p2m), daemon_intx.c
- * (INTx relay), daemon_xs.c (watches, persistence, stats), cmd_serve.c. */
+ * (INTx relay), daemon_msi.c (MSI -> its/), daemon_xs.c (watches, persistence, stats), cmd_serve.c. */
 #ifndef PCIPT_DAEMON_H
 #define PCIPT_DAEMON_H
 
@@ -33,6 +33,8 @@ struct daemon_dev {
     bool state_dirty;              /* VDEV_EV_STATE seen during this access */
     bool msi_noted;                /* its_bind_event already tried */
     bool p2m_released;             /* xlwatch released it: unmapped, revoked, records rewritten */
+    bool has_host_devid;           /* MSI possible: the host DT maps its RID */
+    uint32_t host_devid;           /* its host ITS DeviceID (daemon_msi.c) */
 };
 
 struct daemon_stats {
@@ -48,6 +50,9 @@ struct daemon_stats {
 struct daemon {
     uint32_t domid;
     const char *sysfs;             /* --sysfs or NULL */
+    const char *host_dt;           /* --host-dt or NULL (ITS_HOST_FDT_DEFAULT) */
+    void *host_fdt;                /* the host DT blob, read at the first device */
+    bool host_fdt_tried;
     struct hv *hv;
     struct xs_handle *xs;
     struct guest_layout layout;
@@ -105,6 +110,14 @@ void daemon_bars_unmap_all(struct daemon *d, struct daemon_dev *dd);
 /* 0 if [addr, addr+size) of dd's BAR bar may be mapped, else -errno + why. */
 int daemon_bar_allowed(struct daemon *d, const struct daemon_dev *dd, int bar, uint64_t addr,
                        uint64_t size, const char **why);
+
+/* daemon_msi.c */
+/* At device add: the host ITS DeviceID from the host DT (read once); without
+ * one, MSI stays off for the device (logged once) and INTx is unaffected. */
+void daemon_msi_setup(struct daemon *d, struct daemon_dev *dd);
+/* The guest enabled MSI or MSI-X: ask its/ to bind (once per device). */
+void daemon_msi_enabled(struct daemon *d, struct daemon_dev *dd);
+void daemon_msi_release(struct daemon *d);
 
 /* daemon_loop.c */
 int daemon_run(struct daemon *d);

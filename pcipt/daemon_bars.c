@@ -17,7 +17,6 @@
 #include <unistd.h>
 #include <fcntl.h>
 
-#include "its/its.h"
 #include "pcipt/daemon.h"
 #include "pcipt/hostpci.h"
 #include "pcipt/log.h"
@@ -211,27 +210,6 @@ static void flr(struct daemon *d, struct daemon_dev *dd)
         close(fd);
 }
 
-static void msi(struct daemon *d, struct daemon_dev *dd)
-{
-    struct msi_info mi;
-    struct msix_info xi;
-    struct its_bind_req r;
-    char err[256];
-    int rc;
-
-    vdev_msi_info(dd->vdev, &mi);
-    vdev_msix_info(dd->vdev, &xi);
-    if (dd->msi_noted || (!mi.enabled && !xi.enabled))
-        return;
-    dd->msi_noted = true;
-    its_bind_req_init(&r, d->domid, &dd->as.host, 0, &dd->as.guest,
-                      its_events_needed(mi.max_vectors, xi.nr_entries), mi.data, true);
-    rc = its_bind_event(d->hv, &r, err, sizeof(err));
-    if (rc && rc != -EOPNOTSUPP)
-        log_warn("dom%u: MSI of %04x:%02x:%02x.%x: %s", d->domid, dd->as.host.seg,
-                 dd->as.host.bus, dd->as.host.dev, dd->as.host.fn, err);
-}
-
 int daemon_event(void *opaque, const struct vdev_event *ev)
 {
     struct daemon *d = opaque;
@@ -259,7 +237,7 @@ int daemon_event(void *opaque, const struct vdev_event *ev)
         return 0;
     case VDEV_EV_MSI:
     case VDEV_EV_MSIX:
-        msi(d, dd);
+        daemon_msi_enabled(d, dd);
         return 0;
     case VDEV_EV_INTX:
         intx_guest_disable(&dd->intx, vdev_command(dd->vdev) & PCI_COMMAND_INTX_DISABLE);

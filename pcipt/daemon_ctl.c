@@ -129,7 +129,8 @@ int daemon_start(uint32_t domid, struct daemon_ref *d, char *err, size_t errlen)
     memset(d, 0, sizeof(*d));
     d->domid = domid;
     if ((rc = daemon_opts_build(&o, g_opts.hv ? g_opts.hv : "xen", g_opts.sysfs, g_opts.config,
-                                err, errlen)))
+                                err, errlen)) ||
+        (rc = daemon_opts_add_host_dt(&o, g_opts.host_dt, err, errlen)))
         return rc;
     return systemd_usable() ? start_unit(d, &o, err, errlen) : spawn(d, &o, err, errlen);
 }

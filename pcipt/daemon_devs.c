@@ -130,6 +130,7 @@ int daemon_dev_add(struct daemon *d, const struct dev_assign *as, char *err, siz
     initial_view(d, dd);
     daemon_bars_reconcile(d, dd);
     start_intx(d, dd);
+    daemon_msi_setup(d, dd);
     if (d->page && (rc = daemon_server_claim_dev(d, dd, true))) {
         snprintf(sub, sizeof(sub), "cannot register its virtual SBDF with the IOREQ server: %s",
                  strerror(-rc));

@@ -59,6 +59,20 @@ int daemon_opts_build(struct daemon_opts *o, const char *hv, const char *sysfs,
     return 0;
 }
 
+int daemon_opts_add_host_dt(struct daemon_opts *o, const char *path, char *err, size_t errlen)
+{
+    int rc;
+
+    if (!path)
+        return 0;
+    if ((rc = absolute("--host-dt", path, o->host_dt, sizeof(o->host_dt), err, errlen)))
+        return rc;
+    o->argv[o->argc++] = "--host-dt";
+    o->argv[o->argc++] = o->host_dt;
+    o->argv[o->argc] = NULL;
+    return 0;
+}
+
 /* Length of the UTF-8 sequence at s (RFC 3629: no overlongs, no
  * surrogates, nothing above U+10FFFF), 0 if it is not one. */
 static unsigned utf8_len(const unsigned char *s)

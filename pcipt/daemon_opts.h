@@ -25,7 +25,7 @@
 #include <stdint.h>
 
 #define DAEMON_OPTS_VAR   "PCIPT_ARGS"
-#define DAEMON_OPTS_WORDS 6
+#define DAEMON_OPTS_WORDS 8
 
 struct daemon_opts {
     unsigned argc;
@@ -33,12 +33,15 @@ struct daemon_opts {
     char hv[16];
     char sysfs[PATH_MAX];
     char config[PATH_MAX];
+    char host_dt[PATH_MAX];
 };
 
 /* Build o from the caller's options (hv must be set; sysfs and config may
  * be NULL).  0, or -errno + err (a path too long or no working directory). */
 int daemon_opts_build(struct daemon_opts *o, const char *hv, const char *sysfs,
                       const char *config, char *err, size_t errlen);
+/* Append `--host-dt FILE` (made absolute) when path is set. */
+int daemon_opts_add_host_dt(struct daemon_opts *o, const char *path, char *err, size_t errlen);
 /* The environment file of domain domid's unit: $PCIPT_RUN_DIR/pciptd-D.env. */
 int daemon_opts_env_path(uint32_t domid, char *path, size_t len);
 /* Write it (atomically: a temporary file renamed over it), creating the run

@@ -84,6 +84,9 @@ struct hv_ops {
      * has no interface for this: xen returns -EOPNOTSUPP (see its/). */
     int (*its_map_event)(struct hv *hv, uint32_t domid, uint32_t host_devid,
                          uint32_t guest_devid, uint32_t event_id, bool valid);
+
+    /* The running hypervisor's version (XENVER_version: major << 16 | minor). */
+    int (*xen_version)(struct hv *hv, unsigned *major, unsigned *minor);
 };
 
 struct hv {
@@ -96,5 +99,13 @@ struct hv {
  * writes a sentence into err. */
 int hv_open(const char *name, struct hv **out, char *err, size_t errlen);
 void hv_close(struct hv *hv);
+
+/* "X.Y": decimal, 4 <= X <= 99, Y <= 99.  0 or -EINVAL. */
+int hv_parse_xen_version(const char *s, unsigned *major, unsigned *minor);
+/* Ask the backend named `name` (NULL = "xen") for the hypervisor's version.
+ * 0, or -errno with a sentence in err ending in what to do instead (give
+ * --xen-version X.Y). */
+int hv_query_xen_version(const char *name, unsigned *major, unsigned *minor, char *err,
+                         size_t errlen);
 
 #endif

@@ -106,9 +106,27 @@ static int sim_inject_msi(struct hv *hv, uint32_t domid, uint64_t addr, uint32_t
 static int sim_its_map_event(struct hv *hv, uint32_t domid, uint32_t host_devid,
                              uint32_t guest_devid, uint32_t event_id, bool valid)
 {
-    log_warn("dom%u: cannot bind vITS event (DeviceID %#x, EventID %u): upstream Xen has no "
-             "domU vITS interface", domid, guest_devid, event_id);
+    log_warn("dom%u: cannot bind vITS event (host DeviceID %#x, guest DeviceID %#x, EventID "
+             "%u): upstream Xen has no domU vITS interface", domid, host_devid, guest_devid,
+             event_id);
     return -EOPNOTSUPP;
+}
+
+/* The version hv_sim_open took from $PCIPT_SIM_XEN_VERSION (default
+ * SIM_XEN_VERSION_DEFAULT). */
+static int sim_xen_version(struct hv *hv, unsigned *major, unsigned *minor)
+{
+    struct hv_sim *s = to_sim(hv);
+    int rc;
+
+    sim_lock(s);
+    rc = sim_fail_check(s, "xen_version");
+    sim_unlock(s);
+    if (rc)
+        return rc;
+    *major = s->xen_major;
+    *minor = s->xen_minor;
+    return 0;
 }
 
 const struct hv_ops sim_ops = {
@@ -137,6 +155,7 @@ const struct hv_ops sim_ops = {
     .set_pci_intx_level = sim_set_pci_intx_level,
     .inject_msi = sim_inject_msi,
     .its_map_event = sim_its_map_event,
+    .xen_version = sim_xen_version,
 };
 
 /* "op:n:errno", errno as a number or a name among a few common ones. */
@@ -168,6 +187,15 @@ int hv_sim_open(struct hv **out, char *err, size_t errlen)
     if (spec && *spec && parse_fail_spec(spec, &s->env_fail)) {
         snprintf(err, errlen, "%s='%s': expected op:n:errno (e.g. memory_mapping:3:5)",
                  SIM_FAIL_ENV, spec);
+        free(s);
+        return -EINVAL;
+    }
+    const char *ver = getenv(SIM_XEN_VERSION_ENV);
+    if (!ver || !*ver)
+        ver = SIM_XEN_VERSION_DEFAULT;
+    if (hv_parse_xen_version(ver, &s->xen_major, &s->xen_minor)) {
+        snprintf(err, errlen, "%s='%s': expected the simulated Xen's version as X.Y (e.g. 4.19)",
+                 SIM_XEN_VERSION_ENV, ver);
         free(s);
         return -EINVAL;
     }

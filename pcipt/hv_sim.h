@@ -18,6 +18,10 @@
 #define SIM_DIR_ENV      "PCIPT_SIM_DIR"
 #define SIM_DIR_DEFAULT  "/run/pcipt-sim"
 #define SIM_FAIL_ENV     "PCIPT_SIM_FAIL"     /* "op:n:errno", this process only */
+/* The version the simulated hypervisor reports (xen_version op), "X.Y";
+ * anything else makes hv_open("sim") fail. */
+#define SIM_XEN_VERSION_ENV     "PCIPT_SIM_XEN_VERSION"
+#define SIM_XEN_VERSION_DEFAULT "4.17"
 
 bool hv_is_sim(const struct hv *hv);
 const char *sim_dir(const struct hv *hv);

@@ -317,9 +317,23 @@ static int xen_inject_msi(struct hv *hv, uint32_t domid, uint64_t addr, uint32_t
 static int xen_its_map_event(struct hv *hv, uint32_t domid, uint32_t host_devid,
                              uint32_t guest_devid, uint32_t event_id, bool valid)
 {
-    log_warn("dom%u: cannot bind vITS event (DeviceID %#x, EventID %u): upstream Xen has no "
-             "domU vITS interface (xen-arm-facts.md §0.6)", domid, guest_devid, event_id);
+    log_warn("dom%u: cannot bind vITS event (host DeviceID %#x, guest DeviceID %#x, EventID "
+             "%u): upstream Xen has no domU vITS interface (xen-arm-facts.md §0.6)", domid,
+             host_devid, guest_devid, event_id);
     return -EOPNOTSUPP;
+}
+
+/* XENVER_version answers (major << 16) | minor, never an error code on
+ * success (xen/include/public/version.h). */
+static int xen_xen_version(struct hv *hv, unsigned *major, unsigned *minor)
+{
+    int v = xc_version(to_xen(hv)->xch, XENVER_version, NULL);
+
+    if (v < 0)
+        return neg_errno();
+    *major = (unsigned)v >> 16;
+    *minor = (unsigned)v & 0xffff;
+    return 0;
 }
 
 static const struct hv_ops xen_ops = {
@@ -348,6 +362,7 @@ static const struct hv_ops xen_ops = {
     .set_pci_intx_level = xen_set_pci_intx_level,
     .inject_msi = xen_inject_msi,
     .its_map_event = xen_its_map_event,
+    .xen_version = xen_xen_version,
 };
 
 int hv_xen_open(struct hv **out, char *err, size_t errlen)

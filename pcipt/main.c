@@ -35,6 +35,8 @@ static void main_usage(FILE *f)
         "Global options (accepted anywhere on the command line):\n"
         "  --sysfs DIR     read host devices from the sysfs-shaped tree DIR\n"
         "                  (DIR/devices/SSSS:BB:DD.F/...) instead of /sys/bus/pci\n"
+        "  --host-dt FILE  the host's flattened device tree (its host bridges' msi-map\n"
+        "                  give MSI's host DeviceIDs) instead of /sys/firmware/fdt\n"
         "  --hv xen|sim    hypervisor backend (default xen; sim keeps its state in\n"
         "                  $PCIPT_SIM_DIR, default /run/pcipt-sim)\n"
         "  --config FILE   guest layout overrides (default /etc/xen/pcipt.conf)\n"
@@ -102,6 +104,8 @@ static int take_globals(int argc, char **argv)
         }
         if (!strncmp(a, "--sysfs", 7) && (a[7] == '\0' || a[7] == '='))
             slot = &g_opts.sysfs;
+        else if (!strncmp(a, "--host-dt", 9) && (a[9] == '\0' || a[9] == '='))
+            slot = &g_opts.host_dt;
         else if (!strncmp(a, "--hv", 4) && (a[4] == '\0' || a[4] == '='))
             slot = &g_opts.hv;
         else if (!strncmp(a, "--config", 8) && (a[8] == '\0' || a[8] == '='))
@@ -127,7 +131,8 @@ static int take_globals(int argc, char **argv)
             return -1;
         }
         if (!*val) {
-            fprintf(stderr, "pcipt: option %.8s needs a non-empty value\n", a);
+            fprintf(stderr, "pcipt: option %.*s needs a non-empty value\n",
+                    (int)strcspn(a, "="), a);
             return -1;
         }
         *slot = val;

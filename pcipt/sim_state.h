@@ -105,6 +105,7 @@ struct hv_sim {
     int evt_handle;              /* index in st->handles, -1 until opened */
     int evt_fd;
     struct sim_fail env_fail;    /* PCIPT_SIM_FAIL, counted in this process */
+    unsigned xen_major, xen_minor;   /* PCIPT_SIM_XEN_VERSION (xen_version op) */
 };
 
 static inline struct hv_sim *to_sim(struct hv *hv) { return (struct hv_sim *)hv; }

@@ -26,6 +26,7 @@
 #include "tests/support/testreg.h"
 
 char dfx_tree[64];
+char dfx_host_dt[128];
 void (*dfx_access_hook)(void);
 const char *dfx_verbosity = "-v";
 const char *dfx_serve_opt;
@@ -73,10 +74,25 @@ void dfx_setup(void)
     simfx_setup();
     build_tree();
     clean_store();
+    dfx_host_dt[0] = '\0';
+}
+
+void dfx_use_host_dt(const char *name)
+{
+    char rel[128], src[512], cmd[1024], *err = NULL;
+
+    snprintf(rel, sizeof(rel), "tests/data/host-dt/%s", name);
+    snprintf(dfx_host_dt, sizeof(dfx_host_dt), "%s/host.dtb", dfx_tree);
+    snprintf(cmd, sizeof(cmd), "dtc -I dts -O dtb -o %s %s", dfx_host_dt,
+             test_src_path(rel, src, sizeof(src)));
+    ck_assert_int_eq(test_run(cmd, NULL, &err), 0);
+    ck_assert_msg(err && !err[0], "dtc %s: %s", name, err);
+    free(err);
 }
 
 void dfx_teardown(void)
 {
+    dfx_host_dt[0] = '\0';
     sysfs_tree_remove(dfx_tree);
     simfx_teardown();
 }
@@ -91,8 +107,13 @@ void (*dfx_pre_publish)(void);
 
 void dfx_assign(uint32_t domid, unsigned n, struct dev_assign *out)
 {
+    dfx_assign_at(domid, n, -1, out);
+}
+
+void dfx_assign_at(uint32_t domid, unsigned n, int slot, struct dev_assign *out)
+{
     static struct domain_assign dom;
-    struct plan_request req = { .slot = -1 };
+    struct plan_request req = { .slot = slot };
     struct guest_layout lay;
     struct hostpci *hp;
     struct xs_handle *xs = xsw_open();
@@ -127,9 +148,13 @@ void dfx_start(struct dfx_daemon *dm, uint32_t domid)
     int fds[2];
     char dom[16];
     struct pollfd pfd;
-    char buf[16] = { 0 };
+    char buf[16] = { 0 }, host_dt[sizeof(dfx_host_dt)];
 
     dm->domid = domid;
+    if (dfx_host_dt[0])
+        snprintf(host_dt, sizeof(host_dt), "%s", dfx_host_dt);
+    else
+        snprintf(host_dt, sizeof(host_dt), "%s/no-host-fdt", dfx_tree);
     snprintf(dm->log, sizeof(dm->log), "%s/serve-%u.log", dfx_tree, domid);
     snprintf(dom, sizeof(dom), "%u", domid);
     ck_assert_int_eq(pipe(fds), 0);
@@ -141,12 +166,13 @@ void dfx_start(struct dfx_daemon *dm, uint32_t domid)
         close(fds[0]);
         if (lfd < 0 || dup2(lfd, 2) < 0 || dup2(fds[1], 3) < 0)
             _exit(120);
-        const char *argv[12];
+        const char *argv[16];
         unsigned n = 0;
         argv[n++] = "pcipt";
         if (dfx_verbosity && *dfx_verbosity)
             argv[n++] = dfx_verbosity;
         argv[n++] = "--hv", argv[n++] = "sim", argv[n++] = "--sysfs", argv[n++] = dfx_tree;
+        argv[n++] = "--host-dt", argv[n++] = host_dt;
         argv[n++] = "serve";
         if (dfx_serve_opt)
             argv[n++] = dfx_serve_opt;

@@ -34,12 +34,22 @@ void dfx_domain(uint32_t domid, unsigned vcpus);
  * break the host device only once it is planned). */
 extern void (*dfx_pre_publish)(void);
 void dfx_assign(uint32_t domid, unsigned n, struct dev_assign *out);
+/* The same at guest slot `slot` (-1: the lowest free). */
+void dfx_assign_at(uint32_t domid, unsigned n, int slot, struct dev_assign *out);
 
 struct dfx_daemon {
     pid_t pid;
     uint32_t domid;
     char log[96];             /* its stderr */
 };
+/* The daemon's --host-dt; empty (reset by dfx_setup/dfx_teardown) means
+ * TREE/no-host-fdt, a file that does not exist, so that no test reads the
+ * build machine's /sys/firmware/fdt (MSI stays off). */
+extern char dfx_host_dt[128];
+/* Compile tests/data/host-dt/NAME with the real dtc into the tree and make
+ * it the daemon's host device tree. */
+void dfx_use_host_dt(const char *name);
+
 /* "-v" (info and a trace of every access) unless a test sets it; "" = none. */
 extern const char *dfx_verbosity;
 /* An option after `serve` when a test sets it (e.g. "--verbose"). */

@@ -2,6 +2,8 @@
 
 #include <check.h>
 #include <libfdt.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void dtbt_layout(struct guest_layout *lay)
@@ -108,4 +110,55 @@ void dtbt_assert_fits(const void *fdt, const struct domain_assign *da)
             segs++;
         }
     ck_assert_uint_eq((unsigned)bridges, segs);
+}
+
+void *dtbt_load(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    long n;
+    void *buf;
+
+    ck_assert_msg(f != NULL, "cannot open %s", path);
+    ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
+    n = ftell(f);
+    ck_assert_int_gt(n, 0);
+    rewind(f);
+    buf = malloc((size_t)n);
+    ck_assert_ptr_nonnull(buf);
+    ck_assert_uint_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
+    fclose(f);
+    ck_assert_msg(fdt_check_header(buf) == 0 && fdt_totalsize(buf) == (uint32_t)n,
+                  "%s is not a device tree blob", path);
+    return buf;
+}
+
+#define GIC_ADDRESS_CELLS   0   /* libxl make_gicv3_node */
+#define GIC_INTERRUPT_CELLS 3
+
+bool dtbt_intx_lookup(const void *fdt, int node, uint8_t bus, uint8_t slot, uint8_t pin,
+                      uint32_t gic[3])
+{
+    const uint32_t child[4] = { (uint32_t)bus << 16 | (uint32_t)slot << 11, 0, 0, pin };
+    const unsigned entry = 4 + 1 + GIC_ADDRESS_CELLS + GIC_INTERRUPT_CELLS;
+    int len = -1, mlen = -1;
+    const fdt32_t *map = fdt_getprop(fdt, node, "interrupt-map", &len);
+    const fdt32_t *mask = fdt_getprop(fdt, node, "interrupt-map-mask", &mlen);
+
+    ck_assert_msg(map && mask, "interrupt-map or interrupt-map-mask missing");
+    ck_assert_int_eq(mlen, 16);
+    ck_assert_msg(len > 0 && len % (int)(entry * 4) == 0,
+                  "interrupt-map has %d bytes, not entries of %u cells", len, entry);
+    for (unsigned e = 0; e < (unsigned)len / (entry * 4); e++) {
+        const fdt32_t *c = map + e * entry;
+        bool match = true;
+
+        for (unsigned i = 0; i < 4; i++)
+            match &= ((child[i] ^ fdt32_to_cpu(c[i])) & fdt32_to_cpu(mask[i])) == 0;
+        if (!match)
+            continue;
+        for (unsigned i = 0; i < GIC_INTERRUPT_CELLS; i++)
+            gic[i] = fdt32_to_cpu(c[5 + GIC_ADDRESS_CELLS + i]);
+        return true;
+    }
+    return false;
 }

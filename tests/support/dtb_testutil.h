@@ -2,6 +2,7 @@
 #ifndef TESTS_DTB_TESTUTIL_H
 #define TESTS_DTB_TESTUTIL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "pcipt/assign.h"
@@ -19,5 +20,18 @@ void dtbt_assert_cells(const void *fdt, int node, const char *prop, const uint32
 void dtbt_assert_str(const void *fdt, int node, const char *prop, const char *val);
 /* Every bridge's bus-range and reg cover exactly the buses its devices use. */
 void dtbt_assert_fits(const void *fdt, const struct domain_assign *da);
+
+/* Read a blob file (malloc'd; asserts it exists and has a valid header). */
+void *dtbt_load(const char *path);
+
+/* What the guest's interrupt-map says for (bus, slot, pin): the lookup an
+ * OS does (IEEE 1275 PCI binding / Linux of_irq_parse_raw): the child unit
+ * address <bus<<16 | slot<<11, 0, 0> and pin, ANDed with
+ * interrupt-map-mask, matched against each entry; the parent is the GIC
+ * as libxl's make_gicv3_node writes it (#address-cells 0, #interrupt-cells
+ * 3).  Returns the entry's GIC cells (type, number, flags) through gic[3]
+ * and true, or false if no entry matches. */
+bool dtbt_intx_lookup(const void *fdt, int node, uint8_t bus, uint8_t slot, uint8_t pin,
+                      uint32_t gic[3]);
 
 #endif

@@ -336,19 +336,21 @@ START_TEST(flr_resets_the_host_function_and_msi_reports_no_vits)
 {
     struct dev_assign a;
     struct dfx_daemon dm;
-    char reset[160];
+    char reset[160], want[160];
 
     snprintf(reset, sizeof(reset), "%s/devices/0000:01:00.0/reset", dfx_tree);
     FILE *f = fopen(reset, "w");
     ck_assert_ptr_nonnull(f);
     fclose(f);
+    dfx_use_host_dt("virt-gicv3-its.dts");      /* 0000:01:00.0 -> host DeviceID 0x20100 */
     dfx_domain(DOM, 1);
     dfx_assign(DOM, 1, &a);
     dfx_start(&dm, DOM);
     struct hv *g = simfx_open();
     unsigned s = a.guest.dev;
 
-    /* MSI enable (cap at 0x50): upstream Xen has no domU vITS, said once */
+    /* MSI enable (cap at 0x50): the bind asks for the host DeviceID of the
+     * host DT's msi-map; upstream Xen has no domU vITS, said once */
     dfx_cfg_write(g, DOM, 0, s, 0x52, 2, 0x0001);
     dfx_cfg_write(g, DOM, 0, s, 0x52, 2, 0x0000);
     dfx_cfg_write(g, DOM, 0, s, 0x52, 2, 0x0001);
@@ -374,6 +376,10 @@ START_TEST(flr_resets_the_host_function_and_msi_reports_no_vits)
     ck_assert_int_eq(dfx_stop(&dm, SIGTERM), 0);
     char *log = dfx_log(&dm);
     ck_assert_uint_eq(count(log, "Xen has no domU vITS interface; the guest falls back to INTx"), 1);
+    ck_assert_uint_eq(count(log, "0000:01:00.0 has host ITS DeviceID 0x20100"), 1);
+    snprintf(want, sizeof(want), "cannot bind vITS event (host DeviceID 0x20100, guest DeviceID "
+             "%#x, EventID 0)", s << 3);
+    ck_assert_msg(count(log, want) == 1, "%s", log);
     ck_assert_ptr_nonnull(strstr(log, "guest FLR: reset 0000:01:00.0"));
     ck_assert_int_eq(dfx_stat(log, "flr"), 1);
     free(log);
