@@ -11,11 +11,17 @@
 #include "pcipt/hostpci.h"
 #include "pcipt/plan.h"
 
-struct guest_view {
+/* One host function of the view, in the order given. */
+struct gv_func {
     struct hostpci *hp;
-    struct vpci_topology *topo;
-    struct domain_assign dom;
     char desc[280];               /* "Class: Vendor Device [vvvv:dddd] (host SBDF)" */
+};
+
+struct guest_view {
+    struct gv_func f[PCIPT_MAX_DEVS];
+    unsigned n;
+    struct vpci_topology *topo;
+    struct domain_assign dom;     /* the plan: functions 0 first */
 };
 
 /* The whole config space the function claims must be readable: a non-root
@@ -57,9 +63,9 @@ static void quiet(char *msg, ...)
 
 /* "Ethernet controller: Intel Corporation 82574L ... [8086:10d3] (host 0000:01:00.0)",
  * names from pci.ids through libpci (numeric when the ids file lacks them). */
-static void describe(struct guest_view *gv)
+static void describe(struct gv_func *gf)
 {
-    const struct hostpci_info *in = hostpci_info(gv->hp);
+    const struct hostpci_info *in = hostpci_info(gf->hp);
     struct pci_access *acc = pci_alloc();
     char cls[96] = "", vd[128] = "", name[SBDF_STR_LEN];
 
@@ -71,23 +77,23 @@ static void describe(struct guest_view *gv)
                         in->vendor, in->device);
         pci_cleanup(acc);
     }
-    snprintf(gv->desc, sizeof(gv->desc), "%s: %s [%04x:%04x] (host %s)", cls, vd, in->vendor,
-             in->device, sbdf_format(&hostpci_host_dev(gv->hp)->addr, name));
+    snprintf(gf->desc, sizeof(gf->desc), "%s: %s [%04x:%04x] (host %s)", cls, vd, in->vendor,
+             in->device, sbdf_format(&hostpci_host_dev(gf->hp)->addr, name));
 }
 
-static int open_host(struct guest_view *gv, const char *sysfs, const struct sbdf *host,
+static int open_host(struct gv_func *gf, const char *sysfs, const struct sbdf *host,
                      struct plan_request *rq, char *err, size_t errlen)
 {
     const struct hostpci_info *in;
     char name[SBDF_STR_LEN];
-    int rc = hostpci_open(sysfs, host, &gv->hp, err, errlen);
+    int rc = hostpci_open(sysfs, host, &gf->hp, err, errlen);
 
     if (rc)
         return rc;
-    rc = check_config_readable(gv->hp, err, errlen);
+    rc = check_config_readable(gf->hp, err, errlen);
     if (rc)
         return rc;
-    in = hostpci_info(gv->hp);
+    in = hostpci_info(gf->hp);
     if (in->header_type != 0) {
         /* A bridge forwards a whole bus: only endpoints are passed through. */
         snprintf(err, errlen, "%s is a bridge (header type %u); only endpoints (header type 0) "
@@ -95,38 +101,40 @@ static int open_host(struct guest_view *gv, const char *sysfs, const struct sbdf
         return -EINVAL;
     }
     rq->host = *host;
-    memcpy(rq->bars, hostpci_host_dev(gv->hp)->bars, sizeof(rq->bars));
+    memcpy(rq->bars, hostpci_host_dev(gf->hp)->bars, sizeof(rq->bars));
     rq->intx_pin = in->intx_pin;
-    describe(gv);
+    describe(gf);
     return 0;
 }
 
-static int present(struct guest_view *gv, char *err, size_t errlen)
+/* The view's function for host address `host`. */
+static struct gv_func *func_of(struct guest_view *gv, const struct sbdf *host)
 {
-    const struct dev_assign *da = &gv->dom.devs[0];
+    for (unsigned i = 0; i < gv->n; i++)
+        if (sbdf_equal(&hostpci_host_dev(gv->f[i].hp)->addr, host))
+            return &gv->f[i];
+    return NULL;    /* not reached: the plan holds the functions given */
+}
+
+/* One planned function on the view's host bridge, in the state the
+ * daemon first presents it in. */
+static int present_one(struct hostbridge *hb, const struct dev_assign *da, struct gv_func *gf,
+                       char *err, size_t errlen)
+{
     struct vdev_config vc;
     struct vdev_state st;
     struct vdev *v;
-    struct hostbridge *hb;
     char name[SBDF_STR_LEN], why[200];
     int rc;
 
     guest_vdev_config(da, &vc);         /* what the daemon presents */
-    gv->topo = vpci_topology_new();
-    if (!gv->topo) {
-        snprintf(err, errlen, "out of memory");
-        return -ENOMEM;
-    }
-    if ((rc = host_dev_check_bars(hostpci_host_dev(gv->hp), why, sizeof(why)))) {
+    if ((rc = host_dev_check_bars(hostpci_host_dev(gf->hp), why, sizeof(why)))) {
         snprintf(err, errlen, "%s: %s", sbdf_format(&da->host, name), why);
         return rc;
     }
-    rc = vpci_topology_add_bridge(gv->topo, 0, 0, 0, &hb);
-    if (!rc)
-        rc = hostbridge_add_device(hb, hostpci_host_dev(gv->hp), &vc, &v);
-    if (rc) {
-        snprintf(err, errlen, "%s: cannot present it at 00:%02x.0: %s",
-                 sbdf_format(&da->host, name), da->guest.dev, strerror(-rc));
+    if ((rc = hostbridge_add_device(hb, hostpci_host_dev(gf->hp), &vc, &v))) {
+        snprintf(err, errlen, "%s: cannot present it at 00:%02x.%x: %s",
+                 sbdf_format(&da->host, name), da->guest.dev, da->guest.fn, strerror(-rc));
         return rc;
     }
     guest_firmware_state(v, &st);       /* the daemon's first view of it */
@@ -134,29 +142,63 @@ static int present(struct guest_view *gv, char *err, size_t errlen)
     return 0;
 }
 
-int guest_view_open(const char *sysfs, const char *config, const struct sbdf *host, int slot,
-                    struct guest_view **out, char *err, size_t errlen)
+/* Every function in plan order (functions 0 first, as attach adds them). */
+static int present(struct guest_view *gv, char *err, size_t errlen)
+{
+    struct hostbridge *hb;
+    int rc;
+
+    gv->topo = vpci_topology_new();
+    if (!gv->topo) {
+        snprintf(err, errlen, "out of memory");
+        return -ENOMEM;
+    }
+    if ((rc = vpci_topology_add_bridge(gv->topo, 0, 0, 0, &hb))) {
+        snprintf(err, errlen, "cannot make the virtual host bridge: %s", strerror(-rc));
+        return rc;
+    }
+    for (unsigned i = 0; i < gv->dom.ndevs; i++) {
+        const struct dev_assign *da = &gv->dom.devs[i];
+        if ((rc = present_one(hb, da, func_of(gv, &da->host), err, errlen)))
+            return rc;
+    }
+    return 0;
+}
+
+int guest_view_open_functions(const char *sysfs, const char *config,
+                              const struct guest_view_fn *fns, unsigned n,
+                              struct guest_view **out, char *err, size_t errlen)
 {
     struct guest_view *gv = calloc(1, sizeof(*gv));
-    struct plan_request rq = { .slot = slot };
+    struct plan_request rq[PCIPT_MAX_DEVS];
     struct guest_layout lay;
-    int rc;
+    int rc = 0;
 
     *out = NULL;
     if (!gv) {
         snprintf(err, errlen, "out of memory");
         return -ENOMEM;
     }
-    if (slot < 1 || slot > PLAN_MAX_SLOT) {
-        snprintf(err, errlen, "slot %d is out of range (1..%d)", slot, PLAN_MAX_SLOT);
-        rc = -ERANGE;
-    } else {
-        rc = guest_layout_load(config, config != NULL, &lay, err, errlen);
+    if (n < 1 || n > PCIPT_MAX_DEVS) {
+        snprintf(err, errlen, "%u functions: give 1..%d", n, PCIPT_MAX_DEVS);
+        rc = -E2BIG;
+    }
+    for (unsigned i = 0; !rc && i < n; i++) {
+        int slot = fns[i].slot, fn = fns[i].fn;
+
+        if ((slot != -1 && (slot < 1 || slot > PLAN_MAX_SLOT)) || fn < 0 || fn > PLAN_MAX_FN) {
+            snprintf(err, errlen, "slot %d function %d is out of range (1..%d, 0..%d)", slot,
+                     fn, PLAN_MAX_SLOT, PLAN_MAX_FN);
+            rc = -ERANGE;
+        }
+        rq[i] = (struct plan_request){ .slot = slot, .fn = fn };
     }
     if (!rc)
-        rc = open_host(gv, sysfs, host, &rq, err, errlen);
-    if (!rc)
-        rc = plan_domain(&lay, &gv->dom, &rq, 1, err, errlen);
+        rc = guest_layout_load(config, config != NULL, &lay, err, errlen);
+    for (unsigned i = 0; !rc && i < n; i++, gv->n++)
+        rc = open_host(&gv->f[i], sysfs, &fns[i].host, &rq[i], err, errlen);
+    if (!rc)    /* refuses a function > 0 whose slot has no function 0 */
+        rc = plan_domain(&lay, &gv->dom, rq, n, err, errlen);
     if (!rc)
         rc = present(gv, err, errlen);
     if (rc) {
@@ -167,13 +209,27 @@ int guest_view_open(const char *sysfs, const char *config, const struct sbdf *ho
     return 0;
 }
 
+int guest_view_open(const char *sysfs, const char *config, const struct sbdf *host, int slot,
+                    struct guest_view **out, char *err, size_t errlen)
+{
+    struct guest_view_fn f = { .host = *host, .slot = slot, .fn = 0 };
+
+    if (slot < 1 || slot > PLAN_MAX_SLOT) {
+        *out = NULL;
+        snprintf(err, errlen, "slot %d is out of range (1..%d)", slot, PLAN_MAX_SLOT);
+        return -ERANGE;
+    }
+    return guest_view_open_functions(sysfs, config, &f, 1, out, err, errlen);
+}
+
 void guest_view_close(struct guest_view *gv)
 {
     if (!gv)
         return;
     if (gv->topo)
         vpci_topology_free(gv->topo);
-    hostpci_close(gv->hp);
+    for (unsigned i = 0; i < gv->n; i++)
+        hostpci_close(gv->f[i].hp);
     free(gv);
 }
 
@@ -184,20 +240,26 @@ struct vpci_topology *guest_view_topology(struct guest_view *gv)
 
 const struct dev_assign *guest_view_assign(const struct guest_view *gv)
 {
-    return &gv->dom.devs[0];
+    const struct sbdf *first = &hostpci_host_dev(gv->f[0].hp)->addr;
+
+    for (unsigned i = 0; i < gv->dom.ndevs; i++)
+        if (sbdf_equal(&gv->dom.devs[i].host, first))
+            return &gv->dom.devs[i];
+    return &gv->dom.devs[0];    /* not reached */
 }
 
 struct host_dev *guest_view_host(struct guest_view *gv)
 {
-    return hostpci_host_dev(gv->hp);
+    return hostpci_host_dev(gv->f[0].hp);
 }
 
 /* One function's 4 KiB as the guest reads it: dword ECAM reads. */
-static void print_function(struct vpci_topology *t, uint8_t slot, const char *desc, FILE *out)
+static void print_function(struct vpci_topology *t, uint8_t slot, uint8_t fn, const char *desc,
+                           FILE *out)
 {
-    struct cfg_req r = { .seg = 0, .bus = 0, .dev = slot, .fn = 0, .size = 4 };
+    struct cfg_req r = { .seg = 0, .bus = 0, .dev = slot, .fn = fn, .size = 4 };
 
-    fprintf(out, "00:%02x.0 %s\n", slot, desc);
+    fprintf(out, "00:%02x.%x %s\n", slot, fn, desc);
     for (unsigned row = 0; row < PCI_CFG_SIZE; row += 16) {
         fprintf(out, "%03x:", row);
         for (unsigned off = row; off < row + 16; off += 4) {
@@ -212,9 +274,18 @@ static void print_function(struct vpci_topology *t, uint8_t slot, const char *de
     fputc('\n', out);
 }
 
+/* In the guest's enumeration order: by slot, then function. */
 void guest_view_print(struct guest_view *gv, bool all, FILE *out)
 {
     if (all)
-        print_function(gv->topo, 0, "Host bridge: pcipt virtual root complex [5853:c0de]", out);
-    print_function(gv->topo, gv->dom.devs[0].guest.dev, gv->desc, out);
+        print_function(gv->topo, 0, 0, "Host bridge: pcipt virtual root complex [5853:c0de]",
+                       out);
+    for (unsigned slot = 1; slot <= PLAN_MAX_SLOT; slot++)
+        for (unsigned fn = 0; fn <= PLAN_MAX_FN; fn++)
+            for (unsigned i = 0; i < gv->dom.ndevs; i++) {
+                const struct dev_assign *da = &gv->dom.devs[i];
+                if (da->guest.dev == slot && da->guest.fn == fn)
+                    print_function(gv->topo, (uint8_t)slot, (uint8_t)fn,
+                                   func_of(gv, &da->host)->desc, out);
+            }
 }

@@ -73,7 +73,12 @@ struct hostpci_handover {
 };
 
 /* hostpci_bind_holder, recording in *ho what it changes (ho->changed false
- * when the function already is on holder).  The driver link is re-read.
+ * when the function already is on holder).  The driver link is re-read and
+ * must then name holder: when the function is unbound and no such driver
+ * is registered, the holder's module is loaded and the function probed
+ * again (hostpci_take.h); a function the holder did not take is a failed
+ * hand-over ("0000:01:00.0: uio_pci_generic did not take it (is the module
+ * available? ...)").
  * A write that fails after an earlier one took effect is undone at once
  * (hostpci_give_back); err then says whether that worked too. */
 int hostpci_hand_to_holder(struct hostpci *hp, const char *holder, struct hostpci_handover *ho,

@@ -10,13 +10,17 @@
  *   - drivers_probe: find a driver for an unbound device (the override's);
  *   - drivers/NAME/bind: NAME takes the unbound device, if it matches (with
  *     another driver in driver_override it does not: -ENODEV).
- * So the override is put back before the old driver is asked to bind. */
+ * So the override is put back before the old driver is asked to bind.
+ * After the probe the function must be on the holder (hostpci_take.c loads
+ * the holder's module when no such driver is registered); if it is not,
+ * the hand-over has failed and is given back like any other failure. */
 #include "pcipt/hostpci.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "pcipt/hostpci_take.h"
 #include "pcipt/sysfs_attr.h"
 
 #define OVERRIDE_UNSET "(null)"
@@ -151,6 +155,8 @@ int hostpci_hand_to_holder(struct hostpci *hp, const char *holder, struct hostpc
         snprintf(path, sizeof(path), "%s/drivers_probe", root);
         rc = sysfs_write_attr(path, name, why, sizeof(why));
     }
+    if (!rc)    /* on the holder now?  (its module loaded if it was not) */
+        rc = hostpci_holder_take(root, name, holder, why, sizeof(why));
     if (rc) {
         snprintf(err, errlen, "%s: %s", name, why);
         if (wrote && hostpci_give_back(root, ho, why2, sizeof(why2)))

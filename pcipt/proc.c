@@ -51,27 +51,42 @@ static int read_all(int fd, char **out)
     return 0;
 }
 
-int proc_run(char *const argv[], char **out)
+/* Run argv and wait; when out, the child's descriptor fd (stdout or
+ * stderr) is captured into *out, and with quiet its stdout goes to
+ * /dev/null. */
+static int run_capturing(char *const argv[], char **out, int fd, bool quiet)
 {
-    int pfd[2] = { -1, -1 }, rc;
+    int pfd[2] = { -1, -1 }, nullfd = -1, rc;
     pid_t pid;
 
     if (out && pipe2(pfd, O_CLOEXEC))
         return -errno;
-    fflush(NULL);
-    if ((pid = fork()) < 0) {
+    if (quiet && (nullfd = open("/dev/null", O_WRONLY | O_CLOEXEC)) < 0) {
         rc = -errno;
         if (out)
             close(pfd[0]), close(pfd[1]);
         return rc;
     }
-    if (pid == 0) {
+    fflush(NULL);
+    if ((pid = fork()) < 0) {
+        rc = -errno;
         if (out)
-            dup2(pfd[1], STDOUT_FILENO);
+            close(pfd[0]), close(pfd[1]);
+        if (nullfd >= 0)
+            close(nullfd);
+        return rc;
+    }
+    if (pid == 0) {
+        if (nullfd >= 0)
+            dup2(nullfd, STDOUT_FILENO);
+        if (out)
+            dup2(pfd[1], fd);
         execvp(argv[0], argv);
         fprintf(stderr, "pcipt: cannot run %s: %s\n", argv[0], strerror(errno));
         _exit(127);
     }
+    if (nullfd >= 0)
+        close(nullfd);
     if (out) {
         close(pfd[1]);
         rc = read_all(pfd[0], out);
@@ -87,6 +102,16 @@ int proc_run(char *const argv[], char **out)
         *out = NULL;
     }
     return rc;
+}
+
+int proc_run(char *const argv[], char **out)
+{
+    return run_capturing(argv, out, STDOUT_FILENO, false);
+}
+
+int proc_run_stderr(char *const argv[], char **errout)
+{
+    return run_capturing(argv, errout, STDERR_FILENO, true);
 }
 
 pid_t proc_spawn_detached(char *const argv[], const char *logpath, char *err, size_t errlen)

@@ -105,6 +105,58 @@ void dfx_domain(uint32_t domid, unsigned vcpus)
 
 void (*dfx_pre_publish)(void);
 
+/* Grant the function's memory BARs, publish it. */
+static void grant_publish(struct xs_handle *xs, uint32_t domid, const struct dev_assign *d)
+{
+    for (int i = 0; i < PCI_NUM_RES; i++)
+        if (d->bars[i].type != BAR_NONE && d->bars[i].type != BAR_IO)
+            ck_assert_int_eq(hv_grant_iomem(simfx_hv, domid, d->bars[i].host,
+                                            d->bars[i].size), 0);
+    ck_assert_int_eq(xsp_publish_device(xs, domid, d), 0);
+}
+
+void dfx_assign_fns(uint32_t domid, const struct dfx_fn *fns, unsigned count,
+                    struct dev_assign *out)
+{
+    static struct domain_assign dom;
+    struct plan_request req[PCIPT_MAX_DEVS];
+    struct guest_layout lay;
+    struct hostpci *hp;
+    struct xs_handle *xs = xsw_open();
+    unsigned first;
+    char err[512];
+    int rc;
+
+    ck_assert_ptr_nonnull(xs);
+    ck_assert_uint_le(count, PCIPT_MAX_DEVS);
+    guest_layout_defaults(&lay);
+    rc = xsp_read_domain(xs, domid, &dom, err, sizeof(err));
+    ck_assert_msg(rc == 0 || rc == -ENOENT, "%s", err);
+    if (rc == -ENOENT)
+        dom = (struct domain_assign){ .domid = domid };
+    first = dom.ndevs;
+    for (unsigned k = 0; k < count; k++) {
+        req[k] = (struct plan_request){ .slot = fns[k].slot, .fn = fns[k].fn };
+        req[k].host = (struct sbdf){ 0, (uint8_t)fns[k].n, 0, 0 };
+        ck_assert_msg(hostpci_open(dfx_tree, &req[k].host, &hp, err, sizeof(err)) == 0, "%s",
+                      err);
+        memcpy(req[k].bars, hostpci_host_dev(hp)->bars, sizeof(req[k].bars));
+        req[k].intx_pin = hostpci_info(hp)->intx_pin;
+        hostpci_close(hp);
+    }
+    ck_assert_msg(plan_domain(&lay, &dom, req, count, err, sizeof(err)) == 0, "%s", err);
+    if (dfx_pre_publish)
+        dfx_pre_publish();
+    /* in plan order (functions 0 first), as attach publishes them */
+    for (unsigned k = first; k < dom.ndevs; k++)
+        grant_publish(xs, domid, &dom.devs[k]);
+    for (unsigned k = 0; k < count; k++)
+        for (unsigned j = first; j < dom.ndevs; j++)
+            if (sbdf_equal(&dom.devs[j].host, &req[k].host))
+                out[k] = dom.devs[j];
+    xsw_close(xs);
+}
+
 void dfx_assign(uint32_t domid, unsigned n, struct dev_assign *out)
 {
     dfx_assign_at(domid, n, -1, out);
@@ -112,35 +164,9 @@ void dfx_assign(uint32_t domid, unsigned n, struct dev_assign *out)
 
 void dfx_assign_at(uint32_t domid, unsigned n, int slot, struct dev_assign *out)
 {
-    static struct domain_assign dom;
-    struct plan_request req = { .slot = slot };
-    struct guest_layout lay;
-    struct hostpci *hp;
-    struct xs_handle *xs = xsw_open();
-    char err[512];
-    int rc;
+    struct dfx_fn f = { .n = n, .slot = slot, .fn = 0 };
 
-    ck_assert_ptr_nonnull(xs);
-    guest_layout_defaults(&lay);
-    rc = xsp_read_domain(xs, domid, &dom, err, sizeof(err));
-    ck_assert_msg(rc == 0 || rc == -ENOENT, "%s", err);
-    if (rc == -ENOENT)
-        dom = (struct domain_assign){ .domid = domid };
-    req.host = (struct sbdf){ 0, (uint8_t)n, 0, 0 };
-    ck_assert_msg(hostpci_open(dfx_tree, &req.host, &hp, err, sizeof(err)) == 0, "%s", err);
-    memcpy(req.bars, hostpci_host_dev(hp)->bars, sizeof(req.bars));
-    req.intx_pin = hostpci_info(hp)->intx_pin;
-    hostpci_close(hp);
-    ck_assert_msg(plan_domain(&lay, &dom, &req, 1, err, sizeof(err)) == 0, "%s", err);
-    *out = dom.devs[dom.ndevs - 1];
-    for (int i = 0; i < PCI_NUM_RES; i++)
-        if (out->bars[i].type != BAR_NONE && out->bars[i].type != BAR_IO)
-            ck_assert_int_eq(hv_grant_iomem(simfx_hv, domid, out->bars[i].host,
-                                            out->bars[i].size), 0);
-    if (dfx_pre_publish)
-        dfx_pre_publish();
-    ck_assert_int_eq(xsp_publish_device(xs, domid, out), 0);
-    xsw_close(xs);
+    dfx_assign_fns(domid, &f, 1, out);
 }
 
 void dfx_start(struct dfx_daemon *dm, uint32_t domid)

@@ -36,6 +36,15 @@ extern void (*dfx_pre_publish)(void);
 void dfx_assign(uint32_t domid, unsigned n, struct dev_assign *out);
 /* The same at guest slot `slot` (-1: the lowest free). */
 void dfx_assign_at(uint32_t domid, unsigned n, int slot, struct dev_assign *out);
+/* Several of them planned together (as `pcipt create` and `guest-view`
+ * plan), host device 0000:0n:00.0 at virtual slot (-1: lowest free) and
+ * function fn each; out[k] is fns[k]'s assignment. */
+struct dfx_fn {
+    unsigned n;
+    int slot, fn;
+};
+void dfx_assign_fns(uint32_t domid, const struct dfx_fn *fns, unsigned count,
+                    struct dev_assign *out);
 
 struct dfx_daemon {
     pid_t pid;

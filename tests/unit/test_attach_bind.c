@@ -6,7 +6,9 @@
  * failure after the hand-over gives it back to the driver it had (or none),
  * driver_override cleared first; attach, create (every device this
  * invocation bound) and pci-attach; a give-back that fails is named in the
- * same one line. */
+ * same one line; the holder's module not loaded: pcipt loads it (the
+ * modprobe double, tests/support/fakebin/modprobe), or fails and gives the
+ * function back. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,24 +126,104 @@ START_TEST(failure_gives_back_in_reverse_order)
 }
 END_TEST
 
-/* uio_pci_generic not loaded: the probe finds no driver, the attach goes
- * on with the function unbound, fails, and igb gets it back. */
-START_TEST(holder_not_loaded_still_gives_back)
-{
-    char *out, *err, dir[256];
+#define BIND_LOG  "unbind igb 0000:01:00.0 0\n" \
+                  "override 0000:01:00.0 uio_pci_generic 0\n" \
+                  "probe - 0000:01:00.0 0\n"
 
-    afx_set_driver(AFX_NIC, "igb");
+/* uio_pci_generic not loaded (no DIR/drivers/uio_pci_generic). */
+static void unload_holder(void)
+{
+    char dir[256];
+
     snprintf(dir, sizeof(dir), "%s/drivers/uio_pci_generic", afx_tree);
     ck_assert_int_eq(rmdir(dir), 0);
-    ck_assert_int_eq(run(MAP_FAILS, "attach --bind 5 " AFX_NIC, &out, &err), 1);
-    ck_assert_str_eq(err, "pcipt: " MAP_ERR "\n");
-    expect_state(AFX_NIC, "driver igb override (null)");
-    expect_log("unbind igb 0000:01:00.0 0\n"
-               "override 0000:01:00.0 uio_pci_generic 0\n"
-               "probe - 0000:01:00.0 0\n"
+}
+
+/* The probe leaves the function unbound: pcipt loads the module, whose
+ * driver takes the function as it registers (the kernel's driver_attach),
+ * and probes once more (a no-op then); the attach goes on. */
+START_TEST(holder_not_loaded_is_loaded)
+{
+    char *out, *err;
+
+    afx_set_driver(AFX_NIC, "igb");
+    unload_holder();
+    ck_assert_int_eq(run("FAKE_MODPROBE=load", "attach --bind 5 " AFX_NIC, &out, &err), 0);
+    ck_assert_str_eq(err, "");
+    ck_assert_str_eq(out, "attached 0000:01:00.0 to domain 5 as 0000:00:01.0\n");
+    expect_state(AFX_NIC, "driver uio_pci_generic override uio_pci_generic");
+    expect_log(BIND_LOG "modprobe - uio_pci_generic 0\n"
+               "probe - 0000:01:00.0 0\n");
+    free(out); free(err);
+}
+END_TEST
+
+/* With the bus's drivers_autoprobe off, registering the driver binds
+ * nothing: pcipt's second probe is what binds it. */
+START_TEST(holder_loaded_without_autoprobe_is_probed_again)
+{
+    char *out, *err, path[256];
+    FILE *f;
+
+    afx_set_driver(AFX_NIC, "igb");
+    unload_holder();
+    snprintf(path, sizeof(path), "%s/drivers_autoprobe", afx_tree);
+    ck_assert_ptr_nonnull(f = fopen(path, "w"));
+    fputs("0\n", f);
+    fclose(f);
+    ck_assert_int_eq(run("FAKE_MODPROBE=load", "attach --bind 5 " AFX_NIC, &out, &err), 0);
+    ck_assert_str_eq(err, "");
+    expect_state(AFX_NIC, "driver uio_pci_generic override uio_pci_generic");
+    expect_log(BIND_LOG "modprobe - uio_pci_generic 0\n"
+               "probe - 0000:01:00.0 0\n");
+    free(out); free(err);
+}
+END_TEST
+
+/* The module is not there: the attach fails before any hypercall, naming
+ * the device and what to do, and igb gets the function back. */
+START_TEST(holder_missing_fails_and_gives_back)
+{
+    char *before, *after, *out, *err;
+
+    afx_set_driver(AFX_NIC, "igb");
+    unload_holder();
+    before = afx_snapshot();
+    ck_assert_int_eq(run("", "attach --bind 5 " AFX_NIC, &out, &err), 1);
+    ck_assert_str_eq(err, "pcipt: 0000:01:00.0: uio_pci_generic did not take it (is the module "
+                     "available? `modprobe uio_pci_generic` failed: modprobe: FATAL: Module "
+                     "uio_pci_generic not found in directory /lib/modules/fake)\n");
+    ck_assert_str_eq(out, "");
+    expect_log(BIND_LOG "modprobe - uio_pci_generic 1\n"
                "override 0000:01:00.0 '' 0\n"
                "bind igb 0000:01:00.0 0\n");
-    free(out); free(err);
+    after = afx_snapshot();
+    ck_assert_str_eq(after, before);        /* igb again, override clear, nothing mapped */
+    free(before); free(after); free(out); free(err);
+}
+END_TEST
+
+/* modprobe says it worked but no driver registered (an `install ...
+ * /bin/true` line): refused the same way, and the message says so. */
+START_TEST(holder_modprobe_without_driver_fails)
+{
+    char *before, *after, *out, *err, want[512];
+
+    unload_holder();
+    before = afx_snapshot();
+    ck_assert_int_eq(run("FAKE_MODPROBE=noop", "attach --bind 5 " AFX_NIC, &out, &err), 1);
+    snprintf(want, sizeof(want), "pcipt: 0000:01:00.0: uio_pci_generic did not take it (is the "
+             "module available? `modprobe uio_pci_generic` succeeded but no driver "
+             "'uio_pci_generic' appeared in %s/drivers)\n", afx_tree);
+    ck_assert_str_eq(err, want);
+    expect_log("override 0000:01:00.0 uio_pci_generic 0\n"
+               "probe - 0000:01:00.0 0\n"
+               "modprobe - uio_pci_generic 0\n"
+               "probe - 0000:01:00.0 0\n"
+               "override 0000:01:00.0 '' 0\n");
+    after = afx_snapshot();
+    ck_assert_str_eq(after, before);        /* unbound, as it was */
+    free(before); free(after); free(out); free(err);
 }
 END_TEST
 
@@ -309,7 +391,10 @@ static Suite *attach_bind_suite(void)
     tcase_add_checked_fixture(tc, xlfx_setup, xlfx_teardown);
     tcase_add_test(tc, attach_keeps_the_holder_detach_too);
     tcase_add_test(tc, failure_gives_back_in_reverse_order);
-    tcase_add_test(tc, holder_not_loaded_still_gives_back);
+    tcase_add_test(tc, holder_not_loaded_is_loaded);
+    tcase_add_test(tc, holder_loaded_without_autoprobe_is_probed_again);
+    tcase_add_test(tc, holder_missing_fails_and_gives_back);
+    tcase_add_test(tc, holder_modprobe_without_driver_fails);
     tcase_add_test(tc, give_back_failure_is_named_in_the_same_line);
     tcase_add_test(tc, no_driver_before_stays_unbound);
     tcase_add_test(tc, half_done_hand_over_is_undone);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tests/support/attach_fx.h"
 #include "tests/support/sim_fixture.h"
@@ -65,6 +66,21 @@ static void nic_owned_by_igb_no_reset(void)
 static void nic_held_by_uio(void)
 {
     afx_set_driver(AFX_NIC, "uio_pci_generic");
+}
+
+/* uio_pci_generic's module not loaded (no DIR/drivers/uio_pci_generic) */
+static void holder_missing(void)
+{
+    char dir[256];
+
+    snprintf(dir, sizeof(dir), "%s/drivers/uio_pci_generic", afx_tree);
+    ck_assert_int_eq(rmdir(dir), 0);
+}
+
+static void nic_owned_by_igb_holder_missing(void)
+{
+    afx_set_driver(AFX_NIC, "igb");
+    holder_missing();
 }
 
 /* F5 (fuzz_sysfs): BAR 1, the upper half of 64-bit BAR 0, also listed as a
@@ -162,6 +178,18 @@ static const struct bad_case bad[] = {
       "cannot map BAR 1 of 0000:01:00.0" },
     { nic_held_by_uio, "PCIPT_SIM_FAIL=memory_mapping:5:5", "attach --bind 5 0000:01:00.0", 1,
       "cannot map BAR 1 of 0000:01:00.0" },
+    /* --bind, the holder's module missing (the modprobe double fails, or
+     * registers nothing): refused, the function given back */
+    { nic_owned_by_igb_holder_missing, "", "attach --bind 5 0000:01:00.0", 1,
+      "0000:01:00.0: uio_pci_generic did not take it (is the module available? `modprobe "
+      "uio_pci_generic` failed: modprobe: FATAL: Module uio_pci_generic not found" },
+    { holder_missing, "FAKE_MODPROBE=noop", "attach --bind 5 0000:09:00.0", 1,
+      "0000:09:00.0: uio_pci_generic did not take it (is the module available? `modprobe "
+      "uio_pci_generic` succeeded but no driver 'uio_pci_generic' appeared in " },
+    { nic_owned_by_igb_holder_missing, "PCIPT_MODPROBE=/nonexistent/modprobe",
+      "attach --bind 5 0000:01:00.0", 1, "0000:01:00.0: uio_pci_generic did not take it (is the "
+      "module available? `modprobe uio_pci_generic` failed: pcipt: cannot run "
+      "/nonexistent/modprobe: No such file or directory)" },
 };
 
 START_TEST(bad_operator_input)
@@ -188,7 +216,11 @@ START_TEST(bad_operator_input)
     if (!strstr(c->args, "--bind") || c->pre == nic_held_by_uio)   /* nothing to hand over */
         ck_assert_msg(!strcmp(log, ""), "'%s' wrote to the driver core: %s", c->args, log);
     else                                                            /* handed over and back */
-        ck_assert_msg(strstr(log, "probe - 0000:") && strstr(log, "unbind uio_pci_generic"),
+        /* the holder lets go, or never had it (its module missing) */
+        ck_assert_msg(strstr(log, "probe - 0000:") && (strstr(log, "unbind uio_pci_generic") ||
+                      strstr(log, "modprobe - uio_pci_generic") ||
+                      strstr(log, "\nbind igb 0000:01:00.0 0\n")) &&
+                      strstr(log, "override 0000:") && strstr(log, " '' 0\n"),
                       "'%s': %s", c->args, log);
     free(log);
     free(before);

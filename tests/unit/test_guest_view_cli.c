@@ -103,7 +103,13 @@ static const struct bad_case bad_cases[] = {
     { "guest-view 0000:05:00.8", 2, "'0000:05:00.8' is not a PCI address" },
     { "guest-view 0000:05:20.0", 2, "'0000:05:20.0' is not a PCI address" },
     { "guest-view 10000:05:00.0", 2, "'10000:05:00.0' is not a PCI address" },
-    { "guest-view 0000:05:00.0 0001:03:00.0", 2, "one device at a time" },
+    { "guest-view 0000:05:00.0@32", 2, "'0000:05:00.0@32' is not a PCI address "
+      "SSSS:BB:DD.F[@SLOT[.FN]] (slot 1..31, function 0..7)" },
+    { "guest-view 0000:05:00.0@4.8", 2, "'0000:05:00.0@4.8' is not a PCI address" },
+    { "guest-view 0000:05:00.0@4. 0001:03:00.0", 2, "'0000:05:00.0@4.' is not a PCI address" },
+    { "guest-view --slot 3 0000:05:00.0 0001:03:00.0", 2,
+      "--slot is for one SBDF without @SLOT; give SBDF@SLOT[.FN] for each function instead" },
+    { "guest-view --slot 3 0000:05:00.0@4", 2, "--slot is for one SBDF without @SLOT" },
     { "guest-view --bogus 0000:05:00.0", 2, "unknown option '--bogus'" },
     { "guest-view --slot 0 0000:05:00.0", 2, "slot '0' is out of range (1..31)" },
     { "guest-view --slot 32 0000:05:00.0", 2, "slot '32' is out of range (1..31)" },
@@ -204,7 +210,8 @@ START_TEST(help_text)
     char *out = NULL, *err = NULL;
 
     ck_assert_int_eq(pcipt("guest-view --help", &out, &err), 0);
-    ck_assert_msg(strstr(out, "usage: pcipt guest-view [--slot N] [--all] SBDF") &&
+    ck_assert_msg(strstr(out, "usage: pcipt guest-view [--slot N] [--all] SBDF[@SLOT[.FN]]...") &&
+                  strstr(out, "multi-function bit") &&
                   strstr(out, "lspci -F") && strstr(out, "Exit status"), "%s", out);
     free(out);
     free(err);

@@ -204,6 +204,11 @@ static void read_file(const char *dir, const char *rel, char *buf, size_t len)
     fclose(fp);
 }
 
+/* A tree has no kernel behind it (test_attach_bind.c plays one): the
+ * driver link moves only when the modprobe double (tests/support/fakebin,
+ * FAKE_MODPROBE=load; PCIPT_DRIVER_CORE names the tree for it) registers
+ * the holder, which takes the unbound function as Linux's driver_attach
+ * does.  Otherwise the hand-over is refused and undone. */
 START_TEST(bind_holder_on_tree)
 {
     struct tree_opts o = { .driver = "igb", .reset_method = "flr" };
@@ -218,23 +223,44 @@ START_TEST(bind_holder_on_tree)
     ck_assert_ptr_nonnull(strstr(err, "not a passthrough holder"));
     read_file(dir, "devices/0000:01:00.0/driver_override", buf, sizeof(buf));
     ck_assert_str_eq(buf, "(null)\n");                     /* refused: nothing written */
-    ck_assert_int_eq(hostpci_bind_holder(hp, "pciback", err, sizeof(err)), 0);
+    /* igb does not let go (no kernel): the probe leaves it there */
+    ck_assert_int_eq(hostpci_bind_holder(hp, "pciback", err, sizeof(err)), -EBUSY);
+    ck_assert_str_eq(err, "0000:01:00.0: pciback did not take it: the probe left it with 'igb'");
     read_file(dir, "drivers/igb/unbind", buf, sizeof(buf));
     ck_assert_str_eq(buf, "0000:01:00.0");
-    read_file(dir, "devices/0000:01:00.0/driver_override", buf, sizeof(buf));
-    ck_assert_str_eq(buf, "pciback");
     read_file(dir, "drivers_probe", buf, sizeof(buf));
     ck_assert_str_eq(buf, "0000:01:00.0");
+    read_file(dir, "devices/0000:01:00.0/driver_override", buf, sizeof(buf));
+    ck_assert_str_eq(buf, "\n");                           /* put back: cleared */
     hostpci_close(hp);
     sysfs_tree_remove(dir);
 
-    /* an unbound function: no unbind, override + probe only */
+    /* an unbound function, no vfio-pci or pciback driver registered: the
+     * module is not there (the double's default), refused, undone */
     o.driver = NULL;
     fixture_tree("cap-pcie-2", &o, dir, sizeof(dir));
     ck_assert_int_eq(hostpci_open(dir, &s, &hp, err, sizeof(err)), 0);
-    ck_assert_int_eq(hostpci_bind_holder(hp, "vfio-pci", err, sizeof(err)), 0);
+    ck_assert_int_eq(hostpci_bind_holder(hp, "vfio-pci", err, sizeof(err)), -ENODEV);
+    ck_assert_str_eq(err, "0000:01:00.0: vfio-pci did not take it (is the module available? "
+                     "`modprobe vfio-pci` failed: modprobe: FATAL: Module vfio-pci not found in "
+                     "directory /lib/modules/fake)");
+    ck_assert_int_eq(hostpci_bind_holder(hp, "pciback", err, sizeof(err)), -ENODEV);
+    ck_assert_msg(strstr(err, "pciback did not take it (is the module available? `modprobe "
+                         "xen-pciback` failed: "), "%s", err);
+    read_file(dir, "devices/0000:01:00.0/driver_override", buf, sizeof(buf));
+    ck_assert_str_eq(buf, "\n");
+    /* the module loads and its driver takes the function: override + probe,
+     * modprobe, probe again */
+    ck_assert_int_eq(setenv("FAKE_MODPROBE", "load", 1), 0);
+    ck_assert_int_eq(setenv("PCIPT_DRIVER_CORE", dir, 1), 0);
+    ck_assert_msg(hostpci_bind_holder(hp, "vfio-pci", err, sizeof(err)) == 0, "%s", err);
+    ck_assert_str_eq(hostpci_info(hp)->driver, "vfio-pci");
     read_file(dir, "devices/0000:01:00.0/driver_override", buf, sizeof(buf));
     ck_assert_str_eq(buf, "vfio-pci");
+    read_file(dir, "driver-core.log", buf, sizeof(buf));
+    ck_assert_str_eq(buf, "modprobe - vfio-pci 0\n");     /* the double's log (from now on) */
+    unsetenv("FAKE_MODPROBE");
+    unsetenv("PCIPT_DRIVER_CORE");
     hostpci_close(hp);
     sysfs_tree_remove(dir);
 }
@@ -266,12 +292,18 @@ START_TEST(hand_over_record_and_give_back_writes)
     fixture_tree("cap-pcie-2", &o, dir, sizeof(dir));
     put(dir, "devices/0000:01:00.0/driver_override", "vfio-pci\n");   /* a stale one */
     ck_assert_int_eq(hostpci_open(dir, &s, &hp, err, sizeof(err)), 0);
-    ck_assert_int_eq(hostpci_hand_to_holder(hp, "uio_pci_generic", &ho, err, sizeof(err)), 0);
-    ck_assert(ho.changed && sbdf_equal(&ho.addr, &s));
+    /* no kernel: igb keeps it, so the hand-over is refused and undone at
+     * once, the stale override put back; the record says what it had */
+    ck_assert_int_eq(hostpci_hand_to_holder(hp, "uio_pci_generic", &ho, err, sizeof(err)),
+                     -EBUSY);
+    ck_assert(!ho.changed && sbdf_equal(&ho.addr, &s));
     ck_assert_str_eq(ho.holder, "uio_pci_generic");
     ck_assert_str_eq(ho.driver, "igb");
     ck_assert_str_eq(ho.override, "vfio-pci");
+    read_file(dir, "devices/0000:01:00.0/driver_override", buf, sizeof(buf));
+    ck_assert_str_eq(buf, "vfio-pci");
     hostpci_close(hp);
+    ho.changed = true;              /* as a hand-over that worked leaves it */
 
     /* the kernel would have moved the link to the holder: do it by hand */
     put(dir, "drivers/igb/unbind", "");
