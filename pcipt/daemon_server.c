@@ -135,7 +135,8 @@ static int try_reuse(struct daemon *d)
 
     domain_vm(d, vm, sizeof(vm));
     ours = serve_record_read(d->domid, &rec) == 0 && !strcmp(rec.vm, vm);
-    if (xsp_read_server(d->xs, d->domid, &srv, NULL, 0) == 0 && srv.id <= UINT16_MAX && map_server(d, (uint16_t)srv.id)) {
+    if (xsp_read_server(d->xs, d->domid, &srv, NULL, 0) == 0 && srv.id <= UINT16_MAX &&
+        map_server(d, (uint16_t)srv.id)) {
         if (ours && rec.server_id != d->server_id &&
             d->hv->ops->ioreq_destroy(d->hv, d->domid, rec.server_id) == 0)
             log_info("dom%u: destroyed IOREQ server %u, left without a daemon", d->domid,

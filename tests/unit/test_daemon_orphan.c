@@ -8,7 +8,9 @@
  *   its run-dir record, so the domain has exactly one server and the
  *   guest's config reads are answered;
  * - a run-dir record of an earlier domain with the same domid (another
- *   `vm`) is not taken for this one's: its server is left alone. */
+ *   `vm`) is not taken for this one's: its server is left alone;
+ * - a run-dir record of this domain naming another server than the one
+ *   taken over from xenstore: that server is destroyed. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -212,6 +214,34 @@ START_TEST(record_of_an_earlier_domain_is_left_alone)
 }
 END_TEST
 
+/* Both records, naming different servers (a run-dir record without a
+ * daemon serving its server): the xenstore one is taken over, the other,
+ * a pcipt server of this domain nobody serves, destroyed. */
+START_TEST(server_of_a_stale_run_dir_record_is_destroyed)
+{
+    struct serve_record stray = { .vm = "" }, rec;
+    struct dfx_daemon dm;
+    struct dev_assign a;
+
+    dfx_domain(DOM, 1);
+    dfx_assign(DOM, 1, &a);
+    dfx_start(&dm, DOM);
+    uint16_t id = recorded_server();
+    ck_assert_int_eq(dfx_stop(&dm, SIGKILL), 128 + SIGKILL);
+    ck_assert_int_eq(simfx_hv->ops->ioreq_create(simfx_hv, DOM, 0, &stray.server_id), 0);
+    ck_assert_int_eq(serve_record_write(DOM, &stray), 0);
+    ck_assert_int_eq(sim_list_servers(simfx_hv, DOM, NULL, 0), 2);
+
+    dfx_start(&dm, DOM);
+    expect_one_server(id);
+    ck_assert_uint_eq(recorded_server(), id);
+    ck_assert_int_eq(serve_record_read(DOM, &rec), 0);
+    ck_assert_uint_eq(rec.server_id, id);
+    ck_assert_uint_eq(guest_read_id(a.guest.dev), VENDOR_82576);
+    ck_assert_int_eq(dfx_stop(&dm, SIGTERM), 0);
+}
+END_TEST
+
 START_TEST(run_dir_record_format)
 {
     struct serve_record r = { .server_id = 7, .vm = "/vm/abc" }, back;
@@ -251,6 +281,7 @@ static Suite *daemon_orphan_suite(void)
     tcase_add_test(tc, recorded_pid_without_the_lock_is_no_daemon);
     tcase_add_test(tc, server_without_xenstore_record_is_taken_over);
     tcase_add_test(tc, record_of_an_earlier_domain_is_left_alone);
+    tcase_add_test(tc, server_of_a_stale_run_dir_record_is_destroyed);
     tcase_add_test(tc, run_dir_record_format);
     suite_add_tcase(s, tc);
     return s;
