@@ -76,7 +76,7 @@ const struct pcipt_cmd cmd_pci_attach = {
         "  Use where `xl pci-attach` would be used: xl cannot assign PCI devices on\n"
         "  Arm before Xen 4.21.  Attaches SBDF to the running domain DOMID exactly as\n"
         "  `pcipt attach` does, then makes sure a daemon serves the domain: if none\n"
-        "  runs (xenstore .../pcipt/server/pid is not a live process) it starts one\n"
+        "  runs (none holds its lock /run/pcipt/serve/domDOMID) it starts one\n"
         "  (`systemctl start pciptd@DOMID`, or `pcipt serve DOMID` logging to\n"
         "  /var/log/xen/pcipt-serve-DOMID.log) and waits until it is ready; a\n"
         "  daemon that cannot start undoes the attach (--bind's hand-over too).\n"

@@ -4,7 +4,6 @@
  * pcipt/server/state = "ready" in xenstore, and optionally by writing
  * "READY=1\n" to --ready-fd N and closing it. */
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +14,7 @@
 #include "pcipt/cmd_ctx.h"
 #include "pcipt/cmds.h"
 #include "pcipt/daemon.h"
+#include "pcipt/domlock.h"
 #include "pcipt/log.h"
 #include "pcipt/plan.h"
 #include "pcipt/xs.h"
@@ -59,26 +59,15 @@ static void report_ready(struct daemon *d, int ready_fd)
     log_info("dom%u: ready", d->domid);
 }
 
-/* A live daemon recorded for the domain: refuse before touching anything. */
-static int live_daemon(struct xs_handle *xs, uint32_t domid)
-{
-    struct xsp_server srv;
-
-    if (xsp_read_server(xs, domid, &srv, NULL, 0))
-        return 0;
-    if (srv.pid > 0 && srv.pid != getpid() && (kill(srv.pid, 0) == 0 || errno == EPERM))
-        return srv.pid;
-    return 0;
-}
-
 static struct daemon g_daemon;
 
 static int run_serve(int argc, char **argv)
 {
     struct daemon *d = &g_daemon;
     unsigned long domid = 0, fd = 0;
-    int ready_fd = -1, rc, pid;
+    int ready_fd = -1, rc;
     bool have_dom = false;
+    pid_t holder;
     char err[768];
 
     for (int i = 1; i < argc; i++) {
@@ -127,10 +116,12 @@ static int run_serve(int argc, char **argv)
         hv_close(d->hv);
         return fail("cannot reach xenstore at %s: %s", xsw_socket_path(), strerror(errno));
     }
-    if ((pid = live_daemon(d->xs, d->domid))) {
+    /* A live daemon (its serve lock held): refuse before touching anything. */
+    if (servelock_held(d->domid, &holder)) {
         xsw_close(d->xs);
         hv_close(d->hv);
-        return fail("domain %lu is already served by a live daemon (pid %d)", domid, pid);
+        return fail("domain %lu is already served by a live daemon (pid %ld)", domid,
+                    (long)holder);
     }
     if ((rc = daemon_setup(d, err, sizeof(err)))) {
         if (d->xs)

@@ -63,8 +63,8 @@ static int follow(struct watcher *x, bool first)
     pid_t pid;
 
     while (waitpid(-1, NULL, WNOHANG) > 0)
-        ;                       /* a daemon we spawned that exited: not "alive" */
-    if ((pid = daemon_serving(x->ctx->xs, w->domid)) > 0) {
+        ;                       /* reap a daemon we spawned that exited */
+    if (daemon_serving(w->domid, &pid)) {
         if (pid != x->follower)
             printf("domain %u's daemon (pid %d) follows libxl's nodes\n", w->domid, (int)pid);
         fflush(stdout);
@@ -107,7 +107,7 @@ static int watch_loop(struct watcher *x)
         }
         if (ctx->hv->ops->domain_exists(ctx->hv, domid) == 0) {
             /* The daemon cleans up after a dead domain itself. */
-            if (daemon_serving(ctx->xs, domid) <= 0) {
+            if (!daemon_serving(domid, NULL)) {
                 char err[512];
                 xlwatch_scan(ctx, x->w, err, sizeof(err));
             }

@@ -163,7 +163,7 @@ int daemon_setup(struct daemon *d, char *err, size_t errlen)
 undo:
     daemon_server_detach(d);
     if (d->server_created)
-        d->hv->ops->ioreq_destroy(d->hv, d->domid, d->server_id);
+        daemon_server_destroy(d);
     release_devices(d);
     daemon_msi_release(d);
     if (d->topo)
@@ -207,7 +207,7 @@ void daemon_cleanup_dead(struct daemon *d)
         daemon_dev_remove(d, dd);
     }
     daemon_server_detach(d);
-    (void)d->hv->ops->ioreq_destroy(d->hv, d->domid, d->server_id);
+    daemon_server_destroy(d);
     (void)xsp_remove_domain(d->xs, d->domid);
     release(d);
 }

@@ -93,6 +93,8 @@ void daemon_cleanup_dead(struct daemon *d);
 /* daemon_server.c */
 int daemon_server_start(struct daemon *d, char *err, size_t errlen);
 void daemon_server_detach(struct daemon *d);        /* unbind ports, unmap page */
+/* Destroy the server and its run-dir record (domain death, failed setup). */
+void daemon_server_destroy(struct daemon *d);
 int daemon_server_claim_dev(struct daemon *d, const struct daemon_dev *dd, bool add);
 
 /* daemon_devs.c */

@@ -26,20 +26,9 @@ static char *server_node(uint32_t domid, const char *leaf, char *buf)
     return buf;
 }
 
-pid_t daemon_serving(struct xs_handle *xs, uint32_t domid)
+bool daemon_serving(uint32_t domid, pid_t *pid)
 {
-    char path[XSW_PATH_MAX], *v, *end;
-    long pid;
-
-    if (!(v = xsw_read(xs, XBT_NULL, server_node(domid, "pid", path))))
-        return servelock_holder(domid);   /* alive, its record gone with the last device */
-    pid = strtol(v, &end, 10);
-    if (*v == '\0' || *end || pid <= 0 || pid > INT_MAX)
-        pid = 0;
-    free(v);
-    if (pid && kill((pid_t)pid, 0) && errno == ESRCH)
-        pid = 0;
-    return (pid_t)pid;
+    return servelock_held(domid, pid);
 }
 
 /* systemd manages the host (sd_booted(3): its runtime directory exists)
@@ -143,7 +132,7 @@ int daemon_ensure(struct xs_handle *xs, uint32_t domid, pid_t *pid, bool *starte
     int rc;
 
     *started = false;
-    if ((*pid = daemon_serving(xs, domid)) > 0)
+    if (daemon_serving(domid, pid))
         return 0;
     if ((rc = daemon_start(domid, &d, e, sizeof(e)))) {
         snprintf(err, errlen, "cannot start domain %u's daemon: %s", domid, e);
@@ -154,7 +143,8 @@ int daemon_ensure(struct xs_handle *xs, uint32_t domid, pid_t *pid, bool *starte
         return rc;
     }
     *started = true;
-    *pid = d.pid ? d.pid : daemon_serving(xs, domid);
+    if (!(*pid = d.pid))
+        (void)daemon_serving(domid, pid);
     return 0;
 }
 

@@ -1,9 +1,10 @@
 /* Starting, finding and stopping a domain's daemon (`pcipt serve DOMID`)
  * from the toolstack side (pcipt create, pcipt pci-attach).
  *
- * A daemon serves the domain when xenstore's pcipt/server/pid (under the
- * domain's pci backend dir) names a live process (CONTRACT-attach-daemon
- * §4); it is ready when pcipt/server/state = "ready" (§5).
+ * A daemon serves the domain while it holds its serve lock
+ * (servelock_held, pcipt/domlock.h; xenstore's pcipt/server/pid is only
+ * informational: a zombie or a recycled pid would look alive); it is ready
+ * when pcipt/server/state = "ready" (CONTRACT-attach-daemon §5).
  *
  * Starting: with systemd running (/run/systemd/system exists) and the unit
  * pciptd@.service installed, `systemctl start pciptd@DOMID`; otherwise
@@ -35,12 +36,13 @@ struct daemon_ref {
     char log[256];      /* the spawned daemon's log file */
 };
 
-/* The pid of the live daemon serving domid, 0 when none. */
-pid_t daemon_serving(struct xs_handle *xs, uint32_t domid);
+/* Whether a live daemon serves domid (servelock_held); *pid = its pid
+ * (0 if it has not written one). */
+bool daemon_serving(uint32_t domid, pid_t *pid);
 /* Start one (see above).  0 or -errno + err. */
 int daemon_start(uint32_t domid, struct daemon_ref *d, char *err, size_t errlen);
 /* Make sure a daemon serves domid: the live one (daemon_serving: its
- * xenstore record, else its serve lock), or one started here and waited
+ * serve lock), or one started here and waited
  * for (stopped again if it never gets ready).  *pid = its pid (as far as
  * known: 0 for a systemd unit without a record yet), *started = whether it
  * was started here.  0 or -errno + err. */

@@ -4,7 +4,6 @@
  * nodes.  Best effort: every step is tried; the first failure is reported. */
 #include <errno.h>
 #include <inttypes.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,11 +32,6 @@ static int first(int rc, int seen, char *err, size_t errlen, const char *fmt, ..
     vsnprintf(err, errlen, fmt, ap);
     va_end(ap);
     return rc;
-}
-
-static bool pid_alive(int32_t pid)
-{
-    return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
 }
 
 static int64_t now_ms(void)
@@ -86,22 +80,22 @@ static int wait_closed(struct attach_ctx *ctx, uint32_t domid, const struct sbdf
  * not answer. */
 static void release_from_daemon(struct attach_ctx *ctx, uint32_t domid, const struct sbdf *host)
 {
-    struct xsp_server srv;
-    char name[SBDF_STR_LEN], e[256];
+    char name[SBDF_STR_LEN];
+    pid_t pid;
     int rc;
 
-    if (xsp_read_server(ctx->xs, domid, &srv, e, sizeof(e)) || !pid_alive(srv.pid))
+    if (!servelock_held(domid, &pid))       /* no live daemon: nobody to ask */
         return;
     sbdf_format(host, name);
     if ((rc = xsp_write_dev_state(ctx->xs, domid, host, XSP_XENBUS_CLOSING))) {
         log_warn("cannot ask domain %u's daemon (pid %d) to release %s: %s; detaching anyway",
-                 domid, srv.pid, name, strerror(-rc));
+                 domid, (int)pid, name, strerror(-rc));
         return;
     }
     rc = wait_closed(ctx, domid, host);
     if (rc == -ETIMEDOUT)
         log_warn("domain %u's daemon (pid %d) did not release %s within %d ms; detaching anyway",
-                 domid, srv.pid, name,
+                 domid, (int)pid, name,
                  ctx->detach_timeout_ms > 0 ? ctx->detach_timeout_ms : DETACH_TIMEOUT_MS);
     else if (rc)
         log_warn("waiting for domain %u's daemon to release %s failed: %s; detaching anyway",

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 const char *domlock_run_dir(void)
@@ -108,6 +109,29 @@ static pid_t read_pid(int fd)
     return (end != buf && pid > 0 && pid < (long)INT32_MAX) ? (pid_t)pid : 0;
 }
 
+/* Take the serve lock, or -EBUSY while another process holds it.  A
+ * prober (servelock_held) holds a shared lock for an instant, which refuses
+ * LOCK_EX as well: a shared lock we can get ourselves tells it apart from a
+ * daemon's exclusive one, and we try again. */
+static int lock_exclusive(int fd)
+{
+    const struct timespec ms = { 0, 1000 * 1000 };
+
+    for (int tries = 0; tries < 1000; tries++) {
+        if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+            return 0;
+        if (errno == EINTR)
+            continue;
+        if (errno != EWOULDBLOCK)
+            return -errno;
+        if (flock(fd, LOCK_SH | LOCK_NB) < 0)
+            return errno == EWOULDBLOCK ? -EBUSY : -errno;   /* a daemon holds it */
+        flock(fd, LOCK_UN);
+        nanosleep(&ms, NULL);
+    }
+    return -EBUSY;
+}
+
 int servelock_acquire(uint32_t domid, pid_t *holder, char *err, size_t errlen)
 {
     char path[4096 + 32], buf[32];
@@ -122,15 +146,18 @@ int servelock_acquire(uint32_t domid, pid_t *holder, char *err, size_t errlen)
         snprintf(err, errlen, "cannot open the daemon lock %s: %s", path, strerror(-rc));
         return rc;
     }
-    if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-        rc = errno == EWOULDBLOCK ? -EBUSY : -errno;
-        *holder = read_pid(fd);
+    if ((rc = lock_exclusive(fd))) {
+        if (rc == -EBUSY)
+            *holder = read_pid(fd);
         snprintf(err, errlen, "cannot lock %s: %s", path, strerror(-rc));
         close(fd);
         return rc;
     }
+    /* Write first, then cut what a longer old pid left: a reader never
+     * finds the file empty (only "NEW\n" followed by old digits, which
+     * read_pid stops before). */
     n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
-    if (ftruncate(fd, 0) < 0 || pwrite(fd, buf, (size_t)n, 0) != n) {
+    if (pwrite(fd, buf, (size_t)n, 0) != n || ftruncate(fd, n) < 0) {
         rc = -errno;
         snprintf(err, errlen, "cannot write %s: %s", path, strerror(-rc));
         close(fd);
@@ -139,18 +166,48 @@ int servelock_acquire(uint32_t domid, pid_t *holder, char *err, size_t errlen)
     return fd;
 }
 
-pid_t servelock_holder(uint32_t domid)
+/* A holder that has just taken the lock may not have written its pid yet
+ * (only a brand-new file is ever empty: servelock_acquire writes before it
+ * truncates): give it a moment, bounded, to do so. */
+static pid_t holder_pid(int fd)
+{
+    const struct timespec ms = { 0, 1000 * 1000 };
+    pid_t pid = read_pid(fd);
+
+    for (int i = 0; i < 100 && !pid; i++) {
+        nanosleep(&ms, NULL);
+        pid = read_pid(fd);
+    }
+    return pid;
+}
+
+bool servelock_held(uint32_t domid, pid_t *pid)
 {
     char path[4096 + 32], err[256];
-    pid_t pid = 0;
+    bool held = false;
     int fd;
 
+    if (pid)
+        *pid = 0;
     if (serve_path(domid, false, path, sizeof(path), err, sizeof(err)))
-        return 0;
+        return false;
     if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
-        return 0;
-    if (flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK)
-        pid = read_pid(fd);      /* an exclusive holder: a live daemon */
-    close(fd);
-    return pid;
+        return false;
+    /* flock(2): a shared lock is refused (EWOULDBLOCK) only while some
+     * process holds the exclusive one; the kernel drops it when the holder
+     * exits, so a dead daemon (zombie included) never holds it. */
+    if (flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK) {
+        held = true;
+        if (pid)
+            *pid = holder_pid(fd);
+    }
+    close(fd);      /* drops our shared lock, if we got it */
+    return held;
+}
+
+pid_t servelock_holder(uint32_t domid)
+{
+    pid_t pid;
+
+    return servelock_held(domid, &pid) ? pid : 0;
 }

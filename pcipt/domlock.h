@@ -8,6 +8,7 @@
 #ifndef PCIPT_DOMLOCK_H
 #define PCIPT_DOMLOCK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -34,7 +35,38 @@ void domlock_release(int fd);
  * the descriptor to keep open, or -EBUSY with *holder = the live daemon's
  * pid, or -errno + err. */
 int servelock_acquire(uint32_t domid, pid_t *holder, char *err, size_t errlen);
+/* Whether domain domid's daemon is alive: THE test for it (serve,
+ * pci-attach, watch, detach).  It is iff some process holds the serve lock:
+ * the kernel drops an flock when its holder exits, so a daemon that died
+ * (an unreaped zombie included) is dead here even while its pid still
+ * answers kill(pid, 0), and a recycled pid in pcipt/server/pid (another
+ * process) means nothing.  The pid in xenstore is only informational.
+ * *pid (may be NULL) = the holder's pid as written in the lock file, 0 if
+ * it never wrote one.  Probing takes a shared lock for an instant;
+ * servelock_acquire tells that apart from a daemon's lock. */
+bool servelock_held(uint32_t domid, pid_t *pid);
 /* The pid of the daemon holding domain domid's serve lock, or 0. */
 pid_t servelock_holder(uint32_t domid);
+
+/* The IOREQ server a daemon created for the domain, also kept in the run
+ * dir ($PCIPT_RUN_DIR/serve/dom<D>.server): its xenstore record lives in
+ * the pci backend dir, which goes with the domain's last device (pcipt's
+ * detach or libxl's), possibly while no daemon runs; without this a later
+ * daemon would create a second server for the same ranges and Xen would
+ * keep sending the guest's accesses to the first.  Written (by the lock
+ * holder only) when the server is created or taken over, removed when the
+ * daemon destroys it.  vm = the domain's xenstore `vm` node
+ * (/vm/<uuid>, "" if absent): a record of an earlier domain with the same
+ * domid is not taken for this one's. */
+struct serve_record {
+    uint16_t server_id;
+    char vm[128];
+};
+/* 0, or -errno (the file is replaced atomically). */
+int serve_record_write(uint32_t domid, const struct serve_record *r);
+/* 0, -ENOENT (none), -EINVAL (unreadable: treated as none by callers). */
+int serve_record_read(uint32_t domid, struct serve_record *r);
+/* 0 or -errno; none is 0. */
+int serve_record_remove(uint32_t domid);
 
 #endif

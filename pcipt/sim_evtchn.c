@@ -10,7 +10,8 @@
  * (evtchn_bind_interdomain: "we may have lost notifications on the remote
  * unbound port"); closing one side leaves the other UNBOUND, so a restarted
  * daemon can bind the same remote ports again.  A handle whose process died
- * (SIGKILL) is closed lazily, as the kernel would on exit. */
+ * (SIGKILL; an unreaped zombie too) is closed lazily, as the kernel would on
+ * exit. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -22,12 +23,32 @@
 #include "pcipt/sim_ops.h"
 #include "pcipt/sim_state.h"
 
+/* A process that has exited but is not reaped yet (a zombie: state Z in
+ * /proc/PID/stat, after the last ')' of the command name) had its files
+ * closed by the kernel at exit, its evtchn handle with them. */
+static bool zombie(pid_t pid)
+{
+    char path[64], buf[512], *p;
+    bool z = false;
+    FILE *f;
+
+    snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+    if (!(f = fopen(path, "re")))
+        return false;
+    if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')) && p[1] == ' ')
+        z = p[2] == 'Z' || p[2] == 'X';
+    fclose(f);
+    return z;
+}
+
 bool sim_handle_alive(const struct sim_state *st, int h)
 {
     if (h < 0 || h >= SIM_MAX_HANDLES || !st->handles[h].used)
         return false;
     pid_t pid = st->handles[h].pid;
-    return pid == getpid() || kill(pid, 0) == 0 || errno == EPERM;
+    if (pid == getpid())
+        return true;
+    return (kill(pid, 0) == 0 || errno == EPERM) && !zombie(pid);
 }
 
 int sim_port_alloc(struct sim_domain *d, uint32_t remote_dom)

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "pcipt/domlock.h"
 #include "pcipt/hostpci.h"
 #include "pcipt/hv_sim.h"
 #include "pcipt/map.h"
@@ -65,6 +66,10 @@ static void clean_store(void)
 
     ck_assert_ptr_nonnull(xs);
     ck_assert_int_eq(xsw_rm(xs, XBT_NULL, "/local/domain/0/backend"), 0);
+    /* IOREQ server records a daemon of an earlier test left in the run dir
+     * name servers of an earlier simulator */
+    for (uint32_t d = 1; d < 256; d++)
+        ck_assert_int_eq(serve_record_remove(d), 0);
     ck_assert_int_eq(xsw_write(xs, XBT_NULL, "/local/domain/0/name", "Domain-0"), 0);
     xsw_close(xs);
 }

@@ -1,15 +1,19 @@
 /* detach and the domain's daemon (CONTRACT-attach-daemon §4): no daemon,
- * a daemon that answers (simulated by a child process that watches
- * state-N, unmaps, updates the p2m records and writes 6), and a daemon
- * that is alive but silent (warn, go on). */
+ * a daemon that answers (simulated by a child process that holds the serve
+ * lock, watches state-N, unmaps, updates the p2m records and writes 6), and
+ * a daemon that is alive but silent (warn, go on).  Alive means holding the
+ * serve lock: a recorded pid of a zombie or of an unrelated live process
+ * (a recycled pid) is no daemon, and detach does not wait for it. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "pcipt/domlock.h"
 #include "pcipt/hv_sim.h"
 #include "pcipt/log.h"
 #include "pcipt/map.h"
@@ -88,6 +92,41 @@ static int fake_daemon(const struct sbdf *host)
     return 0;
 }
 
+/* Fork a stand-in daemon: it takes domain 5's serve lock (as `pcipt serve`
+ * does), tells the parent, then runs body (NULL: waits to be killed). */
+static pid_t fork_locked_daemon(const struct sbdf *host)
+{
+    int p[2], rc;
+    pid_t pid;
+    char c;
+
+    ck_assert_int_eq(pipe(p), 0);
+    fflush(NULL);
+    pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        pid_t holder;
+        char e[256];
+        close(p[0]);
+        if (servelock_acquire(5, &holder, e, sizeof(e)) < 0)
+            _exit(20);
+        if (write(p[1], "L", 1) != 1)
+            _exit(21);
+        close(p[1]);
+        if (!host) {
+            pause();
+            _exit(0);
+        }
+        _exit(fake_daemon(host));
+    }
+    close(p[1]);
+    rc = (int)read(p[0], &c, 1);
+    close(p[0]);
+    ck_assert_msg(rc == 1, "the stand-in daemon could not take the serve lock");
+    ck_assert_int_eq(servelock_holder(5), pid);
+    return pid;
+}
+
 START_TEST(detach_waits_for_a_daemon_that_answers)
 {
     char *before = afx_snapshot(), *now;
@@ -99,11 +138,7 @@ START_TEST(detach_waits_for_a_daemon_that_answers)
     ck_assert_int_eq(sbdf_parse(AFX_NIC, &host), 0);
     ck_assert_msg(afx_attach(5, AFX_NIC, -1, 0, err, sizeof(err)) == 0, "%s", err);
     ck_assert_msg(afx_attach(5, AFX_GPU, -1, 0, err, sizeof(err)) == 0, "%s", err);
-    fflush(NULL);
-    pid = fork();
-    ck_assert_int_ge(pid, 0);
-    if (pid == 0)
-        _exit(fake_daemon(&host));
+    pid = fork_locked_daemon(&host);
     record_daemon(pid);
     calls = afx_ctx.hv->counters.memory_mapping_calls;
     ck_assert_msg(afx_detach(5, AFX_NIC, err, sizeof(err)) == 0, "%s", err);
@@ -126,13 +161,7 @@ START_TEST(detach_warns_about_a_silent_daemon_and_goes_on)
     pid_t pid;
 
     ck_assert_msg(afx_attach(5, AFX_NIC, -1, 0, err, sizeof(err)) == 0, "%s", err);
-    fflush(NULL);
-    pid = fork();
-    ck_assert_int_ge(pid, 0);
-    if (pid == 0) {
-        pause();
-        _exit(0);
-    }
+    pid = fork_locked_daemon(NULL);
     record_daemon(pid);
     afx_ctx.detach_timeout_ms = 200;
     ck_assert_msg(afx_detach(5, AFX_NIC, err, sizeof(err)) == 0, "%s", err);
@@ -147,26 +176,75 @@ START_TEST(detach_warns_about_a_silent_daemon_and_goes_on)
 }
 END_TEST
 
-START_TEST(detach_with_a_dead_daemon_does_not_wait)
+/* detach with pid recorded as domain 5's daemon but no serve lock held:
+ * no hand-over is tried (a hand-over to nobody would wait 200 ms and warn
+ * "did not release"), and everything is undone as without a daemon. */
+static void detach_without_a_lock_holder(pid_t pid)
 {
     char *before = afx_snapshot(), *now;
-    pid_t pid;
 
     ck_assert_msg(afx_attach(5, AFX_NIC, -1, 0, err, sizeof(err)) == 0, "%s", err);
-    fflush(NULL);
-    pid = fork();
-    ck_assert_int_ge(pid, 0);
-    if (pid == 0)
-        _exit(0);
-    ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
-    record_daemon(pid);             /* recorded, but its process is gone */
-    afx_ctx.detach_timeout_ms = 60000;
+    record_daemon(pid);
+    ck_assert_int_eq(servelock_holder(5), 0);
+    afx_ctx.detach_timeout_ms = 200;
     ck_assert_msg(afx_detach(5, AFX_NIC, err, sizeof(err)) == 0, "%s", err);
     ck_assert_str_eq(warnings, "");
     now = afx_snapshot();
     ck_assert_str_eq(now, before);
     free(now);
     free(before);
+}
+
+START_TEST(detach_with_a_dead_daemon_does_not_wait)
+{
+    pid_t pid;
+
+    fflush(NULL);
+    pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0)
+        _exit(0);
+    ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
+    detach_without_a_lock_holder(pid);      /* recorded, but its process is gone */
+}
+END_TEST
+
+/* Exited but not reaped: kill(pid, 0) still succeeds on a zombie. */
+START_TEST(detach_with_a_zombie_daemon_does_not_wait)
+{
+    siginfo_t si;
+    pid_t pid;
+
+    fflush(NULL);
+    pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0)
+        _exit(0);
+    memset(&si, 0, sizeof(si));
+    ck_assert_int_eq(waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT), 0);
+    ck_assert_int_eq(kill(pid, 0), 0);           /* a zombie: "alive" to kill() */
+    detach_without_a_lock_holder(pid);
+    ck_assert_int_eq(waitpid(pid, NULL, 0), pid);  /* reaped only now */
+}
+END_TEST
+
+/* A recycled pid: the recorded one now belongs to an unrelated live
+ * process (here the test itself, and a sleeping child). */
+START_TEST(detach_with_a_recycled_daemon_pid_does_not_wait)
+{
+    pid_t pid;
+
+    detach_without_a_lock_holder(getpid());
+    fflush(NULL);
+    pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        pause();
+        _exit(0);
+    }
+    detach_without_a_lock_holder(pid);
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
 }
 END_TEST
 
@@ -204,6 +282,8 @@ static Suite *attach_detach_suite(void)
     tcase_add_test(tc, detach_waits_for_a_daemon_that_answers);
     tcase_add_test(tc, detach_warns_about_a_silent_daemon_and_goes_on);
     tcase_add_test(tc, detach_with_a_dead_daemon_does_not_wait);
+    tcase_add_test(tc, detach_with_a_zombie_daemon_does_not_wait);
+    tcase_add_test(tc, detach_with_a_recycled_daemon_pid_does_not_wait);
     tcase_add_test(tc, detach_unmaps_where_the_record_says);
     suite_add_tcase(s, tc);
     return s;

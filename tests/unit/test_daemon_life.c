@@ -44,6 +44,8 @@ START_TEST(domain_death_removes_everything)
     ck_assert_uint_eq(dfx_cfg_read(g, DOM, 1, a.guest.dev, 0, 4), 0x10c98086u);
     hv_close(g);
     ck_assert_uint_eq(mfn_at(a.bars[1].guest), a.bars[1].host >> 12);
+    struct serve_record rec;
+    ck_assert_int_eq(serve_record_read(DOM, &rec), 0);     /* the server, in the run dir */
     struct sim_range perm[16];
     ck_assert_int_gt(sim_list_permissions(simfx_hv, DOM, perm, 16), 0);
 
@@ -63,6 +65,7 @@ START_TEST(domain_death_removes_everything)
     ck_assert_int_lt(sim_list_servers(simfx_hv, DOM, NULL, 0), 0);
     ck_assert_int_lt(sim_list_mappings(simfx_hv, DOM, NULL, 0), 0);
     ck_assert_int_lt(sim_list_permissions(simfx_hv, DOM, perm, 16), 0);
+    ck_assert_int_eq(serve_record_read(DOM, &rec), -ENOENT);   /* gone with the server */
     char *log = dfx_log(&dm);
     ck_assert_ptr_nonnull(strstr(log, "the domain is gone"));
     ck_assert_msg(strstr(log, "error:") == NULL, "%s", log);
@@ -429,6 +432,8 @@ START_TEST(failed_setup_leaves_no_server)
     ck_assert_int_eq(test_run(cmd, &out, &err), 1);
     ck_assert_ptr_nonnull(strstr(err, "cannot enable server"));
     ck_assert_int_eq(sim_list_servers(simfx_hv, DOM, NULL, 0), 0);
+    struct serve_record srec;
+    ck_assert_int_eq(serve_record_read(DOM, &srec), -ENOENT);  /* nor its run-dir record */
     free(out); free(err);
     /* the p2m and its records agree (the next daemon starts from them) */
     ck_assert_uint_eq(mfn_at(a.bars[1].guest), a.bars[1].host >> 12);

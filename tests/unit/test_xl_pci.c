@@ -2,14 +2,18 @@
  * real xenstored, the daemon test double as $PCIPT_SERVE_BIN): the first
  * attach starts a daemon, the second finds it; the guest hints name the
  * virtual SBDF; detach hands over through the daemon and leaves nothing;
- * a daemon that cannot start undoes the attach. */
+ * a daemon that cannot start undoes the attach; a pid recorded in
+ * pcipt/server/pid whose process holds no serve lock (an unrelated live
+ * process, a zombie) is no daemon: pci-attach starts one. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include "pcipt/domlock.h"
 #include "pcipt/hv_sim.h"
 #include "pcipt/xs_publish.h"
 #include "tests/support/attach_fx.h"
@@ -71,6 +75,61 @@ START_TEST(attach_starts_one_daemon_detach_restores)
 }
 END_TEST
 
+/* Device 1 attached without a daemon, pid recorded as its daemon's (as a
+ * daemon that died long ago would have left it): pci-attach of a second
+ * device starts the real daemon, which creates the one server. */
+static void pci_attach_with_recorded_pid(pid_t recorded)
+{
+    struct xsp_server rec = { .id = 6, .pid = recorded, .nr_vcpus = 1, .ports = { 9 } };
+    struct sim_server_info srv[4];
+    char *out, *err;
+    pid_t pid;
+
+    ck_assert_int_eq(xlfx_cli("", "attach 5 0000:01:00.0", &out, &err), 0);
+    free(out); free(err);
+    ck_assert_int_eq(xsp_write_server(afx_ctx.xs, 5, &rec), 0);
+    ck_assert_int_eq(xlfx_daemon_pid(5), recorded);
+    ck_assert_int_eq(servelock_holder(5), 0);
+    ck_assert_int_eq(xlfx_cli("", "pci-attach 5 0000:09:00.0", &out, &err), 0);
+    pid = servelock_holder(5);
+    ck_assert_int_gt(pid, 0);
+    ck_assert_int_ne(pid, recorded);
+    ck_assert_int_eq(xlfx_daemon_pid(5), pid);       /* its record replaced the stale one */
+    expect_line(out, "attached 0000:09:00.0 to domain 5 as 0000:00:02.0; started the "
+                "domain's daemon (pid ");
+    ck_assert_str_eq(err, "");
+    ck_assert_int_eq(sim_list_servers(simfx_hv, 5, srv, 4), 1);
+    free(out); free(err);
+    kill(pid, SIGKILL);      /* not our child: its exit is seen through the lock */
+    for (int i = 0; i < 1000 && servelock_holder(5); i++)
+        usleep(10 * 1000);
+    ck_assert_int_eq(servelock_holder(5), 0);
+}
+
+START_TEST(recorded_pid_of_a_live_unrelated_process_is_no_daemon)
+{
+    pci_attach_with_recorded_pid(getpid());
+}
+END_TEST
+
+START_TEST(recorded_pid_of_a_zombie_is_no_daemon)
+{
+    siginfo_t si;
+    pid_t z;
+
+    fflush(NULL);
+    z = fork();
+    ck_assert_int_ge(z, 0);
+    if (z == 0)
+        _exit(0);
+    memset(&si, 0, sizeof(si));
+    ck_assert_int_eq(waitid(P_PID, (id_t)z, &si, WEXITED | WNOWAIT), 0);  /* not reaped */
+    ck_assert_int_eq(kill(z, 0), 0);
+    pci_attach_with_recorded_pid(z);
+    ck_assert_int_eq(waitpid(z, NULL, 0), z);
+}
+END_TEST
+
 START_TEST(daemon_that_cannot_start_undoes_attach)
 {
     char *before = afx_snapshot(), *after, *out, *err;
@@ -119,6 +178,8 @@ static Suite *xl_pci_suite(void)
     tcase_add_test(tc, attach_starts_one_daemon_detach_restores);
     tcase_add_test(tc, daemon_that_cannot_start_undoes_attach);
     tcase_add_test(tc, bad_input_is_named);
+    tcase_add_test(tc, recorded_pid_of_a_live_unrelated_process_is_no_daemon);
+    tcase_add_test(tc, recorded_pid_of_a_zombie_is_no_daemon);
     suite_add_tcase(s, tc);
     return s;
 }
