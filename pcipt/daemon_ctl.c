@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "pcipt/child_proc.h"
 #include "pcipt/cmds.h"
 #include "pcipt/daemon_ctl.h"
 #include "pcipt/daemon_opts.h"
@@ -75,15 +76,10 @@ static int start_unit(struct daemon_ref *d, const struct daemon_opts *o, char *e
 static const char *self_binary(char *buf, size_t len)
 {
     const char *env = getenv("PCIPT_SERVE_BIN");
-    ssize_t n;
 
     if (env && *env)
         return env;
-    n = readlink("/proc/self/exe", buf, len - 1);
-    if (n <= 0)
-        return "pcipt";
-    buf[n] = '\0';
-    return buf;
+    return child_self_exe(buf, len) ? "pcipt" : buf;
 }
 
 static int spawn(struct daemon_ref *d, const struct daemon_opts *o, char *err, size_t errlen)
@@ -158,13 +154,9 @@ static bool is_ready(struct xs_handle *xs, uint32_t domid)
 }
 
 /* The spawned child has exited: its status, else -1. */
-static int child_exited(const struct daemon_ref *d)
+static int spawned_exited(const struct daemon_ref *d)
 {
-    int st;
-
-    if (d->systemd || d->pid <= 0 || waitpid(d->pid, &st, WNOHANG) != d->pid)
-        return -1;
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    return d->systemd || d->pid <= 0 ? -1 : child_exited(d->pid);
 }
 
 static long now_ms(void)
@@ -191,7 +183,7 @@ int daemon_wait_ready(struct xs_handle *xs, const struct daemon_ref *d, int time
             rc = 0;
             break;
         }
-        if ((st = child_exited(d)) >= 0) {
+        if ((st = spawned_exited(d)) >= 0) {
             snprintf(err, errlen, "domain %u's daemon exited with status %d before it was "
                      "ready; see %s", d->domid, st, d->log);
             rc = -ECHILD;
@@ -228,14 +220,6 @@ void daemon_stop(struct daemon_ref *d)
     }
     if (d->pid <= 0)
         return;
-    if (child_exited(d) < 0) {
-        kill(d->pid, SIGTERM);
-        for (int i = 0; i < 50 && child_exited(d) < 0; i++)
-            usleep(100 * 1000);
-        if (kill(d->pid, 0) == 0) {
-            kill(d->pid, SIGKILL);
-            waitpid(d->pid, NULL, 0);
-        }
-    }
+    (void)child_stop(d->pid, SIGTERM, 5000);   /* SIGKILL after 5 s; reaped */
     d->pid = 0;
 }

@@ -19,11 +19,6 @@ const char *domlock_run_dir(void)
     return d && d[0] ? d : DOMLOCK_RUN_DIR_DEFAULT;
 }
 
-static const char *run_dir(void)
-{
-    return domlock_run_dir();
-}
-
 /* mkdir 0700 unless it exists (as a directory). */
 static int make_dir(const char *path, char *err, size_t errlen)
 {
@@ -38,7 +33,7 @@ static int make_dir(const char *path, char *err, size_t errlen)
 
 int domlock_make_run_dir(char *err, size_t errlen)
 {
-    return make_dir(run_dir(), err, errlen);
+    return make_dir(domlock_run_dir(), err, errlen);
 }
 
 int domlock_acquire(uint32_t domid, char *err, size_t errlen)
@@ -46,11 +41,11 @@ int domlock_acquire(uint32_t domid, char *err, size_t errlen)
     char dir[4096], path[4096 + 32];
     int fd, rc;
 
-    if ((size_t)snprintf(dir, sizeof(dir), "%s/lock", run_dir()) >= sizeof(dir)) {
+    if ((size_t)snprintf(dir, sizeof(dir), "%s/lock", domlock_run_dir()) >= sizeof(dir)) {
         snprintf(err, errlen, "lock directory name from $%s is too long", DOMLOCK_ENV);
         return -ENAMETOOLONG;
     }
-    if ((rc = make_dir(run_dir(), err, errlen)) || (rc = make_dir(dir, err, errlen)))
+    if ((rc = make_dir(domlock_run_dir(), err, errlen)) || (rc = make_dir(dir, err, errlen)))
         return rc;
     snprintf(path, sizeof(path), "%s/dom%" PRIu32, dir, domid);
     fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
@@ -85,11 +80,11 @@ static int serve_path(uint32_t domid, bool create, char *path, size_t len, char 
     char dir[4096];
     int rc;
 
-    if ((size_t)snprintf(dir, sizeof(dir), "%s/serve", run_dir()) >= sizeof(dir)) {
+    if ((size_t)snprintf(dir, sizeof(dir), "%s/serve", domlock_run_dir()) >= sizeof(dir)) {
         snprintf(err, errlen, "lock directory name from $%s is too long", DOMLOCK_ENV);
         return -ENAMETOOLONG;
     }
-    if (create && ((rc = make_dir(run_dir(), err, errlen)) || (rc = make_dir(dir, err, errlen))))
+    if (create && ((rc = make_dir(domlock_run_dir(), err, errlen)) || (rc = make_dir(dir, err, errlen))))
         return rc;
     snprintf(path, len, "%s/dom%" PRIu32, dir, domid);
     return 0;
