@@ -36,12 +36,13 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DPCIPT_VERSION=\"0.1\" -DPCIPT_LIBEXEC=\"$(
              -I. -MMD -MP $(DEP_CFLAGS)
 ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
 
-LIB_SRC  = $(wildcard hostbridge/*.c) $(wildcard its/*.c) \
-           $(filter-out pcipt/main.c,$(wildcard pcipt/*.c))
+# Every part's sources: hostbridge/ (with common/), its/, pcipt/<part>/.
+LIB_SRC  = $(wildcard hostbridge/*.c hostbridge/*/*.c) $(wildcard its/*.c) \
+           $(filter-out pcipt/cli/main.c,$(wildcard pcipt/*/*.c))
 LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 LIB      = $(BUILD)/libpcipt.a
 
-TEST_SRC = $(wildcard tests/unit/*.c) $(wildcard tests/support/*.c)
+TEST_SRC = $(wildcard tests/unit/*.c tests/unit/*/*.c) $(wildcard tests/support/*.c)
 TEST_OBJ = $(TEST_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_BIN = $(BUILD)/tests/check_pcipt
 
@@ -83,7 +84,7 @@ $(LIB): $(LIB_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
-$(PCIPT): $(BUILD)/obj/pcipt/main.o $(LIB)
+$(PCIPT): $(BUILD)/obj/pcipt/cli/main.o $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(DEP_LIBS)
 
 $(FAKEXEN): tests/xenstored/fakexen.c
@@ -189,5 +190,5 @@ install: $(PCIPT) $(FAKEXEN)
 clean:
 	rm -rf build build-asan build-clang build-fuzz
 
--include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BUILD)/obj/pcipt/main.d $(BUILD)/obj/tests/tools/mksysfs.d \
+-include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BUILD)/obj/pcipt/cli/main.d $(BUILD)/obj/tests/tools/mksysfs.d \
            $(BENCH_OBJ:.o=.d) $(wildcard $(BUILD)/obj/tests/fuzz/*.d)

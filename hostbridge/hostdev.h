@@ -4,7 +4,7 @@
  * BARs are (from sysfs `resource`, since sizes are not in config space once
  * the host OS has programmed the BARs).
  *
- * Implementations: pcipt/hostpci.c (libpci on /sys or a sysfs-shaped tree),
+ * Implementations: pcipt/host/hostpci.c (libpci on /sys or a sysfs-shaped tree),
  * tests/support/memdev.c (a 4 KiB array, for unit tests and fuzzing). */
 #ifndef HOSTBRIDGE_HOSTDEV_H
 #define HOSTBRIDGE_HOSTDEV_H
@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "pcipt/sbdf.h"
+#include "hostbridge/common/sbdf.h"
 
 #define PCI_NUM_BARS   6
 #define PCI_ROM_SLOT   6          /* index of the expansion ROM in bar arrays */

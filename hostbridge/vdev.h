@@ -8,7 +8,7 @@
 
 #include "hostbridge/hostbridge.h"
 #include "hostbridge/regs.h"
-#include "pcipt/log.h"
+#include "hostbridge/common/log.h"
 
 #define PCI_SLOTS 32
 #define PCI_FNS   8

@@ -3,7 +3,7 @@
  * A PCI function's MSI write reaches an ITS as (DeviceID, EventID):
  *   host:  DeviceID = the host bridge's msi-map applied to the RID
  *          (bus<<8 | dev<<3 | fn), read from the host device tree;
- *   guest: DeviceID = the guest bridge's msi-map, which hostbridge/dtb.c
+ *   guest: DeviceID = the guest bridge's msi-map, which pcipt/xl/guest_dt.c
  *          emits as <0 ITS seg<<16 0x10000>: seg<<16 | RID (identity on
  *          segment 0);
  *   EventID = the MSI data the device writes to GITS_TRANSLATER.
@@ -18,9 +18,8 @@
 #include <stdint.h>
 
 #include "hostbridge/hostdev.h"
-#include "pcipt/sbdf.h"
+#include "hostbridge/common/sbdf.h"
 
-struct hv;
 
 /* ---- host side: msi-map (Linux bindings/pci/pci-msi.txt) --------------- */
 #define ITS_MAX_MAP_ENTRIES 64
@@ -99,7 +98,7 @@ int its_host_devid_fdt(const void *fdt, const char *sysfs, const struct sbdf *de
 #define ITS_DOORBELL_OFFSET 0x10040u   /* GITS_TRANSLATER, second 64 KiB frame */
 #define ITS_LPI_BLOCK       32u        /* Xen allocates host LPIs in blocks of 32 */
 
-/* seg<<16 | RID: what the msi-map written by hostbridge/dtb.c yields. */
+/* seg<<16 | RID: what the msi-map written by pcipt/xl/guest_dt.c yields. */
 uint32_t its_guest_devid(const struct sbdf *guest);
 uint64_t its_doorbell(uint64_t its_base);
 /* 0 if a guest-programmed MSI address is the vITS doorbell; -EINVAL if
@@ -131,14 +130,5 @@ struct its_bind_req {
 void its_bind_req_init(struct its_bind_req *r, uint32_t domid, const struct sbdf *host,
                        uint32_t host_devid, const struct sbdf *guest, uint32_t nr_events,
                        uint32_t event_id, bool valid);
-
-#define ITS_NO_DOMU_VITS_MSG "Xen has no domU vITS interface; the guest falls back to INTx"
-
-/* Ask the hypervisor (hv->ops->its_map_event) to bind the event.  0, or
- * -errno with a sentence: -ERANGE for an event beyond nr_events; with
- * upstream Xen -EOPNOTSUPP, logged once per process as ITS_NO_DOMU_VITS_MSG. */
-int its_bind_event(struct hv *hv, const struct its_bind_req *r, char *err, size_t errlen);
-/* Forget that the -EOPNOTSUPP notice was logged (tests). */
-void its_bind_reset_notice(void);
 
 #endif

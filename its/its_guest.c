@@ -7,7 +7,7 @@
 
 uint32_t its_guest_devid(const struct sbdf *guest)
 {
-    /* msi-map = <0 ITS seg<<16 0x10000> (hostbridge/dtb.c) */
+    /* msi-map = <0 ITS seg<<16 0x10000> (pcipt/xl/guest_dt.c) */
     return (uint32_t)guest->seg << 16 | its_rid(guest->bus, guest->dev, guest->fn);
 }
 

@@ -7,7 +7,7 @@ PKGS=(build-essential pkg-config clang libpci-dev pciutils check libsubunit-dev
       kmod groff-base man-db bsdextrautils libclang-rt-14-dev valgrind systemd)
 # libclang-rt-14-dev: the libFuzzer and sanitizer runtimes clang links (`make
 # fuzz`, `fuzz-smoke`); only a Recommends of clang.  valgrind: `make bench`.
-# systemd: `systemd-analyze verify` of the unit (test_xl_systemd.c).
+# systemd: `systemd-analyze verify` of the unit (tests/unit/xl/test_xl_systemd.c).
 missing=()
 for p in "${PKGS[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

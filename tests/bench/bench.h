@@ -10,8 +10,8 @@
 #include <stdint.h>
 
 #include "hostbridge/hostbridge.h"
-#include "pcipt/hostpci.h"
-#include "pcipt/ioreq.h"
+#include "pcipt/host/hostpci.h"
+#include "pcipt/daemon/ioreq.h"
 
 struct bench_opts {
     const char *src;          /* source tree (tests/data/dumps lives there) */

@@ -1,5 +1,5 @@
 /* 3. Guest enumeration: how many config accesses trap when a Linux-like
- * guest enumerates (pcipt/guest_enum.h, the simulated guest) through the
+ * guest enumerates (pcipt/simulate/guest_enum.h, the simulated guest) through the
  * sim's vCPU MMIO path to the IOREQ server (responder + ioreq_dispatch),
  * with pcipt's device tree (bus-range trimmed to the buses in use: 0-0,
  * ECAM window 1 MiB) against libxl's default vPCI node (bus-range 0-255,
@@ -13,8 +13,8 @@
 #include <inttypes.h>
 #include <stdlib.h>
 
-#include "pcipt/guest_enum.h"
-#include "pcipt/hv_sim.h"
+#include "pcipt/simulate/guest_enum.h"
+#include "pcipt/sim/hv_sim.h"
 #include "tests/bench/bench.h"
 #include "tests/bench/bench_sim.h"
 #include "tests/support/ioreq_responder.h"
@@ -132,7 +132,7 @@ void bench_enum(const struct bench_opts *o)
     bench_metric("enumeration_time", trim.ms, wide.ms, "ms", "libxl node, bus-range 0-255");
     bench_metric("enumeration_accesses_linux", (double)ltrim.trapped, (double)lwide.trapped,
                  "traps", "libxl node, bus-range 0-255");
-    bench_note("enumeration: pcipt/guest_enum.c through sim vCPU MMIO -> IOREQ server -> "
+    bench_note("enumeration: pcipt/simulate/guest_enum_*.c through sim vCPU MMIO -> IOREQ server -> "
                "ioreq_dispatch; 2 functions found (root complex 00:00.0, 82576 at 00:01.0); "
                "_accesses probes every bus in bus-range, _linux scans the root bus only "
                "(Linux: no bridges, so no other bus)");

@@ -1,7 +1,7 @@
 /* 2. IOREQ round trip under `sim`: a guest vCPU thread reads config space
  * through the ECAM window (sim_guest_mmio: the request goes into the shared
  * ioreq page, the server's port is notified, the vCPU waits for
- * IORESP_READY), and a device model answers with pcipt/ioreq.c's dispatcher
+ * IORESP_READY), and a device model answers with pcipt/daemon/ioreq.c's dispatcher
  * in a responder loop that follows Xen's state machine
  * (tests/support/ioreq_responder.c).  Baseline: the very same ping-pong
  * (same page, ports, state machine, two threads) with a device model that
@@ -9,14 +9,14 @@
  *
  * The device model side is one seam (struct dm_side): the responder thread
  * calling ioreq_dispatch, the dispatch path of the daemon's loop
- * (pcipt/daemon_loop.c); the rest of that loop is not measured. */
+ * (pcipt/daemon/daemon_loop.c); the rest of that loop is not measured. */
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "pcipt/hv_sim.h"
+#include "pcipt/sim/hv_sim.h"
 #include "tests/bench/bench.h"
 #include "tests/bench/bench_sim.h"
 #include "tests/support/ioreq_responder.h"

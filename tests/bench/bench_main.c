@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "pcipt/log.h"
+#include "hostbridge/common/log.h"
 #include "tests/bench/bench.h"
 
 static const struct {

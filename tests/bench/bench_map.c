@@ -1,5 +1,5 @@
 /* 4. Mapping 4 GiB of BARs under `sim`: XEN_DOMCTL_memory_mapping calls and
- * time, through pcipt/map.c's hv_map_mmio, against the minimum: on Arm one
+ * time, through pcipt/hv/map.c's hv_map_mmio, against the minimum: on Arm one
  * call maps at most 64 pages (xen-arm-facts.md §5), so a run of n pages
  * needs ceil(n / 64) calls; the time baseline is that minimum number of
  * 64-page calls issued straight through hv->ops.  The call count is the
@@ -11,8 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "pcipt/hv_sim.h"
-#include "pcipt/map.h"
+#include "pcipt/sim/hv_sim.h"
+#include "pcipt/hv/map.h"
 #include "tests/bench/bench.h"
 #include "tests/bench/bench_sim.h"
 

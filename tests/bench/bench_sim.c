@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "pcipt/hv_sim.h"
+#include "pcipt/sim/hv_sim.h"
 #include "tests/bench/bench.h"
 #include "tests/support/sysfs_tree.h"
 

@@ -4,7 +4,7 @@
 #ifndef TESTS_BENCH_SIM_H
 #define TESTS_BENCH_SIM_H
 
-#include "pcipt/hv.h"
+#include "pcipt/hv/hv.h"
 
 #define BENCH_DOM 5
 

@@ -40,7 +40,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "pcipt/log.h"
+#include "hostbridge/common/log.h"
 #include "tests/fuzz/fuzz_topo.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -1,6 +1,6 @@
 /* fuzz_ioreq: raw ioreq_t slots, every field arbitrary (type, dir, size,
  * count, data_is_ptr, df, state, vp_eport, addr, data), through the
- * daemon's dispatcher (pcipt/ioreq.c) with a topology from one real dump
+ * daemon's dispatcher (pcipt/daemon/ioreq.c) with a topology from one real dump
  * behind it (tests/fuzz/fuzz_topo.h) and the BAR windows claimed.
  *
  * Invariants (abort on violation, besides fuzz_cfg's I2, I5, I6, which the
@@ -19,7 +19,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "pcipt/ioreq.h"
+#include "pcipt/daemon/ioreq.h"
 #include "tests/fuzz/fuzz_topo.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

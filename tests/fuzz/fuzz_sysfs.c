@@ -31,9 +31,9 @@
 #include <unistd.h>
 
 #include "hostbridge/hostbridge.h"
-#include "pcipt/hostpci.h"
-#include "pcipt/log.h"
-#include "pcipt/plan.h"
+#include "pcipt/host/hostpci.h"
+#include "hostbridge/common/log.h"
+#include "pcipt/assign/plan.h"
 #include "tests/support/dump.h"
 #include "tests/support/sysfs_tree.h"
 

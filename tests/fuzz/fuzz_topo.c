@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "hostbridge/vdev.h"        /* register tables: RO masks, sources */
-#include "pcipt/plan.h"
+#include "pcipt/assign/plan.h"
 #include "tests/support/dump.h"
 #include "tests/support/sysfs_tree.h"
 

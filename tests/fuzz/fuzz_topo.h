@@ -20,7 +20,7 @@
 #include <stdint.h>
 
 #include "hostbridge/hostbridge.h"
-#include "pcipt/assign.h"
+#include "pcipt/assign/assign.h"
 
 #define FZ_MAX_FNS   48
 #define FZ_BUS_START 0

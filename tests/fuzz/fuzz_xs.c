@@ -1,5 +1,5 @@
 /* fuzz_xs: what the daemon reads back from xenstore.  No xenstored in the
- * loop: the harness defines the few libxenstore calls pcipt/xs.c makes
+ * loop: the harness defines the few libxenstore calls pcipt/xs/xs.c makes
  * (xs_read, xs_directory, xs_transaction_start/end; writes fail EACCES), so
  * the production readers run unchanged over a store built from the input:
  * one node per line, "PATH=VALUE" (PATH relative to the backend dir
@@ -26,7 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pcipt/xs_nodes.h"
+#include "pcipt/xs/xs_nodes.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

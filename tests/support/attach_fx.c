@@ -10,10 +10,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "pcipt/hv_sim.h"
-#include "pcipt/plan.h"
-#include "pcipt/sbdf.h"
-#include "pcipt/xs.h"
+#include "pcipt/sim/hv_sim.h"
+#include "pcipt/assign/plan.h"
+#include "hostbridge/common/sbdf.h"
+#include "pcipt/xs/xs.h"
 #include "tests/support/fixture.h"
 #include "tests/support/sim_fixture.h"
 #include "tests/support/testreg.h"
@@ -44,7 +44,7 @@ void afx_setup(void)
     ck_assert_int_eq(sim_domain_create(simfx_hv, 3, 1, 0x40000000, 0x20000000, 64), 0);
     ck_assert_int_eq(sim_domain_create(simfx_hv, 5, 2, 0x40000000, 0x20000000, 64), 0);
     ck_assert_int_eq(sysfs_tree_mkdtemp(afx_tree, sizeof(afx_tree)), 0);
-    /* The per-domain attach/detach lock (pcipt/domlock.h) lives in the tree. */
+    /* The per-domain attach/detach lock (pcipt/assign/domlock.h) lives in the tree. */
     char run[sizeof(afx_tree) + 8];
     snprintf(run, sizeof(run), "%s/run", afx_tree);
     ck_assert_int_eq(setenv("PCIPT_RUN_DIR", run, 1), 0);

@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "pcipt/attach.h"
+#include "pcipt/assign/attach.h"
 
 #define AFX_NIC  "0000:01:00.0"
 #define AFX_GPU  "0000:09:00.0"

@@ -14,13 +14,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "pcipt/domlock.h"
-#include "pcipt/hostpci.h"
-#include "pcipt/hv_sim.h"
-#include "pcipt/map.h"
-#include "pcipt/plan.h"
-#include "pcipt/xs.h"
-#include "pcipt/xs_publish.h"
+#include "pcipt/assign/domlock.h"
+#include "pcipt/host/hostpci.h"
+#include "pcipt/sim/hv_sim.h"
+#include "pcipt/hv/map.h"
+#include "pcipt/assign/plan.h"
+#include "pcipt/xs/xs.h"
+#include "pcipt/xs/xs_publish.h"
 #include "tests/support/dump.h"
 #include "tests/support/fixture.h"
 #include "tests/support/sim_fixture.h"

@@ -12,8 +12,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "pcipt/assign.h"
-#include "pcipt/hv.h"
+#include "pcipt/assign/assign.h"
+#include "pcipt/hv/hv.h"
 
 #define DFX_NDEVS 5
 #define DFX_VCPUS 4

@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "pcipt/assign.h"
+#include "pcipt/assign/assign.h"
 
 /* Xen's default holes, SPIs 44..99 for INTx. */
 void dtbt_layout(struct guest_layout *lay);

@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #include "hostbridge/hostdev.h"
-#include "pcipt/sbdf.h"
+#include "hostbridge/common/sbdf.h"
 
 struct dump_func {
     struct sbdf addr;

@@ -9,7 +9,7 @@
 
 #include <stdint.h>
 
-#include "pcipt/hv.h"
+#include "pcipt/hv/hv.h"
 
 #define ENUM_MAX 256
 

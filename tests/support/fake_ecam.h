@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "pcipt/guest_enum.h"
+#include "pcipt/simulate/guest_enum.h"
 
 #define FAKE_ECAM_MAX_FNS 16
 

@@ -2,7 +2,7 @@
 #ifndef TESTS_GUEST_ENUM_TESTUTIL_H
 #define TESTS_GUEST_ENUM_TESTUTIL_H
 
-#include "pcipt/guest_enum.h"
+#include "pcipt/simulate/guest_enum.h"
 #include "tests/support/fake_ecam.h"
 
 /* Run one enumeration of fe with cfg into a malloc'd result (asserts 0). */

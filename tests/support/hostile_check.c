@@ -13,12 +13,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "pcipt/hostpci.h"
-#include "pcipt/hv_sim.h"
-#include "pcipt/msix_holes.h"
-#include "pcipt/plan.h"
-#include "pcipt/xs.h"
-#include "pcipt/xs_publish.h"
+#include "pcipt/host/hostpci.h"
+#include "pcipt/sim/hv_sim.h"
+#include "pcipt/host/msix_holes.h"
+#include "pcipt/assign/plan.h"
+#include "pcipt/xs/xs.h"
+#include "pcipt/xs/xs_publish.h"
 #include "tests/support/attach_fx.h"
 #include "tests/support/sim_fixture.h"
 

@@ -8,7 +8,7 @@
 
 #include <stdint.h>
 
-#include "pcipt/assign.h"
+#include "pcipt/assign/assign.h"
 #include "tests/support/daemon_fixture.h"
 #include "tests/support/hostile_guest.h"
 

@@ -8,8 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "pcipt/hv_sim.h"
-#include "pcipt/plan.h"
+#include "pcipt/sim/hv_sim.h"
+#include "pcipt/assign/plan.h"
 
 #define ECAM_BUS_SIZE 0x100000ull       /* bus 0: 32 devices x 8 functions x 4 KiB */
 #define MSI_DOORBELL  0x080a0040ull     /* a GICv3 ITS GITS_TRANSLATER-like address */

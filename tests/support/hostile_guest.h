@@ -12,8 +12,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "pcipt/assign.h"
-#include "pcipt/hv.h"
+#include "pcipt/assign/assign.h"
+#include "pcipt/hv/hv.h"
 
 #define HG_MAX_DEVS 4
 #define HG_WAIT_MS 20000          /* failsafe only */

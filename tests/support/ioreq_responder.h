@@ -5,7 +5,7 @@
  * §3; xen/include/public/hvm/ioreq.h):
  *   event on a vCPU's port -> slot READY -> read barrier -> INPROCESS ->
  *   handler -> write barrier -> IORESP_READY -> notify the vCPU's port.
- * The handler answers one ioreq_t in place (pcipt/ioreq.c's ioreq_dispatch,
+ * The handler answers one ioreq_t in place (pcipt/daemon/ioreq.c's ioreq_dispatch,
  * or anything else).
  *
  * This is the stand-in for the daemon's loop (`pcipt serve`, written
@@ -23,7 +23,7 @@
 #include <xen/xen.h>
 #include <xen/hvm/ioreq.h>
 
-#include "pcipt/hv.h"
+#include "pcipt/hv/hv.h"
 
 #define RESPONDER_MAX_VCPUS 8
 

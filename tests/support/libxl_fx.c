@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pcipt/hv_sim.h"
-#include "pcipt/xs.h"
+#include "pcipt/sim/hv_sim.h"
+#include "pcipt/xs/xs.h"
 #include "tests/support/attach_fx.h"
 #include "tests/support/libxl_fx.h"
 #include "tests/support/sim_fixture.h"

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pcipt/hv_sim.h"
+#include "pcipt/sim/hv_sim.h"
 
 struct hv *simfx_hv;
 char simfx_dir[64];

@@ -3,7 +3,7 @@
 #ifndef TESTS_SIM_FIXTURE_H
 #define TESTS_SIM_FIXTURE_H
 
-#include "pcipt/hv.h"
+#include "pcipt/hv/hv.h"
 
 extern struct hv *simfx_hv;          /* opened on the private directory */
 extern char simfx_dir[64];

@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pcipt/domlock.h"
-#include "pcipt/hv_sim.h"
-#include "pcipt/xs.h"
+#include "pcipt/assign/domlock.h"
+#include "pcipt/sim/hv_sim.h"
+#include "pcipt/xs/xs.h"
 #include "tests/support/attach_fx.h"
 #include "tests/support/sim_fixture.h"
 #include "tests/support/testreg.h"

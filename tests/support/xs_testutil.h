@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <xenstore.h>
 
-#include "pcipt/assign.h"
+#include "pcipt/assign/assign.h"
 
 #define XST_DOMID 5
 #define XST_BE "/local/domain/0/backend/pci/5/0"

@@ -1,0 +1,198 @@
+/* attach, part 2: grant, map, publish; undo in reverse on any failure
+ * (design brief §3 steps 3-4; CONTRACT-attach-daemon §1-3). */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "pcipt/assign/attach.h"
+#include "pcipt/assign/domlock.h"
+#include "pcipt/assign/plan.h"
+#include "pcipt/xs/xs.h"
+#include "pcipt/xs/xs_publish.h"
+
+static FILE *out_of(const struct attach_ctx *ctx)
+{
+    return ctx->out ? ctx->out : stdout;
+}
+
+static uint64_t hole_pages(const struct attach_job *job, unsigned i, uint64_t nr)
+{
+    uint64_t n = 0;
+
+    /* Holes may overlap (table and PBA in one page): count each page once. */
+    for (uint64_t p = 0; p < nr; p++)
+        for (unsigned h = 0; h < job->nholes[i]; h++)
+            if (p >= job->holes[i][h].first && p - job->holes[i][h].first < job->holes[i][h].nr) {
+                n++;
+                break;
+            }
+    return n;
+}
+
+/* Undo everything job records as done, last first.  Best effort: every
+ * step is attempted whatever the previous one returned. */
+static void undo(struct attach_ctx *ctx, struct attach_job *job)
+{
+    for (int i = PCI_NUM_RES - 1; i >= 0; i--) {
+        const struct bar_assign *b = &job->dev.bars[i];
+        uint64_t mfn, nr;
+
+        if (!job->mapped[i])
+            continue;
+        hv_bar_pages(b->host, b->size, &mfn, &nr);
+        (void)hv_unmap_mmio(ctx->hv, job->domid, b->guest >> HV_PAGE_SHIFT, mfn, nr,
+                            job->holes[i], job->nholes[i], NULL);
+        job->mapped[i] = false;
+    }
+    for (int i = PCI_NUM_RES - 1; i >= 0; i--) {
+        if (!job->granted[i])
+            continue;
+        (void)hv_revoke_iomem(ctx->hv, job->domid, job->dev.bars[i].host,
+                              job->dev.bars[i].size);
+        job->granted[i] = false;
+    }
+}
+
+static int grant_all(struct attach_ctx *ctx, struct attach_job *job, char *err, size_t errlen)
+{
+    char name[SBDF_STR_LEN], label[8], sz[32];
+
+    for (unsigned i = 0; i < PCI_NUM_RES; i++) {
+        const struct bar_assign *b = &job->dev.bars[i];
+        int rc;
+
+        if (!attach_bar_granted(b))
+            continue;
+        if ((rc = hv_grant_iomem(ctx->hv, job->domid, b->host, b->size))) {
+            snprintf(err, errlen, "cannot give domain %u access to %s of %s (host 0x%" PRIx64
+                     ", %s): iomem_permission failed: %s", job->domid, attach_bar_label(i, label),
+                     sbdf_format(&job->dev.host, name), b->host, format_size(b->size, sz, sizeof(sz)),
+                     strerror(-rc));
+            return rc;
+        }
+        job->granted[i] = true;
+    }
+    return 0;
+}
+
+static void say_mapped(struct attach_ctx *ctx, const struct attach_job *job, unsigned i,
+                       uint64_t nr, uint64_t calls)
+{
+    const struct bar_assign *b = &job->dev.bars[i];
+    uint64_t holes = hole_pages(job, i, nr);
+    char label[8];
+
+    fprintf(out_of(ctx), "mapped %s: 0x%" PRIx64 " <- 0x%" PRIx64 ", %" PRIu64 " page%s",
+            attach_bar_label(i, label), b->guest, b->host, nr - holes, nr - holes == 1 ? "" : "s");
+    if (holes)
+        fprintf(out_of(ctx), " (%" PRIu64 " MSI-X table/PBA page%s left unmapped)", holes,
+                holes == 1 ? "" : "s");
+    fprintf(out_of(ctx), ", %" PRIu64 " hypercall%s\n", calls, calls == 1 ? "" : "s");
+}
+
+static int map_all(struct attach_ctx *ctx, struct attach_job *job, bool verbose, char *err,
+                   size_t errlen)
+{
+    char name[SBDF_STR_LEN], label[8];
+
+    for (unsigned i = 0; i < PCI_NUM_RES; i++) {
+        const struct bar_assign *b = &job->dev.bars[i];
+        uint64_t mfn, nr, calls = 0;
+        int rc;
+
+        if (!attach_bar_mapped_at_attach(b))
+            continue;
+        hv_bar_pages(b->host, b->size, &mfn, &nr);
+        rc = hv_map_mmio(ctx->hv, job->domid, b->guest >> HV_PAGE_SHIFT, mfn, nr, job->holes[i],
+                         job->nholes[i], &calls);
+        if (rc) {
+            snprintf(err, errlen, "cannot map %s of %s at guest 0x%" PRIx64 " in domain %u: "
+                     "memory_mapping failed: %s", attach_bar_label(i, label),
+                     sbdf_format(&job->dev.host, name), b->guest, job->domid, strerror(-rc));
+            return rc;
+        }
+        job->mapped[i] = true;
+        if (verbose)
+            say_mapped(ctx, job, i, nr, calls);
+    }
+    return 0;
+}
+
+static int publish(struct attach_ctx *ctx, struct attach_job *job, bool adopt, char *err,
+                   size_t errlen)
+{
+    uint64_t mapped[PCI_NUM_RES] = { 0 };
+    char name[SBDF_STR_LEN], be[XSW_PATH_MAX];
+    int rc;
+
+    for (unsigned i = 0; i < PCI_NUM_RES; i++)
+        if (job->mapped[i])
+            mapped[i] = job->dev.bars[i].guest;
+    rc = adopt ? xsp_adopt_device_mapped(ctx->xs, job->domid, ctx->adopt_index, &job->dev, mapped)
+               : xsp_publish_device_mapped(ctx->xs, job->domid, &job->dev, mapped);
+    if (rc)
+        snprintf(err, errlen, "cannot publish %s in xenstore under %s: %s",
+                 sbdf_format(&job->dev.host, name), xsp_backend_path(job->domid, be),
+                 strerror(-rc));
+    return rc;
+}
+
+static int attach_locked(struct attach_ctx *ctx, uint32_t domid, const struct sbdf *host,
+                         int slot, int fn, unsigned flags, struct sbdf *guest, char *err, size_t errlen)
+{
+    struct attach_job job;
+    struct hv_counters before = ctx->hv->counters;
+    bool verbose = flags & ATTACH_VERBOSE;
+    char name[SBDF_STR_LEN], g[SBDF_STR_LEN];
+    int rc;
+
+    rc = attach_prepare(ctx, domid, host, slot, fn, flags, &job, err, errlen);
+    if (!rc && ((rc = grant_all(ctx, &job, err, errlen)) ||
+                (rc = map_all(ctx, &job, verbose, err, errlen)) ||
+                (rc = publish(ctx, &job, flags & ATTACH_ADOPT, err, errlen))))
+        undo(ctx, &job);
+    if (rc) {
+        /* last of all: --bind's hand-over, which came first */
+        (void)attach_give_back(ctx, &job.handover, "; also ", false, err, errlen);
+        return rc;
+    }
+    if (ctx->handover)
+        *ctx->handover = job.handover;
+    if (guest)
+        *guest = job.dev.guest;
+    if (ctx->result)
+        *ctx->result = job.dev;
+    if (verbose)
+        fprintf(out_of(ctx), "attached %s to domain %u as %s: %" PRIu64
+                " memory_mapping hypercalls, %" PRIu64 " iomem_permission calls\n",
+                sbdf_format(host, name), domid, sbdf_format(&job.dev.guest, g),
+                ctx->hv->counters.memory_mapping_calls - before.memory_mapping_calls,
+                ctx->hv->counters.iomem_permission_calls - before.iomem_permission_calls);
+    return 0;
+}
+
+int attach_give_back(const struct attach_ctx *ctx, const struct hostpci_handover *ho,
+                     const char *sep, bool name_dev, char *err, size_t errlen)
+{
+    char why[400];
+    int rc = hostpci_give_back(ctx->sysfs, ho, why, sizeof(why));
+
+    if (rc)
+        hostpci_note_not_given_back(err, errlen, sep, ho, name_dev, why);
+    return rc;
+}
+
+/* Serialised per domain (domlock.h): the plan reads the domain's published
+ * devices, so no other attach/detach of the domain may run until this one
+ * has published (or undone everything). */
+int attach_device(struct attach_ctx *ctx, uint32_t domid, const struct sbdf *host, int slot,
+                  int fn, unsigned flags, struct sbdf *guest, char *err, size_t errlen)
+{
+    int lock = domlock_acquire(domid, err, errlen);
+    if (lock < 0)
+        return lock;
+    int rc = attach_locked(ctx, domid, host, slot, fn, flags, guest, err, errlen);
+    domlock_release(lock);
+    return rc;
+}

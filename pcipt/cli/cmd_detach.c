@@ -1,0 +1,78 @@
+/* pcipt detach DOMID SBDF: take a passed-through function out of a guest
+ * (pcipt/assign/attach.h). */
+#include <stdio.h>
+#include <string.h>
+
+#include "pcipt/cli/cmd_ctx.h"
+#include "pcipt/cli/cmds.h"
+
+static int run_detach(int argc, char **argv)
+{
+    const char *pos[2];
+    int npos = 0, rc;
+    struct attach_ctx ctx;
+    struct sbdf host;
+    uint32_t domid;
+    char err[512], h[SBDF_STR_LEN];
+
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--") && i + 1 < argc && npos < 2)
+            pos[npos++] = argv[++i];
+        else if (argv[i][0] == '-' && argv[i][1])
+            return usage_error(&cmd_detach, "unknown option '%s'", argv[i]);
+        else if (npos == 2)
+            return usage_error(&cmd_detach, "unexpected argument '%s'", argv[i]);
+        else
+            pos[npos++] = argv[i];
+    }
+    if (npos < 2)
+        return usage_error(&cmd_detach, "give a domain id and a device");
+    if (cmd_parse_domid(pos[0], &domid))
+        return usage_error(&cmd_detach, "'%s' is not a guest domain id (1..32751)", pos[0]);
+    if (sbdf_parse(pos[1], &host))
+        return usage_error(&cmd_detach, "'%s' is not SSSS:BB:DD.F", pos[1]);
+    if ((rc = cmd_ctx_open(&ctx, false)))
+        return rc;
+    rc = detach_device(&ctx, domid, &host, err, sizeof(err));
+    cmd_ctx_close(&ctx);
+    if (rc)
+        return fail("%s", err);
+    printf("detached %s from domain %u\n", sbdf_format(&host, h), domid);
+    return 0;
+}
+
+const struct pcipt_cmd cmd_detach = {
+    .name = "detach",
+    .run = run_detach,
+    .synopsis = "detach DOMID SBDF",
+    .summary = "take a passed-through PCI function out of a guest",
+    .help =
+        "Description:\n"
+        "  Takes the host function SBDF away from guest DOMID.  If a live daemon\n"
+        "  serves the domain (one holds the lock /run/pcipt/serve/domDOMID),\n"
+        "  detach sets the device's state-N to 5 (Closing) and waits, up to 10\n"
+        "  seconds, for the daemon to remove it from the guest's bus, unmap its\n"
+        "  BARs and answer 6 (Closed); a daemon that does not answer is warned\n"
+        "  about and detach goes on.  Then it unmaps every BAR where its p2m record\n"
+        "  (pcipt/dev-N/bar-I/mapped) says it is mapped, revokes the domain's\n"
+        "  access to the BARs and removes the device's xenstore nodes (the whole\n"
+        "  backend directory with the last device).  For a domain that no longer\n"
+        "  exists only the xenstore nodes are removed: its mappings and\n"
+        "  permissions died with it.  If unmapping or revoking fails, the device\n"
+        "  stays published (its records say what is still mapped) and running\n"
+        "  detach again finishes the job.\n"
+        "\n"
+        "Arguments:\n"
+        "  DOMID    the guest's domain id (1..32751)\n"
+        "  SBDF     host function SSSS:BB:DD.F (or BB:DD.F), as given to attach\n"
+        "\n"
+        "Options:\n"
+        "  --hv xen|sim, --sysfs DIR   (global) see `pcipt --help`\n"
+        "\n"
+        "Exit status:\n"
+        "  0 detached; 1 not attached or a step failed (one line names the device,\n"
+        "  BAR, domain or xenstore path); 2 usage error.\n"
+        "\n"
+        "Examples:\n"
+        "  pcipt detach 5 0000:01:00.0\n",
+};

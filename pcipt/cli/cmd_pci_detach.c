@@ -1,0 +1,87 @@
+/* pcipt pci-detach DOMID SBDF: what `xl pci-detach` would do, where xl
+ * cannot: detach the function (pcipt/assign/attach.h; a live daemon releases it
+ * first) and say what the guest should have done before. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pcipt/cli/cmd_ctx.h"
+#include "pcipt/cli/cmds.h"
+#include "pcipt/xs/xs_publish.h"
+
+/* The guest-side SBDF of host in domid, for the hint; false if unknown. */
+static bool guest_sbdf(struct attach_ctx *ctx, uint32_t domid, const struct sbdf *host,
+                       struct sbdf *guest)
+{
+    struct domain_assign *da = calloc(1, sizeof(*da));
+    char e[256];
+    bool found = false;
+
+    if (da && !xsp_read_domain(ctx->xs, domid, da, e, sizeof(e)))
+        for (unsigned i = 0; i < da->ndevs && !found; i++)
+            if (sbdf_equal(&da->devs[i].host, host)) {
+                *guest = da->devs[i].guest;
+                found = true;
+            }
+    free(da);
+    return found;
+}
+
+static int run_pci_detach(int argc, char **argv)
+{
+    const char *pos[2];
+    int npos = 0, rc;
+    struct attach_ctx ctx;
+    struct sbdf host, guest;
+    uint32_t domid;
+    bool known;
+    char err[512], h[SBDF_STR_LEN], g[SBDF_STR_LEN];
+
+    for (int i = 1; i < argc; i++) {
+        if (argv[i][0] == '-' && argv[i][1])
+            return usage_error(&cmd_pci_detach, "unknown option '%s'", argv[i]);
+        else if (npos == 2)
+            return usage_error(&cmd_pci_detach, "unexpected argument '%s'", argv[i]);
+        else
+            pos[npos++] = argv[i];
+    }
+    if (npos < 2)
+        return usage_error(&cmd_pci_detach, "give a domain id and a device");
+    if (cmd_parse_domid(pos[0], &domid))
+        return usage_error(&cmd_pci_detach, "'%s' is not a guest domain id (1..32751)", pos[0]);
+    if (sbdf_parse(pos[1], &host))
+        return usage_error(&cmd_pci_detach, "'%s' is not SSSS:BB:DD.F", pos[1]);
+    if ((rc = cmd_ctx_open(&ctx, false)))
+        return rc;
+    known = guest_sbdf(&ctx, domid, &host, &guest);
+    rc = detach_device(&ctx, domid, &host, err, sizeof(err));
+    cmd_ctx_close(&ctx);
+    if (rc)
+        return fail("pci-detach: %s", err);
+    printf("detached %s from domain %u\n", sbdf_format(&host, h), domid);
+    if (known) {
+        sbdf_format(&guest, g);
+        printf("the guest should have released it first: echo 1 > "
+               "/sys/bus/pci/devices/%s/remove\n", g);
+    }
+    return 0;
+}
+
+const struct pcipt_cmd cmd_pci_detach = {
+    .name = "pci-detach",
+    .run = run_pci_detach,
+    .synopsis = "pci-detach DOMID SBDF",
+    .summary = "hot-unplug a host PCI function from a running guest (xl pci-detach's job)",
+    .help =
+        "Description:\n"
+        "  Use where `xl pci-detach` would be used.  First, in the guest, let go of\n"
+        "  the function (its virtual address is in `pcipt status DOMID`):\n"
+        "      echo 1 > /sys/bus/pci/devices/0000:00:SS.0/remove   (in the guest)\n"
+        "  then `pcipt pci-detach DOMID SBDF` detaches it as `pcipt detach` does:\n"
+        "  the domain's daemon (if one runs) takes it off the virtual bus, its BARs\n"
+        "  are unmapped, the domain's access revoked and its xenstore nodes removed.\n"
+        "\n"
+        "Exit status: 0 detached; 1 failed (one line says why); 2 usage error.\n"
+        "Example:  pcipt pci-detach 5 0000:01:00.0\n",
+};

@@ -1,0 +1,144 @@
+/* pcipt serve: the per-domain daemon (an IOREQ server, like QEMU as a device
+ * model).  One process per guest; single-threaded: one poll() loop answers
+ * the guest's config accesses (pcipt/daemon/ioreq.c -> hostbridge/), applies the
+ * engine's events to the stage-2 p2m before each access completes, relays
+ * INTx, and follows the domain's xenstore backend dir (hot attach/detach).
+ * Files: daemon.c (setup/teardown), daemon_server.c (IOREQ server bring-up
+ * and reuse), daemon_devs.c (devices on the bus), daemon_loop.c (event loop,
+ * ioreq state machine), daemon_bars.c (engine events -> p2m), daemon_intx.c
+ * (INTx relay), daemon_msi.c (MSI -> its/), daemon_xs.c (watches, persistence, stats), cmd_serve.c. */
+#ifndef PCIPT_DAEMON_H
+#define PCIPT_DAEMON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <xenstore.h>
+
+#include "hostbridge/hostbridge.h"
+#include "pcipt/assign/assign.h"
+#include "pcipt/hv/hv.h"
+#include "pcipt/daemon/intx.h"
+#include "pcipt/daemon/ioreq.h"
+#include "pcipt/xs/xs_publish.h"
+
+struct hostpci;
+
+struct daemon_dev {
+    bool used;
+    struct dev_assign as;          /* as published */
+    struct hostpci *hp;            /* NULL in in-process tests using host_dev */
+    struct host_dev *hd;
+    struct vdev *vdev;
+    struct intx_line intx;
+    bool state_dirty;              /* VDEV_EV_STATE seen during this access */
+    bool msi_noted;                /* its_bind_event already tried */
+    bool p2m_released;             /* xlwatch released it: unmapped, revoked, records rewritten */
+    bool has_host_devid;           /* MSI possible: the host DT maps its RID */
+    uint32_t host_devid;           /* its host ITS DeviceID (daemon_msi.c) */
+};
+
+struct daemon_stats {
+    uint64_t remaps, refused_moves, maps, unmaps, flr;
+    uint64_t intx_raised, intx_lowered;   /* of devices removed since */
+    bool first_seen;
+    uint64_t first_access_ms;      /* start -> the guest's first config access */
+    uint64_t first_cfg_us, last_cfg_us;   /* CLOCK_MONOTONIC of the first/last config access */
+    uint64_t bar_mapped_hits;      /* ioreqs for addresses inside a mapped BAR: must stay 0 */
+    uint64_t start_ms;
+};
+
+struct daemon {
+    uint32_t domid;
+    const char *sysfs;             /* --sysfs or NULL */
+    const char *host_dt;           /* --host-dt or NULL (ITS_HOST_FDT_DEFAULT) */
+    void *host_fdt;                /* the host DT blob, read at the first device */
+    bool host_fdt_tried;
+    struct hv *hv;
+    struct xs_handle *xs;
+    struct guest_layout layout;
+    struct vpci_topology *topo;
+    struct hostbridge *hb;
+    uint8_t bus;                   /* the one populated guest bus */
+    struct ioreq_router router;
+    struct daemon_dev devs[PCIPT_MAX_DEVS];
+
+    /* IOREQ server */
+    uint16_t server_id;
+    bool server_created;           /* by this process (undo on setup failure) */
+    bool reused;                   /* taken over from a dead daemon */
+    shared_iopage_t *page;
+    unsigned nr_vcpus;
+    uint32_t local_port[XSP_MAX_VCPUS];
+
+    int sig_fd;
+    int serve_lock_fd;             /* servelock (pcipt/assign/domlock.h), held while running */
+    bool stop, domain_dead;
+    struct daemon_stats stats;
+    /* refused BAR maps/moves: the guest decides how many there are, so their
+     * warnings go through a token bucket (10 burst, 1/s) like bad accesses */
+    struct ratelimit refuse_rl;
+    char last_stats[1024];
+    uint64_t last_stats_ms, last_check_ms;
+};
+
+uint64_t daemon_now_ms(void);
+
+/* daemon.c */
+int daemon_setup(struct daemon *d, char *err, size_t errlen);
+/* Normal exit: the server and the assignment stay for the next daemon. */
+void daemon_shutdown(struct daemon *d);
+/* The domain is gone: remove everything of it, then free. */
+void daemon_cleanup_dead(struct daemon *d);
+
+/* daemon_server.c */
+int daemon_server_start(struct daemon *d, char *err, size_t errlen);
+void daemon_server_detach(struct daemon *d);        /* unbind ports, unmap page */
+/* Destroy the server and its run-dir record (domain death, failed setup). */
+void daemon_server_destroy(struct daemon *d);
+int daemon_server_claim_dev(struct daemon *d, const struct daemon_dev *dd, bool add);
+
+/* daemon_devs.c */
+int daemon_dev_add(struct daemon *d, const struct dev_assign *as, char *err, size_t errlen);
+/* Remove from the bus, unmap its BARs (records "none"), close. */
+void daemon_dev_remove(struct daemon *d, struct daemon_dev *dd);
+struct daemon_dev *daemon_dev_by_vdev(struct daemon *d, const struct vdev *v);
+struct daemon_dev *daemon_dev_by_host(struct daemon *d, const struct sbdf *host);
+
+/* daemon_bars.c */
+int daemon_event(void *opaque, const struct vdev_event *ev);
+/* Bring the p2m in line with the vdev's view (restart, attach). */
+void daemon_bars_reconcile(struct daemon *d, struct daemon_dev *dd);
+void daemon_bars_unmap_all(struct daemon *d, struct daemon_dev *dd);
+/* 0 if [addr, addr+size) of dd's BAR bar may be mapped, else -errno + why. */
+int daemon_bar_allowed(struct daemon *d, const struct daemon_dev *dd, int bar, uint64_t addr,
+                       uint64_t size, const char **why);
+
+/* daemon_msi.c */
+/* At device add: the host ITS DeviceID from the host DT (read once); without
+ * one, MSI stays off for the device (logged once) and INTx is unaffected. */
+void daemon_msi_setup(struct daemon *d, struct daemon_dev *dd);
+/* The guest enabled MSI or MSI-X: ask its/ to bind (once per device). */
+void daemon_msi_enabled(struct daemon *d, struct daemon_dev *dd);
+void daemon_msi_release(struct daemon *d);
+
+/* daemon_loop.c */
+int daemon_run(struct daemon *d);
+/* Answer every slot in READY or INPROCESS (startup after a restart). */
+void daemon_handle_all_slots(struct daemon *d);
+
+/* daemon_xs.c */
+int daemon_xs_watch(struct daemon *d);
+void daemon_xs_changed(struct daemon *d);
+/* Adopt what `xl pci-attach` published, release what libxl removed
+ * (pcipt/xl/xlwatch.h); at setup, before the assignment is read, and on every
+ * change of the backend dir. */
+void daemon_follow_libxl(struct daemon *d);
+void daemon_flush_state(struct daemon *d);
+void daemon_stats_line(struct daemon *d, char *buf, size_t len);
+void daemon_stats_publish(struct daemon *d, bool force);
+int daemon_server_state(struct daemon *d, const char *state);
+/* (Re)write the server record pcipt/server/ (also after the last device's
+ * detach took the backend dir and a new device brought it back). */
+int daemon_server_record(struct daemon *d);
+
+#endif

@@ -1,0 +1,298 @@
+/* Engine events -> stage-2 p2m, before the guest's access completes
+ * (design brief §3 "a guest BAR move ... before the ioreq is completed").
+ * Every p2m change updates the record pcipt/dev-N/bar-I/mapped in the same
+ * step (CONTRACT-attach-daemon.md §2).
+ *
+ * Refusal rule: a BAR is mapped only if its whole range lies in one of the
+ * guest's vPCI holes (layout mem / prefetch), overlaps no other mapped BAR
+ * of the domain, no guest RAM bank (GUEST_RAM0 0x40000000 3 GiB, GUEST_RAM1
+ * 0x200000000 1016 GiB, xen-arm-facts §1), and keeps the host's in-page
+ * offset (a sub-page BAR cannot be mapped at another offset).  A refused
+ * map or move leaves the BAR unmapped, the record "none" and one log line;
+ * the guest reads back its address and all-ones through the BAR window. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <fcntl.h>
+
+#include "pcipt/daemon/daemon.h"
+#include "pcipt/host/hostpci.h"
+#include "hostbridge/common/log.h"
+#include "pcipt/hv/map.h"
+#include "pcipt/xs/xs_mapped.h"
+
+
+static bool overlaps(uint64_t a, uint64_t as, uint64_t b, uint64_t bs)
+{
+    return a < b + bs && b < a + as;
+}
+
+static bool inside(uint64_t a, uint64_t as, uint64_t b, uint64_t bs)
+{
+    return bs && a >= b && as <= bs && a - b <= bs - as;
+}
+
+/* The guest pages a BAR occupies (sub-page BARs round out). */
+static void guest_pages(uint64_t addr, uint64_t size, uint64_t *start, uint64_t *len)
+{
+    uint64_t first, nr;
+
+    hv_bar_pages(addr, size, &first, &nr);
+    *start = first << HV_PAGE_SHIFT;
+    *len = nr << HV_PAGE_SHIFT;
+}
+
+int daemon_bar_allowed(struct daemon *d, const struct daemon_dev *dd, int bar, uint64_t addr,
+                       uint64_t size, const char **why)
+{
+    const struct guest_layout *l = &d->layout;
+    struct vdev_bar_info bi;
+    uint64_t ps, pl;
+
+    vdev_bar_info(dd->vdev, bar, &bi);
+    if (!size || addr + size < addr) {
+        *why = "an empty or wrapping range";
+        return -EINVAL;
+    }
+    if (!inside(addr, size, l->mem_base, l->mem_size) &&
+        !inside(addr, size, l->pref_base, l->pref_size)) {
+        *why = "outside the guest's vPCI holes";
+        return -ERANGE;
+    }
+    if (overlaps(addr, size, PCIPT_RAM0_BASE, PCIPT_RAM0_SIZE) ||
+        overlaps(addr, size, PCIPT_RAM1_BASE, PCIPT_RAM1_SIZE)) {
+        *why = "on guest RAM";
+        return -ERANGE;
+    }
+    if ((addr & (HV_PAGE_SIZE - 1)) != (bi.host_addr & (HV_PAGE_SIZE - 1))) {
+        *why = "at another in-page offset than the host BAR";
+        return -EINVAL;
+    }
+    guest_pages(addr, size, &ps, &pl);
+    for (unsigned i = 0; i < PCIPT_MAX_DEVS; i++) {
+        const struct daemon_dev *o = &d->devs[i];
+        if (!o->used || !o->vdev)
+            continue;
+        for (int b = 0; b < PCI_NUM_RES; b++) {
+            struct vdev_bar_info ob;
+            uint64_t os, ol;
+            if (o == dd && b == bar)
+                continue;
+            vdev_bar_info(o->vdev, b, &ob);
+            if (!ob.mapped || ob.type == BAR_NONE || ob.type == BAR_IO || !ob.size)
+                continue;
+            guest_pages(ob.guest_addr, ob.size, &os, &ol);
+            if (overlaps(ps, pl, os, ol)) {
+                *why = "over another mapped BAR of the domain";
+                return -EEXIST;
+            }
+        }
+    }
+    return 0;
+}
+
+/* MSI-X table and PBA pages of this BAR stay unmapped (trapped). */
+static size_t msix_holes(const struct daemon_dev *dd, int bar, struct page_range *h)
+{
+    struct msix_info mi;
+    size_t n = 0;
+
+    vdev_msix_info(dd->vdev, &mi);
+    if (!mi.present)
+        return 0;
+    if (mi.table_bar == bar && mi.table_size) {
+        uint64_t f = mi.table_offset >> HV_PAGE_SHIFT;
+        uint64_t e = (mi.table_offset + mi.table_size + HV_PAGE_SIZE - 1) >> HV_PAGE_SHIFT;
+        h[n++] = (struct page_range){ f, e - f };
+    }
+    if (mi.pba_bar == bar && mi.pba_size) {
+        uint64_t f = mi.pba_offset >> HV_PAGE_SHIFT;
+        uint64_t e = (mi.pba_offset + mi.pba_size + HV_PAGE_SIZE - 1) >> HV_PAGE_SHIFT;
+        h[n++] = (struct page_range){ f, e - f };
+    }
+    return n;
+}
+
+static void record(struct daemon *d, struct daemon_dev *dd, int bar, uint64_t gaddr)
+{
+    int rc = xsp_write_bar_mapped(d->xs, d->domid, &dd->as.host, bar, gaddr);
+
+    if (rc && rc != -ENOENT)      /* -ENOENT: the device's nodes are gone already */
+        log_err("dom%u: %04x:%02x:%02x.%x BAR %d: cannot record the p2m in xenstore: %s",
+                d->domid, dd->as.host.seg, dd->as.host.bus, dd->as.host.dev, dd->as.host.fn,
+                bar, strerror(-rc));
+}
+
+static int p2m(struct daemon *d, struct daemon_dev *dd, int bar, uint64_t gaddr, bool add)
+{
+    struct vdev_bar_info bi;
+    struct page_range holes[2];
+    uint64_t mfn, nr;
+    size_t nh;
+    int rc;
+
+    if (d->domain_dead && !add)
+        return 0;             /* the domain's p2m went with it */
+    vdev_bar_info(dd->vdev, bar, &bi);
+    hv_bar_pages(bi.host_addr, bi.size, &mfn, &nr);
+    nh = msix_holes(dd, bar, holes);
+    rc = add ? hv_map_mmio(d->hv, d->domid, gaddr >> HV_PAGE_SHIFT, mfn, nr, holes, nh, NULL)
+             : hv_unmap_mmio(d->hv, d->domid, gaddr >> HV_PAGE_SHIFT, mfn, nr, holes, nh, NULL);
+    if (rc)
+        log_err("dom%u: %04x:%02x:%02x.%x BAR %d: %s 0x%" PRIx64 " (%" PRIu64
+                " pages from mfn 0x%" PRIx64 ") failed: %s", d->domid, dd->as.host.seg,
+                dd->as.host.bus, dd->as.host.dev, dd->as.host.fn, bar, add ? "map at" : "unmap from",
+                gaddr, nr, mfn, strerror(-rc));
+    else if (add)
+        d->stats.maps++;
+    else
+        d->stats.unmaps++;
+    return rc;
+}
+
+static void refuse_log(struct daemon *d, struct daemon_dev *dd, int bar, uint64_t addr,
+                       uint64_t size, const char *why)
+{
+    if (!ratelimit_ok(&d->refuse_rl))
+        return;                   /* counted in stats.refused_moves all the same */
+    log_warn("dom%u: guest %02x:%02x.%x (host %04x:%02x:%02x.%x) BAR %d at 0x%" PRIx64
+             " size 0x%" PRIx64 " not mapped: %s", d->domid, dd->as.guest.bus,
+             dd->as.guest.dev, dd->as.guest.fn, dd->as.host.seg, dd->as.host.bus,
+             dd->as.host.dev, dd->as.host.fn, bar, addr, size, why);
+}
+
+static int map_checked(struct daemon *d, struct daemon_dev *dd, int bar, uint64_t addr,
+                       uint64_t size)
+{
+    const char *why = NULL;
+    int rc = daemon_bar_allowed(d, dd, bar, addr, size, &why);
+
+    if (rc) {
+        d->stats.refused_moves++;
+        refuse_log(d, dd, bar, addr, size, why);
+        return rc;
+    }
+    if ((rc = p2m(d, dd, bar, addr, true)))
+        return rc;
+    record(d, dd, bar, addr);
+    return 0;
+}
+
+static void unmap_recorded(struct daemon *d, struct daemon_dev *dd, int bar, uint64_t addr)
+{
+    (void)p2m(d, dd, bar, addr, false);
+    record(d, dd, bar, 0);
+}
+
+static void flr(struct daemon *d, struct daemon_dev *dd)
+{
+    char path[512];
+    int fd;
+
+    d->stats.flr++;
+    if (!dd->hp) {
+        log_info("dom%u: FLR of %04x:%02x:%02x.%x (no sysfs device)", d->domid,
+                 dd->as.host.seg, dd->as.host.bus, dd->as.host.dev, dd->as.host.fn);
+        return;
+    }
+    snprintf(path, sizeof(path), "%s/reset", hostpci_sysfs_dir(dd->hp));
+    fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0 || write(fd, "1", 1) != 1)
+        log_err("dom%u: guest FLR of %04x:%02x:%02x.%x: cannot write %s: %s", d->domid,
+                dd->as.host.seg, dd->as.host.bus, dd->as.host.dev, dd->as.host.fn, path,
+                strerror(errno));
+    else
+        log_info("dom%u: guest FLR: reset %04x:%02x:%02x.%x through %s", d->domid,
+                 dd->as.host.seg, dd->as.host.bus, dd->as.host.dev, dd->as.host.fn, path);
+    if (fd >= 0)
+        close(fd);
+}
+
+int daemon_event(void *opaque, const struct vdev_event *ev)
+{
+    struct daemon *d = opaque;
+    struct daemon_dev *dd = daemon_dev_by_vdev(d, ev->vdev);
+    int rc;
+
+    if (!dd)
+        return 0;
+    switch (ev->type) {
+    case VDEV_EV_BAR_MAP:
+        return map_checked(d, dd, ev->bar, ev->new_addr, ev->size);
+    case VDEV_EV_BAR_UNMAP:
+        unmap_recorded(d, dd, ev->bar, ev->old_addr);
+        return 0;
+    case VDEV_EV_BAR_MOVE:
+        if (!ev->mapped)
+            return 0;
+        unmap_recorded(d, dd, ev->bar, ev->old_addr);
+        rc = map_checked(d, dd, ev->bar, ev->new_addr, ev->size);
+        if (!rc)
+            d->stats.remaps++;
+        return rc;
+    case VDEV_EV_FLR:
+        flr(d, dd);
+        return 0;
+    case VDEV_EV_MSI:
+    case VDEV_EV_MSIX:
+        daemon_msi_enabled(d, dd);
+        return 0;
+    case VDEV_EV_INTX:
+        intx_guest_disable(&dd->intx, vdev_command(dd->vdev) & PCI_COMMAND_INTX_DISABLE);
+        return 0;
+    case VDEV_EV_STATE:
+        dd->state_dirty = true;
+        return 0;
+    }
+    return 0;
+}
+
+void daemon_bars_reconcile(struct daemon *d, struct daemon_dev *dd)
+{
+    for (int b = 0; b < PCI_NUM_RES; b++) {
+        struct vdev_bar_info bi;
+        uint64_t rec = 0, want;
+        const char *why;
+        int rc;
+
+        vdev_bar_info(dd->vdev, b, &bi);
+        if (bi.type == BAR_NONE || bi.type == BAR_IO || !bi.size)
+            continue;
+        rc = xsp_read_bar_mapped(d->xs, d->domid, &dd->as.host, b, &rec);
+        if (rc)
+            rec = 0;
+        want = bi.mapped ? bi.guest_addr : 0;
+        if (want && daemon_bar_allowed(d, dd, b, want, bi.size, &why)) {
+            refuse_log(d, dd, b, want, bi.size, why);
+            want = 0;
+        }
+        if (rec != want || rc) {
+            if (rec)
+                (void)p2m(d, dd, b, rec, false);
+            if (want && p2m(d, dd, b, want, true))
+                want = 0;
+        }
+        record(d, dd, b, want);           /* absent records become explicit */
+    }
+}
+
+void daemon_bars_unmap_all(struct daemon *d, struct daemon_dev *dd)
+{
+    if (dd->p2m_released)
+        return;               /* xlwatch unmapped, revoked and rewrote the records */
+    for (int b = 0; b < PCI_NUM_RES; b++) {
+        struct vdev_bar_info bi;
+        uint64_t rec = 0;
+
+        vdev_bar_info(dd->vdev, b, &bi);
+        if (bi.type == BAR_NONE || bi.type == BAR_IO || !bi.size)
+            continue;
+        if (xsp_read_bar_mapped(d->xs, d->domid, &dd->as.host, b, &rec) == 0 && rec)
+            (void)p2m(d, dd, b, rec, false);
+        else if (bi.mapped)
+            (void)p2m(d, dd, b, bi.guest_addr, false);
+        record(d, dd, b, 0);
+    }
+}

@@ -1,0 +1,169 @@
+/* Devices on the daemon's virtual bus: add (startup, hot attach) and remove
+ * (hot detach, shutdown).  A device's first guest view is what firmware
+ * would leave (CONTRACT-attach-daemon.md §3): BARs at the planned addresses
+ * with Command.Memory set; a saved state (pcipt/dev-N/state) wins. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pcipt/daemon/daemon.h"
+#include "pcipt/daemon/guest_start.h"
+#include "pcipt/host/hostpci.h"
+#include "hostbridge/common/log.h"
+
+struct daemon_dev *daemon_dev_by_vdev(struct daemon *d, const struct vdev *v)
+{
+    for (unsigned i = 0; i < PCIPT_MAX_DEVS; i++)
+        if (d->devs[i].used && d->devs[i].vdev == v)
+            return &d->devs[i];
+    return NULL;
+}
+
+struct daemon_dev *daemon_dev_by_host(struct daemon *d, const struct sbdf *host)
+{
+    for (unsigned i = 0; i < PCIPT_MAX_DEVS; i++)
+        if (d->devs[i].used && sbdf_equal(&d->devs[i].as.host, host))
+            return &d->devs[i];
+    return NULL;
+}
+
+/* The published BARs must be the device's (sysfs `resource`). */
+static int check_bars(const struct dev_assign *as, const struct host_dev *hd, char *err,
+                      size_t errlen)
+{
+    for (int i = 0; i < PCI_NUM_RES; i++) {
+        const struct bar_assign *b = &as->bars[i];
+        if (b->type == BAR_NONE || b->type == BAR_IO)
+            continue;
+        if (hd->bars[i].type != b->type || hd->bars[i].size != b->size ||
+            hd->bars[i].addr != b->host) {
+            snprintf(err, errlen, "BAR %d: published %s 0x%" PRIx64 " size 0x%" PRIx64
+                     " but the host has %s 0x%" PRIx64 " size 0x%" PRIx64, i,
+                     bar_type_name(b->type), b->host, b->size, bar_type_name(hd->bars[i].type),
+                     hd->bars[i].addr, hd->bars[i].size);
+            return -EINVAL;
+        }
+    }
+    return 0;
+}
+
+static void initial_view(struct daemon *d, struct daemon_dev *dd)
+{
+    struct vdev_state st;
+    char err[256];
+    int rc = xsp_read_vdev_state(d->xs, d->domid, &dd->as.host, &st, err, sizeof(err));
+
+    if (rc) {
+        if (rc != -ENOENT)
+            log_warn("dom%u: saved state of %04x:%02x:%02x.%x unusable (%s); starting from "
+                     "the firmware view", d->domid, dd->as.host.seg, dd->as.host.bus,
+                     dd->as.host.dev, dd->as.host.fn, err[0] ? err : strerror(-rc));
+        guest_firmware_state(dd->vdev, &st);    /* startup reconciles the p2m */
+    }
+    vdev_restore_state(dd->vdev, &st);
+    dd->state_dirty = true;
+}
+
+static void start_intx(struct daemon *d, struct daemon_dev *dd)
+{
+    char err[512];
+    int fd, rc;
+
+    if (!dd->as.spi || !dd->as.intx_pin || !dd->hp)
+        return;
+    rc = intx_uio_open(hostpci_sysfs_dir(dd->hp), getenv("PCIPT_UIO_DEV_DIR"), &fd, err,
+                       sizeof(err));
+    if (rc) {
+        log_warn("dom%u: INTx of %04x:%02x:%02x.%x will not reach SPI %u: %s", d->domid,
+                 dd->as.host.seg, dd->as.host.bus, dd->as.host.dev, dd->as.host.fn,
+                 dd->as.spi, err);
+        return;
+    }
+    if (intx_line_start(&dd->intx, d->hv, d->domid, dd->as.spi, dd->hd, fd,
+                        intx_uio_ops_for(hostpci_info(dd->hp)->driver), (void *)dd->hd))
+        close(fd);
+    else
+        dd->intx.guest_disabled = vdev_command(dd->vdev) & PCI_COMMAND_INTX_DISABLE;
+}
+
+int daemon_dev_add(struct daemon *d, const struct dev_assign *as, char *err, size_t errlen)
+{
+    struct daemon_dev *dd = NULL;
+    struct vdev_config cfg = { 0 };
+    char sub[384];
+    int rc;
+
+    if (daemon_dev_by_host(d, &as->host))
+        return -EEXIST;
+    for (unsigned i = 0; i < PCIPT_MAX_DEVS && !dd; i++)
+        if (!d->devs[i].used)
+            dd = &d->devs[i];
+    if (!dd) {
+        snprintf(err, errlen, "no room for another device");
+        return -ENOSPC;
+    }
+    if (as->guest.seg != 0 || as->guest.bus != d->bus) {
+        snprintf(err, errlen, "virtual SBDF %04x:%02x:%02x.%x is not on the served bus "
+                 "0000:%02x", as->guest.seg, as->guest.bus, as->guest.dev, as->guest.fn,
+                 d->bus);
+        return -EINVAL;
+    }
+    *dd = (struct daemon_dev){ .as = *as };
+    dd->intx.fd = -1;
+    if ((rc = hostpci_open(d->sysfs, &as->host, &dd->hp, sub, sizeof(sub)))) {
+        snprintf(err, errlen, "%s", sub);
+        return rc;
+    }
+    dd->hd = hostpci_host_dev(dd->hp);
+    if ((rc = check_bars(as, dd->hd, sub, sizeof(sub))))
+        goto fail;
+    guest_vdev_config(as, &cfg);
+    if ((rc = hostbridge_add_device(d->hb, dd->hd, &cfg, &dd->vdev))) {
+        snprintf(sub, sizeof(sub), "cannot add it at virtual slot %u.%u: %s", cfg.slot, cfg.fn,
+                 strerror(-rc));
+        goto fail;
+    }
+    dd->used = true;
+    initial_view(d, dd);
+    daemon_bars_reconcile(d, dd);
+    start_intx(d, dd);
+    daemon_msi_setup(d, dd);
+    if (d->page && (rc = daemon_server_claim_dev(d, dd, true))) {
+        snprintf(sub, sizeof(sub), "cannot register its virtual SBDF with the IOREQ server: %s",
+                 strerror(-rc));
+        daemon_dev_remove(d, dd);
+        snprintf(err, errlen, "%s", sub);
+        return rc;
+    }
+    daemon_flush_state(d);
+    log_info("dom%u: serving %04x:%02x:%02x.%x as %04x:%02x:%02x.%x", d->domid, as->host.seg,
+             as->host.bus, as->host.dev, as->host.fn, as->guest.seg, as->guest.bus,
+             as->guest.dev, as->guest.fn);
+    return 0;
+fail:
+    snprintf(err, errlen, "%s", sub);
+    hostpci_close(dd->hp);
+    memset(dd, 0, sizeof(*dd));
+    return rc;
+}
+
+void daemon_dev_remove(struct daemon *d, struct daemon_dev *dd)
+{
+    if (!dd->used)
+        return;
+    intx_line_stop(&dd->intx);
+    d->stats.intx_raised += dd->intx.raised;
+    d->stats.intx_lowered += dd->intx.lowered;
+    if (d->page)
+        (void)daemon_server_claim_dev(d, dd, false);
+    daemon_bars_unmap_all(d, dd);
+    hostbridge_remove_device(d->hb, dd->as.guest.dev, dd->as.guest.fn);
+    if (dd->hp)
+        hostpci_close(dd->hp);
+    log_info("dom%u: removed %04x:%02x:%02x.%x from the bus", d->domid, dd->as.host.seg,
+             dd->as.host.bus, dd->as.host.dev, dd->as.host.fn);
+    memset(dd, 0, sizeof(*dd));
+}

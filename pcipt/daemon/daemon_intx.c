@@ -1,0 +1,195 @@
+/* The INTx relay: see pcipt/daemon/intx.h for the facts it rests on. */
+#include "pcipt/daemon/intx.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hostbridge/common/log.h"
+
+static int uio_ack(void *ctx, int fd)
+{
+    uint32_t count;
+    ssize_t n = read(fd, &count, sizeof(count));
+
+    (void)ctx;
+    if (n == (ssize_t)sizeof(count))
+        return 1;
+    if (n < 0 && (errno == EAGAIN || errno == EINTR))
+        return 0;
+    return n < 0 ? -errno : -EIO;
+}
+
+static int uio_unmask(void *ctx, int fd)
+{
+    uint32_t one = 1;
+
+    (void)ctx;
+    return write(fd, &one, sizeof(one)) == (ssize_t)sizeof(one) ? 0 : -errno;
+}
+
+const struct intx_src_ops intx_uio_ops = { uio_ack, uio_unmask };
+
+/* uio_pci_generic has no irqcontrol (a write to /dev/uioN fails with
+ * ENOSYS): its handler masks with Command.INTx-disable
+ * (pci_check_and_mask_intx), so unmasking is clearing that bit in the host
+ * config space, as Linux's uio howto says for this driver.  A device that
+ * asserts again between the read and the write fires again at once. */
+static int uio_pci_unmask(void *ctx, int fd)
+{
+    const struct host_dev *hd = ctx;
+    uint32_t cmd;
+    int rc;
+
+    (void)fd;
+    if ((rc = host_cfg_read(hd, 0x04, 2, &cmd)))
+        return rc;
+    if (cmd == 0xffff || !(cmd & PCI_COMMAND_INTX_DISABLE))
+        return 0;
+    return host_cfg_write(hd, 0x04, 2, cmd & ~(uint32_t)PCI_COMMAND_INTX_DISABLE);
+}
+
+const struct intx_src_ops intx_uio_pci_ops = { uio_ack, uio_pci_unmask };
+
+const struct intx_src_ops *intx_uio_ops_for(const char *driver)
+{
+    return driver && !strcmp(driver, "uio_pci_generic") ? &intx_uio_pci_ops : &intx_uio_ops;
+}
+
+int intx_uio_open(const char *sysfs_dev_dir, const char *devdir, int *fd, char *err,
+                  size_t errlen)
+{
+    char path[512];
+    struct dirent *e;
+    DIR *dir;
+
+    snprintf(path, sizeof(path), "%s/uio", sysfs_dev_dir);
+    if (!(dir = opendir(path))) {
+        snprintf(err, errlen, "%s: no uio device (bind the function to uio_pci_generic "
+                 "for INTx)", path);
+        return -ENOENT;
+    }
+    path[0] = '\0';
+    while ((e = readdir(dir)))
+        if (!strncmp(e->d_name, "uio", 3) && e->d_name[3]) {
+            snprintf(path, sizeof(path), "%s/%s", devdir ? devdir : "/dev", e->d_name);
+            break;
+        }
+    closedir(dir);
+    if (!path[0]) {
+        snprintf(err, errlen, "%s/uio: empty", sysfs_dev_dir);
+        return -ENOENT;
+    }
+    *fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+    if (*fd < 0) {
+        int rc = -errno;
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return rc;
+    }
+    return 0;
+}
+
+static void set_spi(struct intx_line *l, bool high)
+{
+    int rc;
+
+    if (l->spi_high == high)
+        return;
+    rc = l->hv->ops->set_irq_level(l->hv, l->domid, l->spi, high ? 1 : 0);
+    if (rc) {
+        log_err("dom%u: set_irq_level(SPI %u, %d): %s", l->domid, l->spi, high, strerror(-rc));
+        return;
+    }
+    l->spi_high = high;
+    if (high)
+        l->raised++;
+    else
+        l->lowered++;
+}
+
+static bool device_asserting(const struct intx_line *l)
+{
+    uint32_t status;
+
+    if (host_cfg_read(l->hd, 0x06, 2, &status))
+        return false;         /* a device that cannot be read does not hold the line */
+    return status != 0xffff && (status & PCI_STATUS_INTERRUPT);
+}
+
+int intx_line_start(struct intx_line *l, struct hv *hv, uint32_t domid, uint32_t spi,
+                    const struct host_dev *hd, int fd, const struct intx_src_ops *ops,
+                    void *ctx)
+{
+    int rc;
+
+    *l = (struct intx_line){ .active = true, .fd = fd, .ops = ops, .ctx = ctx, .hd = hd,
+                             .hv = hv, .domid = domid, .spi = spi, .spi_high = true };
+    set_spi(l, false);
+    l->lowered = 0;
+    if ((rc = ops->unmask(ctx, fd))) {
+        log_err("dom%u: cannot unmask the host INTx of SPI %u: %s", domid, spi, strerror(-rc));
+        l->active = false;
+        return rc;
+    }
+    return 0;
+}
+
+void intx_fired(struct intx_line *l)
+{
+    int rc;
+
+    if (!l->active)
+        return;
+    while ((rc = l->ops->ack(l->ctx, l->fd)) > 0) {
+        l->fired++;
+        l->host_masked = true;       /* the kernel masked the host line */
+    }
+    if (rc < 0)
+        log_err("dom%u: INTx source of SPI %u: %s", l->domid, l->spi, strerror(-rc));
+    if (l->host_masked && !l->guest_disabled)
+        set_spi(l, true);
+}
+
+void intx_check(struct intx_line *l)
+{
+    int rc;
+
+    if (!l->active || !l->host_masked || device_asserting(l))
+        return;
+    set_spi(l, false);
+    if ((rc = l->ops->unmask(l->ctx, l->fd)))
+        log_err("dom%u: cannot unmask the host INTx of SPI %u: %s", l->domid, l->spi,
+                strerror(-rc));
+    else
+        l->host_masked = false;
+}
+
+/* PCI 3.0 §6.2.2: with Interrupt Disable set the function may not assert
+ * INTx; the guest sees its line drop and come back when it clears the bit
+ * while the device still asks. */
+void intx_guest_disable(struct intx_line *l, bool disabled)
+{
+    l->guest_disabled = disabled;
+    if (!l->active)
+        return;
+    if (disabled)
+        set_spi(l, false);
+    else if (l->host_masked && device_asserting(l))
+        set_spi(l, true);
+    intx_check(l);
+}
+
+void intx_line_stop(struct intx_line *l)
+{
+    if (!l->active)
+        return;
+    set_spi(l, false);
+    if (l->host_masked)
+        (void)l->ops->unmask(l->ctx, l->fd);
+    if (l->fd >= 0 && (l->ops == &intx_uio_ops || l->ops == &intx_uio_pci_ops))
+        close(l->fd);
+    l->active = false;
+}

@@ -1,0 +1,226 @@
+/* The daemon's event loop and the ioreq state machine
+ * (xen-arm-facts.md §2, §3; QEMU's cpu_handle_ioreq does the same):
+ *   notification on a vCPU's port -> unmask -> if the slot is READY
+ *   (or INPROCESS: taken by a predecessor that died before answering):
+ *   read barrier, INPROCESS, dispatch, write barrier, IORESP_READY, notify.
+ * Engine events (p2m changes, state persistence) happen inside dispatch or
+ * right after it, so they are complete before the guest's access is. */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pcipt/daemon/daemon.h"
+#include "hostbridge/common/log.h"
+#include "pcipt/xs/xs.h"
+#include "pcipt/xs/xs_watch.h"
+
+#define STATE_BYTE 30          /* state:4 is the low nibble of byte 30 */
+#define CHECK_MS 1000          /* domain-still-exists check, stats publishing */
+
+static uint8_t slot_state(ioreq_t *p)
+{
+    return __atomic_load_n((uint8_t *)p + STATE_BYTE, __ATOMIC_ACQUIRE) & 0xf;
+}
+
+static void slot_set_state(ioreq_t *p, uint8_t st)
+{
+    uint8_t *b = (uint8_t *)p + STATE_BYTE;
+    uint8_t v = (uint8_t)((__atomic_load_n(b, __ATOMIC_RELAXED) & 0xf0) | st);
+
+    __atomic_store_n(b, v, __ATOMIC_RELEASE);
+}
+
+static void after_access(struct daemon *d)
+{
+    for (unsigned i = 0; i < PCIPT_MAX_DEVS; i++)
+        if (d->devs[i].used)
+            intx_check(&d->devs[i].intx);
+    daemon_flush_state(d);
+}
+
+static uint64_t now_us(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* A trapped access inside a BAR the daemon believes is stage-2 mapped: on
+ * Xen that cannot happen once the mapping is in place (design brief §7:
+ * BAR accesses never trap once mapped), so it is counted and reported. */
+static bool hits_mapped_bar(struct daemon *d, uint64_t addr)
+{
+    for (unsigned i = 0; i < PCIPT_MAX_DEVS; i++) {
+        if (!d->devs[i].used)
+            continue;
+        for (int b = 0; b < PCI_NUM_RES; b++) {
+            struct vdev_bar_info bi;
+
+            vdev_bar_info(d->devs[i].vdev, b, &bi);
+            if (bi.mapped && bi.size && addr >= bi.guest_addr && addr - bi.guest_addr < bi.size)
+                return true;
+        }
+    }
+    return false;
+}
+
+static void account(struct daemon *d, const ioreq_t *req)
+{
+    bool cfg = req->type == IOREQ_TYPE_PCI_CONFIG ||
+               (req->type == IOREQ_TYPE_COPY && req->addr >= d->router.ecam_base &&
+                req->addr - d->router.ecam_base < d->router.ecam_size);
+
+    if (cfg) {
+        d->stats.last_cfg_us = now_us();
+        if (!d->stats.first_cfg_us)
+            d->stats.first_cfg_us = d->stats.last_cfg_us;
+    } else if (req->type == IOREQ_TYPE_COPY && hits_mapped_bar(d, req->addr)) {
+        d->stats.bar_mapped_hits++;
+    }
+}
+
+static void handle_slot(struct daemon *d, unsigned v)
+{
+    ioreq_t *p = &d->page->vcpu_ioreq[v];
+    uint8_t st = slot_state(p);
+    ioreq_t req;
+
+    if (st != STATE_IOREQ_READY && st != STATE_IOREQ_INPROCESS)
+        return;
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);            /* rmb */
+    slot_set_state(p, STATE_IOREQ_INPROCESS);
+    memcpy(&req, p, sizeof(req));
+    if (!d->stats.first_seen &&
+        (req.type == IOREQ_TYPE_COPY || req.type == IOREQ_TYPE_PCI_CONFIG)) {
+        d->stats.first_seen = true;
+        d->stats.first_access_ms = daemon_now_ms() - d->stats.start_ms;
+    }
+    account(d, &req);
+    ioreq_dispatch(&d->router, &req);
+    after_access(d);
+    p->data = req.data;
+    __atomic_thread_fence(__ATOMIC_RELEASE);            /* wmb */
+    slot_set_state(p, STATE_IORESP_READY);
+    d->hv->ops->evtchn_notify(d->hv, d->local_port[v]);
+}
+
+void daemon_handle_all_slots(struct daemon *d)
+{
+    for (unsigned v = 0; v < d->nr_vcpus; v++)
+        handle_slot(d, v);
+}
+
+static void on_events(struct daemon *d)
+{
+    int port;
+
+    while ((port = d->hv->ops->evtchn_pending(d->hv)) >= 0) {
+        d->hv->ops->evtchn_unmask(d->hv, (uint32_t)port);
+        for (unsigned v = 0; v < d->nr_vcpus; v++)
+            if (d->local_port[v] == (uint32_t)port)
+                handle_slot(d, v);
+    }
+}
+
+static void on_signal(struct daemon *d)
+{
+    struct signalfd_siginfo si;
+    char line[1024];
+
+    while (read(d->sig_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+        if (si.ssi_signo == SIGUSR1) {
+            daemon_stats_line(d, line, sizeof(line));
+            fprintf(stderr, "%s\n", line);
+            log_info("%s", line);
+        } else if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
+            log_info("dom%u: signal %u: stopping; the assignment stays", d->domid,
+                     si.ssi_signo);
+            d->stop = true;
+        }
+    }
+}
+
+static void tick(struct daemon *d, uint64_t now)
+{
+    for (unsigned i = 0; i < PCIPT_MAX_DEVS; i++)
+        if (d->devs[i].used)
+            intx_check(&d->devs[i].intx);
+    if (now - d->last_check_ms < CHECK_MS)
+        return;
+    d->last_check_ms = now;
+    if (d->hv->ops->domain_exists(d->hv, d->domid) == 0)
+        d->domain_dead = true;
+    else
+        daemon_stats_publish(d, false);
+}
+
+static int timeout_ms(struct daemon *d, uint64_t now)
+{
+    int t = (int)(d->last_check_ms + CHECK_MS > now ? d->last_check_ms + CHECK_MS - now : 0);
+
+    for (unsigned i = 0; i < PCIPT_MAX_DEVS; i++)
+        if (d->devs[i].used && intx_waiting(&d->devs[i].intx) && t > INTX_POLL_MS)
+            t = INTX_POLL_MS;
+    return t;
+}
+
+#define NFIXED 3
+
+int daemon_run(struct daemon *d)
+{
+    struct pollfd pfd[NFIXED + PCIPT_MAX_DEVS];
+    int dev_of[NFIXED + PCIPT_MAX_DEVS];
+
+    d->last_check_ms = daemon_now_ms();
+    daemon_handle_all_slots(d);
+    while (!d->stop && !d->domain_dead) {
+        unsigned n = 0;
+        uint64_t now = daemon_now_ms();
+
+        pfd[n++] = (struct pollfd){ .fd = d->hv->ops->evtchn_fd(d->hv), .events = POLLIN };
+        pfd[n++] = (struct pollfd){ .fd = xsw_fileno(d->xs), .events = POLLIN };
+        pfd[n++] = (struct pollfd){ .fd = d->sig_fd, .events = POLLIN };
+        for (unsigned i = 0; i < PCIPT_MAX_DEVS; i++)
+            if (d->devs[i].used && d->devs[i].intx.active) {
+                dev_of[n] = (int)i;
+                pfd[n++] = (struct pollfd){ .fd = d->devs[i].intx.fd, .events = POLLIN };
+            }
+        if (poll(pfd, n, timeout_ms(d, now)) < 0 && errno != EINTR) {
+            log_err("dom%u: poll: %s", d->domid, strerror(errno));
+            return 1;
+        }
+        if (pfd[0].revents)
+            on_events(d);
+        if (pfd[1].revents) {
+            char be[XSW_PATH_MAX], own[XSW_PATH_MAX + 8];
+            int fired;
+
+            /* our own nodes (records, state, stats) change on every access */
+            snprintf(own, sizeof(own), "%s/pcipt/", xsp_backend_path(d->domid, be));
+            if ((fired = xsw_drain_watches(d->xs, own)) < 0) {
+                log_err("dom%u: lost the xenstore connection", d->domid);
+                return 1;
+            }
+            if (fired)
+                daemon_xs_changed(d);
+        }
+        if (pfd[2].revents)
+            on_signal(d);
+        for (unsigned k = NFIXED; k < n; k++)
+            if (pfd[k].revents && d->devs[dev_of[k]].used)
+                intx_fired(&d->devs[dev_of[k]].intx);
+        tick(d, daemon_now_ms());
+    }
+    if (d->domain_dead) {
+        daemon_cleanup_dead(d);
+        return 0;
+    }
+    daemon_shutdown(d);
+    return 0;
+}

@@ -1,0 +1,80 @@
+/* MSI/MSI-X of the daemon's devices through its/ (xen-arm-facts.md §7).
+ *
+ * Xen binds a guest (DeviceID, EventID) to the host device by the host
+ * ITS DeviceID, which only the host device tree knows: the host bridge's
+ * msi-map applied to the device's RID.  The daemon reads the flattened
+ * tree the dom0 kernel booted with (/sys/firmware/fdt, --host-dt) once, at
+ * the first device, and looks each device up when it is added.  No tree,
+ * no msi-map covering the RID: MSI stays off for that device (no bind is
+ * ever asked for), said once, and INTx works as before. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "its/its.h"
+#include "pcipt/daemon/its_bind.h"
+#include "pcipt/daemon/daemon.h"
+#include "hostbridge/common/log.h"
+
+static const void *host_fdt(struct daemon *d)
+{
+    const char *path = d->host_dt ? d->host_dt : ITS_HOST_FDT_DEFAULT;
+    char err[512];
+
+    if (d->host_fdt_tried)
+        return d->host_fdt;
+    d->host_fdt_tried = true;
+    if (its_fdt_read(path, &d->host_fdt, err, sizeof(err)))
+        log_warn("dom%u: no host ITS DeviceIDs, so MSI stays off for every device (INTx "
+                 "works): %s", d->domid, err);
+    return d->host_fdt;
+}
+
+void daemon_msi_setup(struct daemon *d, struct daemon_dev *dd)
+{
+    const void *fdt = host_fdt(d);
+    const struct sbdf *h = &dd->as.host;
+    char err[512];
+
+    dd->has_host_devid = false;
+    if (!fdt)
+        return;
+    if (its_host_devid_fdt(fdt, d->sysfs, h, &dd->host_devid, err, sizeof(err))) {
+        log_warn("dom%u: MSI of %04x:%02x:%02x.%x stays off (INTx works): %s", d->domid,
+                 h->seg, h->bus, h->dev, h->fn, err);
+        return;
+    }
+    dd->has_host_devid = true;
+    log_info("dom%u: %04x:%02x:%02x.%x has host ITS DeviceID %#x", d->domid, h->seg, h->bus,
+             h->dev, h->fn, dd->host_devid);
+}
+
+void daemon_msi_enabled(struct daemon *d, struct daemon_dev *dd)
+{
+    struct msi_info mi;
+    struct msix_info xi;
+    struct its_bind_req r;
+    char err[256];
+    int rc;
+
+    vdev_msi_info(dd->vdev, &mi);
+    vdev_msix_info(dd->vdev, &xi);
+    if (dd->msi_noted || (!mi.enabled && !xi.enabled))
+        return;
+    dd->msi_noted = true;
+    if (!dd->has_host_devid)
+        return;                  /* said at daemon_msi_setup */
+    its_bind_req_init(&r, d->domid, &dd->as.host, dd->host_devid, &dd->as.guest,
+                      its_events_needed(mi.max_vectors, xi.nr_entries), mi.data, true);
+    rc = its_bind_event(d->hv, &r, err, sizeof(err));
+    if (rc && rc != -EOPNOTSUPP)
+        log_warn("dom%u: MSI of %04x:%02x:%02x.%x: %s", d->domid, dd->as.host.seg,
+                 dd->as.host.bus, dd->as.host.dev, dd->as.host.fn, err);
+}
+
+void daemon_msi_release(struct daemon *d)
+{
+    free(d->host_fdt);
+    d->host_fdt = NULL;
+    d->host_fdt_tried = false;
+}

@@ -1,0 +1,54 @@
+/* Answering one guest request from an ioreq slot: the daemon's dispatcher.
+ * Every request is answered (never left pending) with a defined result:
+ *   IOREQ_TYPE_COPY in the ECAM window   -> a config request (hostbridge)
+ *   IOREQ_TYPE_PCI_CONFIG (x86 encoding) -> a config request (hostbridge)
+ *   IOREQ_TYPE_COPY in a BAR window      -> all-ones read, write dropped
+ *                                           (nothing is mapped there now)
+ *   IOREQ_TYPE_INVALIDATE                -> acknowledged
+ *   anything else (data_is_ptr, count != 1, bad size, unknown type)
+ *                                        -> all-ones read, write dropped,
+ *                                           counted, rate-limited log
+ * The state machine (READY -> INPROCESS -> IORESP_READY, barriers) is the
+ * caller's: see pcipt/daemon/daemon.c. */
+#ifndef PCIPT_IOREQ_H
+#define PCIPT_IOREQ_H
+
+#include <stdint.h>
+
+#include <xen/xen.h>
+#include <xen/hvm/ioreq.h>
+
+#include "hostbridge/hostbridge.h"
+#include "hostbridge/common/log.h"
+
+#define IOREQ_MAX_WINDOWS 4
+
+struct ioreq_stats {
+    uint64_t ecam_reads, ecam_writes;
+    uint64_t pci_config_reads, pci_config_writes;
+    uint64_t bar_window;          /* COPY into a claimed BAR window (unmapped) */
+    uint64_t unclaimed;           /* COPY outside every claimed range */
+    uint64_t invalidate;
+    uint64_t malformed;           /* data_is_ptr, count != 1, bad size */
+    uint64_t unknown_type;
+};
+
+struct ioreq_router {
+    struct vpci_topology *topo;
+    uint16_t seg;                 /* segment of the ECAM window */
+    uint8_t ecam_bus_base;        /* first bus of the window */
+    uint64_t ecam_base, ecam_size;
+    unsigned nwindows;
+    struct { uint64_t start, end; } bar_window[IOREQ_MAX_WINDOWS];   /* inclusive end */
+    struct ioreq_stats stats;
+    struct ratelimit rl;
+};
+
+void ioreq_router_init(struct ioreq_router *r, struct vpci_topology *topo, uint16_t seg,
+                       uint8_t bus_base, uint64_t ecam_base, uint64_t ecam_size);
+int ioreq_router_add_window(struct ioreq_router *r, uint64_t start, uint64_t size);
+/* Handle one request in place: for reads, req->data receives the answer. */
+void ioreq_dispatch(struct ioreq_router *r, ioreq_t *req);
+const char *ioreq_type_name(unsigned type);
+
+#endif

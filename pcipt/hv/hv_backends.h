@@ -1,0 +1,22 @@
+/* Internal: the backends' constructors and the shared counter helper. */
+#ifndef PCIPT_HV_BACKENDS_H
+#define PCIPT_HV_BACKENDS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pcipt/hv/hv.h"
+
+int hv_xen_open(struct hv **out, char *err, size_t errlen);
+int hv_sim_open(struct hv **out, char *err, size_t errlen);
+
+/* xen domain_exists' rule on one xc_domain_getinfo answer: N domains
+ * returned, the first one's domid and dying flag.  1 = alive, 0 = gone
+ * (none, the next domain, or dying). */
+int hv_xen_dominfo_alive(int n, uint32_t domid, uint32_t info_domid, bool dying);
+
+/* Count one memory_mapping call (and an E2BIG result). */
+void hv_count_mapping(struct hv *hv, int rc);
+
+#endif

@@ -1,0 +1,218 @@
+/* The sim backend: open/close, the ops table, domain-level DM ops and the
+ * administration API.  See sim_state.h for the shared state and
+ * docs/design.md (hv section) for the design. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pcipt/hv/hv_backends.h"
+#include "pcipt/sim/hv_sim.h"
+#include "hostbridge/common/log.h"
+#include "pcipt/sim/sim_ops.h"
+#include "pcipt/sim/sim_state.h"
+
+#define GIC_NR_LOCAL_IRQS 32   /* SGIs + PPIs: set_irq_level takes SPIs only */
+
+static void sim_close(struct hv *hv)
+{
+    struct hv_sim *s = to_sim(hv);
+    sim_evtchn_close(s);
+    sim_state_close(s);
+    free(s);
+}
+
+static int dom_begin(struct hv_sim *s, const char *op, uint32_t domid, struct sim_domain **d)
+{
+    sim_lock(s);
+    *d = sim_domain_find(s->st, domid);
+    if (!*d)
+        return -ESRCH;
+    return sim_fail_check(s, op);
+}
+
+/* dm_op target: rcu_lock_remote_domain_by_id (-ESRCH; -EPERM for self). */
+static int dm_begin(struct hv_sim *s, const char *op, uint32_t domid, struct sim_domain **d)
+{
+    s->hv.counters.dm_op_calls++;
+    int rc = dom_begin(s, op, domid, d);
+    return !rc && domid == 0 ? -EPERM : rc;
+}
+
+static int sim_domain_exists(struct hv *hv, uint32_t domid)
+{
+    struct hv_sim *s = to_sim(hv);
+    struct sim_domain *d;
+    int rc = dom_begin(s, "domain_exists", domid, &d);
+    sim_unlock(s);
+    return rc == -ESRCH ? 0 : rc ? rc : 1;
+}
+
+static int sim_nr_vcpus(struct hv *hv, uint32_t domid, unsigned *n)
+{
+    struct hv_sim *s = to_sim(hv);
+    struct sim_domain *d;
+    int rc = dm_begin(s, "domain_nr_vcpus", domid, &d);
+    if (!rc)
+        *n = d->nr_vcpus;
+    sim_unlock(s);
+    return rc;
+}
+
+static uint32_t vgic_num_irqs(const struct sim_domain *d)
+{
+    return GIC_NR_LOCAL_IRQS + d->nr_spis;
+}
+
+/* xen/arch/arm/dm.c XEN_DMOP_set_irq_level: "Only SPIs are supported":
+ * irq < NR_LOCAL_IRQS or >= vgic_num_irqs(d) -> -EINVAL; level 0/1 only. */
+static int sim_set_irq_level(struct hv *hv, uint32_t domid, uint32_t irq, unsigned level)
+{
+    struct hv_sim *s = to_sim(hv);
+    struct sim_domain *d;
+    int rc = dm_begin(s, "set_irq_level", domid, &d);
+    if (!rc && (irq < GIC_NR_LOCAL_IRQS || irq >= vgic_num_irqs(d) || level > 1))
+        rc = -EINVAL;
+    if (!rc && level)
+        d->irq_level[irq / 32] |= 1u << (irq % 32);
+    else if (!rc)
+        d->irq_level[irq / 32] &= ~(1u << (irq % 32));
+    sim_unlock(s);
+    return rc;
+}
+
+/* Arm dm_op: everything outside its table -> -EOPNOTSUPP (after the
+ * domain lookup). */
+static int arm_unsupported(struct hv *hv, uint32_t domid, const char *op)
+{
+    struct hv_sim *s = to_sim(hv);
+    struct sim_domain *d;
+    int rc = dm_begin(s, op, domid, &d);
+    sim_unlock(s);
+    return rc ? rc : -EOPNOTSUPP;
+}
+
+static int sim_set_pci_intx_level(struct hv *hv, uint32_t domid, uint16_t seg, uint8_t bus,
+                                  uint8_t dev, uint8_t intx, unsigned level)
+{
+    return arm_unsupported(hv, domid, "set_pci_intx_level");
+}
+
+static int sim_inject_msi(struct hv *hv, uint32_t domid, uint64_t addr, uint32_t data)
+{
+    return arm_unsupported(hv, domid, "inject_msi");
+}
+
+static int sim_its_map_event(struct hv *hv, uint32_t domid, uint32_t host_devid,
+                             uint32_t guest_devid, uint32_t event_id, bool valid)
+{
+    log_warn("dom%u: cannot bind vITS event (host DeviceID %#x, guest DeviceID %#x, EventID "
+             "%u): upstream Xen has no domU vITS interface", domid, host_devid, guest_devid,
+             event_id);
+    return -EOPNOTSUPP;
+}
+
+/* The version hv_sim_open took from $PCIPT_SIM_XEN_VERSION (default
+ * SIM_XEN_VERSION_DEFAULT). */
+static int sim_xen_version(struct hv *hv, unsigned *major, unsigned *minor)
+{
+    struct hv_sim *s = to_sim(hv);
+    int rc;
+
+    sim_lock(s);
+    rc = sim_fail_check(s, "xen_version");
+    sim_unlock(s);
+    if (rc)
+        return rc;
+    *major = s->xen_major;
+    *minor = s->xen_minor;
+    return 0;
+}
+
+const struct hv_ops sim_ops = {
+    .name = "sim",
+    .close = sim_close,
+    .domain_exists = sim_domain_exists,
+    .domain_nr_vcpus = sim_nr_vcpus,
+    .iomem_permission = sim_iomem_permission,
+    .memory_mapping = sim_memory_mapping,
+    .ioreq_create = sim_ioreq_create,
+    .ioreq_destroy = sim_ioreq_destroy,
+    .ioreq_set_state = sim_ioreq_set_state,
+    .ioreq_map_range = sim_ioreq_map_range,
+    .ioreq_unmap_range = sim_ioreq_unmap_range,
+    .ioreq_map_pcidev = sim_ioreq_map_pcidev,
+    .ioreq_unmap_pcidev = sim_ioreq_unmap_pcidev,
+    .ioreq_map_page = sim_ioreq_map_page,
+    .ioreq_unmap_page = sim_ioreq_unmap_page,
+    .evtchn_fd = sim_evtchn_fd,
+    .evtchn_bind = sim_evtchn_bind,
+    .evtchn_unbind = sim_evtchn_unbind,
+    .evtchn_pending = sim_evtchn_pending,
+    .evtchn_unmask = sim_evtchn_unmask,
+    .evtchn_notify = sim_evtchn_notify,
+    .set_irq_level = sim_set_irq_level,
+    .set_pci_intx_level = sim_set_pci_intx_level,
+    .inject_msi = sim_inject_msi,
+    .its_map_event = sim_its_map_event,
+    .xen_version = sim_xen_version,
+};
+
+/* "op:n:errno", errno as a number or a name among a few common ones. */
+static int parse_fail_spec(const char *spec, struct sim_fail *f)
+{
+    char op[SIM_OP_NAME_LEN];
+    unsigned n;
+    int err, used = 0;
+    if (sscanf(spec, "%31[a-z_]:%u:%d%n", op, &n, &err, &used) != 3 || spec[used] || n == 0 ||
+        err <= 0)
+        return -EINVAL;
+    snprintf(f->op, sizeof(f->op), "%s", op);
+    f->countdown = n;
+    f->err = err;
+    return 0;
+}
+
+int hv_sim_open(struct hv **out, char *err, size_t errlen)
+{
+    struct hv_sim *s = calloc(1, sizeof(*s));
+    if (!s) {
+        snprintf(err, errlen, "out of memory");
+        return -ENOMEM;
+    }
+    s->state_fd = -1;
+    s->evt_handle = -1;
+    s->evt_fd = -1;
+    const char *spec = getenv(SIM_FAIL_ENV);
+    if (spec && *spec && parse_fail_spec(spec, &s->env_fail)) {
+        snprintf(err, errlen, "%s='%s': expected op:n:errno (e.g. memory_mapping:3:5)",
+                 SIM_FAIL_ENV, spec);
+        free(s);
+        return -EINVAL;
+    }
+    const char *ver = getenv(SIM_XEN_VERSION_ENV);
+    if (!ver || !*ver)
+        ver = SIM_XEN_VERSION_DEFAULT;
+    if (hv_parse_xen_version(ver, &s->xen_major, &s->xen_minor)) {
+        snprintf(err, errlen, "%s='%s': expected the simulated Xen's version as X.Y (e.g. 4.19)",
+                 SIM_XEN_VERSION_ENV, ver);
+        free(s);
+        return -EINVAL;
+    }
+    int rc = sim_state_open(s, err, errlen);
+    if (rc) {
+        free(s);
+        return rc;
+    }
+    s->hv.ops = &sim_ops;
+    s->hv.priv = s;
+    *out = &s->hv;
+    return 0;
+}
+
+bool hv_is_sim(const struct hv *hv) { return hv && hv->ops == &sim_ops; }
+
+const char *sim_dir(const struct hv *hv)
+{
+    return hv_is_sim(hv) ? ((const struct hv_sim *)hv)->dir : NULL;
+}

@@ -1,0 +1,94 @@
+/* The simulator's own API (tests, `pcipt sim`, `pcipt simulate`): domain
+ * administration, inspection, failure injection and the guest side.
+ * Every function takes a struct hv opened with hv_open("sim") and returns
+ * 0 / a count, or -errno (-EINVAL if hv is not a sim backend). */
+#ifndef PCIPT_HV_SIM_H
+#define PCIPT_HV_SIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <xen/xen.h>
+#include <xen/hvm/ioreq.h>
+#include <xen/hvm/dm_op.h>   /* XEN_DMOP_IO_RANGE_* */
+
+#include "pcipt/hv/hv.h"
+
+#define SIM_DIR_ENV      "PCIPT_SIM_DIR"
+#define SIM_DIR_DEFAULT  "/run/pcipt-sim"
+#define SIM_FAIL_ENV     "PCIPT_SIM_FAIL"     /* "op:n:errno", this process only */
+/* The version the simulated hypervisor reports (xen_version op), "X.Y";
+ * anything else makes hv_open("sim") fail. */
+#define SIM_XEN_VERSION_ENV     "PCIPT_SIM_XEN_VERSION"
+#define SIM_XEN_VERSION_DEFAULT "4.17"
+
+bool hv_is_sim(const struct hv *hv);
+const char *sim_dir(const struct hv *hv);
+
+/* ---- administration ---- */
+int sim_reset(struct hv *hv);
+int sim_domain_create(struct hv *hv, uint32_t domid, unsigned nr_vcpus, uint64_t ram_base,
+                      uint64_t ram_size, unsigned nr_spis);
+/* As Xen's domain destruction: servers, ports, mappings, permissions go. */
+int sim_domain_destroy(struct hv *hv, uint32_t domid);
+/* Make the n-th next call (n >= 1) of op fail with -err, in every process.
+ * op is an hv_ops member name ("memory_mapping", "ioreq_create", ...). */
+int sim_inject_fail(struct hv *hv, const char *op, unsigned n, int err);
+
+/* ---- inspection ---- */
+struct sim_domain_info {
+    uint32_t domid, nr_vcpus, nr_spis;
+    uint64_t ram_base, ram_size;
+    bool crashed;
+    uint64_t memory_mapping_calls, ioreqs, direct_accesses, ram_accesses, aborts,
+        bad_state, emulator_gone;
+};
+struct sim_mapping { uint64_t gfn, mfn, nr; };
+struct sim_range { uint64_t start, end; };   /* inclusive */
+struct sim_server_info {
+    uint16_t id;
+    bool enabled;
+    unsigned nr_ranges[3];                    /* by XEN_DMOP_IO_RANGE_* */
+};
+
+/* List domain ids (including 0); returns how many (may exceed max). */
+int sim_list_domains(struct hv *hv, uint32_t *ids, unsigned max);
+int sim_domain_info(struct hv *hv, uint32_t domid, struct sim_domain_info *out);
+int sim_list_mappings(struct hv *hv, uint32_t domid, struct sim_mapping *m, unsigned max);
+int sim_list_permissions(struct hv *hv, uint32_t domid, struct sim_range *r, unsigned max);
+int sim_list_servers(struct hv *hv, uint32_t domid, struct sim_server_info *s, unsigned max);
+/* type: XEN_DMOP_IO_RANGE_PORT/_MEMORY/_PCI (pcidevs are PCI ranges of SBDFs) */
+int sim_list_ranges(struct hv *hv, uint32_t domid, uint16_t id, unsigned type,
+                    struct sim_range *r, unsigned max);
+/* Asserted SPIs; returns how many. */
+int sim_list_irqs_high(struct hv *hv, uint32_t domid, uint32_t *irqs, unsigned max);
+int sim_irq_level(struct hv *hv, uint32_t domid, uint32_t irq);   /* 0/1 or -errno */
+/* The guest-side port of a server's vCPU (what Xen writes into vp_eport). */
+int sim_server_port(struct hv *hv, uint32_t domid, uint16_t id, unsigned vcpu);
+
+/* ---- guest side (sim_vcpu.c) ---- */
+enum sim_access_result {
+    SIM_ACCESS_IOREQ = 0,     /* forwarded to an IOREQ server and completed */
+    SIM_ACCESS_DIRECT = 1,    /* stage-2 mapped device: no trap */
+    SIM_ACCESS_RAM = 2,       /* ordinary guest RAM */
+};
+/* Value a direct (stage-2 mapped) read returns: the host physical address. */
+#define SIM_DIRECT_READ_VALUE(mfn, off) (((uint64_t)(mfn) << 12) | (off))
+
+/* A guest vCPU's MMIO access, as Arm Xen does it (try_handle_mmio /
+ * try_fwd_ioserv): returns enum sim_access_result, or -EFAULT (the guest
+ * takes a data abort), -ETIMEDOUT (no answer within timeout_ms), -EIO (the
+ * device model broke the ioreq protocol), -EINVAL (bad size / vcpu). */
+int sim_guest_mmio(struct hv *hv, uint32_t domid, unsigned vcpu, uint64_t gpa, unsigned size,
+                   bool write, uint64_t *data, int timeout_ms);
+/* IOREQ_TYPE_PCI_CONFIG as x86 Xen sends it: addr = sbdf << 32 | reg. */
+int sim_guest_pci_config(struct hv *hv, uint32_t domid, unsigned vcpu, uint32_t sbdf,
+                         uint32_t reg, unsigned size, bool write, uint64_t *data,
+                         int timeout_ms);
+/* Send *req unchecked to server id (for malformed-request tests); the
+ * completed slot is copied to *resp. */
+int sim_guest_raw_ioreq(struct hv *hv, uint32_t domid, unsigned vcpu, uint16_t id,
+                        const ioreq_t *req, ioreq_t *resp, int timeout_ms);
+
+#endif

@@ -1,0 +1,145 @@
+/* pcipt create: what it reads from the xl config and what it adds to xl's
+ * command line (see create.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pcipt/xl/create.h"
+
+int create_read_config(const struct create_opts *o, struct xlcfg *cfg, char *err, size_t errlen)
+{
+    int rc = xlcfg_parse_file(cfg, o->cfg_path, err, errlen);
+
+    /* xl appends each `key=value` argument as a line after the file
+     * (xl_vmcontrol.c main_create / create_domain), so they win. */
+    for (int i = 0; !rc && i < o->nxl_args; i++)
+        if (strchr(o->xl_args[i], '='))
+            rc = xlcfg_parse_text(cfg, o->xl_args[i], "xl command line", err, errlen);
+    return rc;
+}
+
+static int parse_long(const char *s, long *v)
+{
+    char *end;
+
+    if (!s || !*s)
+        return -EINVAL;
+    errno = 0;
+    *v = strtol(s, &end, 0);
+    return (errno || *end) ? -EINVAL : 0;
+}
+
+static unsigned round_up_32(unsigned long n)
+{
+    return (unsigned)((n + 31) / 32 * 32);
+}
+
+/* irqs = [ ... ] entries are passed through 1:1 (Arm bind_pt_irq), so the
+ * line is allocated and XEN_DMOP_set_irq_level refuses it. */
+static int check_irqs(const struct xlcfg *cfg, uint32_t first, uint32_t last, char *err,
+                      size_t errlen)
+{
+    const struct xlcfg_setting *s = xlcfg_get(cfg, "irqs");
+    long v;
+
+    for (unsigned i = 0; s && i < s->nitems; i++)
+        if (!parse_long(s->items[i], &v) && v >= first && v <= last) {
+            snprintf(err, errlen, "irqs = [...] passes SPI %ld through to the guest, but SPIs "
+                     "%u..%u are pcipt's INTx SPIs (intx_spi_base/intx_spi_count in "
+                     "pcipt.conf): move one of them", v, first, last);
+            return -EINVAL;
+        }
+    return 0;
+}
+
+int create_spi_arg(const struct xlcfg *cfg, const struct guest_layout *lay, unsigned xen_major,
+                   unsigned xen_minor, char *arg, size_t arglen, char *err, size_t errlen)
+{
+    uint32_t first = lay->spi_base, last = lay->spi_base + lay->spi_count - 1;
+    unsigned long need = last - 32 + 1;      /* nr_spis covering SPIs 32..last */
+    bool has_nr_spis = xlcfg_get(cfg, "nr_spis") != NULL;
+    bool xl_has_nr_spis = xen_major > 4 || (xen_major == 4 && xen_minor >= 19);
+    const char *nr = xlcfg_string(cfg, "nr_spis");
+    long v;
+    int rc;
+
+    arg[0] = '\0';
+    if ((rc = check_irqs(cfg, first, last, err, errlen)))
+        return rc;
+    if (has_nr_spis) {
+        if (parse_long(nr, &v) || v < 0 || v > 988) {
+            snprintf(err, errlen, "nr_spis = %s in the xl config is not a number of SPIs "
+                     "(0..988)", nr ? nr : "[...]");
+            return -EINVAL;
+        }
+        if (round_up_32((unsigned long)v) < need) {
+            snprintf(err, errlen, "nr_spis = %ld gives the guest SPIs 32..%u, but pcipt's INTx "
+                     "SPIs reach %u: set nr_spis to at least %lu", v,
+                     31 + round_up_32((unsigned long)v), last, need);
+            return -EINVAL;
+        }
+        return 0;
+    }
+    if (need <= 32) {
+        if (!xlcfg_get(cfg, "vuart"))
+            snprintf(arg, arglen, "vuart=\"sbsa_uart\"");
+        return 0;
+    }
+    if (!xl_has_nr_spis) {
+        snprintf(err, errlen, "pcipt's INTx SPIs reach %u, beyond the 32 SPIs a guest gets "
+                 "without nr_spis, and xl's nr_spis needs Xen 4.19 (this is %u.%u): lower "
+                 "intx_spi_base/intx_spi_count in pcipt.conf to end at 63 or below", last,
+                 xen_major, xen_minor);
+        return -EINVAL;
+    }
+    snprintf(arg, arglen, "nr_spis=%lu", need);
+    return 0;
+}
+
+/* device_tree="PATH" with PATH escaped for an xl string. */
+static char *device_tree_arg(const char *path)
+{
+    size_t n = strlen(path);
+    char *s = malloc(n * 2 + sizeof("device_tree=\"\"")), *o;
+
+    if (!s)
+        return NULL;
+    o = s + sprintf(s, "device_tree=\"");
+    for (; *path; path++) {
+        if (*path == '"' || *path == '\\')
+            *o++ = '\\';
+        *o++ = *path;
+    }
+    strcpy(o, "\"");
+    return s;
+}
+
+char **create_xl_argv(const struct create_opts *o, const char *dtb_path, const char *spi_arg)
+{
+    char **argv = calloc((size_t)o->nxl_args + 8, sizeof(*argv));
+    unsigned n = 0;
+    bool ok = argv != NULL;
+
+    if (!ok)
+        return NULL;
+    ok = (argv[n++] = strdup("xl")) && (argv[n++] = strdup("create")) &&
+         (argv[n++] = strdup("-p")) && (argv[n++] = strdup(o->cfg_path)) &&
+         (argv[n++] = device_tree_arg(dtb_path));
+    if (ok && spi_arg && *spi_arg)
+        ok = (argv[n++] = strdup(spi_arg)) != NULL;
+    for (int i = 0; ok && i < o->nxl_args; i++)
+        ok = (argv[n++] = strdup(o->xl_args[i])) != NULL;
+    if (!ok) {
+        create_free_argv(argv);
+        return NULL;
+    }
+    return argv;
+}
+
+void create_free_argv(char **argv)
+{
+    for (unsigned i = 0; argv && argv[i]; i++)
+        free(argv[i]);
+    free(argv);
+}

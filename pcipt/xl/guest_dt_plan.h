@@ -1,0 +1,33 @@
+/* Internal to hostbridge/dtb*.c: the host bridge nodes a domain_assign
+ * needs, validated before a single FDT byte is written. */
+#ifndef HOSTBRIDGE_DTB_PLAN_H
+#define HOSTBRIDGE_DTB_PLAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pcipt/assign/assign.h"
+
+struct dtb_intx_route {
+    uint8_t bus, slot, pin;      /* pin 1..4 = INTA..INTD */
+    uint32_t spi;                /* guest SPI (INTID, >= 32) */
+};
+
+struct dtb_bridge {
+    uint16_t seg;
+    uint8_t bus_first, bus_last;            /* buses with devices on them */
+    unsigned nroutes;
+    struct dtb_intx_route routes[PCIPT_MAX_DEVS];  /* sorted by slot, pin */
+};
+
+struct dtb_plan {
+    unsigned nbridges;
+    struct dtb_bridge bridges[PCIPT_MAX_DEVS];     /* sorted by ECAM address */
+};
+
+/* Group the devices by guest segment and check that every node can be
+ * written: 0 or -EINVAL with a sentence naming the device at fault. */
+int dtb_plan_make(const struct domain_assign *da, const struct guest_layout *lay,
+                  struct dtb_plan *plan, char *err, size_t errlen);
+
+#endif

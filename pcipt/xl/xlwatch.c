@@ -1,0 +1,250 @@
+/* xlwatch: adopt what `xl pci-attach` added, release what `xl pci-detach`
+ * removed (see xlwatch.h). */
+#include <errno.h>
+#include <stdarg.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pcipt/hv/map.h"
+#include "pcipt/xl/xlwatch_int.h"
+#include "pcipt/xs/xs.h"
+
+#define XLW_PASSES 8    /* re-reads after a rewrite of pcipt's nodes */
+
+void xlwatch_init(struct xlwatch *w, uint32_t domid, FILE *log)
+{
+    memset(w, 0, sizeof(*w));
+    w->domid = domid;
+    w->log = log;
+}
+
+static void say(struct xlwatch *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(struct xlwatch *w, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (!w->log)
+        return;
+    va_start(ap, fmt);
+    vfprintf(w->log, fmt, ap);
+    va_end(ap);
+    fputc('\n', w->log);
+    fflush(w->log);
+}
+
+static int cache_find(const struct xlwatch *w, const struct sbdf *host)
+{
+    for (unsigned i = 0; i < w->n; i++)
+        if (sbdf_equal(&w->devs[i].host, host))
+            return (int)i;
+    return -1;
+}
+
+/* Remember (or refresh) every adopted, unreleased device pcipt's nodes
+ * describe: the p2m records may have changed (guest BAR moves). */
+static void cache_merge(struct xlwatch *w, const struct xlw_view *v)
+{
+    for (unsigned k = 0; k < v->npc; k++) {
+        const struct xlw_pcipt *e = &v->p[k];
+        int i;
+        if (!e->exists || !e->adopted || e->released)
+            continue;
+        if ((i = cache_find(w, &e->dev.host)) < 0) {
+            if (w->n == PCIPT_MAX_DEVS)
+                continue;
+            i = (int)w->n++;
+        }
+        w->devs[i] = e->dev;
+    }
+}
+
+/* Is host listed by libxl and not closing?  (index into v->l, or -1) */
+static int libxl_index(const struct xlw_view *v, const struct sbdf *host)
+{
+    for (unsigned i = 0; i < v->num; i++)
+        if (v->l[i].ok && sbdf_equal(&v->l[i].host, host))
+            return (int)i;
+    return -1;
+}
+
+static bool libxl_live(const struct xlw_view *v, const struct sbdf *host)
+{
+    int i = libxl_index(v, host);
+    return i >= 0 && v->l[i].state != 5;
+}
+
+/* Unmap where the records say, revoke what adopt granted.  The domain may
+ * be gone already: then its p2m and permissions went with it. */
+static void release_hv(struct attach_ctx *ctx, struct xlwatch *w, const struct xlwatch_dev *d)
+{
+    int alive = ctx->hv->ops->domain_exists(ctx->hv, w->domid);
+    char name[SBDF_STR_LEN];
+
+    if (alive != 1)
+        return;
+    for (unsigned i = 0; i < PCI_NUM_RES; i++) {
+        const struct bar_assign *b = &d->bars[i];
+        uint64_t mfn, nr;
+        int rc;
+        if (!attach_bar_granted(b))
+            continue;
+        hv_bar_pages(b->host, b->size, &mfn, &nr);
+        if (d->mapped[i] &&
+            (rc = hv_unmap_mmio(ctx->hv, w->domid, d->mapped[i] >> HV_PAGE_SHIFT, mfn, nr, NULL,
+                                0, NULL)))
+            say(w, "release %s: unmapping BAR %u of domain %u failed: %s",
+                sbdf_format(&d->host, name), i, w->domid, strerror(-rc));
+        if ((rc = hv_revoke_iomem(ctx->hv, w->domid, b->host, b->size)))
+            say(w, "release %s: revoking BAR %u from domain %u failed: %s",
+                sbdf_format(&d->host, name), i, w->domid, strerror(-rc));
+    }
+}
+
+/* Bring pcipt's nodes of a released (or stale) adopted entry k in line
+ * with libxl's: mark it while libxl still lists it, else drop it. */
+static int tidy_entry(struct attach_ctx *ctx, struct xlwatch *w, const struct xlw_view *v,
+                      unsigned k)
+{
+    const struct xlw_pcipt *e = &v->p[k];
+
+    if (libxl_index(v, &e->dev.host) >= 0)
+        return e->released ? 0 : xlw_mark_released(ctx->xs, w->domid, k);
+    return xlw_drop_pcipt(ctx->xs, w->domid, k, v->npc);
+}
+
+/* Release pass: 1 when pcipt's nodes were rewritten (re-read), 0 when
+ * nothing more to do, -errno. */
+static int release_pass(struct attach_ctx *ctx, struct xlwatch *w, const struct xlw_view *v)
+{
+    char name[SBDF_STR_LEN];
+    int rc;
+
+    for (unsigned i = 0; i < w->n; i++) {
+        struct xlwatch_dev d = w->devs[i];
+        if (libxl_live(v, &d.host))
+            continue;
+        release_hv(ctx, w, &d);
+        w->devs[i] = w->devs[--w->n];
+        w->released++;
+        if (w->nreleased_now < PCIPT_MAX_DEVS)
+            w->released_now[w->nreleased_now++] = d.host;
+        say(w, "released %s from domain %u (libxl %s it)", sbdf_format(&d.host, name), w->domid,
+            libxl_index(v, &d.host) >= 0 ? "closed" : "removed");
+        for (unsigned k = 0; k < v->npc; k++)
+            if (v->p[k].exists && v->p[k].adopted && sbdf_equal(&v->p[k].dev.host, &d.host))
+                return (rc = tidy_entry(ctx, w, v, k)) ? rc : 1;
+        return 1;
+    }
+    for (unsigned k = 0; k < v->npc; k++) {
+        const struct xlw_pcipt *e = &v->p[k];
+        bool stale = e->exists && e->adopted && !libxl_live(v, &e->dev.host) &&
+                     cache_find(w, &e->dev.host) < 0;
+        if (!stale || (e->released && libxl_index(v, &e->dev.host) >= 0))
+            continue;
+        if ((rc = tidy_entry(ctx, w, v, k)))
+            return rc;
+        return 1;
+    }
+    return 0;
+}
+
+static int adopt_one(struct attach_ctx *ctx, struct xlwatch *w, const struct xlw_view *v,
+                     unsigned i)
+{
+    char err[512], name[SBDF_STR_LEN], g[SBDF_STR_LEN];
+    struct sbdf guest;
+    int rc;
+
+    struct dev_assign dev;
+
+    ctx->adopt_index = i;
+    ctx->result = &dev;
+    rc = attach_device(ctx, w->domid, &v->l[i].host, v->l[i].slot, v->l[i].fn, ATTACH_ADOPT, &guest, err,
+                       sizeof(err));
+    ctx->result = NULL;
+    sbdf_format(&v->l[i].host, name);
+    if (rc) {
+        w->failed++;
+        say(w, "cannot adopt %s (dev-%u of domain %u): %s", name, i, w->domid, err);
+        return rc;
+    }
+    /* Remember it now: libxl may remove every node before the next read. */
+    if (w->n < PCIPT_MAX_DEVS) {
+        struct xlwatch_dev *c = &w->devs[w->n++];
+        memset(c, 0, sizeof(*c));
+        c->host = dev.host;
+        memcpy(c->bars, dev.bars, sizeof(c->bars));
+        for (unsigned b = 0; b < PCI_NUM_RES; b++)
+            c->mapped[b] = attach_bar_mapped_at_attach(&dev.bars[b]) ? dev.bars[b].guest : 0;
+    }
+    w->adopted++;
+    say(w, "adopted %s (dev-%u of domain %u) as %s", name, i, w->domid, sbdf_format(&guest, g));
+    return 0;
+}
+
+int xlwatch_scan(struct attach_ctx *ctx, struct xlwatch *w, char *err, size_t errlen)
+{
+    struct xlw_view *v = calloc(1, sizeof(*v));
+    int rc = 0, actions = 0, pass;
+
+    if (!v) {
+        snprintf(err, errlen, "out of memory");
+        return -ENOMEM;
+    }
+    v->domid = w->domid;
+    w->nreleased_now = 0;
+    for (pass = 0; pass < XLW_PASSES; pass++) {
+        if ((rc = xlw_read_view(ctx->xs, v)))
+            break;
+        cache_merge(w, v);
+        if ((rc = release_pass(ctx, w, v)) <= 0)
+            break;
+        actions++;
+    }
+    if (rc < 0) {
+        snprintf(err, errlen, "reading or rewriting domain %u's pci backend nodes: %s", w->domid,
+                 strerror(-rc));
+        free(v);
+        return rc;
+    }
+    /* Adopt what libxl added (state 1, no pcipt nodes at that index). */
+    for (unsigned i = 0; i < v->num; i++)
+        if (v->l[i].ok && v->l[i].state == 1 && !v->p[i].exists &&
+            !adopt_one(ctx, w, v, i))
+            actions++;
+    if (!(rc = xlw_read_view(ctx->xs, v)))
+        cache_merge(w, v);
+    free(v);
+    return actions;
+}
+
+bool xlwatch_just_released(const struct xlwatch *w, const struct sbdf *host)
+{
+    for (unsigned i = 0; i < w->nreleased_now; i++)
+        if (sbdf_equal(&w->released_now[i], host))
+            return true;
+    return false;
+}
+
+int xlwatch_sync(struct xs_handle *xs, struct xlwatch *w, char *err, size_t errlen)
+{
+    struct xlw_view *v = calloc(1, sizeof(*v));
+    int rc;
+
+    if (!v) {
+        snprintf(err, errlen, "out of memory");
+        return -ENOMEM;
+    }
+    v->domid = w->domid;
+    if ((rc = xlw_read_view(xs, v))) {
+        snprintf(err, errlen, "reading domain %u's pci backend nodes: %s", w->domid,
+                 strerror(-rc));
+    } else {
+        w->n = 0;
+        cache_merge(w, v);
+    }
+    free(v);
+    return rc;
+}

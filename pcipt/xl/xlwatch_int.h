@@ -1,0 +1,38 @@
+/* Internal to pcipt/xlwatch*.c. */
+#ifndef PCIPT_XLWATCH_INT_H
+#define PCIPT_XLWATCH_INT_H
+
+#include <stdbool.h>
+#include <xenstore.h>
+
+#include "pcipt/xl/xlwatch.h"
+
+#define XLW_MAX_PCIPT (2 * PCIPT_MAX_DEVS)
+
+struct xlw_libxl {           /* be/dev-N and friends, as libxl wrote them */
+    bool ok;
+    struct sbdf host;
+    unsigned state;          /* state-N; 0 if absent */
+    int slot;                /* from vdevfn-N, -1 if none */
+    int fn;                  /* its function bits (0 if none) */
+};
+
+struct xlw_pcipt {           /* be/pcipt/dev-K */
+    bool exists, adopted, released;
+    struct xlwatch_dev dev;  /* host and BARs (adopted only) */
+};
+
+struct xlw_view {
+    uint32_t domid;
+    unsigned num, npc;       /* num_devs; 1 + the highest pcipt/dev-K */
+    struct xlw_libxl l[PCIPT_MAX_DEVS];
+    struct xlw_pcipt p[XLW_MAX_PCIPT];
+};
+
+int xlw_read_view(struct xs_handle *xs, struct xlw_view *v);
+/* Remove pcipt/dev-k and move pcipt/dev-j (k < j < npc) to dev-(j-1). */
+int xlw_drop_pcipt(struct xs_handle *xs, uint32_t domid, unsigned k, unsigned npc);
+/* pcipt/dev-k: every bar-I/mapped = none, released = 1. */
+int xlw_mark_released(struct xs_handle *xs, uint32_t domid, unsigned k);
+
+#endif

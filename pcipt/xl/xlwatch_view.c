@@ -1,0 +1,222 @@
+/* xlwatch: reading libxl's and pcipt's nodes of one domain in one
+ * transaction, and rewriting pcipt's (see xlwatch.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pcipt/xl/xlwatch_int.h"
+#include "pcipt/xs/xs.h"
+#include "pcipt/xs/xs_publish.h"
+#include "pcipt/xs/xs_nodes.h"
+
+static bool rd_dec(struct xs_handle *xs, xs_transaction_t t, const char *path, uint64_t max,
+                   uint64_t *v)
+{
+    char *s = xsw_read(xs, t, path);
+    bool ok = s && xsu_parse_dec(s, max, v);
+    free(s);
+    return ok;
+}
+
+static void read_libxl(struct xs_handle *xs, xs_transaction_t t, const char *be, unsigned i,
+                       struct xlw_libxl *l)
+{
+    char p[XSW_PATH_MAX], *s;
+    uint64_t v;
+
+    memset(l, 0, sizeof(*l));
+    l->slot = -1;
+    xsu_path(p, "%s/dev-%u", be, i);
+    if (!(s = xsw_read(xs, t, p)))
+        return;
+    l->ok = xsu_parse_bdf(s, &l->host);
+    free(s);
+    xsu_path(p, "%s/state-%u", be, i);
+    l->state = rd_dec(xs, t, p, 8, &v) ? (unsigned)v : 0;
+    xsu_path(p, "%s/vdevfn-%u", be, i);
+    if ((s = xsw_read(xs, t, p))) {
+        unsigned long fn = strtoul(s, NULL, 16);
+        if (fn && fn < 256) {
+            l->slot = (int)(fn >> 3);       /* libxl's vdevfn: slot << 3 | function */
+            l->fn = (int)(fn & 7);
+        }
+        free(s);
+    }
+}
+
+static void read_bars(struct xs_handle *xs, xs_transaction_t t, const char *dir,
+                      struct xlwatch_dev *d)
+{
+    for (unsigned i = 0; i < PCI_NUM_RES; i++) {
+        char tp[XSW_PATH_MAX], *s = NULL;
+        struct bar_assign *b = &d->bars[i];
+        uint64_t v;
+        bool ok;
+
+        if (!xsu_path(tp, "%s/bar-%u/type", dir, i))
+            s = xsw_read(xs, t, tp);
+        ok = s && xsp_bar_type_parse(s, &b->type);
+
+        free(s);
+        if (!ok) {
+            b->type = BAR_NONE;
+            continue;
+        }
+        static const char *const leaf[] = { "host", "guest", "size", "mapped" };
+        uint64_t *dst[] = { &b->host, &b->guest, &b->size, &d->mapped[i] };
+        for (unsigned k = 0; k < 4; k++) {
+            char p[XSW_PATH_MAX];
+            xsu_path(p, "%s/bar-%u/%s", dir, i, leaf[k]);
+            s = xsw_read(xs, t, p);
+            *dst[k] = (s && xsu_parse_hex(s, &v)) ? v : 0;   /* "none": 0 */
+            free(s);
+        }
+    }
+}
+
+static void read_pcipt(struct xs_handle *xs, xs_transaction_t t, const char *be, unsigned k,
+                       struct xlw_pcipt *e)
+{
+    char dir[XSW_PATH_MAX], p[XSW_PATH_MAX], *s;
+    uint64_t v;
+
+    memset(e, 0, sizeof(*e));
+    e->exists = true;
+    xsu_path(dir, "%s/pcipt/dev-%u", be, k);
+    xsu_path(p, "%s/adopted", dir);
+    e->adopted = rd_dec(xs, t, p, 1, &v) && v == 1;
+    xsu_path(p, "%s/released", dir);
+    e->released = rd_dec(xs, t, p, 1, &v) && v == 1;
+    if (!e->adopted)
+        return;
+    xsu_path(p, "%s/host", dir);
+    if ((s = xsw_read(xs, t, p))) {
+        e->adopted = xsu_parse_bdf(s, &e->dev.host);
+        free(s);
+    } else {
+        e->adopted = false;
+    }
+    read_bars(xs, t, dir, &e->dev);
+}
+
+static int view_body(struct xs_handle *xs, xs_transaction_t t, void *arg)
+{
+    struct xlw_view *v = arg;
+    char be[XSW_PATH_MAX], p[XSW_PATH_MAX], **kids;
+    uint64_t num;
+    unsigned n;
+
+    memset(v->l, 0, sizeof(v->l));
+    memset(v->p, 0, sizeof(v->p));
+    v->num = v->npc = 0;
+    xsp_backend_path(v->domid, be);
+    xsu_path(p, "%s/num_devs", be);
+    if (rd_dec(xs, t, p, PCIPT_MAX_DEVS, &num))
+        v->num = (unsigned)num;
+    else if (errno != ENOENT && errno != EINVAL && errno)
+        return -errno;
+    for (unsigned i = 0; i < v->num; i++)
+        read_libxl(xs, t, be, i, &v->l[i]);
+    xsu_path(p, "%s/pcipt", be);
+    if (!(kids = xsw_directory(xs, t, p, &n)))
+        return errno == ENOENT ? 0 : (errno ? -errno : -EIO);
+    for (unsigned i = 0; i < n; i++) {
+        uint64_t k;
+        if (strncmp(kids[i], "dev-", 4) || !xsu_parse_dec(kids[i] + 4, XLW_MAX_PCIPT - 1, &k))
+            continue;
+        read_pcipt(xs, t, be, (unsigned)k, &v->p[k]);
+        if (k + 1 > v->npc)
+            v->npc = (unsigned)k + 1;
+    }
+    free(kids);
+    return 0;
+}
+
+int xlw_read_view(struct xs_handle *xs, struct xlw_view *v)
+{
+    return xsw_transact(xs, view_body, v);
+}
+
+/* Copy the subtree src to dst (dst must not exist), depth-first. */
+static int copy_tree(struct xs_handle *xs, xs_transaction_t t, const char *src, const char *dst,
+                     unsigned depth)
+{
+    char **kids, *val, s2[XSW_PATH_MAX], d2[XSW_PATH_MAX];
+    unsigned n;
+    int rc = 0;
+
+    if (depth > 8)
+        return -ELOOP;
+    if ((val = xsw_read(xs, t, src))) {
+        rc = xsw_write(xs, t, dst, val);
+        free(val);
+        if (rc)
+            return rc;
+    }
+    if (!(kids = xsw_directory(xs, t, src, &n)))
+        return errno == ENOENT ? 0 : (errno ? -errno : -EIO);
+    for (unsigned i = 0; i < n && !rc; i++) {
+        xsu_path(s2, "%s/%s", src, kids[i]);
+        xsu_path(d2, "%s/%s", dst, kids[i]);
+        rc = copy_tree(xs, t, s2, d2, depth + 1);
+    }
+    free(kids);
+    return rc;
+}
+
+struct drop_ctx { uint32_t domid; unsigned k, npc; };
+
+static int drop_body(struct xs_handle *xs, xs_transaction_t t, void *arg)
+{
+    const struct drop_ctx *c = arg;
+    char be[XSW_PATH_MAX], from[XSW_PATH_MAX], to[XSW_PATH_MAX];
+    int rc;
+
+    xsp_backend_path(c->domid, be);
+    xsu_path(to, "%s/pcipt/dev-%u", be, c->k);
+    if ((rc = xsw_rm(xs, t, to)))
+        return rc;
+    for (unsigned j = c->k + 1; j < c->npc; j++) {
+        xsu_path(from, "%s/pcipt/dev-%u", be, j);
+        xsu_path(to, "%s/pcipt/dev-%u", be, j - 1);
+        if ((rc = copy_tree(xs, t, from, to, 0)) || (rc = xsw_rm(xs, t, from)))
+            return rc;
+    }
+    return 0;
+}
+
+int xlw_drop_pcipt(struct xs_handle *xs, uint32_t domid, unsigned k, unsigned npc)
+{
+    struct drop_ctx c = { domid, k, npc };
+    return xsw_transact(xs, drop_body, &c);
+}
+
+struct mark_ctx { uint32_t domid; unsigned k; };
+
+static int mark_body(struct xs_handle *xs, xs_transaction_t t, void *arg)
+{
+    const struct mark_ctx *c = arg;
+    char be[XSW_PATH_MAX], p[XSW_PATH_MAX], **kids;
+    unsigned n;
+    int rc;
+
+    xsp_backend_path(c->domid, be);
+    for (unsigned i = 0; i < PCI_NUM_RES; i++) {
+        xsu_path(p, "%s/pcipt/dev-%u/bar-%u", be, c->k, i);
+        if (!(kids = xsw_directory(xs, t, p, &n)))
+            continue;
+        free(kids);
+        xsu_path(p, "%s/pcipt/dev-%u/bar-%u/mapped", be, c->k, i);
+        if ((rc = xsw_write(xs, t, p, "none")))
+            return rc;
+    }
+    xsu_path(p, "%s/pcipt/dev-%u/released", be, c->k);
+    return xsw_write(xs, t, p, "1");
+}
+
+int xlw_mark_released(struct xs_handle *xs, uint32_t domid, unsigned k)
+{
+    struct mark_ctx c = { domid, k };
+    return xsw_transact(xs, mark_body, &c);
+}

@@ -1,0 +1,97 @@
+/* pcipt's xenstore schema (docs/design.md (xs section) / docs/design.md "xenstore"):
+ *
+ *   be = /local/domain/0/backend/pci/DOMID/0         (libxl's pciback dir)
+ *     frontend, frontend-id, online, state, domain, num_devs,
+ *     key-N, dev-N, vdev-N, opts-N, state-N             (libxl/pciback shapes)
+ *     pcipt/dev-N/{spi,intx-pin,force}                  (our per-device nodes)
+ *     pcipt/dev-N/bar-I/{type,prefetchable,host,guest,size}
+ *     pcipt/dev-N/state/...                             (guest-visible state)
+ *     pcipt/server/{id,pid,nr-vcpus,port-V}             (the domain's daemon)
+ *
+ * Everything is written in transactions with dom0-only permissions.
+ * All functions return 0 or -errno. */
+#ifndef PCIPT_XS_PUBLISH_H
+#define PCIPT_XS_PUBLISH_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <xenstore.h>
+
+#include "hostbridge/hostbridge.h"
+#include "pcipt/assign/assign.h"
+
+#define XSP_MAX_VCPUS 128
+
+struct xsp_server {
+    uint32_t id;                    /* IOREQ server id */
+    int32_t pid;                    /* daemon process */
+    unsigned nr_vcpus;
+    uint32_t ports[XSP_MAX_VCPUS];  /* local event channel port per vCPU */
+};
+
+/* "/local/domain/0/backend/pci/DOMID/0" into buf (XSW_PATH_MAX bytes). */
+char *xsp_backend_path(uint32_t domid, char *buf);
+
+/* Add dev as the next N.  -EEXIST if its host SBDF or virtual SBDF is
+ * already published for the domain; -ENOSPC beyond PCIPT_MAX_DEVS. */
+int xsp_publish_device(struct xs_handle *xs, uint32_t domid, const struct dev_assign *dev);
+/* The same, and in the same transaction the p2m record
+ * pcipt/dev-N/bar-I/mapped of each present BAR: mapped[I] = where BAR I is
+ * mapped in the guest's stage 2 ("0x..."), 0 = not mapped ("none"). */
+int xsp_publish_device_mapped(struct xs_handle *xs, uint32_t domid, const struct dev_assign *dev,
+                              const uint64_t mapped[PCI_NUM_RES]);
+/* The p2m record of one BAR of a published device (CONTRACT-attach-daemon
+ * §2): whoever changes the p2m updates it in the same step.  gaddr 0 =
+ * "none".  -ENOENT if the device or the BAR is not published; reading a
+ * device published without records gives -ENOENT too. */
+int xsp_write_bar_mapped(struct xs_handle *xs, uint32_t domid, const struct sbdf *host,
+                         unsigned bar, uint64_t gaddr);
+int xsp_read_bar_mapped(struct xs_handle *xs, uint32_t domid, const struct sbdf *host,
+                        unsigned bar, uint64_t *gaddr);
+/* be/state-N of a published device (XenbusState: 1 attached, 5 Closing,
+ * 6 Closed): detach asks the daemon to let go with 5, it answers 6. */
+#define XSP_XENBUS_CLOSING 5
+#define XSP_XENBUS_CLOSED  6
+int xsp_write_dev_state(struct xs_handle *xs, uint32_t domid, const struct sbdf *host,
+                        unsigned state);
+int xsp_read_dev_state(struct xs_handle *xs, uint32_t domid, const struct sbdf *host,
+                       unsigned *state);
+/* Remove one device, renumbering the later ones down as libxl does; the
+ * whole backend dir goes with the last device.  -ENOENT if absent. */
+int xsp_remove_device(struct xs_handle *xs, uint32_t domid, const struct sbdf *host);
+/* Remove everything of the domain (not an error when nothing is there). */
+int xsp_remove_domain(struct xs_handle *xs, uint32_t domid);
+
+/* Read and validate the domain's assignment.  -ENOENT when nothing is
+ * published; -EINVAL with a sentence in err naming the path and problem. */
+int xsp_read_domain(struct xs_handle *xs, uint32_t domid, struct domain_assign *out, char *err,
+                    size_t errlen);
+/* The same, skipping devices libxl wrote (be/dev-N) that pcipt has not
+ * adopted yet (no be/pcipt/dev-N): what attach plans against. */
+int xsp_read_domain_published(struct xs_handle *xs, uint32_t domid, struct domain_assign *out,
+                              char *err, size_t errlen);
+/* Adopt the device libxl published as be/dev-N (xl pci-attach): leave
+ * libxl's nodes as they are, write vdev-N and pcipt/dev-N/ (with
+ * p2m records like xsp_publish_device_mapped, plus adopted = 1 and host =
+ * the SBDF, which stay right when libxl renumbers its nodes).  One
+ * transaction.  -ESTALE if be/dev-N is not dev->host, -EEXIST if
+ * pcipt/dev-N exists or the virtual SBDF is taken, -ENOENT if N >= num_devs. */
+int xsp_adopt_device_mapped(struct xs_handle *xs, uint32_t domid, unsigned n,
+                            const struct dev_assign *dev, const uint64_t mapped[PCI_NUM_RES]);
+
+/* Domains with a pci backend dir, ascending; returns how many (<= max). */
+int xsp_list_domains(struct xs_handle *xs, uint32_t *domids, unsigned max);
+
+/* The guest-visible state of a published device (found by host SBDF). */
+int xsp_write_vdev_state(struct xs_handle *xs, uint32_t domid, const struct sbdf *host,
+                         const struct vdev_state *st);
+/* -ENOENT if the device or its state is absent, -EINVAL on bad contents. */
+int xsp_read_vdev_state(struct xs_handle *xs, uint32_t domid, const struct sbdf *host,
+                        struct vdev_state *st, char *err, size_t errlen);
+
+/* The domain's daemon.  Needs a published device (-ENOENT otherwise). */
+int xsp_write_server(struct xs_handle *xs, uint32_t domid, const struct xsp_server *srv);
+int xsp_read_server(struct xs_handle *xs, uint32_t domid, struct xsp_server *srv, char *err,
+                    size_t errlen);
+
+#endif

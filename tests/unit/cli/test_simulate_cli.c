@@ -1,0 +1,242 @@
+/* pcipt simulate: bad input of every kind gets its exit status and one
+ * clear line, and leaves nothing behind (no xenstored, no daemon, no
+ * directory: simulate_fx.c checks after every run); Ctrl-C tears down. */
+#include <dirent.h>
+#include <errno.h>
+#include <glob.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pcipt/xs/xsd_launch.h"
+#include "tests/support/fixture.h"
+#include "tests/support/simulate_fx.h"
+#include "tests/support/testreg.h"
+
+static char tree[64], bridge_tree[64], igb_tree[64], conf[128];
+
+static void trees_setup(void)
+{
+    static const char *const dumps[] = { "cap-pcie-2", "cap-rebar" };
+    static const char *const bridge[] = { "tree-fsl-p2020" };
+    struct tree_opts igb = { .driver = TREE_DRIVER_FROM_DUMP, .reset_method = "flr" };
+    FILE *f;
+
+    smx_tree(tree, sizeof(tree), dumps, 2);
+    smx_tree(bridge_tree, sizeof(bridge_tree), bridge, 1);
+    fixture_tree("cap-pcie-2", &igb, igb_tree, sizeof(igb_tree));
+    /* a 1 MiB MEM hole: the 82576's 4 MiB BAR 1 cannot fit */
+    snprintf(conf, sizeof(conf), "%s/small.conf", tree);
+    ck_assert_ptr_nonnull(f = fopen(conf, "w"));
+    fprintf(f, "vpci_mem_size = 1M\n");
+    ck_assert_int_eq(fclose(f), 0);
+}
+
+static void trees_teardown(void)
+{
+    sysfs_tree_remove(tree);
+    sysfs_tree_remove(bridge_tree);
+    sysfs_tree_remove(igb_tree);
+}
+
+struct bad_case {
+    const char *tree;      /* "main", "bridge", "igb", or NULL: none */
+    const char *env;
+    const char *args;      /* %s = the small config */
+    int status;
+    const char *msg;       /* in the one stderr line */
+};
+
+static const struct bad_case cases[] = {
+    { NULL, "", "", 2, "give at least one host device" },
+    { NULL, "", "--vcpus 0 01:00.0", 2, "--vcpus takes a number of vCPUs, 1..128" },
+    { NULL, "", "--vcpus 200 01:00.0", 2, "--vcpus takes a number of vCPUs, 1..128" },
+    { NULL, "", "--vcpus abc 01:00.0", 2, "--vcpus takes" },
+    { NULL, "", "--vcpus", 2, "--vcpus takes" },
+    { NULL, "", "zz:00.0", 2, "'zz:00.0' is not SSSS:BB:DD.F[@SLOT[.FN]]" },
+    { NULL, "", "01:00.0@32", 2, "'01:00.0@32' is not" },
+    { NULL, "", "--frobnicate 01:00.0", 2, "unknown option '--frobnicate'" },
+    { NULL, "", "--json --lspci 01:00.0", 2, "--lspci prints text" },
+    { "main", "", "0000:02:00.0", 1, "0000:02:00.0: no such device" },
+    { "main", "", "01:00.0 01:00.0", 1, "0000:01:00.0 is already attached to domain 1" },
+    { "main", "", "01:00.0@3 09:00.0@3", 1, "virtual slot 3 is already taken" },
+    { "bridge", "", "04:00.0", 1, "bridge" },
+    { "igb", "", "01:00.0", 1, "in use by the dom0 driver 'igb'" },
+    { "main", "", "--config %s 01:00.0", 1, "does not fit" },
+    { "main", "PCIPT_XENSTORED=/nonexistent/xenstored", "01:00.0", 1,
+      "xenstored is not installed (/nonexistent/xenstored: No such file or directory): "
+      "install the package xen-utils-4.17" },
+    { "main", "PCIPT_FAKEXEN=/nonexistent/fakexen.so", "01:00.0", 1,
+      "the xenstored shim named by PCIPT_FAKEXEN (/nonexistent/fakexen.so) cannot be read" },
+    { "main", "PCIPT_SIM_FAIL=ioreq_create:1:12", "01:00.0", 1,
+      "the daemon (pcipt serve 1) did not start" },
+    { "main", "PCIPT_SIM_FAIL=memory_mapping:2:5", "01:00.0", 1, "0000:01:00.0" },
+};
+
+static const char *tree_of(const char *name)
+{
+    if (!name)
+        return NULL;
+    if (!strcmp(name, "bridge"))
+        return bridge_tree;
+    if (!strcmp(name, "igb"))
+        return igb_tree;
+    return tree;
+}
+
+START_TEST(bad_input)
+{
+    const struct bad_case *c = &cases[_i];
+    struct smx_result r;
+    char args[512];
+
+    snprintf(args, sizeof(args), c->args, conf);
+    smx_run(tree_of(c->tree), c->env, args, &r);
+    ck_assert_msg(r.status == c->status, "`simulate %s`: status %d (want %d): %s", args,
+                  r.status, c->status, r.err);
+    ck_assert_msg(strstr(r.err, c->msg) != NULL, "`simulate %s`: stderr lacks '%s':\n%s", args,
+                  c->msg, r.err);
+    ck_assert_msg(strncmp(r.err, "pcipt: ", 7) == 0, "%s", r.err);
+    if (c->status == 1)      /* one line (usage errors add the synopsis) */
+        ck_assert_msg(strchr(r.err, '\n') == r.err + strlen(r.err) - 1, "not one line:\n%s",
+                      r.err);
+    ck_assert_str_eq(r.out, "");
+    smx_free(&r);
+}
+END_TEST
+
+START_TEST(help_text)
+{
+    struct smx_result r;
+
+    smx_run(NULL, "", "--help", &r);
+    ck_assert_int_eq(r.status, 0);
+    ck_assert_ptr_nonnull(strstr(r.out, "usage: pcipt simulate [--vcpus N]"));
+    ck_assert_ptr_nonnull(strstr(r.out, "/usr/lib/xen-4.17/bin/xenstored"));
+    ck_assert_ptr_nonnull(strstr(r.out, "Exit status:"));
+    ck_assert_ptr_nonnull(strstr(r.out, "PCIPT_FAKEXEN"));
+    smx_free(&r);
+}
+END_TEST
+
+/* Without PCIPT_FAKEXEN the shim is looked for at the installed path, then
+ * next to the binary: a copy of pcipt elsewhere finds it only once
+ * tests/fakexen.so sits beside it. */
+START_TEST(shim_lookup)
+{
+    char dir[] = "/tmp/pcipt-smx-bin.XXXXXX", cmd[1024], *out = NULL, *err = NULL;
+    const char *shim = getenv("PCIPT_FAKEXEN");
+    int st;
+
+    ck_assert_ptr_nonnull(shim);
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(cmd, sizeof(cmd), "cp '%s' %s/pcipt", test_pcipt_bin(), dir);
+    ck_assert_int_eq(system(cmd), 0);
+    snprintf(cmd, sizeof(cmd), "env -u PCIPT_FAKEXEN %s/pcipt --sysfs %s simulate 01:00.0", dir,
+             tree);
+    st = test_run(cmd, &out, &err);
+    if (access(PCIPT_LIBEXEC "/fakexen.so", R_OK) != 0) {   /* not installed here */
+        ck_assert_int_eq(st, 1);
+        ck_assert_msg(strstr(err, "the xenstored shim fakexen.so is not installed (looked for "
+                                  PCIPT_LIBEXEC "/fakexen.so and ") != NULL, "%s", err);
+        ck_assert_ptr_nonnull(strstr(err, "/tests/fakexen.so): run `make install` or set "
+                                          "PCIPT_FAKEXEN"));
+    }
+    free(out);
+    free(err);
+    snprintf(cmd, sizeof(cmd), "mkdir %s/tests && cp '%s' %s/tests/fakexen.so", dir, shim, dir);
+    ck_assert_int_eq(system(cmd), 0);
+    snprintf(cmd, sizeof(cmd), "env -u PCIPT_FAKEXEN %s/pcipt --sysfs %s simulate 01:00.0", dir,
+             tree);
+    st = test_run(cmd, &out, &err);
+    ck_assert_msg(st == 0, "%s", err);
+    ck_assert_ptr_nonnull(strstr(out, "Attached 0000:01:00.0 as 0000:00:01.0"));
+    free(out);
+    free(err);
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
+/* The run's directory appears in tmp once it has started (bounded wait). */
+static bool wait_for_run_dir(const char *tmp, pid_t pid)
+{
+    char pat[128];
+    glob_t g;
+
+    snprintf(pat, sizeof(pat), "%s/pcipt-simulate.*/serve.log", tmp);
+    for (int i = 0; i < 20000; i++) {
+        int st;
+        if (glob(pat, 0, NULL, &g) == 0) {
+            globfree(&g);
+            return true;
+        }
+        if (waitpid(pid, &st, WNOHANG) == pid)
+            return false;
+        usleep(1000);
+    }
+    return false;
+}
+
+START_TEST(ctrl_c_tears_down)
+{
+    char tmp[] = "/tmp/pcipt-smx.XXXXXX", errf[160];
+    pid_t pid;
+    int st;
+
+    ck_assert_ptr_nonnull(mkdtemp(tmp));
+    snprintf(errf, sizeof(errf), "/tmp/pcipt-smx-err.%d", (int)getpid());
+    pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        FILE *e = freopen(errf, "w", stderr);
+        (void)e;
+        if (!freopen("/dev/null", "w", stdout))
+            _exit(126);
+        setenv("TMPDIR", tmp, 1);
+        execl(test_pcipt_bin(), "pcipt", "--sysfs", tree, "simulate", "--vcpus", "16",
+              "01:00.0", "09:00.0", (char *)NULL);
+        _exit(127);
+    }
+    ck_assert_msg(wait_for_run_dir(tmp, pid), "simulate never started its daemon");
+    kill(pid, SIGINT);
+    ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+    ck_assert(WIFEXITED(st));
+    /* 130 when the signal landed during the run; 0 if it had just finished */
+    ck_assert_msg(WEXITSTATUS(st) == 130 || WEXITSTATUS(st) == 0, "status %d",
+                  WEXITSTATUS(st));
+    if (WEXITSTATUS(st) == 130) {
+        FILE *f = fopen(errf, "r");
+        char line[256] = "";
+        ck_assert_ptr_nonnull(f);
+        ck_assert_ptr_nonnull(fgets(line, sizeof(line), f));
+        fclose(f);
+        ck_assert_str_eq(line, "pcipt: interrupted; everything was torn down\n");
+    }
+    unlink(errf);
+    ck_assert_uint_eq(smx_procs_mentioning(tmp), 0);
+    ck_assert_int_eq(smx_dir_entries(tmp), 0);
+    ck_assert_int_eq(rmdir(tmp), 0);
+}
+END_TEST
+
+static Suite *simulate_cli_suite(void)
+{
+    Suite *s = suite_create("simulate_cli");
+    TCase *tc = tcase_create("cli");
+
+    tcase_add_checked_fixture(tc, trees_setup, trees_teardown);
+    tcase_set_timeout(tc, 120);
+    tcase_add_loop_test(tc, bad_input, 0, sizeof(cases) / sizeof(cases[0]));
+    tcase_add_test(tc, help_text);
+    tcase_add_test(tc, shim_lookup);
+    tcase_add_test(tc, ctrl_c_tears_down);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+TEST_SUITE(simulate_cli_suite)

@@ -1,0 +1,178 @@
+/* `pcipt status` against a real xenstored, run as a separate process. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pcipt/xs/xs.h"
+#include "pcipt/xs/xs_publish.h"
+#include "tests/support/testreg.h"
+#include "tests/support/xenstored.h"
+#include "tests/support/xs_testutil.h"
+
+static struct xs_handle *xs;
+
+static void setup(void)
+{
+    struct xsp_server srv = { .id = 3, .pid = 4242, .nr_vcpus = 2, .ports = { 17, 18 } };
+    struct dev_assign d;
+
+    xsw_inject_fail(0, 0);
+    xs = xs_open(0);
+    ck_assert_ptr_nonnull(xs);
+    xs_rm(xs, XBT_NULL, "/local");
+    xst_seed();
+    for (int i = 0; i < 2; i++) {
+        xst_sample(i, &d);
+        ck_assert_int_eq(xsp_publish_device(xs, XST_DOMID, &d), 0);
+    }
+    ck_assert_int_eq(xsp_write_server(xs, XST_DOMID, &srv), 0);
+}
+
+static void teardown(void)
+{
+    xs_close(xs);
+}
+
+/* Run pcipt with args (env prefix allowed); returns the exit status. */
+static int pcipt(const char *env, const char *args, char **out, char **err)
+{
+    char cmd[1024];
+
+    snprintf(cmd, sizeof(cmd), "%s '%s' %s", env, test_pcipt_bin(), args);
+    return test_run(cmd, out, err);
+}
+
+static const char text5[] =
+    "domain 5: ioreq server 3, daemon pid 4242, ports 17,18\n"
+    "  0000:03:00.0 -> 0000:00:01.0  spi 40 (INTA)\n"
+    "    BAR0 mem64 pref guest 0x100000000 host 0x8000100000 size 0x100000\n"
+    "    BAR2 mem32      guest 0x23000000 host 0x10004000 size 0x4000\n"
+    "    BAR3 mem32      guest 0x23004300 host 0x10008300 size 0x100\n"
+    "    ROM  rom        guest 0x23010000 host 0x10010000 size 0x10000\n"
+    "  0001:0a:1f.7 -> 0000:00:02.0  spi 0 (none)  forced\n"
+    "    BAR0 io         guest 0x0 host 0x1020 size 0x20\n"
+    "    BAR1 mem32      guest 0x23020000 host 0x20001000 size 0x1000\n";
+
+START_TEST(status_text)
+{
+    char *out, *err;
+
+    ck_assert_int_eq(pcipt("", "status 5", &out, &err), 0);
+    ck_assert_str_eq(out, text5);
+    ck_assert_str_eq(err, "");
+    free(out);
+    free(err);
+}
+END_TEST
+
+START_TEST(status_all_domains)
+{
+    struct dev_assign d;
+    char *out, *err, want[2048];
+
+    xst_sample(2, &d);
+    ck_assert_int_eq(xsp_publish_device(xs, 12, &d), 0);
+    ck_assert_int_eq(pcipt("", "status", &out, &err), 0);
+    snprintf(want, sizeof(want), "%s%s", text5,
+             "domain 12: no daemon recorded\n"
+             "  0000:04:00.0 -> 0000:00:03.0  spi 41 (INTB)\n"
+             "    BAR0 mem32      guest 0x23030000 host 0x30000000 size 0x10000\n");
+    ck_assert_str_eq(out, want);
+    free(out);
+    free(err);
+}
+END_TEST
+
+START_TEST(status_json)
+{
+    char *out, *err;
+
+    ck_assert_int_eq(pcipt("", "status --json 5", &out, &err), 0);
+    ck_assert_str_eq(out,
+        "{\"domains\": [{\"domid\": 5, \"server\": {\"id\": 3, \"pid\": 4242, \"ports\": [17, 18]}, "
+        "\"devices\": [{\"host\": \"0000:03:00.0\", \"guest\": \"0000:00:01.0\", \"spi\": 40, "
+        "\"intx_pin\": 1, \"force\": false, \"bars\": ["
+        "{\"index\": 0, \"type\": \"mem64\", \"prefetchable\": true, \"guest\": \"0x100000000\", "
+        "\"host\": \"0x8000100000\", \"size\": \"0x100000\"}, "
+        "{\"index\": 2, \"type\": \"mem32\", \"prefetchable\": false, \"guest\": \"0x23000000\", "
+        "\"host\": \"0x10004000\", \"size\": \"0x4000\"}, "
+        "{\"index\": 3, \"type\": \"mem32\", \"prefetchable\": false, \"guest\": \"0x23004300\", "
+        "\"host\": \"0x10008300\", \"size\": \"0x100\"}, "
+        "{\"index\": 6, \"type\": \"rom\", \"prefetchable\": false, \"guest\": \"0x23010000\", "
+        "\"host\": \"0x10010000\", \"size\": \"0x10000\"}]}, "
+        "{\"host\": \"0001:0a:1f.7\", \"guest\": \"0000:00:02.0\", \"spi\": 0, "
+        "\"intx_pin\": 0, \"force\": true, \"bars\": ["
+        "{\"index\": 0, \"type\": \"io\", \"prefetchable\": false, \"guest\": \"0x0\", "
+        "\"host\": \"0x1020\", \"size\": \"0x20\"}, "
+        "{\"index\": 1, \"type\": \"mem32\", \"prefetchable\": false, \"guest\": \"0x23020000\", "
+        "\"host\": \"0x20001000\", \"size\": \"0x1000\"}]}]}]}\n");
+    free(out);
+    free(err);
+}
+END_TEST
+
+START_TEST(status_errors)
+{
+    char *out, *err;
+
+    ck_assert_int_eq(pcipt("", "status 7", &out, &err), 1);
+    ck_assert_str_eq(err, "pcipt: no devices are published for domain 7\n");
+    free(out);
+    free(err);
+
+    ck_assert(xs_write(xs, XBT_NULL, XST_BE "/pcipt/dev-1/bar-1/size", "0x1001", 6));
+    ck_assert_int_eq(pcipt("", "status 5", &out, &err), 1);
+    ck_assert_str_eq(err, "pcipt: domain 5: " XST_BE "/pcipt/dev-1/bar-1: size 0x1001 is not a "
+                          "power of two\n");
+    free(out);
+    free(err);
+
+    ck_assert_int_eq(pcipt("", "status 5x", &out, &err), 2);
+    ck_assert_ptr_nonnull(strstr(err, "'5x' is not a domain id"));
+    free(out);
+    free(err);
+}
+END_TEST
+
+START_TEST(status_unreachable)
+{
+    char *out, *err;
+
+    ck_assert_int_eq(pcipt("XENSTORED_PATH=/nonexistent/xs.sock", "status", &out, &err), 1);
+    ck_assert_str_eq(err, "pcipt: cannot reach xenstore at /nonexistent/xs.sock: "
+                          "No such file or directory\n");
+    free(out);
+    free(err);
+    /* PCIPT_XS_FAIL: the first operation (the open) fails with EIO */
+    ck_assert_int_eq(pcipt("PCIPT_XS_FAIL=1:5", "status", &out, &err), 1);
+    ck_assert_ptr_nonnull(strstr(err, "cannot reach xenstore at "));
+    ck_assert_ptr_nonnull(strstr(err, "Input/output error"));
+    free(out);
+    free(err);
+    /* ... or a read in the middle */
+    ck_assert_int_eq(pcipt("PCIPT_XS_FAIL=6:5", "status 5", &out, &err), 1);
+    ck_assert_ptr_nonnull(strstr(err, "pcipt: domain 5: "));
+    ck_assert_ptr_nonnull(strstr(err, "Input/output error"));
+    free(out);
+    free(err);
+}
+END_TEST
+
+static Suite *xs_status_suite(void)
+{
+    Suite *s = suite_create("xs_status");
+    TCase *tc = tcase_create("real xenstored");
+
+    tcase_add_unchecked_fixture(tc, xsd_fixture_start, xsd_fixture_stop);
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, status_text);
+    tcase_add_test(tc, status_all_domains);
+    tcase_add_test(tc, status_json);
+    tcase_add_test(tc, status_errors);
+    tcase_add_test(tc, status_unreachable);
+    suite_add_tcase(s, tc);
+    return s;
+}
+TEST_SUITE(xs_status_suite)
