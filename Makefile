@@ -68,12 +68,12 @@ FAKEXEN  = $(BUILD)/tests/fakexen.so
 # tests (tests/drivercore/drivercore.c); loaded into pcipt, so no sanitizers.
 DRIVERCORE = $(BUILD)/tests/drivercore.so
 
-.PHONY: all check unit check-asan systest demo bench fuzz fuzz-smoke fuzz-build fuzz-bins install clean testdata
+.PHONY: all check unit check-asan systest demo bench fuzz fuzz-smoke fuzz-build fuzz-bins install clean testdata deb package-test
 all: $(PCIPT) $(FAKEXEN) $(DRIVERCORE) $(TEST_BIN) $(MKSYSFS) $(BENCH)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/obj/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)
@@ -116,10 +116,11 @@ unit: all
 	PCIPT_BIN=$(abspath $(PCIPT)) PCIPT_SRC=$(abspath .) \
 	    PCIPT_FAKEXEN=$(abspath $(FAKEXEN)) PCIPT_DRIVERCORE=$(abspath $(DRIVERCORE)) $(TEST_BIN)
 
-# `make check`: the unit and integration tests (Check), then the system test
+# `make check`: the unit and integration tests (Check), the Debian package
+# (built, linted, installed and removed in a scratch root), then the system test
 # on real Xen under QEMU (tests/system/; SKIP_SYSTEST=1 leaves it out, e.g.
 # for a quick local run).
-check: unit
+check: unit package-test
 ifneq ($(SKIP_SYSTEST),1)
 	$(MAKE) systest
 endif
@@ -170,11 +171,14 @@ demo:
 
 # make install [DESTDIR=...] [PREFIX=/usr/local]: the binary, the daemon's
 # systemd unit (ExecStart pointing at the installed binary), the man page,
-# the examples under share/doc, and /etc/xen/pcipt.conf only when absent.
+# the examples under share/doc, the logrotate file for the daemons' logs,
+# and /etc/xen/pcipt.conf only when absent.
 DOCDIR   = $(PREFIX)/share/doc/pcipt
 install: $(PCIPT) $(FAKEXEN)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(MANDIR)/man1 \
-	    $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(SYSCONF)/xen $(DESTDIR)$(LIBEXEC)
+	    $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(SYSCONF)/xen $(DESTDIR)$(LIBEXEC) \
+	    $(DESTDIR)$(SYSCONF)/logrotate.d
+	install -m 0644 toolstack-hooks/pcipt.logrotate $(DESTDIR)$(SYSCONF)/logrotate.d/pcipt
 	install -m 0755 $(PCIPT) $(DESTDIR)$(BINDIR)/pcipt
 	# the xenstored shim `pcipt simulate` preloads (found at PCIPT_LIBEXEC)
 	install -m 0644 $(FAKEXEN) $(DESTDIR)$(LIBEXEC)/fakexen.so
@@ -186,6 +190,16 @@ install: $(PCIPT) $(FAKEXEN)
 	    $(DESTDIR)$(DOCDIR)/examples/
 	test -e $(DESTDIR)$(SYSCONF)/xen/pcipt.conf || \
 	    install -m 0644 toolstack-hooks/examples/pcipt.conf $(DESTDIR)$(SYSCONF)/xen/pcipt.conf
+
+# make deb: the Debian package (toolstack-hooks/debian/ is its debian/
+# directory), built by dpkg-buildpackage in a staging copy of the tracked
+# tree: $(BUILD)/deb/pcipt_<version>_<arch>.deb.  package-test builds it,
+# runs lintian and installs, runs and removes it in a scratch root.
+deb:
+	bash toolstack-hooks/debian/build-deb.sh $(BUILD)/deb
+
+package-test:
+	bash tests/package/test-deb.sh $(BUILD)/deb
 
 clean:
 	rm -rf build build-asan build-clang build-fuzz

@@ -4,7 +4,8 @@
 set -euo pipefail
 PKGS=(build-essential pkg-config clang libpci-dev pciutils check libsubunit-dev
       libxen-dev libfdt-dev device-tree-compiler xenstore-utils xen-utils-4.17
-      kmod groff-base man-db bsdextrautils libclang-rt-14-dev valgrind systemd)
+      kmod groff-base man-db bsdextrautils libclang-rt-14-dev valgrind systemd
+      dpkg-dev debhelper fakeroot lintian)
 # libclang-rt-14-dev: the libFuzzer and sanitizer runtimes clang links (`make
 # fuzz`, `fuzz-smoke`); only a Recommends of clang.  valgrind: `make bench`.
 # systemd: `systemd-analyze verify` of the unit (tests/unit/xl/test_xl_systemd.c).

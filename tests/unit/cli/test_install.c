@@ -43,7 +43,7 @@ static void install(void)
 }
 
 static const char *const expected_tree =
-    ".\n./etc\n./etc/xen\n./etc/xen/pcipt.conf 644\n./usr\n./usr/bin\n./usr/bin/pcipt 755\n"
+    ".\n./etc\n./etc/logrotate.d\n./etc/logrotate.d/pcipt 644\n./etc/xen\n./etc/xen/pcipt.conf 644\n./usr\n./usr/bin\n./usr/bin/pcipt 755\n"
     "./usr/lib\n./usr/lib/pcipt\n./usr/lib/pcipt/fakexen.so 644\n"
     "./usr/lib/systemd\n./usr/lib/systemd/system\n"
     "./usr/lib/systemd/system/pciptd@.service 644\n./usr/share\n./usr/share/doc\n"
