@@ -11,7 +11,7 @@
 struct pcipt_globals g_opts = { .hv = "xen" };
 
 static const struct pcipt_cmd *const commands[] = {
-    &cmd_list, &cmd_guest_view, &cmd_plan, &cmd_attach, &cmd_detach, &cmd_status,
+    &cmd_check, &cmd_list, &cmd_guest_view, &cmd_plan, &cmd_attach, &cmd_detach, &cmd_status,
     &cmd_serve, &cmd_simulate, &cmd_dtb, &cmd_create, &cmd_pci_attach, &cmd_pci_detach,
     &cmd_sim, &cmd_watch,
 };

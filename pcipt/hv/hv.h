@@ -87,6 +87,10 @@ struct hv_ops {
 
     /* The running hypervisor's version (XENVER_version: major << 16 | minor). */
     int (*xen_version)(struct hv *hv, unsigned *major, unsigned *minor);
+    /* The hypervisor's build configuration (the .config text Xen publishes
+     * in hypfs as /buildinfo/config when built with CONFIG_HYPFS_CONFIG),
+     * malloc'd into *text.  -ENOENT when the hypervisor does not publish it. */
+    int (*build_config)(struct hv *hv, char **text);
 };
 
 struct hv {

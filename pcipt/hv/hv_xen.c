@@ -24,6 +24,7 @@
 #include <xendevicemodel.h>
 #include <xenevtchn.h>
 #include <xenforeignmemory.h>
+#include <xenhypfs.h>
 #include <xen/hvm/hvm_op.h>
 #include <xen/memory.h>
 
@@ -336,6 +337,23 @@ static int xen_xen_version(struct hv *hv, unsigned *major, unsigned *minor)
     return 0;
 }
 
+/* hypfs /buildinfo/config (xen/common/Kconfig HYPFS_CONFIG): the .config
+ * the running hypervisor was built with.  A handle of its own, opened and
+ * closed here: only `pcipt check` asks. */
+static int xen_build_config(struct hv *hv, char **text)
+{
+    xenhypfs_handle *h = xenhypfs_open(NULL, 0);
+    int rc = 0;
+
+    if (!h)
+        return neg_errno();
+    *text = xenhypfs_read(h, "/buildinfo/config");
+    if (!*text)
+        rc = neg_errno();
+    xenhypfs_close(h);
+    return rc;
+}
+
 static const struct hv_ops xen_ops = {
     .name = "xen",
     .close = xen_close,
@@ -363,6 +381,7 @@ static const struct hv_ops xen_ops = {
     .inject_msi = xen_inject_msi,
     .its_map_event = xen_its_map_event,
     .xen_version = xen_xen_version,
+    .build_config = xen_build_config,
 };
 
 int hv_xen_open(struct hv **out, char *err, size_t errlen)

@@ -2,6 +2,7 @@
  * administration API.  See sim_state.h for the shared state and
  * docs/design.md (hv section) for the design. */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,6 +130,54 @@ static int sim_xen_version(struct hv *hv, unsigned *major, unsigned *minor)
     return 0;
 }
 
+/* $PCIPT_SIM_DIR/buildinfo-config (SIM_BUILD_CONFIG_FILE): the simulated
+ * hypervisor's .config, as a real one publishes it in hypfs; none = -ENOENT
+ * (a hypervisor built without CONFIG_HYPFS_CONFIG). */
+static int sim_build_config(struct hv *hv, char **text)
+{
+    struct hv_sim *s = to_sim(hv);
+    char path[PATH_MAX];
+    FILE *f;
+    size_t len = 0;
+    int rc;
+
+    sim_lock(s);
+    rc = sim_fail_check(s, "build_config");
+    sim_unlock(s);
+    if (rc)
+        return rc;
+    if (snprintf(path, sizeof(path), "%s/%s", s->dir, SIM_BUILD_CONFIG_FILE) >= (int)sizeof(path))
+        return -ENAMETOOLONG;
+    f = fopen(path, "re");
+    if (!f)
+        return -errno;
+    *text = NULL;
+    for (size_t cap = 0;;) {
+        if (len + 4096 + 1 > cap) {
+            char *t = realloc(*text, cap = len + 4096 + 1);
+            if (!t) {
+                rc = -ENOMEM;
+                break;
+            }
+            *text = t;
+        }
+        size_t n = fread(*text + len, 1, cap - len - 1, f);
+        len += n;
+        if (n == 0) {
+            rc = ferror(f) ? -EIO : 0;
+            break;
+        }
+    }
+    fclose(f);
+    if (rc) {
+        free(*text);
+        *text = NULL;
+        return rc;
+    }
+    (*text)[len] = '\0';
+    return 0;
+}
+
 const struct hv_ops sim_ops = {
     .name = "sim",
     .close = sim_close,
@@ -156,6 +205,7 @@ const struct hv_ops sim_ops = {
     .inject_msi = sim_inject_msi,
     .its_map_event = sim_its_map_event,
     .xen_version = sim_xen_version,
+    .build_config = sim_build_config,
 };
 
 /* "op:n:errno", errno as a number or a name among a few common ones. */

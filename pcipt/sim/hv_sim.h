@@ -16,6 +16,8 @@
 #include "pcipt/hv/hv.h"
 
 #define SIM_DIR_ENV      "PCIPT_SIM_DIR"
+/* The simulated hypervisor's build .config (build_config op), if present. */
+#define SIM_BUILD_CONFIG_FILE "buildinfo-config"
 #define SIM_DIR_DEFAULT  "/run/pcipt-sim"
 #define SIM_FAIL_ENV     "PCIPT_SIM_FAIL"     /* "op:n:errno", this process only */
 /* The version the simulated hypervisor reports (xen_version op), "X.Y";
