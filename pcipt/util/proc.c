@@ -1,11 +1,13 @@
 /* Child processes (see proc.h). */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -114,17 +116,55 @@ int proc_run_stderr(char *const argv[], char **errout)
     return run_capturing(argv, errout, STDERR_FILENO, true);
 }
 
+/* The log file, appended to, opened without following a link in its last
+ * component or in its directory's (a root daemon must not be pointed at
+ * another file through a planted link), and only if it is a regular file.
+ * The fd, or -errno. */
+static int open_log(const char *logpath)
+{
+    char dir[PATH_MAX];
+    const char *slash = strrchr(logpath, '/'), *base = slash ? slash + 1 : logpath;
+    struct stat st;
+    int dfd, fd, rc;
+
+    if (!slash)
+        snprintf(dir, sizeof(dir), ".");
+    else if (slash == logpath)
+        snprintf(dir, sizeof(dir), "/");
+    else if (snprintf(dir, sizeof(dir), "%.*s", (int)(slash - logpath), logpath) >= (int)sizeof(dir))
+        return -ENAMETOOLONG;
+    dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (dfd < 0)
+        return -errno;
+    fd = openat(dfd, base, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
+                0640);
+    rc = fd < 0 ? -errno : 0;
+    close(dfd);
+    if (rc)
+        return rc;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return -EINVAL;
+    }
+    fcntl(fd, F_SETFL, O_APPEND);      /* blocking again */
+    return fd;
+}
+
 pid_t proc_spawn_detached(char *const argv[], const char *logpath, char *err, size_t errlen)
 {
-    int logfd = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-    int nullfd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    int logfd = open_log(logpath);
+    int nullfd = logfd < 0 ? -1 : open("/dev/null", O_RDONLY | O_CLOEXEC);
     pid_t pid;
     int rc;
 
     if (logfd < 0 || nullfd < 0) {
-        rc = errno;
-        snprintf(err, errlen, "cannot open %s: %s", logfd < 0 ? logpath : "/dev/null",
-                 strerror(rc));
+        rc = logfd < 0 ? -logfd : errno;
+        if (logfd < 0 && (rc == ELOOP || rc == ENOTDIR || rc == EINVAL || rc == ENXIO))
+            snprintf(err, errlen, "refusing log %s: it or its directory is a symbolic link or "
+                     "not a regular file (logs are opened without following links)", logpath);
+        else
+            snprintf(err, errlen, "cannot open %s: %s", logfd < 0 ? logpath : "/dev/null",
+                     strerror(rc));
         if (logfd >= 0)
             close(logfd);
         return -rc;

@@ -201,6 +201,28 @@ START_TEST(unit_passes_systemd_analyze_verify)
 }
 END_TEST
 
+/* The unit as installed scores at most 5.0 ("OK" or better) in systemd's
+ * own exposure analysis: it was 9.6 UNSAFE without its hardening lines. */
+START_TEST(unit_exposure_at_most_5)
+{
+    char cmd[2048], unit[512], *out = NULL, *err = NULL, *at;
+    double score = 10.0;
+
+    test_src_path("toolstack-hooks/pciptd@.service", unit, sizeof(unit));
+    snprintf(cmd, sizeof(cmd),
+             "cd %s && sed 's|@BINDIR@|/usr/bin|' %s > pciptd@5.service && "
+             "systemd-analyze security --offline=true --no-pager ./pciptd@5.service",
+             simfx_dir, unit);
+    ck_assert_msg(test_run(cmd, &out, &err) == 0, "%s", err);
+    at = strstr(out, "Overall exposure level for pciptd@5.service: ");
+    ck_assert_msg(at != NULL, "%s", out);
+    ck_assert_int_eq(sscanf(at + strlen("Overall exposure level for pciptd@5.service: "), "%lf",
+                            &score), 1);
+    ck_assert_msg(score <= 5.0, "systemd-analyze security: exposure %.1f > 5.0", score);
+    free(out); free(err);
+}
+END_TEST
+
 static Suite *xl_systemd_suite(void)
 {
     Suite *s = suite_create("xl_systemd");
@@ -213,6 +235,7 @@ static Suite *xl_systemd_suite(void)
     tcase_add_test(tc, unpassable_option_refused_before_systemctl_start);
     tcase_add_test(tc, env_file_text_and_word_checks);
     tcase_add_test(tc, unit_passes_systemd_analyze_verify);
+    tcase_add_test(tc, unit_exposure_at_most_5);
     suite_add_tcase(s, tc);
     return s;
 }
