@@ -70,15 +70,59 @@ missing_host_pkgs() {
     done
 }
 
+# archive_uri SUITE: the URI that serves SUITE in this machine's own apt
+# configuration (the repository names no package host).  apt-get indextargets
+# first, then the sources files themselves (deb822 and one-line formats).
+archive_uri() {
+    local u
+    u=$(apt-get indextargets --format '$(SITE) $(RELEASE)' 2>/dev/null | awk -v s="$1" '$2 == s { print $1; exit }')
+    [ -n "$u" ] || u=$(cat /etc/apt/sources.list.d/*.sources 2>/dev/null | awk -v s="$1" '
+        function flush() { if (ok && uri != "" && t ~ /(^| )deb( |$)/) { print uri; ok = 0; uri = ""; exit } ok = 0; uri = ""; t = "" }
+        /^[ \t]*$/ { flush(); next }
+        /^Types:/ { t = $0 }
+        /^URIs:/ { uri = $2 }
+        /^Suites:/ { for (i = 2; i <= NF; i++) if ($i == s) ok = 1 }
+        END { flush() }')
+    [ -n "$u" ] || u=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null | awk -v s="$1" '
+        $1 == "deb" || $1 == "deb-src" { i = 2; if ($2 ~ /^\[/) while ($i !~ /\]$/) i++; if ($2 ~ /^\[/) i++;
+                                         if ($(i + 1) == s) { print $i; exit } }')
+    [ -n "$u" ] || return 1
+    echo "${u%/}"
+}
+
+# QEMU >= 8.1: Debian 12's 7.2 SMMUv3 has no stage 2, which Xen needs
+# (docs/notes/xen-patches.md).  bookworm-backports has 10.0.x.
+BACKPORTS_LIST=/etc/apt/sources.list.d/pcipt-systest-backports.sources
+qemu_new_enough() {
+    local v; v=$(dpkg-query -W -f='${Version}' qemu-system-arm 2>/dev/null) || return 1
+    [ -n "$v" ] && dpkg --compare-versions "$v" ge 1:8.1
+}
+
 step_host() {
-    local miss; miss=$(missing_host_pkgs)
-    [ -z "$miss" ] && return 0
-    echo "installing host packages:" $miss
+    local miss uri; miss=$(missing_host_pkgs)
+    [ -z "$miss" ] && qemu_new_enough && return 0
+    echo "installing host packages:" $miss "(qemu-system-arm from bookworm-backports)"
     [ "$(id -u)" = 0 ] || { echo "FAIL prepare host: run as root to install them"; return 1; }
+    if [ ! -e "$BACKPORTS_LIST" ]; then
+        uri=$(archive_uri bookworm) || { echo "FAIL prepare host: no apt source serves bookworm"; return 1; }
+        cat > "$BACKPORTS_LIST" <<EOF
+# written by pcipt tests/system/cache.sh: QEMU >= 8.1 (SMMUv3 stage 2)
+Types: deb
+URIs: $uri
+Suites: bookworm-backports
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+EOF
+    fi
     apt-get update > "$W/logs/host-apt-update.log" 2>&1
+    miss=$(echo $miss | tr ' ' '\n' | grep -vx qemu-system-arm || true)
+    : > "$W/logs/host-apt.log"
     # shellcheck disable=SC2086
-    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $miss \
-        > "$W/logs/host-apt.log" 2>&1
+    [ -z "$miss" ] || DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $miss \
+        >> "$W/logs/host-apt.log" 2>&1 || return 1
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+        -t bookworm-backports qemu-system-arm >> "$W/logs/host-apt.log" 2>&1 || return 1
+    qemu_new_enough || { echo "FAIL prepare host: qemu-system-arm $(dpkg-query -W -f='${Version}' qemu-system-arm) < 8.1"; return 1; }
 }
 
 step_fetch() {
@@ -106,26 +150,21 @@ step_sysroot() {
 }
 
 write_src_sources() {
+    local main sec
+    main=$(archive_uri bookworm) || { echo "no apt source serves bookworm"; return 1; }
+    sec=$(archive_uri bookworm-security) || sec=
     mkdir -p "$W/srcapt/sources.list.d" "$W/srcapt/lists/partial"
-    cat > "$W/srcapt/sources.list.d/src.sources" <<'EOF'
-Types: deb-src
-URIs: http://deb.debian.org/debian
-Suites: bookworm
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-
-Types: deb-src
-URIs: http://deb.debian.org/debian-security
-Suites: bookworm-security
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-EOF
+    {
+        printf 'Types: deb-src\nURIs: %s\nSuites: bookworm\nComponents: main\n' "$main"
+        printf 'Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg\n'
+        [ -z "$sec" ] || printf '\nTypes: deb-src\nURIs: %s\nSuites: bookworm-security\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' "$sec"
+    } > "$W/srcapt/sources.list.d/src.sources"
 }
 
 step_xensrc() {
     local v bv
     rm -rf "$W/src"; mkdir -p "$W/src"
-    write_src_sources
+    write_src_sources || return 1
     # shellcheck disable=SC2086
     apt-get $SRCO update > "$W/logs/src-update.log" 2>&1 || return 1
     bv=$(dpkg-deb -f "$W"/debs/xen-hypervisor-4.17-arm64_*.deb Version)
