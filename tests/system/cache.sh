@@ -10,7 +10,8 @@
 #   sysroot/        every .deb extracted: cross-build sysroot and the
 #                   source of every file put in the initramfs (stamp sysroot)
 #   src/            Xen source package, unpacked            (stamp xensrc)
-#   xen/            xen-ioreq (the hypervisor), its .config, build logs
+#   xen/            src/ (a copy of the Xen source with the project's patch
+#                   series applied), xen-ioreq (the hypervisor), its .config
 #                   (stamp xen)
 #   arm64/          pcipt cross build (make BUILD=...; make decides)
 #   dom0-root/ domu-root/ dom0-initrd.gz                     (stamp initrd)
@@ -18,7 +19,7 @@
 #   stamps/NAME     the key a step was last completed with
 
 HOST_PKGS="qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross make flex bison
- python3 dpkg-dev xz-utils cpio gzip ca-certificates pkg-config debian-archive-keyring"
+ python3 dpkg-dev xz-utils cpio gzip ca-certificates pkg-config debian-archive-keyring patch"
 
 # arm64 packages.  Guests: busybox, the Xen tools (real xenstored, xl), lspci.
 # Sysroot for cross-building pcipt: the -dev packages and their libraries.
@@ -31,8 +32,14 @@ ARM64_PKGS="busybox-static
  pciutils libpci3 pci.ids libkmod2 libudev1 libssl3 libcap2
  libxen-dev libpci-dev libfdt-dev libudev-dev zlib1g-dev"
 
-# Hypervisor options on top of Debian's arm64 config (xen-arm-facts.md §0.2).
-XEN_CONFIG='CONFIG_EXPERT=y\nCONFIG_UNSUPPORTED=y\nCONFIG_IOREQ_SERVER=y\nCONFIG_HAS_ITS=y\n'
+# Hypervisor options on top of Debian's arm64 config (xen-arm-facts.md §0.2),
+# and the SMMUv3 with PCI passthrough of the patch series
+# (docs/notes/xen-patches.md).
+XEN_CONFIG='CONFIG_EXPERT=y\nCONFIG_UNSUPPORTED=y\nCONFIG_IOREQ_SERVER=y\nCONFIG_HAS_ITS=y\nCONFIG_ARM_SMMU_V3=y\nCONFIG_ARM_PCI_PASSTHROUGH_PCIPT=y\n'
+XEN_CONFIG_REQUIRED="CONFIG_IOREQ_SERVER CONFIG_ARM_SMMU_V3 CONFIG_ARM_PCI_PASSTHROUGH_PCIPT CONFIG_HAS_PCI"
+# The project's Xen patch series, applied in name order to the source.
+XEN_PATCHES=$ROOT/toolstack-hooks/xen-patches/4.17
+xen_patches_key() { cat "$XEN_PATCHES"/*.patch 2>/dev/null | sha256sum | cut -c1-16; }
 
 A64="-oAPT::Architecture=arm64 -oAPT::Architectures=arm64 -oDir::State::status=/dev/null
  -oDir::State::Lists=$W/apt/lists -oDir::Cache=$W/apt/cache"
@@ -181,16 +188,28 @@ step_xensrc() {
 }
 
 step_xen() {
-    local s o=$W/xen
-    s=$(cat "$W/src/DIR")
-    local M="make -C $s/xen XEN_TARGET_ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-"
+    local s o=$W/xen p c
     rm -rf "$o"; mkdir -p "$o"
+    # a fresh copy of the unpacked source: the patches apply to it once
+    cp -a "$(cat "$W/src/DIR")" "$o/src" || return 1
+    s=$o/src
+    : > "$W/logs/xen-patch.log"
+    for p in "$XEN_PATCHES"/*.patch; do
+        [ -e "$p" ] || continue
+        echo "== $(basename "$p")" >> "$W/logs/xen-patch.log"
+        patch -d "$s" -p1 --forward --no-backup-if-mismatch < "$p" >> "$W/logs/xen-patch.log" 2>&1 ||
+            { echo "patch $(basename "$p") does not apply (see $W/logs/xen-patch.log)"; return 1; }
+        basename "$p" >> "$o/patches-applied"
+    done
+    local M="make -C $s/xen XEN_TARGET_ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-"
     $M distclean > "$W/logs/xen-clean.log" 2>&1 || true
     cp "$W/sysroot/boot/xen-4.17-arm64.config" "$s/xen/.config" || return 1
     printf '%b' "$XEN_CONFIG" >> "$s/xen/.config"
     $M olddefconfig > "$W/logs/xen-olddefconfig.log" 2>&1 || return 1
     cp "$s/xen/.config" "$o/xen.config" || return 1
-    grep -q '^CONFIG_IOREQ_SERVER=y' "$o/xen.config" || { echo "IOREQ_SERVER not in .config"; return 1; }
+    for c in $XEN_CONFIG_REQUIRED; do
+        grep -q "^$c=y" "$o/xen.config" || { echo "$c not in .config"; return 1; }
+    done
     $M -j"$JOBS" > "$W/logs/xen-build.log" 2>&1 || { tail -20 "$W/logs/xen-build.log"; return 1; }
     cp "$s/xen/xen" "$o/xen-ioreq"
 }
@@ -203,5 +222,5 @@ prepare_all() {
     cached fetch "$(keyof "$ARM64_PKGS")" step_fetch
     cached sysroot "$(keyof "$(cat "$W/stamps/fetch")" 3)" step_sysroot
     cached xensrc "$(keyof "$(cat "$W/stamps/fetch")")" step_xensrc
-    cached xen "$(keyof "$(cat "$W/stamps/xensrc")" "$XEN_CONFIG")" step_xen
+    cached xen "$(keyof "$(cat "$W/stamps/xensrc")" "$XEN_CONFIG" "$(xen_patches_key)")" step_xen
 }
