@@ -10,7 +10,8 @@
 #   sysroot/        every .deb extracted: cross-build sysroot and the
 #                   source of every file put in the initramfs (stamp sysroot)
 #   src/            Xen source package, unpacked            (stamp xensrc)
-#   xen/            xen-ioreq (the hypervisor), its .config, build logs
+#   xen/            src/ (a copy of the Xen source with the project's patch
+#                   series applied), xen-ioreq (the hypervisor), its .config
 #                   (stamp xen)
 #   arm64/          pcipt cross build (make BUILD=...; make decides)
 #   dom0-root/ domu-root/ dom0-initrd.gz                     (stamp initrd)
@@ -18,7 +19,7 @@
 #   stamps/NAME     the key a step was last completed with
 
 HOST_PKGS="qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross make flex bison
- python3 dpkg-dev xz-utils cpio gzip ca-certificates pkg-config debian-archive-keyring"
+ python3 dpkg-dev xz-utils cpio gzip ca-certificates pkg-config debian-archive-keyring patch"
 
 # arm64 packages.  Guests: busybox, the Xen tools (real xenstored, xl), lspci.
 # Sysroot for cross-building pcipt: the -dev packages and their libraries.
@@ -31,8 +32,14 @@ ARM64_PKGS="busybox-static
  pciutils libpci3 pci.ids libkmod2 libudev1 libssl3 libcap2
  libxen-dev libpci-dev libfdt-dev libudev-dev zlib1g-dev"
 
-# Hypervisor options on top of Debian's arm64 config (xen-arm-facts.md §0.2).
-XEN_CONFIG='CONFIG_EXPERT=y\nCONFIG_UNSUPPORTED=y\nCONFIG_IOREQ_SERVER=y\nCONFIG_HAS_ITS=y\n'
+# Hypervisor options on top of Debian's arm64 config (xen-arm-facts.md §0.2),
+# and the SMMUv3 with PCI passthrough of the patch series
+# (docs/notes/xen-patches.md).
+XEN_CONFIG='CONFIG_EXPERT=y\nCONFIG_UNSUPPORTED=y\nCONFIG_IOREQ_SERVER=y\nCONFIG_HAS_ITS=y\nCONFIG_ARM_SMMU_V3=y\nCONFIG_ARM_PCI_PASSTHROUGH_PCIPT=y\n'
+XEN_CONFIG_REQUIRED="CONFIG_IOREQ_SERVER CONFIG_ARM_SMMU_V3 CONFIG_ARM_PCI_PASSTHROUGH_PCIPT CONFIG_HAS_PCI"
+# The project's Xen patch series, applied in name order to the source.
+XEN_PATCHES=$ROOT/toolstack-hooks/xen-patches/4.17
+xen_patches_key() { cat "$XEN_PATCHES"/*.patch 2>/dev/null | sha256sum | cut -c1-16; }
 
 A64="-oAPT::Architecture=arm64 -oAPT::Architectures=arm64 -oDir::State::status=/dev/null
  -oDir::State::Lists=$W/apt/lists -oDir::Cache=$W/apt/cache"
@@ -70,15 +77,59 @@ missing_host_pkgs() {
     done
 }
 
+# archive_uri SUITE: the URI that serves SUITE in this machine's own apt
+# configuration (the repository names no package host).  apt-get indextargets
+# first, then the sources files themselves (deb822 and one-line formats).
+archive_uri() {
+    local u
+    u=$(apt-get indextargets --format '$(SITE) $(RELEASE)' 2>/dev/null | awk -v s="$1" '$2 == s { print $1; exit }')
+    [ -n "$u" ] || u=$(cat /etc/apt/sources.list.d/*.sources 2>/dev/null | awk -v s="$1" '
+        function flush() { if (ok && uri != "" && t ~ /(^| )deb( |$)/) { print uri; ok = 0; uri = ""; exit } ok = 0; uri = ""; t = "" }
+        /^[ \t]*$/ { flush(); next }
+        /^Types:/ { t = $0 }
+        /^URIs:/ { uri = $2 }
+        /^Suites:/ { for (i = 2; i <= NF; i++) if ($i == s) ok = 1 }
+        END { flush() }')
+    [ -n "$u" ] || u=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null | awk -v s="$1" '
+        $1 == "deb" || $1 == "deb-src" { i = 2; if ($2 ~ /^\[/) while ($i !~ /\]$/) i++; if ($2 ~ /^\[/) i++;
+                                         if ($(i + 1) == s) { print $i; exit } }')
+    [ -n "$u" ] || return 1
+    echo "${u%/}"
+}
+
+# QEMU >= 8.1: Debian 12's 7.2 SMMUv3 has no stage 2, which Xen needs
+# (docs/notes/xen-patches.md).  bookworm-backports has 10.0.x.
+BACKPORTS_LIST=/etc/apt/sources.list.d/pcipt-systest-backports.sources
+qemu_new_enough() {
+    local v; v=$(dpkg-query -W -f='${Version}' qemu-system-arm 2>/dev/null) || return 1
+    [ -n "$v" ] && dpkg --compare-versions "$v" ge 1:8.1
+}
+
 step_host() {
-    local miss; miss=$(missing_host_pkgs)
-    [ -z "$miss" ] && return 0
-    echo "installing host packages:" $miss
+    local miss uri; miss=$(missing_host_pkgs)
+    [ -z "$miss" ] && qemu_new_enough && return 0
+    echo "installing host packages:" $miss "(qemu-system-arm from bookworm-backports)"
     [ "$(id -u)" = 0 ] || { echo "FAIL prepare host: run as root to install them"; return 1; }
+    if [ ! -e "$BACKPORTS_LIST" ]; then
+        uri=$(archive_uri bookworm) || { echo "FAIL prepare host: no apt source serves bookworm"; return 1; }
+        cat > "$BACKPORTS_LIST" <<EOF
+# written by pcipt tests/system/cache.sh: QEMU >= 8.1 (SMMUv3 stage 2)
+Types: deb
+URIs: $uri
+Suites: bookworm-backports
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+EOF
+    fi
     apt-get update > "$W/logs/host-apt-update.log" 2>&1
+    miss=$(echo $miss | tr ' ' '\n' | grep -vx qemu-system-arm || true)
+    : > "$W/logs/host-apt.log"
     # shellcheck disable=SC2086
-    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $miss \
-        > "$W/logs/host-apt.log" 2>&1
+    [ -z "$miss" ] || DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $miss \
+        >> "$W/logs/host-apt.log" 2>&1 || return 1
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+        -t bookworm-backports qemu-system-arm >> "$W/logs/host-apt.log" 2>&1 || return 1
+    qemu_new_enough || { echo "FAIL prepare host: qemu-system-arm $(dpkg-query -W -f='${Version}' qemu-system-arm) < 8.1"; return 1; }
 }
 
 step_fetch() {
@@ -106,26 +157,21 @@ step_sysroot() {
 }
 
 write_src_sources() {
+    local main sec
+    main=$(archive_uri bookworm) || { echo "no apt source serves bookworm"; return 1; }
+    sec=$(archive_uri bookworm-security) || sec=
     mkdir -p "$W/srcapt/sources.list.d" "$W/srcapt/lists/partial"
-    cat > "$W/srcapt/sources.list.d/src.sources" <<'EOF'
-Types: deb-src
-URIs: http://deb.debian.org/debian
-Suites: bookworm
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-
-Types: deb-src
-URIs: http://deb.debian.org/debian-security
-Suites: bookworm-security
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-EOF
+    {
+        printf 'Types: deb-src\nURIs: %s\nSuites: bookworm\nComponents: main\n' "$main"
+        printf 'Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg\n'
+        [ -z "$sec" ] || printf '\nTypes: deb-src\nURIs: %s\nSuites: bookworm-security\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' "$sec"
+    } > "$W/srcapt/sources.list.d/src.sources"
 }
 
 step_xensrc() {
     local v bv
     rm -rf "$W/src"; mkdir -p "$W/src"
-    write_src_sources
+    write_src_sources || return 1
     # shellcheck disable=SC2086
     apt-get $SRCO update > "$W/logs/src-update.log" 2>&1 || return 1
     bv=$(dpkg-deb -f "$W"/debs/xen-hypervisor-4.17-arm64_*.deb Version)
@@ -142,16 +188,28 @@ step_xensrc() {
 }
 
 step_xen() {
-    local s o=$W/xen
-    s=$(cat "$W/src/DIR")
-    local M="make -C $s/xen XEN_TARGET_ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-"
+    local s o=$W/xen p c
     rm -rf "$o"; mkdir -p "$o"
+    # a fresh copy of the unpacked source: the patches apply to it once
+    cp -a "$(cat "$W/src/DIR")" "$o/src" || return 1
+    s=$o/src
+    : > "$W/logs/xen-patch.log"
+    for p in "$XEN_PATCHES"/*.patch; do
+        [ -e "$p" ] || continue
+        echo "== $(basename "$p")" >> "$W/logs/xen-patch.log"
+        patch -d "$s" -p1 --forward --no-backup-if-mismatch < "$p" >> "$W/logs/xen-patch.log" 2>&1 ||
+            { echo "patch $(basename "$p") does not apply (see $W/logs/xen-patch.log)"; return 1; }
+        basename "$p" >> "$o/patches-applied"
+    done
+    local M="make -C $s/xen XEN_TARGET_ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-"
     $M distclean > "$W/logs/xen-clean.log" 2>&1 || true
     cp "$W/sysroot/boot/xen-4.17-arm64.config" "$s/xen/.config" || return 1
     printf '%b' "$XEN_CONFIG" >> "$s/xen/.config"
     $M olddefconfig > "$W/logs/xen-olddefconfig.log" 2>&1 || return 1
     cp "$s/xen/.config" "$o/xen.config" || return 1
-    grep -q '^CONFIG_IOREQ_SERVER=y' "$o/xen.config" || { echo "IOREQ_SERVER not in .config"; return 1; }
+    for c in $XEN_CONFIG_REQUIRED; do
+        grep -q "^$c=y" "$o/xen.config" || { echo "$c not in .config"; return 1; }
+    done
     $M -j"$JOBS" > "$W/logs/xen-build.log" 2>&1 || { tail -20 "$W/logs/xen-build.log"; return 1; }
     cp "$s/xen/xen" "$o/xen-ioreq"
 }
@@ -164,5 +222,5 @@ prepare_all() {
     cached fetch "$(keyof "$ARM64_PKGS")" step_fetch
     cached sysroot "$(keyof "$(cat "$W/stamps/fetch")" 3)" step_sysroot
     cached xensrc "$(keyof "$(cat "$W/stamps/fetch")")" step_xensrc
-    cached xen "$(keyof "$(cat "$W/stamps/xensrc")" "$XEN_CONFIG")" step_xen
+    cached xen "$(keyof "$(cat "$W/stamps/xensrc")" "$XEN_CONFIG" "$(xen_patches_key)")" step_xen
 }

@@ -62,6 +62,15 @@ EDU_SBDF=$(basename "${EDU:-none}")
 EDU_BAR0=$( [ -n "$EDU" ] && head -1 $EDU/resource | cut -d' ' -f1)
 [ -n "$EDU" ] && [ $((EDU_BAR0)) -ne 0 ]
 check plumbing-edu-dom0 $? "edu ($EDU_ID) at $EDU_SBDF in dom0, BAR0 $EDU_BAR0"
+# Xen (pci-passthrough=on, the SMMUv3 patches) took edu as an SMMU master at
+# dom0's PHYSDEVOP_pci_device_add, attached to dom0's context
+xl dmesg > /run/xl-dmesg-boot.txt 2>&1
+dmesg > /run/dom0-dmesg-boot.txt 2>&1
+smmu=$(grep -m1 -o 'SMMUv3: .*ias [0-9]*-bit, oas [0-9]*-bit' /run/xl-dmesg-boot.txt)
+master=$(grep -m1 -o "SMMUv3: $EDU_SBDF: Added master device.*" /run/xl-dmesg-boot.txt)
+addfail=$(grep -c 'Failed to add - passthrough or MSI/MSI-X might fail' /run/dom0-dmesg-boot.txt)
+[ -n "$smmu" ] && [ -n "$master" ] && [ "$addfail" = 0 ]
+check plumbing-smmu $? "Xen's SMMUv3 (${smmu:-no probe line}) took dom0's edu: ${master:-no 'Added master device' line}; dom0 'Failed to add' lines: $addfail"
 # the edu checks the guest runs, on the real device in dom0 first: a guest
 # failure is then pcipt's, not the check's
 . /edu.sh

@@ -44,7 +44,7 @@ T0=$(date +%s)
 . "$HERE/initramfs.sh"
 
 PLUMBING_STEPS="prepare-xen-ioreq prepare-pcipt-arm64 prepare-initramfs plumbing-xl
- plumbing-pcipt-runs plumbing-edu-dom0 plumbing-dom0-edu-id plumbing-dom0-edu-liveness
+ plumbing-pcipt-runs plumbing-edu-dom0 plumbing-smmu plumbing-dom0-edu-id plumbing-dom0-edu-liveness
  plumbing-dom0-edu-factorial plumbing-dom0-edu-bind plumbing-dom0-edu-irq1 plumbing-dom0-edu-irq2
  plumbing-intx-alone plumbing-domU-create
  plumbing-domU-boot guest-lspci guest-lspci-bus guest-handshake"
@@ -97,12 +97,17 @@ SERIAL=$W/logs/serial.log
 # QEMU virt maps INTx of (slot, pin) onto 4 SPIs: (slot + pin) mod 4.  edu is
 # the only PCI endpoint (-nic none: no default virtio-net), so its line is
 # its own.  dom0 checks that (plumbing-intx-alone).
+# The SMMUv3 has stage 2 (QEMU >= 8.1), which Xen needs; Xen is built with
+# the patch series of toolstack-hooks/xen-patches/4.17 and started with
+# pci-passthrough=on, so dom0's PCI functions are SMMU masters attached to
+# dom0 (plumbing-smmu).  edu's DMA mask covers guest RAM at 0x40000000.
 QEMU=(qemu-system-aarch64
-    -machine virt,virtualization=on,gic-version=3 -cpu cortex-a57 -smp 2 -m "$MEM"
+    -machine virt,virtualization=on,gic-version=3,iommu=smmuv3 -global arm-smmuv3.stage=2
+    -cpu cortex-a57 -smp 2 -m "$MEM"
     -nographic -no-reboot -nic none
-    -device edu,addr=01.0
+    -device edu,addr=01.0,dma_mask=0xffffffffffff
     -kernel "$W/xen/xen-ioreq"
-    -append "console=dtuart dom0_mem=512M loglvl=all guest_loglvl=all bootscrub=false"
+    -append "console=dtuart dom0_mem=512M loglvl=all guest_loglvl=all bootscrub=false pci-passthrough=on"
     -device guest-loader,addr=0x42000000,kernel="$(kernel_image)",bootargs="console=hvc0 earlycon=xen rdinit=/init panic=-1 systest.mode=$MODE${SYSTEST_SERVE:+ systest.serve=$SYSTEST_SERVE}"
     -device guest-loader,addr=0x4c000000,initrd="$W/dom0-initrd.gz")
 echo "booting Xen + dom0 under QEMU (serial: $SERIAL, limit $QTIMEOUT s)"
