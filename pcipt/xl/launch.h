@@ -27,7 +27,7 @@
 #define DAEMON_UNIT          "pciptd@.service"
 #define DAEMON_SYSTEMD_DIR   "/run/systemd/system"
 #define DAEMON_LOG_DIR       "/var/log/xen"
-#define DAEMON_READY_TIMEOUT_MS 10000
+#define DAEMON_READY_TIMEOUT_MS 30000   /* a loaded dom0 under TCG took >10 s */
 
 struct daemon_ref {
     uint32_t domid;
