@@ -1,5 +1,5 @@
 /* Putting a host PCI function into a running guest and taking it out again
- * (design brief §3 "Attach", CONTRACT-attach-daemon.md):
+ * (docs/design/attach.md "attach, in order", "detach, in order"):
  *
  *   attach: check (domain exists, device assignable, not attached anywhere,
  *           slot free, layout fits) before anything is touched -> grant iomem

@@ -31,7 +31,7 @@ ARM64_PKGS="busybox-static
  pciutils libpci3 pci.ids libkmod2 libudev1 libssl3 libcap2
  libxen-dev libpci-dev libfdt-dev libudev-dev zlib1g-dev"
 
-# Hypervisor options on top of Debian's arm64 config (xen-arm-facts.md §0.2).
+# Hypervisor options on top of Debian's arm64 config (docs/xen-facts.md "CONFIG_IOREQ_SERVER").
 XEN_CONFIG='CONFIG_EXPERT=y\nCONFIG_UNSUPPORTED=y\nCONFIG_IOREQ_SERVER=y\nCONFIG_HAS_ITS=y\n'
 
 A64="-oAPT::Architecture=arm64 -oAPT::Architectures=arm64 -oDir::State::status=/dev/null
