@@ -71,7 +71,7 @@ int detach_device(struct attach_ctx *ctx, uint32_t domid, const struct sbdf *hos
 int attach_give_back(const struct attach_ctx *ctx, const struct hostpci_handover *ho,
                      const char *sep, bool name_dev, char *err, size_t errlen);
 
-/* Internal to pcipt/attach*.c and pcipt/assign/detach.c. */
+/* Internal to pcipt/assign/attach*.c and pcipt/assign/detach.c. */
 struct attach_job {
     uint32_t domid;
     struct dev_assign dev;                          /* as planned */
