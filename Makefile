@@ -110,9 +110,11 @@ $(BENCH): $(BENCH_OBJ) $(LIB)
 bench: $(BENCH)
 	$(BENCH) --src $(abspath .)
 
-# Unit and integration tests (Check).  The runner finds build/pcipt, the
-# test data and the xenstored shim relative to the source tree.
+# Unit and integration tests (Check), after the check that every document a
+# comment cites exists (tests/tools/check-doc-refs.sh).  The runner finds
+# build/pcipt, the test data and the xenstored shim relative to the source tree.
 unit: all
+	sh tests/tools/check-doc-refs.sh $(abspath .)
 	PCIPT_BIN=$(abspath $(PCIPT)) PCIPT_SRC=$(abspath .) \
 	    PCIPT_FAKEXEN=$(abspath $(FAKEXEN)) PCIPT_DRIVERCORE=$(abspath $(DRIVERCORE)) $(TEST_BIN)
 
@@ -129,7 +131,7 @@ endif
 check-asan:
 	$(MAKE) BUILD=build-asan SAN=address,undefined CFLAGS="-O1 -g" unit
 
-# libFuzzer harnesses (tests/fuzz/; docs/design.md, fuzzing section), built with clang into
+# libFuzzer harnesses (tests/fuzz/; docs/testing/fuzz.md), built with clang into
 # build-fuzz/: the production sources unchanged, with ASan+UBSan and
 # coverage instrumentation.  `make fuzz FUZZ_SECONDS=N` runs each harness N
 # seconds; `make fuzz-smoke` (CI) runs each FUZZ_RUNS inputs from a fixed seed,

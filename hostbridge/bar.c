@@ -2,7 +2,7 @@
  * probes at any width, 64-bit pairs, the expansion ROM, and the map/unmap/move
  * events.  Host BARs are never written: every BAR register is emulated.
  *
- * Rules (docs/design.md (engine section)): a write whose merged address bits are all ones is
+ * Rules (docs/design/hostbridge.md "BARs"): a write whose merged address bits are all ones is
  * a size probe and never a move.  A move completes when a write covers the
  * BAR's most significant byte (bits 31:24 of a 32-bit BAR or the ROM, bits
  * 63:56 of a 64-bit pair, i.e. the high half), or when decode turns on with a

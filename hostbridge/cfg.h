@@ -1,7 +1,7 @@
 /* One internal config request: what both guest encodings become.
  *   ECAM (IOREQ_TYPE_COPY in the ECAM window): offset = bus<<20 | dev<<15 | fn<<12 | reg
  *   IOREQ_TYPE_PCI_CONFIG (x86 Xen):            addr = SBDF<<32 | reg
- * (../shared/docs/xen-arm-facts.md §2). */
+ * (docs/xen-facts.md "ECAM accesses arrive as IOREQ_TYPE_COPY"). */
 #ifndef HOSTBRIDGE_CFG_H
 #define HOSTBRIDGE_CFG_H
 

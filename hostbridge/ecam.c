@@ -1,5 +1,6 @@
 /* Decoding both guest encodings of a config access into struct cfg_req
- * (xen-arm-facts.md §2): an ECAM window offset (PCIe Base §7.2.2:
+ * (docs/xen-facts.md "ECAM accesses arrive as IOREQ_TYPE_COPY"):
+ * an ECAM window offset (PCIe Base §7.2.2:
  * bus<<20 | dev<<15 | fn<<12 | reg) and IOREQ_TYPE_PCI_CONFIG's
  * addr = SBDF<<32 | reg.  A request that cannot be valid gets reg 0xffff,
  * which the access validation treats as a bad access. */

@@ -36,8 +36,8 @@ void vdev_save_state(const struct vdev *v, struct vdev_state *st)
     /* A mapped BAR is saved where it is mapped: restore emits no events, so
      * a move the guest has only half written (e.g. the low dword of a
      * 64-bit BAR) cannot complete there, and the p2m holds the committed
-     * address (found by fuzz_cfg, docs/design.md (fuzz section) F9).  Unmapped BARs keep
-     * the address as programmed so far. */
+     * address (found by fuzz_cfg, docs/testing/fuzz.md "Found and fixed" F9).
+     * Unmapped BARs keep the address as programmed so far. */
     for (int i = 0; i < PCI_NUM_RES; i++)
         st->guest_bar[i] = v->bars[i].mapped ? v->bars[i].committed : v->bars[i].pending;
     st->rom_ctrl = bar_rom_ctrl(w);

@@ -162,7 +162,7 @@ static bool access_valid(const struct cfg_req *r)
 
 /* All-ones of an access: 0xff for sizes other than 2, 4 and 8 (and 64 ones
  * above 8).  One function for every path, with or without a bridge for the
- * segment (they differed: found by fuzzing, docs/design.md (fuzz section) F2). */
+ * segment (they differed: found by fuzzing, docs/testing/fuzz.md "Found and fixed" F2). */
 static uint64_t all_ones(unsigned size)
 {
     return size >= 8 ? ~0ull : size == 4 ? 0xffffffffull : size == 2 ? 0xffff : 0xff;

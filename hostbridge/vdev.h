@@ -13,7 +13,7 @@
 #define PCI_SLOTS 32
 #define PCI_FNS   8
 
-/* Root-complex identity (documented in docs/design.md (engine section)): XenSource's vendor
+/* Root-complex identity (docs/design/hostbridge.md "Root complex"): XenSource's vendor
  * ID and a device ID that pci.ids does not list. */
 #define RC_VENDOR_ID 0x5853
 #define RC_DEVICE_ID 0xc0de

@@ -1,4 +1,4 @@
-/* MSI through the virtual GICv3 ITS (../shared/docs/xen-arm-facts.md §7).
+/* MSI through the virtual GICv3 ITS (docs/xen-facts.md "vITS").
  *
  * A PCI function's MSI write reaches an ITS as (DeviceID, EventID):
  *   host:  DeviceID = the host bridge's msi-map applied to the RID

@@ -1,5 +1,6 @@
 /* attach, part 2: grant, map, publish; undo in reverse on any failure
- * (design brief §3 steps 3-4; CONTRACT-attach-daemon §1-3). */
+ * (docs/design/attach.md "attach, in order" steps 2-5, "Hand-over: what
+ * attach publishes"). */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /* Putting a host PCI function into a running guest and taking it out again
- * (design brief §3 "Attach", CONTRACT-attach-daemon.md):
+ * (docs/design/attach.md "attach, in order", "detach, in order"):
  *
  *   attach: check (domain exists, device assignable, not attached anywhere,
  *           slot free, layout fits) before anything is touched -> grant iomem
@@ -71,7 +71,7 @@ int detach_device(struct attach_ctx *ctx, uint32_t domid, const struct sbdf *hos
 int attach_give_back(const struct attach_ctx *ctx, const struct hostpci_handover *ho,
                      const char *sep, bool name_dev, char *err, size_t errlen);
 
-/* Internal to pcipt/attach*.c and pcipt/assign/detach.c. */
+/* Internal to pcipt/assign/attach*.c and pcipt/assign/detach.c. */
 struct attach_job {
     uint32_t domid;
     struct dev_assign dev;                          /* as planned */

@@ -1,5 +1,5 @@
 /* attach, part 1: every check and the plan, before anything is touched
- * (design brief §3 steps 1-2; CONTRACT-attach-daemon §1). */
+ * (docs/design/attach.md "attach, in order" step 1). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

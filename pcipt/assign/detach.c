@@ -1,4 +1,5 @@
-/* detach (CONTRACT-attach-daemon §4, §6): take the device back from a live
+/* detach (docs/design/attach.md "Hand-over: detach takes a device back",
+ * "Hand-over: a dead domain"): take the device back from a live
  * daemon (state-N = 5, wait for 6), unmap what the p2m records say is
  * mapped, revoke iomem (only once nothing is mapped), remove the xenstore
  * nodes.  Best effort: every step is tried; the first failure is reported. */
@@ -223,7 +224,8 @@ static int detach_locked(struct attach_ctx *ctx, uint32_t domid, const struct sb
 
     if ((rc = find_published(ctx, domid, host, &job, &sibling, err, errlen)))
         return rc;
-    /* A dead domain's p2m and permissions went with it (§6). */
+    /* A dead domain's p2m and permissions went with it (docs/xen-facts.md
+     * "iomem permission"). */
     alive = ctx->hv->ops->domain_exists(ctx->hv, domid);
     /* PCI 3.0 §3.2.2.3.4: without function 0 the guest no longer sees the
      * slot's other functions; they leave first. */

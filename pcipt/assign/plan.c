@@ -1,4 +1,4 @@
-/* The BAR planner: see plan.h.  Rules (design brief §3 step 2):
+/* The BAR planner: see plan.h.  Rules (docs/design/host.md "Planner"):
  *  - 32-bit BARs and the ROM go in the low hole (GUEST_VPCI_MEM, below 4 GiB);
  *  - 64-bit prefetchable BARs go in the high hole (GUEST_VPCI_PREFETCH_MEM);
  *  - a 64-bit non-prefetchable BAR goes low if it fits, else high (a 64-bit

@@ -1,4 +1,4 @@
-/* The BAR planner (design brief §3 step 2): where a domain's passed-through
+/* The BAR planner (docs/design/host.md "Planner"): where a domain's passed-through
  * functions sit on the virtual bus, where each BAR lives in the guest's
  * vPCI holes, which SPI carries each INTx; and the guest layout those holes
  * come from (Xen's public arch-arm.h, overridable by /etc/xen/pcipt.conf). */
@@ -13,7 +13,8 @@
 
 #define PCIPT_DEFAULT_CONFIG  "/etc/xen/pcipt.conf"
 #define PCIPT_INTX_SPI_BASE   48u   /* upstream reserves SPIs 32..43 (vpl011, virtio-mmio); */
-#define PCIPT_INTX_SPI_COUNT  16u   /* downstream virtio-pci uses 44..48 (xen-arm-facts §1) */
+#define PCIPT_INTX_SPI_COUNT  16u   /* downstream virtio-pci uses 44..48 */
+                                    /* (docs/xen-facts.md "Guest memory map") */
 #define PLAN_PAGE_SIZE        4096ull
 #define PLAN_MAX_SLOT         31    /* device numbers 1..31 on the virtual bus 0 */
 #define PLAN_MAX_FN           7     /* function numbers 0..7 of one slot */

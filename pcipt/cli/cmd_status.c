@@ -30,7 +30,7 @@ static void text_server(uint32_t domid, int src, const struct xsp_server *srv)
     printf("\n");
 }
 
-/* The BAR's p2m record (CONTRACT-attach-daemon §2): 1 and *gaddr when
+/* The BAR's p2m record (docs/design/attach.md "Hand-over: p2m records"): 1 and *gaddr when
  * recorded (0 = "none"), 0 when the device was published without one. */
 static struct xs_handle *g_xs;
 static uint32_t g_domid;

@@ -1,4 +1,4 @@
-/* The pcipt subcommands.  Each lives in pcipt/cmd_<name>.c and gets argv
+/* The pcipt subcommands.  Each lives in pcipt/cli/cmd_<name>.c and gets argv
  * with argv[0] = the subcommand name and the global options already removed
  * (see pcipt/cli/main.c).  Return the process exit status:
  *   0 success, 1 failure (a one-line message was printed), 2 usage error. */

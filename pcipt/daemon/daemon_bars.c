@@ -1,12 +1,13 @@
 /* Engine events -> stage-2 p2m, before the guest's access completes
- * (design brief §3 "a guest BAR move ... before the ioreq is completed").
+ * (docs/design/daemon.md "Engine events": a guest BAR move is mapped before
+ * the ioreq is completed).
  * Every p2m change updates the record pcipt/dev-N/bar-I/mapped in the same
- * step (CONTRACT-attach-daemon.md §2).
+ * step (docs/design/attach.md "Hand-over: p2m records").
  *
  * Refusal rule: a BAR is mapped only if its whole range lies in one of the
  * guest's vPCI holes (layout mem / prefetch), overlaps no other mapped BAR
  * of the domain, no guest RAM bank (GUEST_RAM0 0x40000000 3 GiB, GUEST_RAM1
- * 0x200000000 1016 GiB, xen-arm-facts §1), and keeps the host's in-page
+ * 0x200000000 1016 GiB, docs/xen-facts.md "Guest memory map"), and keeps the host's in-page
  * offset (a sub-page BAR cannot be mapped at another offset).  A refused
  * map or move leaves the BAR unmapped, the record "none" and one log line;
  * the guest reads back its address and all-ones through the BAR window. */

@@ -1,6 +1,7 @@
 /* Devices on the daemon's virtual bus: add (startup, hot attach) and remove
  * (hot detach, shutdown).  A device's first guest view is what firmware
- * would leave (CONTRACT-attach-daemon.md §3): BARs at the planned addresses
+ * would leave (docs/design/attach.md "Hand-over: a device's first guest
+ * view"): BARs at the planned addresses
  * with Command.Memory set; a saved state (pcipt/dev-N/state) wins. */
 #include <errno.h>
 #include <inttypes.h>

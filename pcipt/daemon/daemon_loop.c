@@ -1,5 +1,5 @@
 /* The daemon's event loop and the ioreq state machine
- * (xen-arm-facts.md §2, §3; QEMU's cpu_handle_ioreq does the same):
+ * (docs/xen-facts.md "The ioreq ABI"; QEMU's cpu_handle_ioreq does the same):
  *   notification on a vCPU's port -> unmask -> if the slot is READY
  *   (or INPROCESS: taken by a predecessor that died before answering):
  *   read barrier, INPROCESS, dispatch, write barrier, IORESP_READY, notify.
@@ -52,8 +52,8 @@ static uint64_t now_us(void)
 }
 
 /* A trapped access inside a BAR the daemon believes is stage-2 mapped: on
- * Xen that cannot happen once the mapping is in place (design brief §7:
- * BAR accesses never trap once mapped), so it is counted and reported. */
+ * Xen that cannot happen once the mapping is in place (docs/design.md
+ * "Targets": BAR accesses never trap once mapped), so it is counted and reported. */
 static bool hits_mapped_bar(struct daemon *d, uint64_t addr)
 {
     for (unsigned i = 0; i < PCIPT_MAX_DEVS; i++) {

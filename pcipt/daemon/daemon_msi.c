@@ -1,4 +1,4 @@
-/* MSI/MSI-X of the daemon's devices through its/ (xen-arm-facts.md §7).
+/* MSI/MSI-X of the daemon's devices through its/ (docs/xen-facts.md "vITS").
  *
  * Xen binds a guest (DeviceID, EventID) to the host device by the host
  * ITS DeviceID, which only the host device tree knows: the host bridge's

@@ -1,4 +1,5 @@
-/* The IOREQ server: bring-up in Xen's order (xen-arm-facts.md §3: create
+/* The IOREQ server: bring-up in Xen's order (docs/xen-facts.md
+ * "IOREQ server bring-up": create
  * with buffered ioreqs off, map the ioreq page = resource frame 1, claim
  * ranges, register SBDFs, enable, THEN read each vCPU's vp_eport and bind
  * it), or reuse of the server a dead daemon recorded in pcipt/server/ or,
@@ -244,7 +245,8 @@ int daemon_server_start(struct daemon *d, char *err, size_t errlen)
         rc = create_fresh(d, err, errlen);
     if (rc)
         return rc;
-    /* vp_eport is valid only once the server is enabled (facts §3). */
+    /* vp_eport is valid only once the server is enabled (docs/xen-facts.md
+     * "IOREQ server bring-up"). */
     if ((rc = bind_ports(d, err, errlen)))
         return rc;
     /* /dev/xen/evtchn is blocking by default: the loop drains pending

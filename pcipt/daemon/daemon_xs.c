@@ -1,5 +1,6 @@
 /* The daemon and xenstore: the backend-dir watch (hot attach/detach per
- * CONTRACT-attach-daemon.md §1, §4), @releaseDomain, guest-visible state
+ * docs/design/attach.md "Hand-over: what attach publishes" and "Hand-over:
+ * detach takes a device back"), @releaseDomain, guest-visible state
  * persistence, pcipt/server/{state,stats}. */
 #include <errno.h>
 #include <inttypes.h>

@@ -1,6 +1,7 @@
 /* The daemon's dispatcher: one ioreq_t in, one answer out.  Where a guest's
- * config access is handled: ioreq_dispatch -> ecam_access / pci_config_access
- * -> vpci_cfg_read / vpci_cfg_write (hostbridge/). */
+ * config access is handled: ioreq_dispatch -> copy_access (ecam_decode) or
+ * pci_config_decode -> config_access -> vpci_cfg_read / vpci_cfg_write
+ * (hostbridge/topology.c; the whole path: docs/design.md section 2). */
 #include "pcipt/daemon/ioreq.h"
 
 #include <errno.h>

@@ -131,7 +131,7 @@ static const struct host_cfg_ops hostpci_ops = { .read = cfg_read, .write = cfg_
 
 /* libpci reports a malformed `resource` line as a fatal error while it
  * still holds the file open, so the longjmp out of it leaked a FILE and its
- * descriptor per call (found by fuzz_sysfs, docs/design.md (fuzz section) F8).  Refuse
+ * descriptor per call (found by fuzz_sysfs, docs/testing/fuzz.md "Found and fixed" F8).  Refuse
  * such a file before libpci reads it: every line must be "start end flags"
  * in hex, as Linux writes them (56 bytes, one per resource). */
 #define RESOURCE_LINE_MAX 200

@@ -2,7 +2,8 @@
  * sysfs-shaped tree given with --sysfs): identity, BARs (sysfs `resource`,
  * which libpci reads), driver, IRQ, reset method, config access as a
  * struct host_dev for the register engine; the ownership checks and the
- * hand-over to a holder driver that attach needs (design brief §3 step 1). */
+ * hand-over to a holder driver that attach needs (docs/design/attach.md
+ * "attach, in order" step 1). */
 #ifndef PCIPT_HOSTPCI_H
 #define PCIPT_HOSTPCI_H
 

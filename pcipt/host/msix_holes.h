@@ -1,5 +1,6 @@
 /* Which pages of a BAR must stay unmapped because they hold the MSI-X table
- * or the PBA (design brief §3 step 3: the guest's accesses there must trap
+ * or the PBA (docs/design/attach.md "attach, in order" step 3: the guest's
+ * accesses there must trap
  * so that the vectors stay emulated). */
 #ifndef PCIPT_MSIX_HOLES_H
 #define PCIPT_MSIX_HOLES_H

@@ -1,5 +1,5 @@
 /* One sysfs attribute at a time: its first line, one value written, and
- * the `driver` link of a device directory.  Used by pcipt/hostpci*.c. */
+ * the `driver` link of a device directory.  Used by pcipt/host/hostpci*.c. */
 #ifndef PCIPT_SYSFS_ATTR_H
 #define PCIPT_SYSFS_ATTR_H
 

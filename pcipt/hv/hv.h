@@ -4,7 +4,7 @@
  *                          libxenevtchn
  *   sim  (pcipt/sim/hv_sim.c)  a simulator of domains, p2m, iomem permissions,
  *                          IOREQ servers and event channels that enforces Xen's
- *                          rules (../shared/docs/xen-arm-facts.md): at most 64
+ *                          rules (docs/xen-facts.md): at most 64
  *                          pages per memory_mapping (-E2BIG), iomem permission
  *                          for dom0 and the target, no overlapping mappings
  *                          (-EEXIST), buffered ioreqs refused (-EINVAL),

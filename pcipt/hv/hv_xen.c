@@ -3,7 +3,7 @@
  * first use; every error is returned as -errno.
  *
  * memory_mapping: XEN_DOMCTL_memory_mapping takes at most 64 pages on Arm
- * (xen-arm-facts.md §5, -E2BIG).  libxc's xc_domain_memory_mapping() halves
+ * (docs/xen-facts.md "64 pages per call", -E2BIG).  libxc's xc_domain_memory_mapping() halves
  * the batch and retries on E2BIG, and undoes a partial add itself, so one call
  * of it is not one hypercall in general.  With nr <= 64 it makes exactly one
  * domctl (no E2BIG can happen), so this backend refuses nr > 64 with -E2BIG
@@ -208,7 +208,8 @@ static int xen_ioreq_unmap_pcidev(struct hv *hv, uint32_t domid, uint16_t id, ui
                ? neg_errno() : 0;
 }
 
-/* Arm: only frame XENMEM_resource_ioreq_server_frame_ioreq(0) exists (facts §3). */
+/* Arm: only frame XENMEM_resource_ioreq_server_frame_ioreq(0) exists
+ * (docs/xen-facts.md "IOREQ server bring-up"). */
 static int xen_ioreq_map_page(struct hv *hv, uint32_t domid, uint16_t id, void **page)
 {
     struct hv_xen *x = to_xen(hv);
@@ -315,11 +316,12 @@ static int xen_inject_msi(struct hv *hv, uint32_t domid, uint64_t addr, uint32_t
     return xendevicemodel_inject_msi(dm, domid, addr, data) ? neg_errno() : 0;
 }
 
+/* docs/xen-facts.md "vITS": no upstream interface binds a domU DeviceID. */
 static int xen_its_map_event(struct hv *hv, uint32_t domid, uint32_t host_devid,
                              uint32_t guest_devid, uint32_t event_id, bool valid)
 {
     log_warn("dom%u: cannot bind vITS event (host DeviceID %#x, guest DeviceID %#x, EventID "
-             "%u): upstream Xen has no domU vITS interface (xen-arm-facts.md §0.6)", domid,
+             "%u): upstream Xen has no domU vITS interface", domid,
              host_devid, guest_devid, event_id);
     return -EOPNOTSUPP;
 }

@@ -1,7 +1,7 @@
 /* Stage-2 mapping helpers on top of the hv backend.
  *
  * Arm's XEN_DOMCTL_memory_mapping takes at most 64 pages per call
- * (xen-arm-facts.md §5), so a BAR is mapped in chunks of <= 64 pages; a
+ * (docs/xen-facts.md "64 pages per call"), so a BAR is mapped in chunks of <= 64 pages; a
  * 256 MiB BAR takes exactly 1024 calls and never sees -E2BIG.  Pages listed
  * as holes (the MSI-X table and PBA, which must stay trapped) are skipped.
  * hv_map_mmio undoes its own partial work on failure (reverse order) and

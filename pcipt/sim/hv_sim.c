@@ -1,6 +1,6 @@
 /* The sim backend: open/close, the ops table, domain-level DM ops and the
  * administration API.  See sim_state.h for the shared state and
- * docs/design.md (hv section) for the design. */
+ * docs/design/hv.md for the design. */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>

@@ -1,4 +1,5 @@
-/* Simulated IOREQ servers (xen/common/ioreq.c semantics, facts §3): create
+/* Simulated IOREQ servers (xen/common/ioreq.c semantics,
+ * docs/xen-facts.md "IOREQ server bring-up"): create
  * (BUFIOREQ_OFF only on Arm), ranges per type as rangesets limited to 256,
  * enable/disable, destroy, and the ioreq page as a 4 KiB shared file. */
 #include <errno.h>

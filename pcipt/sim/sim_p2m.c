@@ -1,6 +1,7 @@
 /* Simulated XEN_DOMCTL_iomem_permission and XEN_DOMCTL_memory_mapping, and
  * the p2m as a sorted list of (gfn, mfn, nr) intervals.  Rules from
- * xen-arm-facts.md §5 (xen/common/domctl.c). */
+ * docs/xen-facts.md "64 pages per call" and "iomem permission"
+ * (xen/common/domctl.c). */
 #include <errno.h>
 #include <string.h>
 

@@ -15,9 +15,10 @@
 #define SIM_STATE_VERSION 2
 
 #define SIM_MAX_DOMAINS   16
-#define SIM_MAX_VCPUS     128     /* slots in one ioreq page (facts §2) */
-#define SIM_MAX_SERVERS   8       /* MAX_NR_IOREQ_SERVERS (facts §3) */
-#define SIM_MAX_IO_RANGES 256     /* MAX_NR_IO_RANGES per type (facts §3) */
+#define SIM_MAX_VCPUS     128     /* slots in one ioreq page (docs/xen-facts.md "The ioreq ABI") */
+#define SIM_MAX_SERVERS   8       /* MAX_NR_IOREQ_SERVERS (docs/xen-facts.md */
+                                  /* "IOREQ server bring-up") */
+#define SIM_MAX_IO_RANGES 256     /* MAX_NR_IO_RANGES per type (same) */
 #define SIM_RANGE_TYPES   3       /* XEN_DMOP_IO_RANGE_PORT, _MEMORY, _PCI */
 #define SIM_P2M_CAP       4096
 #define SIM_PERM_CAP      256

@@ -1,5 +1,5 @@
 /* The guest side of the simulator: a vCPU's access, as Xen on Arm handles a
- * stage-2 data abort (xen-arm-facts.md §2):
+ * stage-2 data abort (docs/xen-facts.md "ECAM accesses arrive as IOREQ_TYPE_COPY"):
  *   - a stage-2 mapped page does not trap at all (direct device access);
  *   - guest RAM is RAM;
  *   - else an enabled IOREQ server whose MMIO rangeset contains the access

@@ -1,4 +1,4 @@
-/* Internals of the simulated guest enumerator (pcipt/guest_enum*.c). */
+/* Internals of the simulated guest enumerator (pcipt/simulate/guest_enum*.c). */
 #ifndef PCIPT_GUEST_ENUM_INT_H
 #define PCIPT_GUEST_ENUM_INT_H
 

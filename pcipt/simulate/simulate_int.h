@@ -1,4 +1,4 @@
-/* Internal to pcipt/simulate*.c. */
+/* Internal to pcipt/simulate/simulate*.c. */
 #ifndef PCIPT_SIMULATE_INT_H
 #define PCIPT_SIMULATE_INT_H
 

@@ -12,7 +12,7 @@
  *
  * SPI arg (the INTx relay raises SPIs spi_base .. spi_base+count-1, which
  * must exist in the guest's vGIC: Xen gives a domain 32 + nr_spis IRQs,
- * nr_spis rounded up to 32; xen-arm-facts §1):
+ * nr_spis rounded up to 32; docs/xen-facts.md "Guest memory map"):
  *   - config sets nr_spis: checked to cover them, nothing added;
  *   - they fit in 32..63: `vuart="sbsa_uart"` (libxl then asks for 1 SPI,
  *     Xen rounds to 32) unless the config already sets vuart;

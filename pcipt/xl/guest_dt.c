@@ -1,4 +1,4 @@
-/* Write the guest's host bridge nodes as a partial FDT (see dtb.h).
+/* Write the guest's host bridge nodes as a partial FDT (see guest_dt.h).
  * libfdt's sequential-write API builds the blob; guest_dt_plan.c has already
  * checked that every value fits. */
 #include "pcipt/xl/guest_dt.h"

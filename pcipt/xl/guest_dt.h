@@ -8,7 +8,7 @@
  * libxl's make_vpci_node but trimmed to the buses in use and carrying what
  * libxl leaves out: INTx (interrupt-map to guest SPIs through the GIC,
  * phandle 65000) and, when a vITS is offered, msi-map
- * (../shared/docs/xen-arm-facts.md §7, §8). */
+ * (docs/xen-facts.md "Guest device tree", "vITS"). */
 #ifndef HOSTBRIDGE_DTB_H
 #define HOSTBRIDGE_DTB_H
 

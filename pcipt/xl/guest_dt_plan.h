@@ -1,4 +1,4 @@
-/* Internal to hostbridge/dtb*.c: the host bridge nodes a domain_assign
+/* Internal to pcipt/xl/guest_dt*.c: the host bridge nodes a domain_assign
  * needs, validated before a single FDT byte is written. */
 #ifndef HOSTBRIDGE_DTB_PLAN_H
 #define HOSTBRIDGE_DTB_PLAN_H

@@ -4,7 +4,8 @@
  * A daemon serves the domain while it holds its serve lock
  * (servelock_held, pcipt/assign/domlock.h; xenstore's pcipt/server/pid is only
  * informational: a zombie or a recycled pid would look alive); it is ready
- * when pcipt/server/state = "ready" (CONTRACT-attach-daemon §5).
+ * when pcipt/server/state = "ready" (docs/design/attach.md "Hand-over:
+ * daemon readiness").
  *
  * Starting: with systemd running (/run/systemd/system exists) and the unit
  * pciptd@.service installed, `systemctl start pciptd@DOMID`; otherwise

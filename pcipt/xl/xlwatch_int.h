@@ -1,4 +1,4 @@
-/* Internal to pcipt/xlwatch*.c. */
+/* Internal to pcipt/xl/xlwatch*.c. */
 #ifndef PCIPT_XLWATCH_INT_H
 #define PCIPT_XLWATCH_INT_H
 

@@ -1,7 +1,8 @@
 /* Per-device nodes that change after publishing: the p2m record of each
- * BAR (pcipt/dev-N/bar-I/mapped, CONTRACT-attach-daemon §2) and the
- * libxl device state be/state-N that detach and the daemon use to hand a
- * device over (§4).  Each operation is one transaction that finds the
+ * BAR (pcipt/dev-N/bar-I/mapped, docs/design/attach.md "Hand-over: p2m
+ * records") and the libxl device state be/state-N that detach and the daemon
+ * use to hand a device over (docs/design/attach.md "Hand-over: detach takes a
+ * device back").  Each operation is one transaction that finds the
  * device by host SBDF, so it follows renumbering. */
 #include <errno.h>
 #include <stdlib.h>

@@ -1,5 +1,6 @@
 /* Nodes the daemon and attach/detach share beyond the publish/read API (see
- * docs/design.md, the attach and daemon sections): the p2m record of each
+ * docs/design/attach.md "The hand-over between attach/detach and the
+ * daemon"): the p2m record of each
  * BAR, be/pcipt/dev-N/bar-I/mapped = "0x<guest address>" | "none"
  * (xsp_write_bar_mapped / xsp_read_bar_mapped, declared in xs_publish.h),
  * and free-form daemon nodes be/pcipt/server/<name> ("state", "stats"). */

@@ -1,4 +1,4 @@
-/* Node names and shared internals of the xenstore schema (pcipt/xs_*.c). */
+/* Node names and shared internals of the xenstore schema (pcipt/xs/xs_*.c). */
 #ifndef PCIPT_XS_NODES_H
 #define PCIPT_XS_NODES_H
 

@@ -1,4 +1,4 @@
-/* pcipt's xenstore schema (docs/design.md (xs section) / docs/design.md "xenstore"):
+/* pcipt's xenstore schema (docs/design/xs.md "Schema"):
  *
  *   be = /local/domain/0/backend/pci/DOMID/0         (libxl's pciback dir)
  *     frontend, frontend-id, online, state, domain, num_devs,
@@ -40,8 +40,8 @@ int xsp_publish_device(struct xs_handle *xs, uint32_t domid, const struct dev_as
  * mapped in the guest's stage 2 ("0x..."), 0 = not mapped ("none"). */
 int xsp_publish_device_mapped(struct xs_handle *xs, uint32_t domid, const struct dev_assign *dev,
                               const uint64_t mapped[PCI_NUM_RES]);
-/* The p2m record of one BAR of a published device (CONTRACT-attach-daemon
- * §2): whoever changes the p2m updates it in the same step.  gaddr 0 =
+/* The p2m record of one BAR of a published device (docs/design/attach.md
+ * "Hand-over: p2m records"): whoever changes the p2m updates it in the same step.  gaddr 0 =
  * "none".  -ENOENT if the device or the BAR is not published; reading a
  * device published without records gives -ENOENT too. */
 int xsp_write_bar_mapped(struct xs_handle *xs, uint32_t domid, const struct sbdf *host,

@@ -1,4 +1,4 @@
-/* Internal helpers shared by pcipt/xs_*.c: strict value parsing and the
+/* Internal helpers shared by pcipt/xs/xs_*.c: strict value parsing and the
  * node formats.  Not for use outside the xenstore layer. */
 #ifndef PCIPT_XS_UTIL_H
 #define PCIPT_XS_UTIL_H

@@ -1,6 +1,6 @@
 /* make bench: pcipt's hot paths measured against baselines taken in the same
  * run, reported as ratios (value / baseline; for a cost, lower is better) so
- * a regression or a win shows on any machine.  See docs/design.md (bench section) and
+ * a regression or a win shows on any machine.  See docs/testing/bench.md and
  * docs/performance.md. */
 #ifndef TESTS_BENCH_BENCH_H
 #define TESTS_BENCH_BENCH_H

@@ -5,8 +5,8 @@
  * ECAM window 1 MiB) against libxl's default vPCI node (bus-range 0-255,
  * ECAM window 256 MiB).  The count is the simulator's own (ioreqs it
  * sent), cross-checked with the enumerator's.
- * Two scanners: one that probes every bus of the range (what the brief's
- * target is about: firmware-style scans), and Linux's own, which scans the
+ * Two scanners: one that probes every bus of the range (what the target in
+ * docs/design.md "Targets" is about: firmware-style scans), and Linux's own, which scans the
  * root bus and descends only through bridges, so the bus range does not
  * change its count. */
 #include <errno.h>

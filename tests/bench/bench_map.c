@@ -1,6 +1,6 @@
 /* 4. Mapping 4 GiB of BARs under `sim`: XEN_DOMCTL_memory_mapping calls and
  * time, through pcipt/hv/map.c's hv_map_mmio, against the minimum: on Arm one
- * call maps at most 64 pages (xen-arm-facts.md §5), so a run of n pages
+ * call maps at most 64 pages (docs/xen-facts.md "64 pages per call"), so a run of n pages
  * needs ceil(n / 64) calls; the time baseline is that minimum number of
  * 64-page calls issued straight through hv->ops.  The call count is the
  * simulator's own (calls it received), so it is independent of map.c.

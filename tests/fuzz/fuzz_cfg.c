@@ -1,6 +1,6 @@
 /* fuzz_cfg: a stream of guest config requests against a topology built from
  * one real dump (tests/fuzz/fuzz_topo.h), with the invariants checked after
- * every request (abort on violation; docs/design.md (fuzz section) lists them):
+ * every request (abort on violation; docs/testing/fuzz.md "Invariants" lists them):
  *
  *  I1 no crash, no ASan/UBSan report (the build aborts on any);
  *  I2 the host config space is never written (the snapshot device aborts on
@@ -14,7 +14,7 @@
  *     of the size (0xff for odd sizes, 64 ones above 8) on every path
  *     (with or without a bridge for the segment), touch no host register and
  *     send no event; reads of registers with no host-backed byte make no
- *     host access (design brief §7);
+ *     host access (docs/design.md "Targets");
  *  I5 BAR events name an implemented BAR of the function, carry exactly its
  *     size, old/new addresses aligned to that size (32-bit BARs and the ROM
  *     below 4 GiB); MAP only with Command.Memory on and never twice; UNMAP

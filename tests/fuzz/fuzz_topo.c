@@ -1,4 +1,4 @@
-/* See fuzz_topo.h.  The invariants are listed in docs/design.md (fuzz section). */
+/* See fuzz_topo.h.  The invariants are listed in docs/testing/fuzz.md "Invariants". */
 #include "tests/fuzz/fuzz_topo.h"
 
 #include <errno.h>
@@ -478,7 +478,7 @@ uint64_t fz_checked_read(struct fz_world *w, const struct cfg_req *r)
     }
     if (r->size < 8 && val > ones(r->size))
         fz_fail("read of %u bytes returned 0x%llx", r->size, (unsigned long long)val);
-    /* reads of emulated registers never reach the host (design brief §7) */
+    /* reads of emulated registers never reach the host (docs/design.md "Targets") */
     if (reads && k > 0) {
         struct proto_fn *pf = proto_of(w, (unsigned)k);
         bool host = false;

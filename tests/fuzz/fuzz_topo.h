@@ -11,7 +11,7 @@
  *
  * The event handler plays the daemon: its policy (fz_policy_accepts) maps a
  * BAR only inside the holes, and it keeps a model of the stage-2 mappings
- * that every event and every access is checked against (docs/design.md (fuzz section)). */
+ * that every event and every access is checked against (docs/testing/fuzz.md "Invariants"). */
 #ifndef TESTS_FUZZ_TOPO_H
 #define TESTS_FUZZ_TOPO_H
 

@@ -1,8 +1,8 @@
 /* A device model's answering loop for one IOREQ server, in a thread: it
  * creates the server (no buffered ioreqs, as on Arm), claims an MMIO range,
  * enables it, maps the ioreq page, binds one event channel per vCPU, and
- * then follows Xen's ioreq state machine for every request (xen-arm-facts.md
- * §3; xen/include/public/hvm/ioreq.h):
+ * then follows Xen's ioreq state machine for every request (docs/xen-facts.md
+ * "The ioreq ABI"; xen/include/public/hvm/ioreq.h):
  *   event on a vCPU's port -> slot READY -> read barrier -> INPROCESS ->
  *   handler -> write barrier -> IORESP_READY -> notify the vCPU's port.
  * The handler answers one ioreq_t in place (pcipt/daemon/ioreq.c's ioreq_dispatch,

@@ -1,4 +1,4 @@
-/* Test registration: each tests/unit/test_*.c registers its Check suites
+/* Test registration: each tests/unit/<part>/test_*.c registers its Check suites
  * with TEST_SUITE(fn); tests/support/runner.c runs them all in one SRunner
  * so that `make check` ends with Check's summary line.
  *

@@ -1,4 +1,4 @@
-/* Helpers for the xenstore tests (tests/unit/test_xs_*.c). */
+/* Helpers for the xenstore tests (tests/unit/xs/test_xs_*.c). */
 #ifndef TESTS_XS_TESTUTIL_H
 #define TESTS_XS_TESTUTIL_H
 

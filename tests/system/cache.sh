@@ -32,7 +32,8 @@ ARM64_PKGS="busybox-static
  pciutils libpci3 pci.ids libkmod2 libudev1 libssl3 libcap2
  libxen-dev libpci-dev libfdt-dev libudev-dev zlib1g-dev"
 
-# Hypervisor options on top of Debian's arm64 config (xen-arm-facts.md §0.2),
+# Hypervisor options on top of Debian's arm64 config (docs/xen-facts.md
+# "CONFIG_IOREQ_SERVER"),
 # and the SMMUv3 with PCI passthrough of the patch series
 # (docs/notes/xen-patches.md).
 XEN_CONFIG='CONFIG_EXPERT=y\nCONFIG_UNSUPPORTED=y\nCONFIG_IOREQ_SERVER=y\nCONFIG_HAS_ITS=y\nCONFIG_ARM_SMMU_V3=y\nCONFIG_ARM_PCI_PASSTHROUGH_PCIPT=y\n'

@@ -218,7 +218,7 @@ iomem_has() {
     echo no
 }
 
-# the daemon's stats line (docs/design.md (systest section)): "pciptd: stats dom=D k=v ..."
+# the daemon's stats line (docs/testing/systest.md "The stats line"): "pciptd: stats dom=D k=v ..."
 daemon_logs() { ls /var/log/pcipt/*.log /var/log/xen/*pcipt*.log /run/pcipt/*.log 2>/dev/null; }
 # stats_lines: the daemon's stats lines for domain $D (/dev/null: never read stdin)
 stats_lines() { cat $(daemon_logs) /dev/null 2>/dev/null | grep "pciptd: stats dom=$D "; }

@@ -1,7 +1,7 @@
 #!/bin/bash
 # pcipt's end-to-end system test: real Xen 4.17 (rebuilt with IOREQ) on arm64
 # under QEMU TCG, Debian's arm64 kernel as dom0 and domU, QEMU's `edu` PCI
-# device passed through by the cross-built pcipt.  See docs/design.md (systest section).
+# device passed through by the cross-built pcipt.  See docs/testing/systest.md.
 #
 #   tests/system/systest.sh            run the test: PASS/FAIL per step
 #   tests/system/systest.sh --demo     the same testbed, narrated for a person

@@ -1,4 +1,5 @@
-/* detach and the domain's daemon (CONTRACT-attach-daemon §4): no daemon,
+/* detach and the domain's daemon (docs/design/attach.md "Hand-over: detach
+ * takes a device back"): no daemon,
  * a daemon that answers (simulated by a child process that holds the serve
  * lock, watches state-N, unmaps, updates the p2m records and writes 6), and
  * a daemon that is alive but silent (warn, go on).  Alive means holding the

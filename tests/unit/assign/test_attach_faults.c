@@ -1,7 +1,7 @@
 /* attach under failure: every hypervisor call and every xenstore operation
  * of an attach made to fail in turn; each failure must return an error that
  * names what failed and leave the p2m, the permissions and xenstore exactly
- * as before (design brief §7: "Any failure during attach leaves no mapping,
+ * as before (docs/design.md "Targets": "Any failure during attach leaves no mapping,
  * permission, xenstore node or server behind"). */
 #include <errno.h>
 #include <stdio.h>

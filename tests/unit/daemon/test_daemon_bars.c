@@ -2,7 +2,7 @@
  * on remaps (old range gone, new range mapped); a BAR placed outside the
  * vPCI holes or over another mapped BAR is refused when decode turns on:
  * nothing is mapped for it, its p2m record says "none", the rest of the
- * p2m is unchanged (docs/design.md (daemon section) "Refusal rule"). */
+ * p2m is unchanged (docs/design/daemon.md "Engine events", Refusal rule). */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -135,7 +135,8 @@ START_TEST(moves_remap_and_refusals_leave_nothing_mapped)
 }
 END_TEST
 
-/* attach maps the planned BARs itself and records them (contract §1); a
+/* attach maps the planned BARs itself and records them (docs/design/attach.md
+ * "Hand-over: what attach publishes"); a
  * record may also be stale (a daemon killed between p2m and record). */
 START_TEST(startup_reconciles_with_the_p2m_records)
 {

@@ -1,5 +1,5 @@
-/* Regression tests for what the fuzz harnesses (tests/fuzz/, docs/design.md (fuzz section))
- * found in production code. */
+/* Regression tests for what the fuzz harnesses (tests/fuzz/,
+ * docs/testing/fuzz.md "Found and fixed") found in production code. */
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /* Simulated IOREQ servers, DM ops and interrupts follow Xen on Arm
- * (xen-arm-facts.md §0, §3). */
+ * (docs/xen-facts.md "IOREQ server bring-up", "DM ops on Arm"). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>

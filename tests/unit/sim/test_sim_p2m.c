@@ -1,5 +1,5 @@
 /* Simulated iomem_permission / memory_mapping follow Xen's rules
- * (xen-arm-facts.md §5). */
+ * (docs/xen-facts.md "64 pages per call", "iomem permission"). */
 #include <errno.h>
 #include <string.h>
 
@@ -62,7 +62,8 @@ START_TEST(dom0_permission_needed)
     ck_assert_int_eq(map(GFN, MFN, 16, true), -EPERM);
     ck_assert_int_eq(perm(DOM, MFN + 8, 1, true), -EPERM);
     ck_assert_int_eq(map(GFN, MFN, 8, true), 0);
-    /* removal needs the caller's permission only (facts §5) */
+    /* removal needs the caller's permission only (docs/xen-facts.md
+     * "iomem permission") */
     ck_assert_int_eq(map(GFN + 8, MFN + 8, 1, false), -EPERM);
     ck_assert_int_eq(map(GFN, MFN, 8, false), 0);
 }

@@ -1,4 +1,4 @@
-/* hostbridge/dtb: the partial FDT read back with libfdt, property by
+/* pcipt/xl/guest_dt: the partial FDT read back with libfdt, property by
  * property, for one device and for several (two slots, a multi-function
  * slot, two segments). */
 #include <errno.h>

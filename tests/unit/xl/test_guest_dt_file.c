@@ -1,4 +1,4 @@
-/* hostbridge/dtb: the blob checked by the real dtc (warnings are errors),
+/* pcipt/xl/guest_dt: the blob checked by the real dtc (warnings are errors),
  * refusals with their messages, atomic writing, and `pcipt dtb`. */
 #include <errno.h>
 #include <stdio.h>

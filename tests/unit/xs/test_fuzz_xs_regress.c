@@ -1,5 +1,5 @@
 /* Regression tests, with the real xenstored, for what fuzz_xs found
- * (docs/design.md (fuzz section) F4, F7). */
+ * (docs/testing/fuzz.md "Found and fixed" F4, F7). */
 #include <errno.h>
 #include <string.h>
 

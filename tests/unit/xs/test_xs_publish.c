@@ -1,4 +1,4 @@
-/* pcipt/xs_*.c against Debian's real xenstored: round trips, the exact
+/* pcipt/xs/xs_*.c against Debian's real xenstored: round trips, the exact
  * libxl node shapes (read back with the xenstore-* tools), permissions,
  * duplicates, hot-remove renumbering, daemon state. */
 #include <errno.h>
