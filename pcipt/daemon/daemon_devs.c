@@ -157,6 +157,7 @@ void daemon_dev_remove(struct daemon *d, struct daemon_dev *dd)
     intx_line_stop(&dd->intx);
     d->stats.intx_raised += dd->intx.raised;
     d->stats.intx_lowered += dd->intx.lowered;
+    d->stats.intx_reraised += dd->intx.reraised;
     if (d->page)
         (void)daemon_server_claim_dev(d, dd, false);
     daemon_bars_unmap_all(d, dd);

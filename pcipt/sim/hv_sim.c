@@ -64,8 +64,22 @@ static uint32_t vgic_num_irqs(const struct sim_domain *d)
     return GIC_NR_LOCAL_IRQS + d->nr_spis;
 }
 
+/* A raise on 4.17's vGIC (xen-arm-dma-msi.md section 6): vgic_inject_irq
+ * ignores the level and makes the SPI pending once; a raise while one is
+ * still in flight (not yet EOI'd) queues exactly one more delivery behind
+ * it; nothing re-samples the line after the guest's EOI. */
+static void vgic_raise(struct sim_domain *d, uint32_t irq)
+{
+    uint32_t i = irq - GIC_NR_LOCAL_IRQS;
+
+    if (d->spi_pending[i] < 2)
+        d->spi_pending[i]++;
+}
+
 /* xen/arch/arm/dm.c XEN_DMOP_set_irq_level: "Only SPIs are supported":
- * irq < NR_LOCAL_IRQS or >= vgic_num_irqs(d) -> -EINVAL; level 0/1 only. */
+ * irq < NR_LOCAL_IRQS or >= vgic_num_irqs(d) -> -EINVAL; level 0/1 only.
+ * irq_level records what the device model last set (for inspection);
+ * delivery is vgic_raise's: level 0 changes nothing the guest sees. */
 static int sim_set_irq_level(struct hv *hv, uint32_t domid, uint32_t irq, unsigned level)
 {
     struct hv_sim *s = to_sim(hv);
@@ -73,9 +87,10 @@ static int sim_set_irq_level(struct hv *hv, uint32_t domid, uint32_t irq, unsign
     int rc = dm_begin(s, "set_irq_level", domid, &d);
     if (!rc && (irq < GIC_NR_LOCAL_IRQS || irq >= vgic_num_irqs(d) || level > 1))
         rc = -EINVAL;
-    if (!rc && level)
+    if (!rc && level) {
         d->irq_level[irq / 32] |= 1u << (irq % 32);
-    else if (!rc)
+        vgic_raise(d, irq);
+    } else if (!rc)
         d->irq_level[irq / 32] &= ~(1u << (irq % 32));
     sim_unlock(s);
     return rc;

@@ -63,7 +63,15 @@ int sim_list_ranges(struct hv *hv, uint32_t domid, uint16_t id, unsigned type,
                     struct sim_range *r, unsigned max);
 /* Asserted SPIs; returns how many. */
 int sim_list_irqs_high(struct hv *hv, uint32_t domid, uint32_t *irqs, unsigned max);
-int sim_irq_level(struct hv *hv, uint32_t domid, uint32_t irq);   /* 0/1 or -errno */
+/* The level the device model last set: 0/1 or -errno.  Not what the guest
+ * sees: on 4.17's vGIC a raise delivers once and level 0 is ignored. */
+int sim_irq_level(struct hv *hv, uint32_t domid, uint32_t irq);
+/* The guest takes one delivery of SPI irq (acknowledge + EOI): 1 if one
+ * was pending, 0 if none, -errno.  A raise while one is in flight queues
+ * one more (at most one). */
+int sim_irq_take(struct hv *hv, uint32_t domid, uint32_t irq);
+/* Deliveries of irq the guest has taken since the domain was created. */
+int sim_irq_delivered(struct hv *hv, uint32_t domid, uint32_t irq, uint64_t *n);
 /* The guest-side port of a server's vCPU (what Xen writes into vp_eport). */
 int sim_server_port(struct hv *hv, uint32_t domid, uint16_t id, unsigned vcpu);
 

@@ -244,6 +244,39 @@ int sim_irq_level(struct hv *hv, uint32_t domid, uint32_t irq)
     return rc;
 }
 
+int sim_irq_take(struct hv *hv, uint32_t domid, uint32_t irq)
+{
+    SIM_OR_EINVAL(hv);
+    struct sim_domain *d;
+    int rc = query_begin(s, domid, &d);
+    if (rc)
+        return rc;
+    if (irq < GIC_NR_LOCAL_IRQS || irq >= GIC_NR_LOCAL_IRQS + d->nr_spis) {
+        rc = -EINVAL;
+    } else if (d->spi_pending[irq - GIC_NR_LOCAL_IRQS]) {
+        d->spi_pending[irq - GIC_NR_LOCAL_IRQS]--;
+        d->spi_delivered[irq - GIC_NR_LOCAL_IRQS]++;
+        rc = 1;
+    }
+    sim_unlock(s);
+    return rc;
+}
+
+int sim_irq_delivered(struct hv *hv, uint32_t domid, uint32_t irq, uint64_t *n)
+{
+    SIM_OR_EINVAL(hv);
+    struct sim_domain *d;
+    int rc = query_begin(s, domid, &d);
+    if (rc)
+        return rc;
+    if (irq < GIC_NR_LOCAL_IRQS || irq >= GIC_NR_LOCAL_IRQS + d->nr_spis)
+        rc = -EINVAL;
+    else
+        *n = d->spi_delivered[irq - GIC_NR_LOCAL_IRQS];
+    sim_unlock(s);
+    return rc;
+}
+
 int sim_server_port(struct hv *hv, uint32_t domid, uint16_t id, unsigned vcpu)
 {
     SIM_OR_EINVAL(hv);

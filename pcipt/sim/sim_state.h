@@ -12,7 +12,7 @@
 #include "pcipt/hv/hv.h"
 
 #define SIM_STATE_MAGIC   0x53494d5043495054ull   /* "SIMPCIPT" */
-#define SIM_STATE_VERSION 2
+#define SIM_STATE_VERSION 3
 
 #define SIM_MAX_DOMAINS   16
 #define SIM_MAX_VCPUS     128     /* slots in one ioreq page (facts §2) */
@@ -70,7 +70,11 @@ struct sim_domain {
     uint8_t used, crashed;
     uint32_t domid, nr_vcpus, nr_spis;
     uint64_t ram_base, ram_size;
-    uint32_t irq_level[(32 + SIM_MAX_SPIS + 31) / 32 + 1];
+    uint32_t irq_level[(32 + SIM_MAX_SPIS + 31) / 32 + 1];  /* last level the DM set */
+    /* 4.17's vGIC per SPI: deliveries the guest has not taken yet, 0..2
+     * (one in flight + one queued behind it); see hv_sim.c. */
+    uint8_t spi_pending[SIM_MAX_SPIS];
+    uint64_t spi_delivered[SIM_MAX_SPIS];
     struct sim_rangeset perms;              /* iomem_caps, in mfns */
     uint32_t nr_p2m;
     struct sim_p2m_entry p2m[SIM_P2M_CAP];  /* sorted by gfn */
