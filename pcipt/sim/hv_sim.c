@@ -65,9 +65,10 @@ static uint32_t vgic_num_irqs(const struct sim_domain *d)
 }
 
 /* A raise on 4.17's vGIC (xen-arm-dma-msi.md section 6): vgic_inject_irq
- * ignores the level and makes the SPI pending once; a raise while one is
- * still in flight (not yet EOI'd) queues exactly one more delivery behind
- * it; nothing re-samples the line after the guest's EOI. */
+ * ignores the level and makes the SPI pending once; nothing re-samples the
+ * line after the guest's EOI.  A raise while one is still in flight (not
+ * yet EOI'd) is modelled as one more delivery queued behind it (our reading
+ * of 4.17's in-flight handling; the facts document does not cover it). */
 static void vgic_raise(struct sim_domain *d, uint32_t irq)
 {
     uint32_t i = irq - GIC_NR_LOCAL_IRQS;
@@ -171,6 +172,10 @@ const struct hv_ops sim_ops = {
     .inject_msi = sim_inject_msi,
     .its_map_event = sim_its_map_event,
     .xen_version = sim_xen_version,
+    .iommu_enabled = sim_iommu_enabled,
+    .test_assign_device = sim_test_assign_device,
+    .assign_device = sim_assign_device,
+    .deassign_device = sim_deassign_device,
 };
 
 /* "op:n:errno", errno as a number or a name among a few common ones. */
@@ -214,6 +219,8 @@ int hv_sim_open(struct hv **out, char *err, size_t errlen)
         free(s);
         return -EINVAL;
     }
+    const char *iommu = getenv(SIM_IOMMU_ENV);
+    s->no_iommu = iommu && !strcmp(iommu, "off");
     int rc = sim_state_open(s, err, errlen);
     if (rc) {
         free(s);
