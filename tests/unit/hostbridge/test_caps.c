@@ -139,7 +139,8 @@ START_TEST(pm_pcie_and_flr)
     ck_assert_uint_eq(cfg_rd(&f, 1, 0, 0xa8, 2), 0x0400);
     ck_assert_uint_eq(memdev_get(&m, 0x88, 2), 0x2810);      /* host untouched */
     ck_assert_uint_eq(cfg_rd(&f, 1, 0, 0x84, 4), 0x10008fc0);
-    cfg_wr(&f, 1, 0, 0x04, 2, 0x0006);                       /* decode on: 2 maps */
+    /* decode on: 2 maps (Bus Master's FLR event: test_bus_master.c) */
+    cfg_wr(&f, 1, 0, 0x04, 2, 0x0002);
     cfg_wr(&f, 1, 0, 0x3c, 1, 0x44);
     f.log.n = 0;
     cfg_wr(&f, 1, 0, 0x89, 1, 0x80 | 0x20);                  /* Initiate FLR */
