@@ -42,7 +42,7 @@ LIB_SRC  = $(wildcard hostbridge/*.c hostbridge/*/*.c) $(wildcard its/*.c) \
 LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 LIB      = $(BUILD)/libpcipt.a
 
-TEST_SRC = $(wildcard tests/unit/*.c tests/unit/*/*.c) $(wildcard tests/support/*.c)
+TEST_SRC = $(wildcard tests/unit/*/*.c) $(wildcard tests/support/*.c)
 TEST_OBJ = $(TEST_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_BIN = $(BUILD)/tests/check_pcipt
 

@@ -5,7 +5,7 @@
  * the host OS has programmed the BARs).
  *
  * Implementations: pcipt/host/hostpci.c (libpci on /sys or a sysfs-shaped tree),
- * tests/support/memdev.c (a 4 KiB array, for unit tests and fuzzing). */
+ * tests/support/fake_memdev.c (a 4 KiB array, for unit tests and fuzzing). */
 #ifndef HOSTBRIDGE_HOSTDEV_H
 #define HOSTBRIDGE_HOSTDEV_H
 

@@ -14,10 +14,11 @@
 #include "pcipt/assign/plan.h"
 #include "hostbridge/common/sbdf.h"
 #include "pcipt/xs/xs.h"
-#include "tests/support/fixture.h"
-#include "tests/support/sim_fixture.h"
+#include "tests/support/run_util.h"
+#include "tests/support/sim_fx.h"
+#include "tests/support/testdata_util.h"
 #include "tests/support/testreg.h"
-#include "tests/support/xs_testutil.h"
+#include "tests/support/xs_util.h"
 
 #define IORESOURCE_MEM      0x200ull       /* include/linux/ioport.h */
 #define IORESOURCE_PREFETCH 0x2000ull
@@ -30,7 +31,7 @@ static void add_dump(const char *name, const struct tree_opts *o)
 {
     char path[512], err[512];
 
-    fixture_dump_path(name, path, sizeof(path));
+    testdata_dump_path(name, path, sizeof(path));
     ck_assert_msg(sysfs_tree_from_dump(afx_tree, path, o, err, sizeof(err)) == 0, "%s", err);
 }
 
@@ -304,10 +305,10 @@ int afx_detach(uint32_t domid, const char *sbdf, char *err, size_t errlen)
     return detach_device(&afx_ctx, domid, &s, err, errlen);
 }
 
-int afx_cli(const char *args, char **out, char **err)
+const char *afx_args(void)
 {
-    char cmd[1024];
+    static char args[96];
 
-    snprintf(cmd, sizeof(cmd), "%s --hv sim --sysfs %s %s", test_pcipt_bin(), afx_tree, args);
-    return test_run(cmd, out, err);
+    snprintf(args, sizeof(args), "--hv sim --sysfs %s", afx_tree);
+    return args;
 }

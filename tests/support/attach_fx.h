@@ -66,7 +66,8 @@ char *afx_driver_core_log(void);
 /* DEV's driver link ("" = none) and driver_override, as the snapshot shows them. */
 void afx_driver_state(const char *dev, char *buf, size_t len);
 
-/* Run `pcipt --hv sim --sysfs TREE ARGS`; exit status, output captured. */
-int afx_cli(const char *args, char **out, char **err);
+/* pcipt's options for this fixture, "--hv sim --sysfs TREE", to put
+ * before a command run with run_pcipt() (tests/support/run_util.h). */
+const char *afx_args(void);
 
 #endif

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tests/support/daemon_fixture.h"
+#include "tests/support/daemon_fx.h"
 
 uint64_t enum_bar1_addr(unsigned slot) { return 0x28000000ull + slot * 0x1000000ull; }
 uint64_t enum_bar0_addr(unsigned slot) { return enum_bar1_addr(slot) + 0x400000; }

@@ -27,7 +27,7 @@ uint64_t enum_bar3_addr(unsigned slot);
  * whole script is enum_script_run. */
 void enum_script_run(struct hv *g, uint32_t domid, unsigned vcpu, unsigned slot,
                      struct enum_result *r);
-/* What a cap-pcie-2 copy must show (daemon_fixture.h). */
+/* What a cap-pcie-2 copy must show (daemon_fx.h). */
 void enum_script_check(const struct enum_result *r, unsigned slot, unsigned ndev);
 /* The p2m after the script on slots 1..ndev (host 0000:0n:00.0 at slot n). */
 void enum_expect_p2m(uint64_t (*pages)[2], unsigned n, unsigned ndev);

@@ -8,7 +8,8 @@
 #include "pcipt/xs/xs.h"
 #include "tests/support/attach_fx.h"
 #include "tests/support/libxl_fx.h"
-#include "tests/support/sim_fixture.h"
+#include "tests/support/run_util.h"
+#include "tests/support/sim_fx.h"
 #include "tests/support/testreg.h"
 
 #define BE LXFX_BE
@@ -18,7 +19,7 @@
 void lxfx_sh(const char *cmd)
 {
     char *err = NULL;
-    int rc = test_run(cmd, NULL, &err);
+    int rc = run_sh(NULL, NULL, &err, "%s", cmd);
     ck_assert_msg(rc == 0, "%s: %d %s", cmd, rc, err ? err : "");
     free(err);
 }

@@ -31,65 +31,6 @@ const char *test_pcipt_bin(void)
     return b ? b : "./build/pcipt";
 }
 
-static char *slurp_fd(int fd)
-{
-    size_t cap = 4096, len = 0;
-    char *buf = malloc(cap);
-    ssize_t n;
-
-    if (!buf)
-        return NULL;
-    while ((n = read(fd, buf + len, cap - len - 1)) > 0) {
-        len += (size_t)n;
-        if (cap - len < 2) {
-            char *nb = realloc(buf, cap * 2);
-            if (!nb)
-                break;
-            buf = nb;
-            cap *= 2;
-        }
-    }
-    buf[len] = '\0';
-    return buf;
-}
-
-int test_run(const char *cmd, char **out, char **err)
-{
-    char errfile[] = "/tmp/pcipt-test-err.XXXXXX";
-    int efd = mkstemp(errfile);
-    char *full;
-    FILE *p;
-    int st;
-    size_t len = strlen(cmd) + sizeof(errfile) + 16;
-
-    if (efd < 0)
-        return -1;
-    full = malloc(len);
-    snprintf(full, len, "(%s) 2>%s", cmd, errfile);
-    p = popen(full, "r");
-    free(full);
-    if (!p) {
-        close(efd);
-        unlink(errfile);
-        return -1;
-    }
-    {
-        char *o = slurp_fd(fileno(p));
-        if (out)
-            *out = o;
-        else
-            free(o);
-    }
-    st = pclose(p);
-    if (err)
-        *err = slurp_fd(efd);
-    close(efd);
-    unlink(errfile);
-    if (st == -1 || !WIFEXITED(st))
-        return -1;
-    return WEXITSTATUS(st);
-}
-
 /* Daemons and attach take locks under $PCIPT_RUN_DIR (default /run/pcipt).
  * Tests get a private one, so two runs on one machine (a developer's and
  * CI's, or several worktrees) never see each other's daemons. */

@@ -10,7 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "tests/support/fixture.h"
+#include "tests/support/run_util.h"
+#include "tests/support/testdata_util.h"
 #include "tests/support/testreg.h"
 
 void smx_tree(char *dir, unsigned len, const char *const *dumps, unsigned n)
@@ -20,7 +21,7 @@ void smx_tree(char *dir, unsigned len, const char *const *dumps, unsigned n)
 
     ck_assert_int_eq(sysfs_tree_mkdtemp(dir, len), 0);
     for (unsigned i = 0; i < n; i++) {
-        fixture_dump_path(dumps[i], path, sizeof(path));
+        testdata_dump_path(dumps[i], path, sizeof(path));
         ck_assert_msg(sysfs_tree_from_dump(dir, path, &o, err, sizeof(err)) == 0, "%s", err);
     }
 }
@@ -85,16 +86,17 @@ static void find_kept(struct smx_result *r)
 
 void smx_run(const char *tree, const char *env, const char *args, struct smx_result *r)
 {
-    char tmp[] = "/tmp/pcipt-smx.XXXXXX", cmd[2048];
+    char tmp[] = "/tmp/pcipt-smx.XXXXXX", e[1024];
 
     memset(r, 0, sizeof(*r));
     ck_assert_ptr_nonnull(mkdtemp(tmp));
-    snprintf(cmd, sizeof(cmd), "TMPDIR=%s %s '%s' %s%s%s simulate %s", tmp, env,
-             test_pcipt_bin(), tree ? "--sysfs '" : "", tree ? tree : "", tree ? "'" : "", args);
-    r->status = test_run(cmd, &r->out, &r->err);
+    snprintf(e, sizeof(e), "TMPDIR=%s %s", tmp, env);
+    r->status = run_pcipt(&(struct run_opts){ .env = e }, &r->out, &r->err, "%s%s%s simulate %s",
+                          tree ? "--sysfs '" : "", tree ? tree : "", tree ? "'" : "", args);
     find_kept(r);
     /* nothing left behind: no process of the run, no directory but a kept one */
-    ck_assert_msg(smx_procs_mentioning(tmp) == 0, "a process of `%s` is still running", cmd);
+    ck_assert_msg(smx_procs_mentioning(tmp) == 0, "a process of `%s pcipt simulate %s` is still "
+                  "running", e, args);
     ck_assert_int_eq(smx_dir_entries(tmp), r->kept[0] ? 1 : 0);
     if (r->kept[0])
         ck_assert_msg(strncmp(r->kept, tmp, strlen(tmp)) == 0, "kept %s", r->kept);
@@ -153,7 +155,7 @@ bool smx_region(const char *block, unsigned i, uint64_t *addr, uint64_t *size)
     if (!(p = strstr(p, "[size=")) || sscanf(p + 6, "%15[0-9KMGT]", sz) != 1)
         return false;
     *addr = a;
-    *size = fixture_parse_size(sz);
+    *size = testdata_parse_size(sz);
     return true;
 }
 
@@ -168,6 +170,6 @@ bool smx_rom(const char *block, uint64_t *addr, uint64_t *size)
     if (!(p = strstr(p, "[size=")) || sscanf(p + 6, "%15[0-9KMGT]", sz) != 1)
         return false;
     *addr = a;
-    *size = fixture_parse_size(sz);
+    *size = testdata_parse_size(sz);
     return true;
 }

@@ -17,8 +17,9 @@ struct smx_result {
     char *out, *err;
     char kept[256];              /* --keep: the directory it printed, else "" */
 };
-/* env: extra "VAR=value " assignments or "".  Asserts nothing is left
- * behind (a --keep directory excepted: the caller removes it). */
+/* `pcipt [--sysfs TREE] simulate ARGS` through run_pcipt() in a private
+ * TMPDIR; env: extra "VAR=value " assignments or "".  Asserts nothing is
+ * left behind (a --keep directory excepted: the caller removes it). */
 void smx_run(const char *tree, const char *env, const char *args, struct smx_result *r);
 void smx_free(struct smx_result *r);
 

@@ -1,6 +1,8 @@
-/* Test registration: each tests/unit/<part>/test_*.c registers its Check suites
- * with TEST_SUITE(fn); tests/support/runner.c runs them all in one SRunner
- * so that `make check` ends with Check's summary line.
+/* Test registration: each tests/unit/<part>/test_*.c registers its Check
+ * suites with TEST_SUITE(fn); tests/support/runner.c runs them all in one
+ * SRunner so that `make check` ends with Check's summary line.  What the
+ * other support files are and how they are named (*_fx fixtures, *_util
+ * helpers, fake_* doubles): tests/support/README.md.
  *
  * Environment (set by the Makefile): PCIPT_BIN = built pcipt binary,
  * PCIPT_SRC = source tree root (for tests/data).  Helpers below. */
@@ -18,12 +20,9 @@ void test_register_suite(suite_fn fn);
         test_register_suite(fn);                                              \
     }
 
-/* Paths: $PCIPT_SRC/<rel> and the pcipt binary. */
+/* Paths: $PCIPT_SRC/<rel> and the pcipt binary.  Running it (or any
+ * command): tests/support/run_util.h. */
 const char *test_src_path(const char *rel, char *buf, unsigned len);
 const char *test_pcipt_bin(void);
-
-/* Run a shell command, capture stdout+stderr (separately) into malloc'd
- * strings (may be NULL), return the exit status (or -1). */
-int test_run(const char *cmd, char **out, char **err);
 
 #endif

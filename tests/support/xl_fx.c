@@ -10,7 +10,8 @@
 #include "pcipt/sim/hv_sim.h"
 #include "pcipt/xs/xs.h"
 #include "tests/support/attach_fx.h"
-#include "tests/support/sim_fixture.h"
+#include "tests/support/run_util.h"
+#include "tests/support/sim_fx.h"
 #include "tests/support/testreg.h"
 #include "tests/support/xl_fx.h"
 
@@ -79,23 +80,23 @@ void xlfx_write(const char *name, const char *body)
     ck_assert_int_eq(fclose(f), 0);
 }
 
-int xlfx_cli(const char *env, const char *args, char **out, char **err)
+const struct run_opts *xlfx_opts(const char *env)
 {
-    char cmd[4096], fakebin[256];
-
-    char dbl[512] = "";
+    static char e[4096];
+    static struct run_opts o;
+    char fakebin[256], dbl[512] = "";
 
     test_src_path("tests/support/fakebin", fakebin, sizeof(fakebin));
     if (env && strstr(env, "FAKE_SERVE_MODE="))
         snprintf(dbl, sizeof(dbl), "PCIPT_SERVE_BIN=%s/pcipt-serve-double", fakebin);
-    snprintf(cmd, sizeof(cmd),
-             "cd %s && env PATH=%s:\"$PATH\" FAKE_XL_PCIPT=%s FAKE_XL_LOG=%s/xl.log "
+    snprintf(e, sizeof(e),
+             "PATH=%s:\"$PATH\" FAKE_XL_PCIPT=%s FAKE_XL_LOG=%s/xl.log "
              "%s FAKE_SERVE_LOG=%s/serve.log "
-             "PCIPT_NO_SYSTEMD=1 PCIPT_LOG_DIR=%s PCIPT_STATE_DIR=%s %s "
-             "%s --hv sim --sysfs %s %s",
-             simfx_dir, fakebin, test_pcipt_bin(), simfx_dir, dbl, simfx_dir, simfx_dir,
-             simfx_dir, env ? env : "", test_pcipt_bin(), afx_tree, args);
-    return test_run(cmd, out, err);
+             "PCIPT_NO_SYSTEMD=1 PCIPT_LOG_DIR=%s PCIPT_STATE_DIR=%s %s",
+             fakebin, test_pcipt_bin(), simfx_dir, dbl, simfx_dir, simfx_dir,
+             simfx_dir, env ? env : "");
+    o = (struct run_opts){ .env = e, .cwd = simfx_dir };
+    return &o;
 }
 
 char *xlfx_slurp(const char *path)

@@ -14,15 +14,18 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "tests/support/run_util.h"
+
 void xlfx_setup(void);
 void xlfx_teardown(void);
 /* DIR/name (static buffer per call site: copy it). */
 const char *xlfx_path(const char *name, char *buf, unsigned len);
 /* Write the xl config DIR/name with the given body. */
 void xlfx_write(const char *name, const char *body);
-/* Run `ENV pcipt --hv sim --sysfs TREE ARGS` with the fixture's environment;
- * exit status, output captured (malloc'd). */
-int xlfx_cli(const char *env, const char *args, char **out, char **err);
+/* Options for run_pcipt() (tests/support/run_util.h) that run pcipt in
+ * the fixture's directory with its environment plus env ("VAR=value ...",
+ * may be NULL); the arguments start with afx_args().  Static: one at a time. */
+const struct run_opts *xlfx_opts(const char *env);
 /* The whole file (malloc'd, "" if absent). */
 char *xlfx_slurp(const char *path);
 /* Is domain in the sim? */

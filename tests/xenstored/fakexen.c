@@ -29,7 +29,7 @@
  * watches, permissions, quotas are the real code.
  *
  * pcipt: copied from the project's testbed (shared/testbed/xenstored); built
- * by the Makefile as build/tests/fakexen.so, used by tests/support/xenstored.c
+ * by the Makefile as build/tests/fakexen.so, used by tests/support/xenstored_fx.c
  * and tests/xenstored/xenstored-test.sh.
  *
  * Build:  gcc -shared -fPIC -O2 -Wall -o fakexen.so fakexen.c -ldl

@@ -13,11 +13,11 @@
 #include "pcipt/host/msix_holes.h"
 #include "pcipt/xs/xs_publish.h"
 #include "tests/support/attach_fx.h"
-#include "tests/support/fixture.h"
-#include "tests/support/sim_fixture.h"
+#include "tests/support/sim_fx.h"
+#include "tests/support/testdata_util.h"
 #include "tests/support/testreg.h"
-#include "tests/support/xenstored.h"
-#include "tests/support/xs_testutil.h"
+#include "tests/support/xenstored_fx.h"
+#include "tests/support/xs_util.h"
 
 #define IORESOURCE_MEM      0x200ull
 #define IORESOURCE_PREFETCH 0x2000ull
@@ -301,7 +301,7 @@ START_TEST(msix_holes_from_real_capabilities)
     struct sbdf s = { 0, 1, 0, 0 };
     char dir[64], e[256];
 
-    fixture_tree("cap-dev3", &o, dir, sizeof(dir));
+    testdata_tree("cap-dev3", &o, dir, sizeof(dir));
     ck_assert_int_eq(hostpci_open(dir, &s, &hp, e, sizeof(e)), 0);
     ck_assert_int_eq(msix_bar_holes(hostpci_host_dev(hp), 0, h), 2);
     ck_assert(h[0].first == 2 && h[0].nr == 1 && h[1].first == 2 && h[1].nr == 1);
@@ -309,7 +309,7 @@ START_TEST(msix_holes_from_real_capabilities)
     hostpci_close(hp);
     sysfs_tree_remove(dir);
 
-    fixture_tree("cap-pcie-2", &o, dir, sizeof(dir));
+    testdata_tree("cap-pcie-2", &o, dir, sizeof(dir));
     ck_assert_int_eq(hostpci_open(dir, &s, &hp, e, sizeof(e)), 0);
     ck_assert_int_eq(msix_bar_holes(hostpci_host_dev(hp), 3, h), 2);
     ck_assert(h[0].first == 0 && h[0].nr == 1 && h[1].first == 2 && h[1].nr == 1);

@@ -16,32 +16,32 @@
 #include <unistd.h>
 
 #include "tests/support/attach_fx.h"
-#include "tests/support/sim_fixture.h"
+#include "tests/support/run_util.h"
+#include "tests/support/sim_fx.h"
 #include "tests/support/testreg.h"
-#include "tests/support/xenstored.h"
+#include "tests/support/xenstored_fx.h"
 #include "tests/support/xl_fx.h"
 
 #define MAP_FAILS "PCIPT_SIM_FAIL=memory_mapping:5:5"
 #define MAP_ERR   "cannot map BAR 1 of 0000:01:00.0 at guest 0x23000000 in domain 5: " \
                   "memory_mapping failed: Input/output error"
 
-/* `env DRIVER-CORE ENV pcipt --hv sim --sysfs TREE ARGS` (attach fixture). */
-static int run(const char *env, const char *args, char **out, char **err)
+/* The driver-core shim's environment (attach fixture) plus env. */
+static const char *core_env(const char *env)
 {
-    char cmd[2048];
-
-    snprintf(cmd, sizeof(cmd), "env %s %s %s --hv sim --sysfs %s %s", afx_driver_core_env(), env,
-             test_pcipt_bin(), afx_tree, args);
-    return test_run(cmd, out, err);
-}
-
-/* The same through the xl fixture (fake xl, daemon, state directories). */
-static int run_xl(const char *env, const char *args, char **out, char **err)
-{
-    char e[1536];
+    static char e[1536];
 
     snprintf(e, sizeof(e), "%s %s", afx_driver_core_env(), env);
-    return xlfx_cli(e, args, out, err);
+    return e;
+}
+
+/* Run options for `pcipt` with the shim and env. */
+static const struct run_opts *with_core(const char *env)
+{
+    static struct run_opts o;
+
+    o = (struct run_opts){ .env = core_env(env) };
+    return &o;
 }
 
 static void expect_state(const char *dev, const char *want)
@@ -85,7 +85,8 @@ START_TEST(attach_keeps_the_holder_detach_too)
     char *out, *err;
 
     afx_set_driver(AFX_NIC, "igb");
-    ck_assert_int_eq(run("", "attach --bind 5 " AFX_NIC, &out, &err), 0);
+    ck_assert_int_eq(run_pcipt(with_core(""), &out, &err, "%s attach --bind 5 " AFX_NIC,
+                               afx_args()), 0);
     ck_assert_str_eq(err, "");
     ck_assert_str_eq(out, "attached 0000:01:00.0 to domain 5 as 0000:00:01.0\n");
     expect_state(AFX_NIC, "driver uio_pci_generic override uio_pci_generic");
@@ -94,10 +95,11 @@ START_TEST(attach_keeps_the_holder_detach_too)
                "probe - 0000:01:00.0 0\n");
     free(out); free(err);
     /* held already: a second --bind (refused as attached) writes nothing */
-    ck_assert_int_eq(run("", "attach --bind 3 " AFX_NIC, &out, &err), 1);
+    ck_assert_int_eq(run_pcipt(with_core(""), &out, &err, "%s attach --bind 3 " AFX_NIC,
+                               afx_args()), 1);
     ck_assert_msg(strstr(err, "0000:01:00.0 is already attached to domain 5"), "%s", err);
     free(out); free(err);
-    ck_assert_int_eq(run("", "detach 5 " AFX_NIC, &out, &err), 0);
+    ck_assert_int_eq(run_pcipt(with_core(""), &out, &err, "%s detach 5 " AFX_NIC, afx_args()), 0);
     expect_state(AFX_NIC, "driver uio_pci_generic override uio_pci_generic");
     expect_log("unbind igb 0000:01:00.0 0\n"
                "override 0000:01:00.0 uio_pci_generic 0\n"
@@ -113,7 +115,8 @@ START_TEST(failure_gives_back_in_reverse_order)
     char *out, *err;
 
     afx_set_driver(AFX_NIC, "igb");
-    ck_assert_int_eq(run(MAP_FAILS, "attach --bind 5 " AFX_NIC, &out, &err), 1);
+    ck_assert_int_eq(run_pcipt(with_core(MAP_FAILS), &out, &err, "%s attach --bind 5 " AFX_NIC,
+                               afx_args()), 1);
     ck_assert_str_eq(err, "pcipt: " MAP_ERR "\n");
     expect_state(AFX_NIC, "driver igb override (null)");
     expect_log("unbind igb 0000:01:00.0 0\n"
@@ -148,7 +151,8 @@ START_TEST(holder_not_loaded_is_loaded)
 
     afx_set_driver(AFX_NIC, "igb");
     unload_holder();
-    ck_assert_int_eq(run("FAKE_MODPROBE=load", "attach --bind 5 " AFX_NIC, &out, &err), 0);
+    ck_assert_int_eq(run_pcipt(with_core("FAKE_MODPROBE=load"), &out, &err,
+                               "%s attach --bind 5 " AFX_NIC, afx_args()), 0);
     ck_assert_str_eq(err, "");
     ck_assert_str_eq(out, "attached 0000:01:00.0 to domain 5 as 0000:00:01.0\n");
     expect_state(AFX_NIC, "driver uio_pci_generic override uio_pci_generic");
@@ -171,7 +175,8 @@ START_TEST(holder_loaded_without_autoprobe_is_probed_again)
     ck_assert_ptr_nonnull(f = fopen(path, "w"));
     fputs("0\n", f);
     fclose(f);
-    ck_assert_int_eq(run("FAKE_MODPROBE=load", "attach --bind 5 " AFX_NIC, &out, &err), 0);
+    ck_assert_int_eq(run_pcipt(with_core("FAKE_MODPROBE=load"), &out, &err,
+                               "%s attach --bind 5 " AFX_NIC, afx_args()), 0);
     ck_assert_str_eq(err, "");
     expect_state(AFX_NIC, "driver uio_pci_generic override uio_pci_generic");
     expect_log(BIND_LOG "modprobe - uio_pci_generic 0\n"
@@ -189,7 +194,8 @@ START_TEST(holder_missing_fails_and_gives_back)
     afx_set_driver(AFX_NIC, "igb");
     unload_holder();
     before = afx_snapshot();
-    ck_assert_int_eq(run("", "attach --bind 5 " AFX_NIC, &out, &err), 1);
+    ck_assert_int_eq(run_pcipt(with_core(""), &out, &err, "%s attach --bind 5 " AFX_NIC,
+                               afx_args()), 1);
     ck_assert_str_eq(err, "pcipt: 0000:01:00.0: uio_pci_generic did not take it (is the module "
                      "available? `modprobe uio_pci_generic` failed: modprobe: FATAL: Module "
                      "uio_pci_generic not found in directory /lib/modules/fake)\n");
@@ -211,7 +217,8 @@ START_TEST(holder_modprobe_without_driver_fails)
 
     unload_holder();
     before = afx_snapshot();
-    ck_assert_int_eq(run("FAKE_MODPROBE=noop", "attach --bind 5 " AFX_NIC, &out, &err), 1);
+    ck_assert_int_eq(run_pcipt(with_core("FAKE_MODPROBE=noop"), &out, &err,
+                               "%s attach --bind 5 " AFX_NIC, afx_args()), 1);
     snprintf(want, sizeof(want), "pcipt: 0000:01:00.0: uio_pci_generic did not take it (is the "
              "module available? `modprobe uio_pci_generic` succeeded but no driver "
              "'uio_pci_generic' appeared in %s/drivers)\n", afx_tree);
@@ -234,7 +241,8 @@ START_TEST(give_back_failure_is_named_in_the_same_line)
     afx_set_driver(AFX_NIC, "igb");
     make_dir("drivers/igb/bind");
     before = afx_snapshot();
-    ck_assert_int_eq(run(MAP_FAILS, "attach --bind 5 " AFX_NIC, &out, &err), 1);
+    ck_assert_int_eq(run_pcipt(with_core(MAP_FAILS), &out, &err, "%s attach --bind 5 " AFX_NIC,
+                               afx_args()), 1);
     snprintf(line, sizeof(line), "pcipt: " MAP_ERR "; also could not give it back to 'igb': "
              "cannot write '0000:01:00.0' to %s/drivers/igb/bind: Is a directory\n", afx_tree);
     ck_assert_str_eq(err, line);
@@ -252,7 +260,8 @@ START_TEST(no_driver_before_stays_unbound)
     char *before, *after, *want, *out, *err, line[1024];
 
     before = afx_snapshot();
-    ck_assert_int_eq(run(MAP_FAILS, "attach --bind 5 " AFX_NIC, &out, &err), 1);
+    ck_assert_int_eq(run_pcipt(with_core(MAP_FAILS), &out, &err, "%s attach --bind 5 " AFX_NIC,
+                               afx_args()), 1);
     ck_assert_str_eq(err, "pcipt: " MAP_ERR "\n");
     expect_state(AFX_NIC, "driver none override (null)");
     expect_log("override 0000:01:00.0 uio_pci_generic 0\n"
@@ -265,7 +274,8 @@ START_TEST(no_driver_before_stays_unbound)
 
     /* the holder will not let go: named, and it stays there */
     make_dir("drivers/uio_pci_generic/unbind");
-    ck_assert_int_eq(run(MAP_FAILS, "attach --bind 5 " AFX_NIC, &out, &err), 1);
+    ck_assert_int_eq(run_pcipt(with_core(MAP_FAILS), &out, &err, "%s attach --bind 5 " AFX_NIC,
+                               afx_args()), 1);
     snprintf(line, sizeof(line), "pcipt: " MAP_ERR "; also could not take it back from "
              "uio_pci_generic: cannot write '0000:01:00.0' to %s/devices/0000:01:00.0/driver/"
              "unbind: Is a directory\n", afx_tree);
@@ -287,7 +297,8 @@ START_TEST(half_done_hand_over_is_undone)
     afx_set_driver(AFX_NIC, "igb");
     make_dir("drivers_probe");
     before = afx_snapshot();
-    ck_assert_int_eq(run("", "attach --bind 5 " AFX_NIC, &out, &err), 1);
+    ck_assert_int_eq(run_pcipt(with_core(""), &out, &err, "%s attach --bind 5 " AFX_NIC,
+                               afx_args()), 1);
     snprintf(line, sizeof(line), "pcipt: 0000:01:00.0: cannot write '0000:01:00.0' to "
              "%s/drivers_probe: Is a directory\n", afx_tree);
     ck_assert_str_eq(err, line);
@@ -325,7 +336,8 @@ START_TEST(create_gives_every_device_back)
     xlfx_write("g.cfg", CFG_TWO);
     before = afx_snapshot();
     snprintf(args, sizeof(args), "create --bind %s", xlfx_path("g.cfg", cfg, sizeof(cfg)));
-    ck_assert_msg(run_xl(c->env, args, &out, &err) == 1, "%s", err);
+    ck_assert_msg(run_pcipt(xlfx_opts(core_env(c->env)), &out, &err, "%s %s", afx_args(),
+                            args) == 1, "%s", err);
     ck_assert_msg(strstr(err, c->msg) && strstr(err, "; everything done so far was undone\n") &&
                   strchr(err, '\n') == err + strlen(err) - 1, "%s", err);
     ck_assert(!xlfx_domain_exists(7));
@@ -350,7 +362,8 @@ START_TEST(create_names_a_device_it_cannot_give_back)
     make_dir("drivers/igb/bind");
     xlfx_write("g.cfg", CFG_TWO);
     snprintf(args, sizeof(args), "create --bind %s", xlfx_path("g.cfg", cfg, sizeof(cfg)));
-    ck_assert_int_eq(run_xl("FAKE_SERVE_MODE=exit", args, &out, &err), 1);
+    ck_assert_int_eq(run_pcipt(xlfx_opts(core_env("FAKE_SERVE_MODE=exit")), &out, &err, "%s %s",
+                               afx_args(), args), 1);
     snprintf(want, sizeof(want), "; everything done so far was undone, but could not give "
              "0000:01:00.0 back to 'igb': cannot write '0000:01:00.0' to %s/drivers/igb/bind: "
              "Is a directory\n", afx_tree);
@@ -367,7 +380,8 @@ START_TEST(pci_attach_gives_back_when_no_daemon_starts)
 
     afx_set_driver(AFX_NIC, "igb");
     before = afx_snapshot();
-    ck_assert_int_eq(run_xl("FAKE_SERVE_MODE=exit", "pci-attach --bind 5 " AFX_NIC, &out, &err),
+    ck_assert_int_eq(run_pcipt(xlfx_opts(core_env("FAKE_SERVE_MODE=exit")), &out, &err,
+                               "%s pci-attach --bind 5 " AFX_NIC, afx_args()),
                      1);
     ck_assert_msg(strstr(err, "; the device was detached again\n") &&
                   strchr(err, '\n') == err + strlen(err) - 1, "%s", err);

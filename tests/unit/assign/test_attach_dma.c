@@ -13,9 +13,10 @@
 #include "pcipt/xs/xs.h"
 #include "pcipt/xs/xs_publish.h"
 #include "tests/support/attach_fx.h"
-#include "tests/support/sim_fixture.h"
+#include "tests/support/sim_fx.h"
+#include "tests/support/run_util.h"
 #include "tests/support/testreg.h"
-#include "tests/support/xenstored.h"
+#include "tests/support/xenstored_fx.h"
 
 static char err[512];
 static char warnings[2048];
@@ -268,28 +269,28 @@ START_TEST(cli_unsafe_dma_and_status)
     char *out = NULL, *e = NULL;
 
     ck_assert_int_eq(setenv("PCIPT_SIM_FAIL", "test_assign_device:1:95", 1), 0);
-    ck_assert_int_eq(afx_cli("attach --unsafe-dma 5 " AFX_NIC, &out, &e), 0);
+    ck_assert_int_eq(run_pcipt(NULL, &out, &e, "%s %s", afx_args(), "attach --unsafe-dma 5 " AFX_NIC), 0);
     unsetenv("PCIPT_SIM_FAIL");
     ck_assert_msg(strstr(e, "pcipt: warning: 0000:01:00.0: DMA NOT ISOLATED (--unsafe-dma)"),
                   "%s", e);
     free(out);
     free(e);
-    ck_assert_int_eq(afx_cli("attach 5 " AFX_GPU, &out, &e), 0);
+    ck_assert_int_eq(run_pcipt(NULL, &out, &e, "%s %s", afx_args(), "attach 5 " AFX_GPU), 0);
     ck_assert_msg(!strstr(e, "DMA"), "%s", e);
     free(out);
     free(e);
-    ck_assert_int_eq(afx_cli("status 5", &out, &e), 0);
+    ck_assert_int_eq(run_pcipt(NULL, &out, &e, "%s %s", afx_args(), "status 5"), 0);
     ck_assert_msg(strstr(out, "0000:01:00.0 -> 0000:00:01.0  spi 48 (INTA)  dma unsafe "
                               "(NOT isolated)"), "%s", out);
     ck_assert_msg(strstr(out, "dma iommu"), "%s", out);
     free(out);
     free(e);
-    ck_assert_int_eq(afx_cli("status --json 5", &out, &e), 0);
+    ck_assert_int_eq(run_pcipt(NULL, &out, &e, "%s %s", afx_args(), "status --json 5"), 0);
     ck_assert_msg(strstr(out, "\"dma\": \"unsafe\""), "%s", out);
     ck_assert_msg(strstr(out, "\"dma\": \"iommu\""), "%s", out);
     free(out);
     free(e);
-    ck_assert_int_eq(afx_cli("detach 5 " AFX_NIC, &out, &e), 0);
+    ck_assert_int_eq(run_pcipt(NULL, &out, &e, "%s %s", afx_args(), "detach 5 " AFX_NIC), 0);
     free(out);
     free(e);
     ck_assert_uint_eq(afx_smmu_owner(AFX_NIC), 0);

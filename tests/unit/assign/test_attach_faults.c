@@ -11,9 +11,9 @@
 #include "pcipt/sim/hv_sim.h"
 #include "pcipt/xs/xs.h"
 #include "tests/support/attach_fx.h"
-#include "tests/support/sim_fixture.h"
+#include "tests/support/sim_fx.h"
 #include "tests/support/testreg.h"
-#include "tests/support/xenstored.h"
+#include "tests/support/xenstored_fx.h"
 
 static char err[512];
 

@@ -13,24 +13,25 @@
 
 #include "pcipt/xs/xs.h"
 #include "tests/support/attach_fx.h"
+#include "tests/support/run_util.h"
 #include "tests/support/testreg.h"
-#include "tests/support/xenstored.h"
+#include "tests/support/xenstored_fx.h"
 
 #define ROUNDS 4
 
-/* Run `pcipt ARGS_A` and `pcipt ARGS_B` at the same time; both statuses. */
+/* Run `pcipt ARGS_A` and `pcipt ARGS_B` at the same time; both statuses,
+ * and the output of both (stdout then stderr of A, then of B). */
 static void run_pair(const char *a, const char *b, int *ra, int *rb, char **out)
 {
-    char cmd[2048];
-    char *err = NULL;
-    snprintf(cmd, sizeof(cmd),
-             "P='%s --hv sim --sysfs %s'; $P %s 2>&1 & A=$!; $P %s 2>&1 & B=$!; "
-             "wait $A; RA=$?; wait $B; RB=$?; echo \"status $RA $RB\"",
-             test_pcipt_bin(), afx_tree, a, b);
-    ck_assert_int_eq(test_run(cmd, out, &err), 0);
-    free(err);
-    const char *st = strstr(*out, "status ");
-    ck_assert_msg(st && sscanf(st, "status %d %d", ra, rb) == 2, "%s", *out);
+    struct run_proc pa, pb;
+    char *oa = NULL, *ea = NULL, *ob = NULL, *eb = NULL;
+
+    ck_assert_int_eq(run_start(&pa, NULL, "%s %s", afx_args(), a), 0);
+    ck_assert_int_eq(run_start(&pb, NULL, "%s %s", afx_args(), b), 0);
+    *ra = run_wait(&pa, &oa, &ea);
+    *rb = run_wait(&pb, &ob, &eb);
+    ck_assert_int_ge(asprintf(out, "%s%s%s%s", oa, ea, ob, eb), 0);
+    free(oa); free(ea); free(ob); free(eb);
 }
 
 struct span { uint64_t start, size; };
@@ -41,7 +42,7 @@ static unsigned guest_bars(struct span s[], unsigned max)
 {
     char *out = NULL, *err = NULL;
     unsigned n = 0;
-    ck_assert_int_eq(afx_cli("status 5", &out, &err), 0);
+    ck_assert_int_eq(run_pcipt(NULL, &out, &err, "%s status 5", afx_args()), 0);
     char *save = NULL;
     for (char *line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         const char *p = strstr(line, " guest 0x");
@@ -148,7 +149,7 @@ START_TEST(unusable_lock_dir_is_reported)
     ck_assert_int_eq(afx_attach(5, AFX_NIC, -1, 0, err, sizeof(err)), -ENOTDIR);
     ck_assert_msg(strstr(err, "cannot create the lock directory") && strstr(err, run), "%s", err);
     ck_assert_int_eq(afx_detach(5, AFX_NIC, err, sizeof(err)), -ENOTDIR);
-    ck_assert_int_ne(afx_cli("attach 5 " AFX_NIC, &out, &cerr), 0);
+    ck_assert_int_ne(run_pcipt(NULL, &out, &cerr, "%s attach 5 " AFX_NIC, afx_args()), 0);
     ck_assert_msg(strstr(cerr, "cannot create the lock directory"), "%s", cerr);
     after = afx_snapshot();
     ck_assert_str_eq(after, before);

@@ -9,10 +9,11 @@
 
 #include "pcipt/xs/xs_publish.h"
 #include "tests/support/attach_fx.h"
-#include "tests/support/fixture.h"
+#include "tests/support/run_util.h"
 #include "tests/support/simulate_fx.h"
+#include "tests/support/testdata_util.h"
 #include "tests/support/testreg.h"
-#include "tests/support/xenstored.h"
+#include "tests/support/xenstored_fx.h"
 
 #define PCI_INTERRUPT_PIN 0x3d
 
@@ -30,7 +31,8 @@ START_TEST(plan_json_names_function_1)
     char *out = NULL, *e = NULL;
 
     gpu_on_intb();
-    ck_assert_int_eq(afx_cli("plan --json 0000:09:00.0@1.1 0000:01:00.0@1", &out, &e), 0);
+    ck_assert_int_eq(run_pcipt(NULL, &out, &e, "%s plan --json 0000:09:00.0@1.1 0000:01:00.0@1",
+                               afx_args()), 0);
     ck_assert_msg(strstr(out, "{\"sbdf\":\"0000:01:00.0\",\"vsbdf\":\"0000:00:01.0\",\"spi\":48,"),
                   "%s", out);
     ck_assert_msg(strstr(out, "{\"sbdf\":\"0000:09:00.0\",\"vsbdf\":\"0000:00:01.1\",\"spi\":49,"),
@@ -48,7 +50,7 @@ START_TEST(attach_two_functions_of_one_slot)
     ck_assert_ptr_nonnull(a);
     gpu_on_intb();
     ck_assert_msg(afx_attach_fn(5, AFX_NIC, 2, 0, 0, err, sizeof(err)) == 0, "%s", err);
-    ck_assert_int_eq(afx_cli("attach 5 0000:09:00.0@2.1", &out, &e), 0);
+    ck_assert_int_eq(run_pcipt(NULL, &out, &e, "%s attach 5 0000:09:00.0@2.1", afx_args()), 0);
     ck_assert_str_eq(out, "attached 0000:09:00.0 to domain 5 as 0000:00:02.1\n");
     free(out);
     free(e);
@@ -58,13 +60,13 @@ START_TEST(attach_two_functions_of_one_slot)
     ck_assert_uint_eq(a->devs[1].guest.fn, 1);
     ck_assert_uint_eq(a->devs[1].intx_pin, 2);
     ck_assert_uint_ne(a->devs[1].spi, a->devs[0].spi);
-    ck_assert_int_eq(afx_cli("status 5", &out, &e), 0);
+    ck_assert_int_eq(run_pcipt(NULL, &out, &e, "%s status 5", afx_args()), 0);
     ck_assert_msg(strstr(out, "0000:09:00.0 -> 0000:00:02.1"), "%s", out);
     free(out);
     free(e);
 
     /* function 0 leaves last */
-    ck_assert_int_eq(afx_cli("detach 5 0000:01:00.0", &out, &e), 1);
+    ck_assert_int_eq(run_pcipt(NULL, &out, &e, "%s detach 5 0000:01:00.0", afx_args()), 1);
     ck_assert_str_eq(e, "pcipt: 0000:01:00.0 is function 0 of virtual slot 2 and 0000:09:00.0 "
                         "is still there: detach the slot's other functions first\n");
     free(out);

@@ -7,12 +7,13 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "tests/support/fakedt.h"
-#include "tests/support/jsonscan.h"
-#include "tests/support/sim_fixture.h"
+#include "tests/support/fake_dt.h"
+#include "tests/support/json_util.h"
+#include "tests/support/sim_fx.h"
 #include "tests/support/sysfs_tree.h"
+#include "tests/support/run_util.h"
 #include "tests/support/testreg.h"
-#include "tests/support/xenstored.h"
+#include "tests/support/xenstored_fx.h"
 
 #define CFG_READY "CONFIG_EXPERT=y\nCONFIG_IOREQ_SERVER=y\nCONFIG_ARM_SMMU_V3=y\n" \
                   "CONFIG_HAS_PCI=y\nCONFIG_ARM_PCI_PASSTHROUGH_PCIPT=y\n"
@@ -48,7 +49,7 @@ static void dtc(const char *dts, const char *dtb)
 {
     char cmd[1600], *err = NULL;
     snprintf(cmd, sizeof(cmd), "dtc -I dts -O dtb -o %s %s", dtb, dts);
-    ck_assert_int_eq(test_run(cmd, NULL, &err), 0);
+    ck_assert_int_eq(run_sh(NULL, NULL, &err, "%s", cmd), 0);
     free(err);
 }
 
@@ -123,7 +124,7 @@ static void run(const char *env, const char *args, struct res *r)
              test_src_path("tests/support/fakebin/modprobe", src, sizeof(src)), env ? env : "",
              test_pcipt_bin(), sysfs, args);
     r->out = r->err = NULL;
-    r->status = test_run(cmd, &r->out, &r->err);
+    r->status = run_sh(NULL, &r->out, &r->err, "%s", cmd);
 }
 
 static void has(const struct res *r, const char *line)

@@ -11,9 +11,10 @@
 #include <unistd.h>
 
 #include "tests/support/attach_fx.h"
-#include "tests/support/sim_fixture.h"
+#include "tests/support/run_util.h"
+#include "tests/support/sim_fx.h"
 #include "tests/support/testreg.h"
-#include "tests/support/xenstored.h"
+#include "tests/support/xenstored_fx.h"
 
 #define IORESOURCE_MEM      0x200ull
 #define IORESOURCE_PREFETCH 0x2000ull
@@ -195,15 +196,14 @@ static const struct bad_case bad[] = {
 START_TEST(bad_operator_input)
 {
     const struct bad_case *c = &bad[_i];
-    char cmd[2048], *before, *after, *log, *out = NULL, *err = NULL;
+    char env[1536], *before, *after, *log, *out = NULL, *err = NULL;
     int rc;
 
     if (c->pre)
         c->pre();
     before = afx_snapshot();
-    snprintf(cmd, sizeof(cmd), "env %s %s %s --hv sim --sysfs %s %s", afx_driver_core_env(),
-             c->env, test_pcipt_bin(), afx_tree, c->args);
-    rc = test_run(cmd, &out, &err);
+    snprintf(env, sizeof(env), "%s %s", afx_driver_core_env(), c->env);
+    rc = run_pcipt(RUN_ENV(env), &out, &err, "%s %s", afx_args(), c->args);
     ck_assert_msg(rc == c->status, "'%s': exit %d, stderr: %s", c->args, rc, err);
     ck_assert_msg(strstr(err, c->msg), "'%s': stderr '%s' lacks '%s'", c->args, err, c->msg);
     ck_assert_msg(!strncmp(err, "pcipt: ", 7), "'%s': %s", c->args, err);
@@ -234,26 +234,26 @@ START_TEST(verbose_attach_status_detach)
 {
     char *before = afx_snapshot(), *after, *out = NULL, *err = NULL;
 
-    ck_assert_int_eq(afx_cli("-v attach 5 0000:09:00.0", &out, &err), 0);
+    ck_assert_int_eq(run_pcipt(NULL, &out, &err, "%s -v attach 5 0000:09:00.0", afx_args()), 0);
     ck_assert_msg(strstr(out, "mapped BAR 0: 0x100000000 <- 0x4000000000, 65536 pages, "
                               "1024 hypercalls\n"), "%s", out);
     ck_assert_ptr_nonnull(strstr(out, "1033 memory_mapping hypercalls, 4 iomem_permission calls"));
     ck_assert_ptr_nonnull(strstr(out, "attached 0000:09:00.0 to domain 5 as 0000:00:01.0\n"));
     free(out);
     free(err);
-    ck_assert_int_eq(afx_cli("status 5", &out, &err), 0);
+    ck_assert_int_eq(run_pcipt(NULL, &out, &err, "%s status 5", afx_args()), 0);
     ck_assert_msg(strstr(out, "BAR0 mem64 pref guest 0x100000000 host 0x4000000000 size "
                               "0x10000000 mapped 0x100000000\n"), "%s", out);
     ck_assert_msg(strstr(out, "ROM  rom        guest 0x23040000 host 0xfe840000 size 0x20000 "
                               "unmapped\n"), "%s", out);
     free(out);
     free(err);
-    ck_assert_int_eq(afx_cli("status --json", &out, &err), 0);
+    ck_assert_int_eq(run_pcipt(NULL, &out, &err, "%s status --json", afx_args()), 0);
     ck_assert_ptr_nonnull(strstr(out, "\"size\": \"0x10000000\", \"mapped\": \"0x100000000\"}"));
     ck_assert_ptr_nonnull(strstr(out, "\"size\": \"0x20000\", \"mapped\": null}"));
     free(out);
     free(err);
-    ck_assert_int_eq(afx_cli("detach 5 0000:09:00.0", &out, &err), 0);
+    ck_assert_int_eq(run_pcipt(NULL, &out, &err, "%s detach 5 0000:09:00.0", afx_args()), 0);
     ck_assert_str_eq(out, "detached 0000:09:00.0 from domain 5\n");
     after = afx_snapshot();
     ck_assert_str_eq(after, before);
@@ -269,7 +269,7 @@ START_TEST(help_is_a_manual)
     static const char *const cmds[] = { "attach --help", "detach --help", "help attach" };
     for (unsigned i = 0; i < 3; i++) {
         char *out = NULL, *err = NULL;
-        ck_assert_int_eq(afx_cli(cmds[i], &out, &err), 0);
+        ck_assert_int_eq(run_pcipt(NULL, &out, &err, "%s %s", afx_args(), cmds[i]), 0);
         ck_assert_ptr_nonnull(strstr(out, "usage: pcipt "));
         ck_assert_ptr_nonnull(strstr(out, "Description:"));
         ck_assert_ptr_nonnull(strstr(out, "Exit status:"));

@@ -8,20 +8,13 @@
 #include <string.h>
 
 #include "pcipt/assign/assign.h"
-#include "tests/support/fixture.h"
-#include "tests/support/jsonscan.h"
+#include "tests/support/json_util.h"
+#include "tests/support/run_util.h"
+#include "tests/support/testdata_util.h"
 #include "tests/support/testreg.h"
 
 static const struct tree_opts with_drivers = { .driver = TREE_DRIVER_FROM_DUMP,
                                                .reset_method = "flr bus" };
-
-static int run_pcipt(const char *args, char **out, char **err)
-{
-    char cmd[4096];
-
-    snprintf(cmd, sizeof(cmd), "%s %s", test_pcipt_bin(), args);
-    return test_run(cmd, out, err);
-}
 
 START_TEST(list_own_sysfs)
 {
@@ -31,7 +24,7 @@ START_TEST(list_own_sysfs)
     unsigned n = 0;
     DIR *d;
 
-    ck_assert_int_eq(run_pcipt("list", &out, &err), 0);
+    ck_assert_int_eq(run_pcipt(NULL, &out, &err, "list"), 0);
     d = opendir("/sys/bus/pci/devices");
     ck_assert_ptr_nonnull(d);
     while ((de = readdir(d))) {
@@ -43,7 +36,7 @@ START_TEST(list_own_sysfs)
     closedir(d);
     free(out);
     free(err);
-    ck_assert_int_eq(run_pcipt("list --json", &out, &err), 0);
+    ck_assert_int_eq(run_pcipt(NULL, &out, &err, "list --json"), 0);
     doc = jv_parse(out);
     ck_assert_msg(doc != NULL, "not JSON: %s", out);
     ck_assert_uint_eq(jv_get(doc, "devices")->n, n);
@@ -61,16 +54,16 @@ START_TEST(list_every_tree)
     struct jv *doc;
     struct dump d;
 
-    fixture_dump(name, &d);
-    fixture_tree(name, &with_drivers, dir, sizeof(dir));
+    testdata_dump(name, &d);
+    testdata_tree(name, &with_drivers, dir, sizeof(dir));
     snprintf(args, sizeof(args), "--sysfs %s list", dir);
-    ck_assert_int_eq(run_pcipt(args, &out, &err), 0);
+    ck_assert_int_eq(run_pcipt(NULL, &out, &err, "%s", args), 0);
     for (unsigned i = 0; i < d.n; i++)
         ck_assert_msg(strstr(out, sbdf_format(&d.f[i].addr, a)), "%s: %s not listed", name, a);
     free(out);
     free(err);
     snprintf(args, sizeof(args), "--sysfs %s list --json", dir);
-    ck_assert_int_eq(run_pcipt(args, &out, &err), 0);
+    ck_assert_int_eq(run_pcipt(NULL, &out, &err, "%s", args), 0);
     doc = jv_parse(out);
     ck_assert_msg(doc != NULL, "%s: not JSON: %s", name, out);
     devs = jv_get(doc, "devices");
@@ -107,11 +100,11 @@ START_TEST(list_errors)
 {
     char *out = NULL, *err = NULL;
 
-    ck_assert_int_eq(run_pcipt("--sysfs /nonexistent list", &out, &err), 1);
+    ck_assert_int_eq(run_pcipt(NULL, &out, &err, "--sysfs /nonexistent list"), 1);
     ck_assert_ptr_nonnull(strstr(err, "/nonexistent/devices"));
     free(out);
     free(err);
-    ck_assert_int_eq(run_pcipt("list --bogus", &out, &err), 2);
+    ck_assert_int_eq(run_pcipt(NULL, &out, &err, "list --bogus"), 2);
     free(out);
     free(err);
 }
@@ -192,8 +185,8 @@ START_TEST(plan_every_endpoint)
     struct dump d;
     int off;
 
-    fixture_dump(name, &d);
-    fixture_tree(name, &with_drivers, dir, sizeof(dir));
+    testdata_dump(name, &d);
+    testdata_tree(name, &with_drivers, dir, sizeof(dir));
     off = snprintf(args, sizeof(args), "--sysfs %s plan --json", dir);
     for (unsigned i = 0; i < d.n; i++)
         if ((dump_cfg8(&d.f[i], 0x0e) & 0x7f) == 0) {
@@ -202,7 +195,7 @@ START_TEST(plan_every_endpoint)
             neps++;
         }
     ck_assert_uint_ge(neps, 1);   /* even broken-ecaps' RS690 has a type-0 header */
-    ck_assert_msg(run_pcipt(args, &out, &err) == 0, "%s: %s", name, err);
+    ck_assert_msg(run_pcipt(NULL, &out, &err, "%s", args) == 0, "%s: %s", name, err);
     doc = jv_parse(out);
     ck_assert_msg(doc != NULL, "%s: not JSON: %s", name, out);
     ck_assert_uint_eq(doc->n, 1);                                 /* exactly one object */
@@ -233,7 +226,7 @@ static void tree_16g(char *dir, size_t len)
     struct dump d;
     char e[512];
 
-    fixture_dump("cap-rebar", &d);
+    testdata_dump("cap-rebar", &d);
     memcpy(&d.f[0].cfg[0x10], (uint8_t[8]){ 0x0c, 0, 0, 0, 0x04, 0, 0, 0 }, 8);
     ck_assert_int_eq(sysfs_tree_mkdtemp(dir, len), 0);
     ck_assert_msg(sysfs_tree_add(dir, &d.f[0], &with_drivers, e, sizeof(e)) == 0, "%s", e);
@@ -246,7 +239,7 @@ START_TEST(plan_16g_does_not_fit)
 
     tree_16g(dir, sizeof(dir));
     snprintf(args, sizeof(args), "--sysfs %s plan --json 0000:09:00.0", dir);
-    ck_assert_int_eq(run_pcipt(args, &out, &err), 1);
+    ck_assert_int_eq(run_pcipt(NULL, &out, &err, "%s", args), 1);
     ck_assert_str_eq(out, "");
     ck_assert_str_eq(err, "pcipt: 0000:09:00.0 BAR 0 (64-bit prefetchable, 16 GiB) does not "
                           "fit: the prefetchable hole has 4 GiB free\n");
@@ -270,7 +263,7 @@ START_TEST(plan_config_file)
           "intx_spi_base = 200\n", fp);
     fclose(fp);
     snprintf(args, sizeof(args), "--sysfs %s --config %s plan --json 09:00.0@7", dir, conf);
-    ck_assert_msg(run_pcipt(args, &out, &err) == 0, "%s", err);
+    ck_assert_msg(run_pcipt(NULL, &out, &err, "%s", args) == 0, "%s", err);
     doc = jv_parse(out);
     ck_assert_ptr_nonnull(doc);
     {
@@ -286,13 +279,14 @@ START_TEST(plan_config_file)
     fp = fopen(conf, "w");
     fputs("vpci_mem_base = 0x23000000\nvpci_mem_sise = 1\n", fp);
     fclose(fp);
-    ck_assert_int_eq(run_pcipt(args, &out, &err), 1);
+    ck_assert_int_eq(run_pcipt(NULL, &out, &err, "%s", args), 1);
     ck_assert_ptr_nonnull(strstr(err, ":2: unknown key 'vpci_mem_sise'"));
     free(out);
     free(err);
     remove(conf);
     snprintf(args, sizeof(args), "--sysfs %s --config %s plan 09:00.0", dir, conf);
-    ck_assert_int_eq(run_pcipt(args, &out, &err), 1);                /* --config must exist */
+    ck_assert_int_eq(run_pcipt(NULL, &out, &err, "%s", args),
+                     1);                /* --config must exist */
     ck_assert_ptr_nonnull(strstr(err, conf));
     free(out);
     free(err);
@@ -304,27 +298,27 @@ START_TEST(plan_errors)
 {
     char dir[64], args[512], *out = NULL, *err = NULL;
 
-    fixture_tree("tree-fsl-p2020", &with_drivers, dir, sizeof(dir));
+    testdata_tree("tree-fsl-p2020", &with_drivers, dir, sizeof(dir));
     snprintf(args, sizeof(args), "--sysfs %s plan 0001:02:00.0", dir);
-    ck_assert_int_eq(run_pcipt(args, &out, &err), 1);
+    ck_assert_int_eq(run_pcipt(NULL, &out, &err, "%s", args), 1);
     ck_assert_ptr_nonnull(strstr(err, "0001:02:00.0 is a bridge"));
     free(out);
     free(err);
     snprintf(args, sizeof(args), "--sysfs %s plan 0001:03:00.0@4 0002:01:00.0@4", dir);
-    ck_assert_int_eq(run_pcipt(args, &out, &err), 1);
+    ck_assert_int_eq(run_pcipt(NULL, &out, &err, "%s", args), 1);
     ck_assert_ptr_nonnull(strstr(err, "virtual slot 4 is already taken by 0001:03:00.0"));
     free(out);
     free(err);
     snprintf(args, sizeof(args), "--sysfs %s plan 0003:00:00.0", dir);
-    ck_assert_int_eq(run_pcipt(args, &out, &err), 1);
+    ck_assert_int_eq(run_pcipt(NULL, &out, &err, "%s", args), 1);
     ck_assert_ptr_nonnull(strstr(err, "0003:00:00.0: no such device under"));
     free(out);
     free(err);
     snprintf(args, sizeof(args), "--sysfs %s plan 0001:03:00.0@40", dir);
-    ck_assert_int_eq(run_pcipt(args, &out, &err), 1);
+    ck_assert_int_eq(run_pcipt(NULL, &out, &err, "%s", args), 1);
     free(out);
     free(err);
-    ck_assert_int_eq(run_pcipt("plan", &out, &err), 2);
+    ck_assert_int_eq(run_pcipt(NULL, &out, &err, "plan"), 2);
     free(out);
     free(err);
     sysfs_tree_remove(dir);
@@ -336,7 +330,7 @@ START_TEST(list_broken_tree)
 {
     char dir[64], args[256], path[300], *out = NULL, *err = NULL;
 
-    fixture_tree("tree-fsl-p2020", &with_drivers, dir, sizeof(dir));
+    testdata_tree("tree-fsl-p2020", &with_drivers, dir, sizeof(dir));
     snprintf(path, sizeof(path), "%s/devices/0001:03:00.0/resource", dir);
     {
         FILE *fp = fopen(path, "w");
@@ -345,7 +339,7 @@ START_TEST(list_broken_tree)
         fclose(fp);
     }
     snprintf(args, sizeof(args), "--sysfs %s list", dir);
-    ck_assert_int_eq(run_pcipt(args, &out, &err), 1);
+    ck_assert_int_eq(run_pcipt(NULL, &out, &err, "%s", args), 1);
     ck_assert_ptr_nonnull(strstr(err, "0001:03:00.0"));
     free(out);
     free(err);
@@ -363,19 +357,19 @@ START_TEST(mksysfs_tool)
     snprintf(tool, sizeof(tool), "%.*s/tests/mksysfs", slash ? (int)(slash - bin) : 1,
              slash ? bin : ".");
     ck_assert_int_eq(sysfs_tree_mkdtemp(dir, sizeof(dir)), 0);
-    fixture_dump_path("tree-fsl-p2020", dump, sizeof(dump));
+    testdata_dump_path("tree-fsl-p2020", dump, sizeof(dump));
     snprintf(cmd, sizeof(cmd), "%s %s %s && lspci -O sysfs.path=%s -D", tool, dir, dump, dir);
-    ck_assert_int_eq(test_run(cmd, &out, &err), 0);
+    ck_assert_int_eq(run_sh(NULL, &out, &err, "%s", cmd), 0);
     ck_assert_ptr_nonnull(strstr(out, "0002:01:00.0 USB controller"));
     free(out);
     free(err);
     snprintf(cmd, sizeof(cmd), "%s %s /nonexistent/dump", tool, dir);
-    ck_assert_int_eq(test_run(cmd, &out, &err), 1);
+    ck_assert_int_eq(run_sh(NULL, &out, &err, "%s", cmd), 1);
     ck_assert_ptr_nonnull(strstr(err, "/nonexistent/dump"));
     free(out);
     free(err);
     snprintf(cmd, sizeof(cmd), "%s", tool);
-    ck_assert_int_eq(test_run(cmd, &out, &err), 2);
+    ck_assert_int_eq(run_sh(NULL, &out, &err, "%s", cmd), 2);
     free(out);
     free(err);
     sysfs_tree_remove(dir);

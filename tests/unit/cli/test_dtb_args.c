@@ -8,9 +8,10 @@
 #include <unistd.h>
 
 #include "tests/support/attach_fx.h"
-#include "tests/support/sim_fixture.h"
+#include "tests/support/run_util.h"
+#include "tests/support/sim_fx.h"
 #include "tests/support/testreg.h"
-#include "tests/support/xenstored.h"
+#include "tests/support/xenstored_fx.h"
 
 static char blob[128];
 
@@ -28,12 +29,12 @@ static char *dtb_dts(const char *args)
 
     unlink(blob);
     snprintf(cmd, sizeof(cmd), "dtb -o %s %s", blob, args);
-    rc = afx_cli(cmd, &out, &err);
+    rc = run_pcipt(NULL, &out, &err, "%s %s", afx_args(), cmd);
     ck_assert_msg(rc == 0, "pcipt %s: %d %s", cmd, rc, err);
     free(out);
     free(err);
     snprintf(cmd, sizeof(cmd), "dtc -I dtb -O dts %s", blob);
-    rc = test_run(cmd, &out, &err);
+    rc = run_sh(NULL, &out, &err, "%s", cmd);
     ck_assert_msg(rc == 0 && err && !err[0], "dtc: %d %s", rc, err ? err : "");
     free(err);
     return out;
@@ -79,10 +80,9 @@ START_TEST(bad_arguments_are_named)
     };
 
     for (unsigned i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
-        char cmd[512], *out = NULL, *err = NULL;
-        snprintf(cmd, sizeof(cmd), "env %s %s --hv sim --sysfs %s dtb -o %s %s", c[i].env,
-                 test_pcipt_bin(), afx_tree, blob, c[i].args);
-        ck_assert_int_eq(test_run(cmd, &out, &err), 1);
+        char *out = NULL, *err = NULL;
+        ck_assert_int_eq(run_pcipt(RUN_ENV(c[i].env), &out, &err, "%s dtb -o %s %s", afx_args(),
+                                   blob, c[i].args), 1);
         ck_assert_msg(strstr(err, c[i].msg), "'%s': %s", c[i].args, err);
         ck_assert_int_ne(access(blob, F_OK), 0);
         free(out);

@@ -7,19 +7,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "tests/support/fixture.h"
-#include "tests/support/lspci_check.h"
+#include "tests/support/lspci_util.h"
+#include "tests/support/run_util.h"
+#include "tests/support/testdata_util.h"
 #include "tests/support/testreg.h"
 
 static const struct tree_opts opts = { .driver = TREE_DRIVER_FROM_DUMP, .reset_method = "flr" };
-
-static int pcipt(const char *args, char **out, char **err)
-{
-    char cmd[1024];
-
-    snprintf(cmd, sizeof(cmd), "%s %s", test_pcipt_bin(), args);
-    return test_run(cmd, out, err);
-}
 
 /* Header type of a /sys function from its config file; -1 if unreadable. */
 static int sys_header_type(const char *name)
@@ -45,7 +38,7 @@ START_TEST(own_sysfs_every_endpoint)
     struct dirent *de;
     DIR *d = opendir("/sys/bus/pci/devices");
 
-    ck_assert_int_eq(pcipt("list", &out, &err), 0);
+    ck_assert_int_eq(run_pcipt(NULL, &out, &err, "list"), 0);
     free(out);
     free(err);
     ck_assert_ptr_nonnull(d);
@@ -58,12 +51,12 @@ START_TEST(own_sysfs_every_endpoint)
         ck_assert_msg(ht >= 0, "%s: config unreadable (the tests run as root)", de->d_name);
         snprintf(args, sizeof(args), "guest-view --all %s", de->d_name);
         if (ht != 0) {
-            ck_assert_int_eq(pcipt(args, &out, &err), 1);
+            ck_assert_int_eq(run_pcipt(NULL, &out, &err, "%s", args), 1);
             ck_assert_msg(strstr(err, "is a bridge"), "%s: %s", de->d_name, err);
             ck_assert_str_eq(out, "");
         } else {
             char *text;
-            int rc = pcipt(args, &out, &err);
+            int rc = run_pcipt(NULL, &out, &err, "%s", args);
             /* A machine may hold a BAR larger than Xen's holes: that is the
              * planner's defined refusal, naming the device, not a failure. */
             if (rc == 1 && strstr(err, "does not fit") && strstr(err, de->d_name)) {
@@ -156,10 +149,10 @@ START_TEST(bad_input_table)
     char dir[64], args[512], *out = NULL, *err = NULL;
     int rc;
 
-    fixture_tree("tree-fsl-p2020", &opts, dir, sizeof(dir));
+    testdata_tree("tree-fsl-p2020", &opts, dir, sizeof(dir));
     break_tree(dir);
     snprintf(args, sizeof(args), "--sysfs %s %s", dir, c->args);
-    rc = pcipt(args, &out, &err);
+    rc = run_pcipt(NULL, &out, &err, "%s", args);
     ck_assert_msg(rc == c->status, "'%s': exit %d, want %d (%s)", c->args, rc, c->status, err);
     ck_assert_msg(strstr(err, c->msg), "'%s': stderr '%s' lacks '%s'", c->args, err, c->msg);
     ck_assert_msg(!strncmp(err, "pcipt: ", 7) && strchr(err, '\n'), "'%s': %s", c->args, err);
@@ -181,13 +174,13 @@ START_TEST(bad_layout)
     char dir[64], conf[] = "/tmp/pcipt-conf.XXXXXX", args[600], *out = NULL, *err = NULL;
     FILE *fp;
 
-    fixture_tree("cap-rebar", &opts, dir, sizeof(dir));
+    testdata_tree("cap-rebar", &opts, dir, sizeof(dir));
     ck_assert_int_ge(mkstemp(conf), 0);
     fp = fopen(conf, "w");
     fputs("vpci_prefetch_size = 64M\nvpci_mem_size = 64M\n", fp);
     fclose(fp);
     snprintf(args, sizeof(args), "--sysfs %s --config %s guest-view 09:00.0", dir, conf);
-    ck_assert_int_eq(pcipt(args, &out, &err), 1);
+    ck_assert_int_eq(run_pcipt(NULL, &out, &err, "%s", args), 1);
     ck_assert_msg(strstr(err, "0000:09:00.0 BAR 0 (64-bit prefetchable, 256 MiB) does not fit"),
                   "%s", err);
     ck_assert_str_eq(out, "");
@@ -196,7 +189,7 @@ START_TEST(bad_layout)
     fp = fopen(conf, "w");
     fputs("vpci_mem_base = nonsense\n", fp);
     fclose(fp);
-    ck_assert_int_eq(pcipt(args, &out, &err), 1);
+    ck_assert_int_eq(run_pcipt(NULL, &out, &err, "%s", args), 1);
     ck_assert_msg(strstr(err, conf) && strstr(err, ":1:"), "%s", err);
     free(out);
     free(err);
@@ -209,7 +202,7 @@ START_TEST(help_text)
 {
     char *out = NULL, *err = NULL;
 
-    ck_assert_int_eq(pcipt("guest-view --help", &out, &err), 0);
+    ck_assert_int_eq(run_pcipt(NULL, &out, &err, "guest-view --help"), 0);
     ck_assert_msg(strstr(out, "usage: pcipt guest-view [--slot N] [--all] SBDF[@SLOT[.FN]]...") &&
                   strstr(out, "multi-function bit") &&
                   strstr(out, "lspci -F") && strstr(out, "Exit status"), "%s", out);

@@ -6,20 +6,14 @@
 
 #include "pcipt/sim/hv_sim.h"
 #include "pcipt/hv/map.h"
-#include "tests/support/sim_fixture.h"
+#include "tests/support/run_util.h"
+#include "tests/support/sim_fx.h"
 #include "tests/support/testreg.h"
-
-static int pcipt(const char *args, char **out, char **err)
-{
-    char cmd[1024];
-    snprintf(cmd, sizeof(cmd), "PCIPT_SIM_DIR='%s' %s %s", simfx_dir, test_pcipt_bin(), args);
-    return test_run(cmd, out, err);
-}
 
 static void expect(const char *args, int status, const char *out_has, const char *err_has)
 {
     char *out = NULL, *err = NULL;
-    int rc = pcipt(args, &out, &err);
+    int rc = run_pcipt(NULL, &out, &err, "%s", args);
     ck_assert_msg(rc == status, "pcipt %s: status %d, stderr: %s", args, rc, err ? err : "");
     if (out_has)
         ck_assert_msg(out && strstr(out, out_has), "pcipt %s: no '%s' in: %s", args, out_has,
@@ -81,17 +75,13 @@ START_TEST(env_failure_injection_cli)
 {
     expect("sim domain-create 5", 0, NULL, NULL);
     char *out = NULL, *err = NULL;
-    char cmd[1024];
-    snprintf(cmd, sizeof(cmd), "PCIPT_SIM_FAIL=domain_create:1:12 PCIPT_SIM_DIR='%s' %s "
-             "sim domain-create 6", simfx_dir, test_pcipt_bin());
-    ck_assert_int_eq(test_run(cmd, &out, &err), 1);
+    ck_assert_int_eq(run_pcipt(RUN_ENV("PCIPT_SIM_FAIL=domain_create:1:12"), &out, &err,
+                               "sim domain-create 6"), 1);
     ck_assert_ptr_nonnull(strstr(err, "cannot create simulated domain 6: Cannot allocate memory"));
     free(out);
     free(err);
     ck_assert_int_eq(simfx_hv->ops->domain_exists(simfx_hv, 6), 0);
-    snprintf(cmd, sizeof(cmd), "PCIPT_SIM_FAIL=nonsense PCIPT_SIM_DIR='%s' %s sim show",
-             simfx_dir, test_pcipt_bin());
-    ck_assert_int_eq(test_run(cmd, NULL, &err), 1);
+    ck_assert_int_eq(run_pcipt(RUN_ENV("PCIPT_SIM_FAIL=nonsense"), NULL, &err, "sim show"), 1);
     ck_assert_ptr_nonnull(strstr(err, "PCIPT_SIM_FAIL='nonsense': expected op:n:errno"));
     free(err);
 }

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "pcipt/assign/plan.h"
+#include "tests/support/run_util.h"
 #include "tests/support/testreg.h"
 
 static char dest[64];
@@ -22,7 +23,7 @@ static void teardown(void)
 {
     char cmd[128];
     snprintf(cmd, sizeof(cmd), "rm -rf %s", dest);
-    test_run(cmd, NULL, NULL);
+    run_sh(NULL, NULL, NULL, "%s", cmd);
 }
 
 /* make install with the already built binary (BUILD = its directory).  -o:
@@ -38,7 +39,7 @@ static void install(void)
     test_src_path("", src, sizeof(src));
     snprintf(cmd, sizeof(cmd), "make -s -C %s install DESTDIR=%s PREFIX=/usr BUILD=%s -o %s/pcipt "
              "-o %s/tests/fakexen.so", src, dest, bin, bin, bin);
-    ck_assert_msg(test_run(cmd, &out, &err) == 0, "%s: %s", cmd, err);
+    ck_assert_msg(run_sh(NULL, &out, &err, "%s", cmd) == 0, "%s: %s", cmd, err);
     free(out); free(err); free(bin);
 }
 
@@ -59,16 +60,16 @@ START_TEST(installs_exactly_the_tree)
     install();
     snprintf(cmd, sizeof(cmd), "cd %s && find . \\( -type f -printf '%%p %%m\\n' \\) -o "
              "-printf '%%p\\n' | LC_ALL=C sort", dest);
-    ck_assert_int_eq(test_run(cmd, &out, NULL), 0);
+    ck_assert_int_eq(run_sh(NULL, &out, NULL, "%s", cmd), 0);
     ck_assert_str_eq(out, expected_tree);
     free(out);
     snprintf(cmd, sizeof(cmd), "u=%s/usr/lib/systemd/system/pciptd@.service && "
              "grep -x 'ExecStart=/usr/bin/pcipt $PCIPT_ARGS serve %%i' $u && "
              "grep -x 'EnvironmentFile=-/run/pcipt/pciptd-%%i.env' $u && "
              "grep -x Type=notify $u && grep -x Restart=on-failure $u", dest);
-    ck_assert_int_eq(test_run(cmd, NULL, NULL), 0);
+    ck_assert_int_eq(run_sh(NULL, NULL, NULL, "%s", cmd), 0);
     snprintf(cmd, sizeof(cmd), "cmp -s %s/usr/bin/pcipt %s", dest, test_pcipt_bin());
-    ck_assert_int_eq(test_run(cmd, NULL, NULL), 0);
+    ck_assert_int_eq(run_sh(NULL, NULL, NULL, "%s", cmd), 0);
 }
 END_TEST
 
@@ -78,11 +79,11 @@ START_TEST(keeps_an_existing_pcipt_conf)
 
     snprintf(cmd, sizeof(cmd), "mkdir -p %s/etc/xen && echo 'intx_spi_base = 50' > "
              "%s/etc/xen/pcipt.conf", dest, dest);
-    ck_assert_int_eq(test_run(cmd, NULL, NULL), 0);
+    ck_assert_int_eq(run_sh(NULL, NULL, NULL, "%s", cmd), 0);
     install();
     install();
     snprintf(cmd, sizeof(cmd), "cat %s/etc/xen/pcipt.conf", dest);
-    ck_assert_int_eq(test_run(cmd, &out, NULL), 0);
+    ck_assert_int_eq(run_sh(NULL, &out, NULL, "%s", cmd), 0);
     ck_assert_str_eq(out, "intx_spi_base = 50\n");
     free(out);
 }
@@ -97,11 +98,11 @@ START_TEST(man_page_renders_without_warnings)
 
     test_src_path("toolstack-hooks/pcipt.1", page, sizeof(page));
     snprintf(cmd, sizeof(cmd), "groff -man -Tutf8 -ww -z %s", page);
-    ck_assert_int_eq(test_run(cmd, &out, &err), 0);
+    ck_assert_int_eq(run_sh(NULL, &out, &err, "%s", cmd), 0);
     ck_assert_str_eq(err, "");
     free(out); free(err);
     snprintf(cmd, sizeof(cmd), "MANWIDTH=80 MAN_KEEP_FORMATTING= man -l %s | col -b", page);
-    ck_assert_int_eq(test_run(cmd, &out, &err), 0);
+    ck_assert_int_eq(run_sh(NULL, &out, &err, "%s", cmd), 0);
     ck_assert_str_eq(err, "");
     for (unsigned i = 0; i < sizeof(must) / sizeof(must[0]); i++)
         ck_assert_msg(strstr(out, must[i]), "man page lacks '%s'", must[i]);
@@ -119,7 +120,7 @@ START_TEST(example_conf_is_the_default_layout)
     snprintf(path, sizeof(path), "%s/all.conf", dest);
     snprintf(cmd, sizeof(cmd), "sed 's/^#\\([a-z]\\)/\\1/' %s > %s && grep -c '^[a-z]' %s",
              conf, path, path);
-    ck_assert_int_eq(test_run(cmd, &out, NULL), 0);
+    ck_assert_int_eq(run_sh(NULL, &out, NULL, "%s", cmd), 0);
     ck_assert_str_eq(out, "8\n");          /* every key of pcipt.conf(5) */
     free(out);
     ck_assert_msg(guest_layout_load(path, true, &got, err, sizeof(err)) == 0, "%s", err);

@@ -13,8 +13,9 @@
 #include <unistd.h>
 
 #include "pcipt/xs/xsd_launch.h"
-#include "tests/support/fixture.h"
+#include "tests/support/run_util.h"
 #include "tests/support/simulate_fx.h"
+#include "tests/support/testdata_util.h"
 #include "tests/support/testreg.h"
 
 static char tree[64], bridge_tree[64], igb_tree[64], conf[128];
@@ -28,7 +29,7 @@ static void trees_setup(void)
 
     smx_tree(tree, sizeof(tree), dumps, 2);
     smx_tree(bridge_tree, sizeof(bridge_tree), bridge, 1);
-    fixture_tree("cap-pcie-2", &igb, igb_tree, sizeof(igb_tree));
+    testdata_tree("cap-pcie-2", &igb, igb_tree, sizeof(igb_tree));
     /* a 1 MiB MEM hole: the 82576's 4 MiB BAR 1 cannot fit */
     snprintf(conf, sizeof(conf), "%s/small.conf", tree);
     ck_assert_ptr_nonnull(f = fopen(conf, "w"));
@@ -128,17 +129,17 @@ END_TEST
  * tests/fakexen.so sits beside it. */
 START_TEST(shim_lookup)
 {
-    char dir[] = "/tmp/pcipt-smx-bin.XXXXXX", cmd[1024], *out = NULL, *err = NULL;
+    char dir[] = "/tmp/pcipt-smx-bin.XXXXXX", cmd[1024], copy[64], *out = NULL, *err = NULL;
     const char *shim = getenv("PCIPT_FAKEXEN");
+    const struct run_opts o = { .env = "-u PCIPT_FAKEXEN", .bin = copy };
     int st;
 
     ck_assert_ptr_nonnull(shim);
     ck_assert_ptr_nonnull(mkdtemp(dir));
     snprintf(cmd, sizeof(cmd), "cp '%s' %s/pcipt", test_pcipt_bin(), dir);
     ck_assert_int_eq(system(cmd), 0);
-    snprintf(cmd, sizeof(cmd), "env -u PCIPT_FAKEXEN %s/pcipt --sysfs %s simulate 01:00.0", dir,
-             tree);
-    st = test_run(cmd, &out, &err);
+    snprintf(copy, sizeof(copy), "%s/pcipt", dir);
+    st = run_pcipt(&o, &out, &err, "--sysfs %s simulate 01:00.0", tree);
     if (access(PCIPT_LIBEXEC "/fakexen.so", R_OK) != 0) {   /* not installed here */
         ck_assert_int_eq(st, 1);
         ck_assert_msg(strstr(err, "the xenstored shim fakexen.so is not installed (looked for "
@@ -150,9 +151,7 @@ START_TEST(shim_lookup)
     free(err);
     snprintf(cmd, sizeof(cmd), "mkdir %s/tests && cp '%s' %s/tests/fakexen.so", dir, shim, dir);
     ck_assert_int_eq(system(cmd), 0);
-    snprintf(cmd, sizeof(cmd), "env -u PCIPT_FAKEXEN %s/pcipt --sysfs %s simulate 01:00.0", dir,
-             tree);
-    st = test_run(cmd, &out, &err);
+    st = run_pcipt(&o, &out, &err, "--sysfs %s simulate 01:00.0", tree);
     ck_assert_msg(st == 0, "%s", err);
     ck_assert_ptr_nonnull(strstr(out, "Attached 0000:01:00.0 as 0000:00:01.0"));
     free(out);
@@ -170,12 +169,13 @@ static bool wait_for_run_dir(const char *tmp, pid_t pid)
 
     snprintf(pat, sizeof(pat), "%s/pcipt-simulate.*/serve.log", tmp);
     for (int i = 0; i < 20000; i++) {
-        int st;
+        siginfo_t si = { .si_pid = 0 };
         if (glob(pat, 0, NULL, &g) == 0) {
             globfree(&g);
             return true;
         }
-        if (waitpid(pid, &st, WNOHANG) == pid)
+        /* exited? (WNOWAIT: left for run_wait to reap) */
+        if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid)
             return false;
         usleep(1000);
     }
@@ -184,40 +184,25 @@ static bool wait_for_run_dir(const char *tmp, pid_t pid)
 
 START_TEST(ctrl_c_tears_down)
 {
-    char tmp[] = "/tmp/pcipt-smx.XXXXXX", errf[160];
-    pid_t pid;
+    char tmp[] = "/tmp/pcipt-smx.XXXXXX", env[64], *err = NULL, *nl;
+    struct run_proc p;
     int st;
 
     ck_assert_ptr_nonnull(mkdtemp(tmp));
-    snprintf(errf, sizeof(errf), "/tmp/pcipt-smx-err.%d", (int)getpid());
-    pid = fork();
-    ck_assert_int_ge(pid, 0);
-    if (pid == 0) {
-        FILE *e = freopen(errf, "w", stderr);
-        (void)e;
-        if (!freopen("/dev/null", "w", stdout))
-            _exit(126);
-        setenv("TMPDIR", tmp, 1);
-        execl(test_pcipt_bin(), "pcipt", "--sysfs", tree, "simulate", "--vcpus", "16",
-              "01:00.0", "09:00.0", (char *)NULL);
-        _exit(127);
-    }
-    ck_assert_msg(wait_for_run_dir(tmp, pid), "simulate never started its daemon");
-    kill(pid, SIGINT);
-    ck_assert_int_eq(waitpid(pid, &st, 0), pid);
-    ck_assert(WIFEXITED(st));
+    snprintf(env, sizeof(env), "TMPDIR=%s", tmp);
+    ck_assert_int_eq(run_start(&p, RUN_ENV(env), "--sysfs %s simulate --vcpus 16 01:00.0 09:00.0",
+                               tree), 0);
+    ck_assert_msg(wait_for_run_dir(tmp, p.pid), "simulate never started its daemon");
+    kill(p.pid, SIGINT);
+    st = run_wait(&p, NULL, &err);
     /* 130 when the signal landed during the run; 0 if it had just finished */
-    ck_assert_msg(WEXITSTATUS(st) == 130 || WEXITSTATUS(st) == 0, "status %d",
-                  WEXITSTATUS(st));
-    if (WEXITSTATUS(st) == 130) {
-        FILE *f = fopen(errf, "r");
-        char line[256] = "";
-        ck_assert_ptr_nonnull(f);
-        ck_assert_ptr_nonnull(fgets(line, sizeof(line), f));
-        fclose(f);
-        ck_assert_str_eq(line, "pcipt: interrupted; everything was torn down\n");
+    ck_assert_msg(st == 130 || st == 0, "status %d", st);
+    if (st == 130) {
+        ck_assert_ptr_nonnull(nl = strchr(err, '\n'));
+        nl[1] = '\0';
+        ck_assert_str_eq(err, "pcipt: interrupted; everything was torn down\n");
     }
-    unlink(errf);
+    free(err);
     ck_assert_uint_eq(smx_procs_mentioning(tmp), 0);
     ck_assert_int_eq(smx_dir_entries(tmp), 0);
     ck_assert_int_eq(rmdir(tmp), 0);

@@ -13,10 +13,10 @@
 #include "pcipt/hv/map.h"
 #include "pcipt/xs/xs.h"
 #include "pcipt/xs/xs_mapped.h"
-#include "tests/support/daemon_fixture.h"
-#include "tests/support/sim_fixture.h"
+#include "tests/support/daemon_fx.h"
+#include "tests/support/sim_fx.h"
 #include "tests/support/testreg.h"
-#include "tests/support/xenstored.h"
+#include "tests/support/xenstored_fx.h"
 
 #define DOM 5
 #define XST_BAR1 "/local/domain/0/backend/pci/5/0/pcipt/dev-0/bar-1/mapped"

@@ -10,10 +10,10 @@
 
 #include "pcipt/sim/hv_sim.h"
 #include "pcipt/xs/xs.h"
-#include "tests/support/daemon_fixture.h"
-#include "tests/support/sim_fixture.h"
+#include "tests/support/daemon_fx.h"
+#include "tests/support/sim_fx.h"
 #include "tests/support/testreg.h"
-#include "tests/support/xenstored.h"
+#include "tests/support/xenstored_fx.h"
 
 #define DOM 5
 

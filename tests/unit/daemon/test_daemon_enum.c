@@ -8,11 +8,11 @@
 #include <string.h>
 
 #include "pcipt/sim/hv_sim.h"
-#include "tests/support/daemon_fixture.h"
+#include "tests/support/daemon_fx.h"
 #include "tests/support/enum_script.h"
-#include "tests/support/sim_fixture.h"
+#include "tests/support/sim_fx.h"
 #include "tests/support/testreg.h"
-#include "tests/support/xenstored.h"
+#include "tests/support/xenstored_fx.h"
 
 #define DOM_SEQ 5
 #define DOM_PAR 6

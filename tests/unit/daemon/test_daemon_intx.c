@@ -11,8 +11,8 @@
 
 #include "pcipt/sim/hv_sim.h"
 #include "pcipt/daemon/intx.h"
-#include "tests/support/memdev.h"
-#include "tests/support/sim_fixture.h"
+#include "tests/support/fake_memdev.h"
+#include "tests/support/sim_fx.h"
 #include "tests/support/testreg.h"
 
 #define DOM 3

@@ -14,10 +14,11 @@
 #include "pcipt/xs/xs_publish.h"
 #include "pcipt/sim/hv_sim.h"
 #include "pcipt/xs/xs.h"
-#include "tests/support/daemon_fixture.h"
-#include "tests/support/sim_fixture.h"
+#include "tests/support/daemon_fx.h"
+#include "tests/support/run_util.h"
+#include "tests/support/sim_fx.h"
 #include "tests/support/testreg.h"
-#include "tests/support/xenstored.h"
+#include "tests/support/xenstored_fx.h"
 
 #define DOM 5
 
@@ -283,17 +284,14 @@ START_TEST(one_daemon_per_domain_and_readiness)
     ck_assert_str_eq(st, "ready");
     free(st);
 
-    char cmd[512], *out = NULL, *err = NULL;
-    snprintf(cmd, sizeof(cmd), "%s --hv sim --sysfs %s serve %d", test_pcipt_bin(), dfx_tree, DOM);
-    ck_assert_int_eq(test_run(cmd, &out, &err), 1);
+    char *out = NULL, *err = NULL;
+    ck_assert_int_eq(run_pcipt(NULL, &out, &err, "--hv sim --sysfs %s serve %d", dfx_tree, DOM), 1);
     ck_assert_ptr_nonnull(strstr(err, "already served by a live daemon"));
     free(out); free(err);
-    snprintf(cmd, sizeof(cmd), "%s --hv sim --sysfs %s serve 77", test_pcipt_bin(), dfx_tree);
-    ck_assert_int_eq(test_run(cmd, &out, &err), 1);
+    ck_assert_int_eq(run_pcipt(NULL, &out, &err, "--hv sim --sysfs %s serve 77", dfx_tree), 1);
     ck_assert_ptr_nonnull(strstr(err, "domain 77 does not exist"));
     free(out); free(err);
-    snprintf(cmd, sizeof(cmd), "%s --hv sim serve zero", test_pcipt_bin());
-    ck_assert_int_eq(test_run(cmd, &out, &err), 2);
+    ck_assert_int_eq(run_pcipt(NULL, &out, &err, "--hv sim serve zero"), 2);
     free(out); free(err);
 
     /* SIGUSR1: one stats line, the daemon goes on */
@@ -395,25 +393,22 @@ START_TEST(usage_errors)
         "serve", "serve 0", "serve 5 6", "serve --ready-fd x 5", "serve --ready-fd",
         "serve --log file 5", "serve --bogus 5", "serve -5", "serve 99999",
     };
-    char cmd[256], *out, *err;
+    char *out, *err;
 
     for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         out = err = NULL;
-        snprintf(cmd, sizeof(cmd), "%s --hv sim %s", test_pcipt_bin(), bad[i]);
-        ck_assert_msg(test_run(cmd, &out, &err) == 2, "%s", bad[i]);
+        ck_assert_msg(run_pcipt(NULL, &out, &err, "--hv sim %s", bad[i]) == 2, "%s", bad[i]);
         ck_assert_msg(err && strstr(err, "usage: pcipt serve"), "%s: %s", bad[i], err);
         free(out); free(err);
     }
     out = err = NULL;
-    snprintf(cmd, sizeof(cmd), "%s serve --help", test_pcipt_bin());
-    ck_assert_int_eq(test_run(cmd, &out, &err), 0);
+    ck_assert_int_eq(run_pcipt(NULL, &out, &err, "serve --help"), 0);
     ck_assert_ptr_nonnull(strstr(out, "--ready-fd N"));
     free(out); free(err);
     /* nothing assigned: refused with the path named */
     dfx_domain(DOM, 1);
     out = err = NULL;
-    snprintf(cmd, sizeof(cmd), "%s --hv sim serve %d", test_pcipt_bin(), DOM);
-    ck_assert_int_eq(test_run(cmd, &out, &err), 1);
+    ck_assert_int_eq(run_pcipt(NULL, &out, &err, "--hv sim serve %d", DOM), 1);
     ck_assert_ptr_nonnull(strstr(err, "domain 5 has no devices assigned (nothing under "
                                       "/local/domain/0/backend/pci/5/0)"));
     free(out); free(err);
@@ -427,9 +422,8 @@ START_TEST(failed_setup_leaves_no_server)
 
     dfx_domain(DOM, 2);
     dfx_assign(DOM, 1, &a);
-    snprintf(cmd, sizeof(cmd), "PCIPT_SIM_FAIL=ioreq_set_state:1:5 %s --hv sim --sysfs %s serve %d",
-             test_pcipt_bin(), dfx_tree, DOM);
-    ck_assert_int_eq(test_run(cmd, &out, &err), 1);
+    ck_assert_int_eq(run_pcipt(RUN_ENV("PCIPT_SIM_FAIL=ioreq_set_state:1:5"), &out, &err,
+                               "--hv sim --sysfs %s serve %d", dfx_tree, DOM), 1);
     ck_assert_ptr_nonnull(strstr(err, "cannot enable server"));
     ck_assert_int_eq(sim_list_servers(simfx_hv, DOM, NULL, 0), 0);
     struct serve_record srec;
@@ -444,9 +438,8 @@ START_TEST(failed_setup_leaves_no_server)
     /* the host device has vanished: refused, naming it */
     snprintf(cmd, sizeof(cmd), "rm -rf %s/devices/0000:01:00.0", dfx_tree);
     ck_assert_int_eq(system(cmd), 0);
-    snprintf(cmd, sizeof(cmd), "%s --hv sim --sysfs %s serve %d", test_pcipt_bin(), dfx_tree, DOM);
     out = err = NULL;
-    ck_assert_int_eq(test_run(cmd, &out, &err), 1);
+    ck_assert_int_eq(run_pcipt(NULL, &out, &err, "--hv sim --sysfs %s serve %d", dfx_tree, DOM), 1);
     ck_assert_ptr_nonnull(strstr(err, "device 0000:01:00.0: "));
     ck_assert_int_eq(sim_list_servers(simfx_hv, DOM, NULL, 0), 0);
     free(out); free(err);

@@ -9,10 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tests/support/daemon_fixture.h"
-#include "tests/support/sim_fixture.h"
+#include "tests/support/daemon_fx.h"
+#include "tests/support/sim_fx.h"
 #include "tests/support/testreg.h"
-#include "tests/support/xenstored.h"
+#include "tests/support/xenstored_fx.h"
 
 #define DOM 5
 #define MSI_CTRL 0x52          /* cap-pcie-2: MSI capability at 0x50 */

@@ -24,10 +24,10 @@
 #include "pcipt/hv/map.h"
 #include "pcipt/xs/xs.h"
 #include "pcipt/xs/xs_publish.h"
-#include "tests/support/daemon_fixture.h"
-#include "tests/support/sim_fixture.h"
+#include "tests/support/daemon_fx.h"
+#include "tests/support/sim_fx.h"
 #include "tests/support/testreg.h"
-#include "tests/support/xenstored.h"
+#include "tests/support/xenstored_fx.h"
 
 #define DOM 5
 #define VENDOR_82576 0x10c98086u

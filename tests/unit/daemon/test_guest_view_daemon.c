@@ -12,10 +12,11 @@
 #include <unistd.h>
 
 #include "pcipt/sim/hv_sim.h"
-#include "tests/support/daemon_fixture.h"
-#include "tests/support/sim_fixture.h"
+#include "tests/support/daemon_fx.h"
+#include "tests/support/run_util.h"
+#include "tests/support/sim_fx.h"
 #include "tests/support/testreg.h"
-#include "tests/support/xenstored.h"
+#include "tests/support/xenstored_fx.h"
 
 #define CFG_SIZE 4096
 
@@ -24,12 +25,12 @@
 static unsigned guest_view_fns(const char *args, uint8_t cfg[][CFG_SIZE], unsigned max,
                                char (*line)[16])
 {
-    char cmd[512], *out = NULL, *err = NULL;
+    char *out = NULL, *err = NULL;
     const char *p;
     unsigned n = 0;
 
-    snprintf(cmd, sizeof(cmd), "%s --sysfs %s guest-view %s", test_pcipt_bin(), dfx_tree, args);
-    ck_assert_msg(test_run(cmd, &out, &err) == 0, "guest-view: %s", err ? err : "");
+    ck_assert_msg(run_pcipt(NULL, &out, &err, "--sysfs %s guest-view %s", dfx_tree, args) == 0,
+                  "guest-view: %s", err ? err : "");
     for (p = out; *p && n < max; n++) {
         snprintf(line[n], sizeof(line[n]), "%.7s", p);
         ck_assert_ptr_nonnull(p = strchr(p, '\n'));

@@ -2,7 +2,7 @@
  * real daemon binary serving two real devices (cap-pcie-2: Intel 82576 with
  * the MSI-X table and PBA in BAR3; cap-rebar: AMD Fiji with 64-bit
  * prefetchable BARs) attached with attach_device.  After every phase the
- * invariants of tests/support/hostile_check.h hold: the daemon lives and
+ * invariants of tests/support/hostile_fx.h hold: the daemon lives and
  * answers, the p2m is exactly what the p2m records say and inside the
  * holes, no MSI-X page is mapped, host config space is unchanged, nothing
  * inside a claimed range aborted, malformed requests are counted. */
@@ -17,12 +17,12 @@
 
 #include "pcipt/sim/hv_sim.h"
 #include "tests/support/attach_fx.h"
-#include "tests/support/daemon_fixture.h"
-#include "tests/support/hostile_check.h"
+#include "tests/support/daemon_fx.h"
+#include "tests/support/hostile_fx.h"
 #include "tests/support/hostile_guest.h"
-#include "tests/support/sim_fixture.h"
+#include "tests/support/sim_fx.h"
 #include "tests/support/testreg.h"
-#include "tests/support/xenstored.h"
+#include "tests/support/xenstored_fx.h"
 
 #define DOM 5
 #define VCPUS 4

@@ -12,8 +12,9 @@
 
 #include "pcipt/assign/domlock.h"
 #include "pcipt/xs/xs.h"
+#include "tests/support/run_util.h"
 #include "tests/support/testreg.h"
-#include "tests/support/xenstored.h"
+#include "tests/support/xenstored_fx.h"
 
 #define DOM 41
 
@@ -118,19 +119,14 @@ END_TEST
  * while it runs, refuses a second start, and lets go when stopped. */
 START_TEST(serve_double_takes_the_lock)
 {
-    char dbl[512], cmd[1200], *out = NULL, *err = NULL, *v = NULL;
+    char dbl[512], *out = NULL, *err = NULL, *v = NULL;
     struct xs_handle *xs = xsw_open();
-    pid_t pid;
+    const struct run_opts o = { .bin = dbl };
+    struct run_proc p;
 
     ck_assert_ptr_nonnull(xs);
     test_src_path("tests/support/fakebin/pcipt-serve-double", dbl, sizeof(dbl));
-    fflush(NULL);
-    pid = fork();
-    ck_assert_int_ge(pid, 0);
-    if (pid == 0) {
-        execl(dbl, dbl, "serve", "41", (char *)NULL);
-        _exit(127);
-    }
+    ck_assert_int_eq(run_start(&p, &o, "serve 41"), 0);
     for (int i = 0; i < 2000 && !(v && !strcmp(v, "ready")); i++) {
         free(v);
         usleep(10 * 1000);
@@ -138,15 +134,12 @@ START_TEST(serve_double_takes_the_lock)
     }
     ck_assert_str_eq(v, "ready");
     free(v);
-    ck_assert_int_eq(servelock_holder(DOM), pid);
-    snprintf(cmd, sizeof(cmd), "%s serve 41", dbl);
-    ck_assert_int_eq(test_run(cmd, &out, &err), 1);
+    ck_assert_int_eq(servelock_holder(DOM), p.pid);
+    ck_assert_int_eq(run_pcipt(&o, &out, &err, "serve 41"), 1);
     ck_assert_msg(strstr(err, "domain 41 is already served"), "%s", err);
     free(out); free(err);
-    ck_assert_int_eq(kill(pid, SIGTERM), 0);
-    int st;
-    ck_assert_int_eq(waitpid(pid, &st, 0), pid);
-    ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    ck_assert_int_eq(kill(p.pid, SIGTERM), 0);
+    ck_assert_int_eq(run_wait(&p, NULL, NULL), 0);
     ck_assert(!servelock_held(DOM, NULL));
     ck_assert_ptr_null(xsw_read(xs, XBT_NULL, "/local/domain/0/backend/pci/41/0/pcipt/server"));
     xsw_rm(xs, XBT_NULL, "/local/domain/0/backend/pci/41");

@@ -6,9 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tests/support/fixture.h"
-#include "tests/support/jsonscan.h"
-#include "tests/support/lspci_check.h"
+#include "tests/support/json_util.h"
+#include "tests/support/lspci_util.h"
+#include "tests/support/run_util.h"
+#include "tests/support/testdata_util.h"
 #include "tests/support/testreg.h"
 
 #define CAP_PM    0x01
@@ -18,14 +19,6 @@
 
 static const struct tree_opts opts = { .driver = TREE_DRIVER_FROM_DUMP,
                                        .reset_method = "flr" };
-
-static int pcipt(const char *dir, const char *args, char **out, char **err)
-{
-    char cmd[1024];
-
-    snprintf(cmd, sizeof(cmd), "%s --sysfs %s %s", test_pcipt_bin(), dir, args);
-    return test_run(cmd, out, err);
-}
 
 static bool is_endpoint(const struct dump_func *f)
 {
@@ -148,7 +141,8 @@ static struct jv *plan_json(const char *dir, const char *sbdf, int slot)
     struct jv *doc;
 
     snprintf(args, sizeof(args), "plan --json %s@%d", sbdf, slot);
-    ck_assert_msg(pcipt(dir, args, &out, &err) == 0, "plan %s: %s", sbdf, err);
+    ck_assert_msg(run_pcipt(NULL, &out, &err, "--sysfs %s %s", dir, args) == 0, "plan %s: %s", sbdf,
+                  err);
     doc = jv_parse(out);
     ck_assert_msg(doc && jv_get(doc, "devices")->n == 1, "plan %s: %s", sbdf, out);
     free(out);
@@ -168,7 +162,8 @@ static void check_endpoint(const char *dir, const struct dump_func *f, int slot,
     sbdf_format(&f->addr, sbdf);
     snprintf(who, sizeof(who), "%s %s", dumpname, sbdf);
     snprintf(args, sizeof(args), "guest-view --slot %d %s", slot, sbdf);
-    ck_assert_msg(pcipt(dir, args, &view, &err) == 0, "%s: %s", who, err);
+    ck_assert_msg(run_pcipt(NULL, &view, &err, "--sysfs %s %s", dir, args) == 0, "%s: %s", who,
+                  err);
     ck_assert_msg(!strcmp(err, ""), "%s: stderr %s", who, err);
     ck_assert_uint_eq(strlen(view), 1 + 256 * (4 + 16 * 3 + 1) + strchr(view, '\n') - view + 1);
     snprintf(devline, sizeof(devline), "00:%02x.0 ", slot);
@@ -196,8 +191,8 @@ START_TEST(guest_view_every_endpoint)
     struct dump d;
     char dir[64];
 
-    fixture_dump(name, &d);
-    fixture_tree(name, &opts, dir, sizeof(dir));
+    testdata_dump(name, &d);
+    testdata_tree(name, &opts, dir, sizeof(dir));
     for (unsigned i = 0; i < d.n; i++)
         if (is_endpoint(&d.f[i]))
             check_endpoint(dir, &d.f[i], 1 + (int)(neps++ * 7 % 31), name);
@@ -212,15 +207,15 @@ START_TEST(guest_view_all)
 {
     char dir[64], *view = NULL, *err = NULL, *text;
 
-    fixture_tree("cap-pcie-2", &opts, dir, sizeof(dir));
+    testdata_tree("cap-pcie-2", &opts, dir, sizeof(dir));
     {
         struct dump d;
         char args[96], sbdf[SBDF_STR_LEN];
-        fixture_dump("cap-pcie-2", &d);
+        testdata_dump("cap-pcie-2", &d);
         snprintf(args, sizeof(args), "guest-view --all --slot=0x1f %s",
                  sbdf_format(&d.f[0].addr, sbdf));
         dump_free(&d);
-        ck_assert_msg(pcipt(dir, args, &view, &err) == 0, "%s", err);
+        ck_assert_msg(run_pcipt(NULL, &view, &err, "--sysfs %s %s", dir, args) == 0, "%s", err);
     }
     text = lspci_decode(view, "-vv -nn", "cap-pcie-2 --all");
     ck_assert_msg(!strncmp(text, "00:00.0 Host bridge [0600]: XenSource, Inc. Device [5853:c0de]",

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "pcipt/host/guest_view.h"
-#include "tests/support/fixture.h"
+#include "tests/support/testdata_util.h"
 #include "tests/support/testreg.h"
 
 static const struct tree_opts opts = { .driver = NULL, .reset_method = "flr" };
@@ -159,8 +159,8 @@ START_TEST(guest_cannot_write_host_config)
     struct dump d;
     char dir[64];
 
-    fixture_dump(name, &d);
-    fixture_tree(name, &opts, dir, sizeof(dir));
+    testdata_dump(name, &d);
+    testdata_tree(name, &opts, dir, sizeof(dir));
     for (unsigned i = 0; i < d.n; i++)
         if ((dump_cfg8(&d.f[i], 0x0e) & 0x7f) == 0) {
             check_endpoint(dir, &d.f[i], name);

@@ -12,9 +12,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "tests/support/fixture.h"
-#include "tests/support/jsonscan.h"
-#include "tests/support/lspci_check.h"
+#include "tests/support/json_util.h"
+#include "tests/support/lspci_util.h"
+#include "tests/support/run_util.h"
+#include "tests/support/testdata_util.h"
 #include "tests/support/testreg.h"
 
 #define FS  "0000:00:04.0"
@@ -26,20 +27,12 @@ static char tree[64];
 
 static void setup(void)
 {
-    fixture_tree("cap-vendor-virtio", &opts, tree, sizeof(tree));
+    testdata_tree("cap-vendor-virtio", &opts, tree, sizeof(tree));
 }
 
 static void teardown(void)
 {
     sysfs_tree_remove(tree);
-}
-
-static int pcipt(const char *args, char **out, char **err)
-{
-    char cmd[1024];
-
-    snprintf(cmd, sizeof(cmd), "%s --sysfs %s %s", test_pcipt_bin(), tree, args);
-    return test_run(cmd, out, err);
 }
 
 /* The view's lines that start a function ("00:SS.F ..."), joined "|". */
@@ -104,7 +97,8 @@ START_TEST(two_functions_of_a_slot)
     char *view, *view2, *err, *plan_out, h[64];
     struct jv *plan;
 
-    ck_assert_int_eq(pcipt("guest-view --all " FS "@4 " NET "@4.1", &view, &err), 0);
+    ck_assert_int_eq(run_pcipt(NULL, &view, &err,
+                               "--sysfs %s " "guest-view --all " FS "@4 " NET "@4.1", tree), 0);
     ck_assert_str_eq(err, "");
     free(err);
     headings(view, h, sizeof(h));
@@ -114,7 +108,8 @@ START_TEST(two_functions_of_a_slot)
     ck_assert_uint_eq(view_byte(view, 0, 0x0e), 0x00);     /* the root complex: alone */
     ck_assert_uint_eq(view_byte(view, 2, 0x3d), 1);        /* virtio-net keeps INTA */
     ck_assert_uint_eq(view_byte(view, 2, 0x3c), 48 - 32);  /* the first INTx SPI */
-    ck_assert_int_eq(pcipt("plan --json " FS "@4 " NET "@4.1", &plan_out, &err), 0);
+    ck_assert_int_eq(run_pcipt(NULL, &plan_out, &err,
+                               "--sysfs %s " "plan --json " FS "@4 " NET "@4.1", tree), 0);
     free(err);
     ck_assert_ptr_nonnull(plan = jv_parse(plan_out));
     check_regions(view, "00:04.0", FS, plan);
@@ -122,7 +117,8 @@ START_TEST(two_functions_of_a_slot)
     jv_free(plan);
     free(plan_out);
     /* the order of the arguments does not change the view */
-    ck_assert_int_eq(pcipt("guest-view --all " NET "@4.1 " FS "@4.0", &view2, &err), 0);
+    ck_assert_int_eq(run_pcipt(NULL, &view2, &err,
+                               "--sysfs %s " "guest-view --all " NET "@4.1 " FS "@4.0", tree), 0);
     ck_assert_str_eq(view2, view);
     free(view); free(view2); free(err);
 }
@@ -134,7 +130,7 @@ START_TEST(bare_functions_take_free_slots)
 {
     char *view, *err, h[64];
 
-    ck_assert_int_eq(pcipt("guest-view " NET " " FS, &view, &err), 0);
+    ck_assert_int_eq(run_pcipt(NULL, &view, &err, "--sysfs %s " "guest-view " NET " " FS, tree), 0);
     headings(view, h, sizeof(h));
     ck_assert_str_eq(h, "00:01.0|00:02.0");
     ck_assert_uint_eq(view_byte(view, 0, 0x0e), 0x00);
@@ -142,7 +138,8 @@ START_TEST(bare_functions_take_free_slots)
     ck_assert_msg(strstr(view, "00:01.0 Ethernet controller") &&
                   strstr(view, "00:02.0 Mass storage controller"), "%.200s", view);
     free(view); free(err);
-    ck_assert_int_eq(pcipt("guest-view " FS " " NET "@1", &view, &err), 0);
+    ck_assert_int_eq(run_pcipt(NULL, &view, &err, "--sysfs %s " "guest-view " FS " " NET "@1",
+                               tree), 0);
     headings(view, h, sizeof(h));
     ck_assert_str_eq(h, "00:01.0|00:02.0");
     ck_assert_msg(strstr(view, "00:01.0 Ethernet controller"), "%.200s", view);
@@ -189,7 +186,8 @@ START_TEST(refused_as_attach_refuses)
 
     if (strstr(c->msg, "share INTA"))
         set_pin(FS, 1);
-    ck_assert_msg(pcipt(c->args, &out, &err) == 1, "'%s': %s", c->args, err);
+    ck_assert_msg(run_pcipt(NULL, &out, &err, "--sysfs %s %s", tree, c->args) == 1, "'%s': %s",
+                  c->args, err);
     snprintf(want, sizeof(want), "pcipt: %s\n", c->msg);
     ck_assert_str_eq(err, want);
     ck_assert_str_eq(out, "");
@@ -203,7 +201,8 @@ START_TEST(lspci_would_decode_a_lone_function)
 {
     char *view, *err, *text, *fn1;
 
-    ck_assert_int_eq(pcipt("guest-view " FS "@4 " NET "@4.1", &view, &err), 0);
+    ck_assert_int_eq(run_pcipt(NULL, &view, &err, "--sysfs %s " "guest-view " FS "@4 " NET "@4.1",
+                               tree), 0);
     ck_assert_ptr_nonnull(fn1 = strstr(view, "\n00:04.1 "));
     text = lspci_decode(fn1 + 1, "", "00:04.1 alone");
     ck_assert_msg(!strncmp(text, "00:04.1 Ethernet controller", 27), "%s", text);

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "pcipt/host/hostpci.h"
-#include "tests/support/fixture.h"
+#include "tests/support/testdata_util.h"
 #include "tests/support/testreg.h"
 
 static const struct tree_opts plain = { .driver = NULL, .reset_method = "flr bus" };
@@ -70,8 +70,8 @@ START_TEST(every_function_of_every_dump)
     char dir[64];
     struct dump d;
 
-    fixture_dump(name, &d);
-    fixture_tree(name, &plain, dir, sizeof(dir));
+    testdata_dump(name, &d);
+    testdata_tree(name, &plain, dir, sizeof(dir));
     for (unsigned i = 0; i < d.n; i++)
         check_function(dir, &d.f[i], name);
     sysfs_tree_remove(dir);
@@ -88,7 +88,7 @@ START_TEST(config_write_reaches_the_file)
     uint32_t v;
     FILE *fp;
 
-    fixture_tree("cap-pcie-2", &plain, dir, sizeof(dir));
+    testdata_tree("cap-pcie-2", &plain, dir, sizeof(dir));
     ck_assert_int_eq(hostpci_open(dir, &s, &hp, err, sizeof(err)), 0);
     ck_assert_int_eq(host_cfg_write(hostpci_host_dev(hp), 0x3c, 1, 0x5a), 0);
     ck_assert_int_eq(host_cfg_read(hostpci_host_dev(hp), 0x3c, 1, &v), 0);
@@ -119,7 +119,7 @@ START_TEST(foreach_and_errors)
     char dir[64], err[512];
     unsigned n = 0;
 
-    fixture_tree("tree-fsl-p2020", &plain, dir, sizeof(dir));
+    testdata_tree("tree-fsl-p2020", &plain, dir, sizeof(dir));
     ck_assert_int_eq(hostpci_foreach(dir, count_cb, &n, err, sizeof(err)), 0);
     ck_assert_uint_eq(n, 6);
     ck_assert_int_eq(hostpci_open(dir, &s, &hp, err, sizeof(err)), -ENODEV);
@@ -142,7 +142,7 @@ static int check_with(const struct tree_opts *o, const char *dump, const char *s
     int rc;
 
     ck_assert_int_eq(sbdf_parse(sbdf, &s), 0);
-    fixture_tree(dump, o, dir, sizeof(dir));
+    testdata_tree(dump, o, dir, sizeof(dir));
     ck_assert_int_eq(hostpci_open(dir, &s, &hp, err, errlen), 0);
     rc = hostpci_check_assignable(hp, force, err, errlen);
     hostpci_close(hp);
@@ -216,7 +216,7 @@ START_TEST(bind_holder_on_tree)
     struct hostpci *hp;
     char dir[64], err[512], buf[128];
 
-    fixture_tree("cap-pcie-2", &o, dir, sizeof(dir));
+    testdata_tree("cap-pcie-2", &o, dir, sizeof(dir));
     ck_assert_int_eq(hostpci_open(dir, &s, &hp, err, sizeof(err)), 0);
     ck_assert_str_eq(hostpci_info(hp)->driver, "igb");
     ck_assert_int_eq(hostpci_bind_holder(hp, "igb", err, sizeof(err)), -EINVAL);
@@ -238,7 +238,7 @@ START_TEST(bind_holder_on_tree)
     /* an unbound function, no vfio-pci or pciback driver registered: the
      * module is not there (the double's default), refused, undone */
     o.driver = NULL;
-    fixture_tree("cap-pcie-2", &o, dir, sizeof(dir));
+    testdata_tree("cap-pcie-2", &o, dir, sizeof(dir));
     ck_assert_int_eq(hostpci_open(dir, &s, &hp, err, sizeof(err)), 0);
     ck_assert_int_eq(hostpci_bind_holder(hp, "vfio-pci", err, sizeof(err)), -ENODEV);
     ck_assert_str_eq(err, "0000:01:00.0: vfio-pci did not take it (is the module available? "
@@ -289,7 +289,7 @@ START_TEST(hand_over_record_and_give_back_writes)
     struct hostpci *hp;
     char dir[64], err[512], buf[128], why[400], want[400];
 
-    fixture_tree("cap-pcie-2", &o, dir, sizeof(dir));
+    testdata_tree("cap-pcie-2", &o, dir, sizeof(dir));
     put(dir, "devices/0000:01:00.0/driver_override", "vfio-pci\n");   /* a stale one */
     ck_assert_int_eq(hostpci_open(dir, &s, &hp, err, sizeof(err)), 0);
     /* no kernel: igb keeps it, so the hand-over is refused and undone at
@@ -345,14 +345,14 @@ START_TEST(broken_sysfs_files)
     struct hostpci *hp;
     char dir[64], err[512], path[300];
 
-    fixture_tree("cap-pcie-2", &plain, dir, sizeof(dir));
+    testdata_tree("cap-pcie-2", &plain, dir, sizeof(dir));
     put(dir, "devices/0000:01:00.0/resource", "garbage\n");
     ck_assert_int_lt(hostpci_open(dir, &s, &hp, err, sizeof(err)), 0);
     ck_assert_ptr_null(hp);
     ck_assert_ptr_nonnull(strstr(err, "0000:01:00.0: cannot read it under"));
     sysfs_tree_remove(dir);
 
-    fixture_tree("cap-pcie-2", &plain, dir, sizeof(dir));
+    testdata_tree("cap-pcie-2", &plain, dir, sizeof(dir));
     snprintf(path, sizeof(path), "%s/devices/0000:01:00.0/vendor", dir);
     ck_assert_int_eq(unlink(path), 0);
     ck_assert_int_lt(hostpci_open(dir, &s, &hp, err, sizeof(err)), 0);
@@ -360,7 +360,7 @@ START_TEST(broken_sysfs_files)
     sysfs_tree_remove(dir);
 
     /* config file cut short: reads beyond it fail, the rest works */
-    fixture_tree("cap-pcie-2", &plain, dir, sizeof(dir));
+    testdata_tree("cap-pcie-2", &plain, dir, sizeof(dir));
     snprintf(path, sizeof(path), "%s/devices/0000:01:00.0/config", dir);
     ck_assert_int_eq(truncate(path, 64), 0);
     ck_assert_int_eq(hostpci_open(dir, &s, &hp, err, sizeof(err)), 0);

@@ -8,7 +8,8 @@
 #include <unistd.h>
 
 #include "pcipt/host/lspci_fmt.h"
-#include "tests/support/guest_enum_testutil.h"
+#include "tests/support/guest_enum_util.h"
+#include "tests/support/run_util.h"
 #include "tests/support/testreg.h"
 
 /* Enumerate the standard bus, then dump every function found to a file. */
@@ -36,7 +37,7 @@ static char *lspci(const char *path, const char *args)
     char cmd[512], *out = NULL;
 
     snprintf(cmd, sizeof(cmd), "lspci -F %s %s", path, args);
-    ck_assert_int_eq(test_run(cmd, &out, NULL), 0);
+    ck_assert_int_eq(run_sh(NULL, &out, NULL, "%s", cmd), 0);
     ck_assert_ptr_nonnull(out);
     return out;
 }

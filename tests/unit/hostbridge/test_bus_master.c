@@ -4,7 +4,7 @@
  * reset turns it off first. */
 #include <string.h>
 
-#include "tests/support/engine_fix.h"
+#include "tests/support/engine_fx.h"
 #include "tests/support/testreg.h"
 
 static struct vdev *add(struct fix *f, struct memdev *m, bool dma)

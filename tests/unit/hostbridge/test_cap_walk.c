@@ -1,7 +1,7 @@
 /* A guest's capability walk (capabilities pointer, then the ID and next
  * pointer of each kept capability) is served from the engine alone: the
  * counting memdev must see no host read, before and after an FLR. */
-#include "tests/support/engine_fix.h"
+#include "tests/support/engine_fx.h"
 #include "tests/support/testreg.h"
 
 /* Walk the list from 0x34 reading each header as two bytes and as a word

@@ -8,7 +8,7 @@
 #include "pcipt/host/hostpci.h"
 #include "tests/support/sysfs_tree.h"
 
-#include "tests/support/engine_fix.h"
+#include "tests/support/engine_fx.h"
 #include "tests/support/testreg.h"
 
 /* F2 (fuzz_cfg): a config read of a size the engine refuses answered 0xff

@@ -4,7 +4,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "tests/support/engine_fix.h"
+#include "tests/support/engine_fx.h"
 #include "tests/support/testreg.h"
 
 static const uint64_t gbar[PCI_NUM_RES] = { 0x123450000ull, 0, 0x23001000, 0, 0, 0, 0x23100000 };

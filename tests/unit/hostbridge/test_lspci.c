@@ -6,7 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "tests/support/engine_fix.h"
+#include "tests/support/engine_fx.h"
+#include "tests/support/run_util.h"
 #include "tests/support/testreg.h"
 
 static void dump_guest_view(struct fix *f, uint8_t slot, const char *path)
@@ -38,7 +39,7 @@ START_TEST(lspci_parses_the_guest_view)
     close(fd);
     dump_guest_view(&f, 3, path);
     snprintf(cmd, sizeof(cmd), "lspci -F %s -vvv -nn", path);
-    ck_assert_int_eq(test_run(cmd, &out, &err), 0);
+    ck_assert_int_eq(run_sh(NULL, &out, &err, "%s", cmd), 0);
     unlink(path);
     ck_assert_ptr_nonnull(out);
     ck_assert_msg(strstr(out, "Power Management version 3"), "%s", out);

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "hostbridge/vdev.h"
-#include "tests/support/engine_fix.h"
+#include "tests/support/engine_fx.h"
 #include "tests/support/testreg.h"
 
 START_TEST(every_engine_table_is_valid)

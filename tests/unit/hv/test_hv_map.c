@@ -5,7 +5,7 @@
 
 #include "pcipt/sim/hv_sim.h"
 #include "pcipt/hv/map.h"
-#include "tests/support/sim_fixture.h"
+#include "tests/support/sim_fx.h"
 #include "tests/support/testreg.h"
 
 #define DOM 3

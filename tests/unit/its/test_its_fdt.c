@@ -8,7 +8,8 @@
 #include <string.h>
 
 #include "its/its.h"
-#include "tests/support/fakedt.h"
+#include "tests/support/fake_dt.h"
+#include "tests/support/run_util.h"
 #include "tests/support/testreg.h"
 
 static char tmp[] = "/tmp/pcipt-itsfdt-XXXXXX";
@@ -20,7 +21,7 @@ static void dtc(const char *dts, const char *dtb)
 {
     char cmd[1600], *err = NULL;
     snprintf(cmd, sizeof(cmd), "dtc -I dts -O dtb -o %s %s", dtb, dts);
-    ck_assert_int_eq(test_run(cmd, NULL, &err), 0);
+    ck_assert_int_eq(run_sh(NULL, NULL, &err, "%s", cmd), 0);
     ck_assert_msg(err && !err[0], "dtc %s: %s", dts, err);
     free(err);
 }

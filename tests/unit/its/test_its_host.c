@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "its/its.h"
-#include "tests/support/fakedt.h"
+#include "tests/support/fake_dt.h"
 #include "tests/support/testreg.h"
 
 #define ITS_PH 0x8

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 
 #include "pcipt/sim/hv_sim.h"
-#include "tests/support/sim_fixture.h"
+#include "tests/support/sim_fx.h"
 #include "tests/support/testreg.h"
 
 #define DOM 7

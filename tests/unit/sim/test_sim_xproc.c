@@ -14,7 +14,7 @@
 
 #include "pcipt/sim/hv_sim.h"
 #include "pcipt/sim/sim_state.h"
-#include "tests/support/sim_fixture.h"
+#include "tests/support/sim_fx.h"
 #include "tests/support/testreg.h"
 
 #define DOM 9

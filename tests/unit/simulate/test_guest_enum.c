@@ -4,7 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "tests/support/guest_enum_testutil.h"
+#include "tests/support/guest_enum_util.h"
 #include "tests/support/testreg.h"
 
 START_TEST(finds_functions_in_order)

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tests/support/guest_enum_testutil.h"
+#include "tests/support/guest_enum_util.h"
 #include "tests/support/testreg.h"
 
 static bool in_window(const struct guest_window *w, const struct guest_bar *b)

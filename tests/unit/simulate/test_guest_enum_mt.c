@@ -3,7 +3,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 
-#include "tests/support/guest_enum_testutil.h"
+#include "tests/support/guest_enum_util.h"
 #include "tests/support/testreg.h"
 
 #define NVCPUS 4

@@ -9,9 +9,9 @@
 #include <unistd.h>
 
 #include "pcipt/assign/assign.h"
-#include "tests/support/fixture.h"
-#include "tests/support/jsonscan.h"
+#include "tests/support/json_util.h"
 #include "tests/support/simulate_fx.h"
+#include "tests/support/testdata_util.h"
 #include "tests/support/testreg.h"
 
 static char tree[64];
@@ -40,7 +40,7 @@ static void check_bars(const char *block, const char *dump, unsigned nbars_expec
     struct host_bar bars[PCI_NUM_RES];
     unsigned seen = 0;
 
-    fixture_dump(dump, &d);
+    testdata_dump(dump, &d);
     tree_bars(&d.f[0], bars);
     for (unsigned i = 0; i < PCI_NUM_RES; i++) {
         uint64_t a = 0, sz = 0;

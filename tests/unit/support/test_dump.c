@@ -5,7 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "tests/support/fixture.h"
+#include "tests/support/run_util.h"
+#include "tests/support/testdata_util.h"
 #include "tests/support/testreg.h"
 
 /* "SSSS:BB:DD.F vvvv:dddd" per function, as `lspci -F FILE -D -n` prints them. */
@@ -15,7 +16,7 @@ static unsigned lspci_ids(const char *file, char ids[][32], unsigned max)
     unsigned n = 0;
 
     snprintf(cmd, sizeof(cmd), "lspci -F '%s' -D -n", file);
-    ck_assert_int_eq(test_run(cmd, &out, NULL), 0);
+    ck_assert_int_eq(run_sh(NULL, &out, NULL, "%s", cmd), 0);
     for (char *line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         char addr[16], cls[16], id[16];
         if (sscanf(line, "%15s %15s %15s", addr, cls, id) == 3 && n < max)
@@ -32,8 +33,8 @@ START_TEST(every_dump_matches_lspci)
     struct dump d;
     unsigned n;
 
-    fixture_dump(name, &d);
-    fixture_dump_path(name, path, sizeof(path));
+    testdata_dump(name, &d);
+    testdata_dump_path(name, path, sizeof(path));
     n = lspci_ids(path, ids, 16);
     ck_assert_msg(n == d.n, "%s: lspci sees %u functions, the parser %u", name, n, d.n);
     for (unsigned i = 0; i < d.n; i++) {
@@ -56,14 +57,14 @@ START_TEST(known_shapes)
     struct dump d;
     char a[SBDF_STR_LEN];
 
-    fixture_dump("tree-fsl-p2020", &d);
+    testdata_dump("tree-fsl-p2020", &d);
     ck_assert_uint_eq(d.n, 6);
     ck_assert_str_eq(sbdf_format(&d.f[2].addr, a), "0001:02:00.0");
     ck_assert_uint_eq(dump_cfg8(&d.f[2], 0x0e) & 0x7f, 1);        /* a bridge */
     ck_assert_str_eq(sbdf_format(&d.f[5].addr, a), "0002:01:00.0");
     dump_free(&d);
 
-    fixture_dump("cap-pcie-2", &d);
+    testdata_dump("cap-pcie-2", &d);
     ck_assert_uint_eq(d.n, 1);
     ck_assert_uint_eq(d.f[0].cfg_size, 4096);
     ck_assert_uint_eq(dump_cfg32(&d.f[0], 0x10), 0xe0800000);
@@ -73,7 +74,7 @@ START_TEST(known_shapes)
     ck_assert_str_eq(d.f[0].driver, "igb");
     dump_free(&d);
 
-    fixture_dump("cap-vendor-virtio", &d);
+    testdata_dump("cap-vendor-virtio", &d);
     ck_assert_uint_eq(d.n, 2);
     ck_assert_uint_eq(d.f[0].cfg_size, 256);
     ck_assert_str_eq(sbdf_format(&d.f[1].addr, a), "0000:00:04.0");

@@ -8,9 +8,9 @@
 
 #include "pcipt/sim/hv_sim.h"
 #include "pcipt/daemon/ioreq.h"
-#include "tests/support/engine_fix.h"
+#include "tests/support/engine_fx.h"
 #include "tests/support/ioreq_responder.h"
-#include "tests/support/sim_fixture.h"
+#include "tests/support/sim_fx.h"
 #include "tests/support/testreg.h"
 
 #define DOM 6

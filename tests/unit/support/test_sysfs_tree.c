@@ -7,7 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "tests/support/fixture.h"
+#include "tests/support/run_util.h"
+#include "tests/support/testdata_util.h"
 #include "tests/support/testreg.h"
 
 struct seen_bar {
@@ -40,7 +41,7 @@ static void parse_region(const char *line, struct seen_fn *fn)
     b->io = strstr(line, "I/O ports") != NULL;
     b->mem64 = strstr(line, "64-bit") != NULL;
     b->pref = strstr(line, " prefetchable") != NULL;
-    b->size = sz ? fixture_parse_size(sz + 6) : 0;
+    b->size = sz ? testdata_parse_size(sz + 6) : 0;
 }
 
 static unsigned lspci_tree(const char *dir, struct seen_fn *fns, unsigned max)
@@ -49,7 +50,7 @@ static unsigned lspci_tree(const char *dir, struct seen_fn *fns, unsigned max)
     int n = -1;
 
     snprintf(cmd, sizeof(cmd), "lspci -O sysfs.path=%s -D -vv -nn", dir);
-    ck_assert_int_eq(test_run(cmd, &out, NULL), 0);
+    ck_assert_int_eq(run_sh(NULL, &out, NULL, "%s", cmd), 0);
     for (char *line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         if (line[0] != '\t') {
             const char *ids = strrchr(line, '[');
@@ -80,8 +81,8 @@ START_TEST(lspci_reads_every_tree)
     struct dump d;
     unsigned n;
 
-    fixture_dump(name, &d);
-    fixture_tree(name, &o, dir, sizeof(dir));
+    testdata_dump(name, &d);
+    testdata_tree(name, &o, dir, sizeof(dir));
     n = lspci_tree(dir, fns, 16);
     ck_assert_uint_eq(n, d.n);
     for (unsigned i = 0; i < d.n; i++) {
@@ -125,7 +126,7 @@ START_TEST(sizes_stated_in_dumps)
     struct dump d;
     char a[SBDF_STR_LEN];
 
-    fixture_dump(name, &d);
+    testdata_dump(name, &d);
     for (unsigned i = 0; i < d.n; i++) {
         struct host_bar bars[PCI_NUM_RES];
         tree_bars(&d.f[i], bars);
@@ -145,7 +146,7 @@ START_TEST(alignment_derivation)
 {
     struct dump d;
 
-    fixture_dump("cap-pcie-2", &d);
+    testdata_dump("cap-pcie-2", &d);
     ck_assert_uint_eq(tree_derive_size(&d.f[0], 2, 0x1020, true), d.f[0].text_size[2]);   /* 32 */
     /* e0000000 is 512 MiB aligned, capped at 8 MiB by BAR 0 at e0800000, but the
      * NIC decodes 4 MiB: hence the override */
@@ -155,7 +156,7 @@ START_TEST(alignment_derivation)
     ck_assert_uint_eq(tree_derive_size(&d.f[0], 0, 0xe0800000, false), 256u << 10);
     dump_free(&d);
 
-    fixture_dump("cap-vendor-virtio", &d);
+    testdata_dump("cap-vendor-virtio", &d);
     ck_assert_uint_eq(tree_derive_size(&d.f[0], PCI_ROM_SLOT, 0xfeb80000, false),
                       d.f[0].text_size[PCI_ROM_SLOT]);                                 /* 256K */
     ck_assert_uint_eq(tree_derive_size(&d.f[0], 0, 0xc060, true), d.f[0].text_size[0]); /* 32 */
@@ -169,7 +170,7 @@ START_TEST(tree_files)
     char dir[64], path[256], buf[256];
     FILE *fp;
 
-    fixture_tree("cap-pcie-2", &o, dir, sizeof(dir));
+    testdata_tree("cap-pcie-2", &o, dir, sizeof(dir));
     snprintf(path, sizeof(path), "%s/devices/0000:01:00.0/vendor", dir);
     fp = fopen(path, "r");
     ck_assert_ptr_nonnull(fp);

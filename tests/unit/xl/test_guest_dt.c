@@ -8,8 +8,8 @@
 #include <string.h>
 
 #include "pcipt/xl/guest_dt.h"
+#include "tests/support/dtb_util.h"
 #include "tests/support/testreg.h"
-#include "tests/support/dtb_testutil.h"
 
 static char blob[DTB_MAX_SIZE];
 

@@ -10,7 +10,8 @@
 #include <libfdt.h>
 
 #include "pcipt/xl/guest_dt.h"
-#include "tests/support/dtb_testutil.h"
+#include "tests/support/dtb_util.h"
+#include "tests/support/run_util.h"
 #include "tests/support/testreg.h"
 
 static char dir[] = "/tmp/pcipt-dtb-XXXXXX";
@@ -39,7 +40,7 @@ static unsigned count_files(void)
     char cmd[128], *out = NULL;
     unsigned n;
     snprintf(cmd, sizeof(cmd), "ls -A %s | wc -l", dir);
-    ck_assert_int_eq(test_run(cmd, &out, NULL), 0);
+    ck_assert_int_eq(run_sh(NULL, &out, NULL, "%s", cmd), 0);
     n = (unsigned)strtoul(out, NULL, 10);
     free(out);
     return n;
@@ -52,7 +53,7 @@ static char *decompile(const char *file)
     int rc;
 
     snprintf(cmd, sizeof(cmd), "dtc -I dtb -O dts %s", file);
-    rc = test_run(cmd, &out, &err);
+    rc = run_sh(NULL, &out, &err, "%s", cmd);
     ck_assert_msg(rc == 0, "dtc failed (%d): %s", rc, err ? err : "");
     ck_assert_msg(err && err[0] == '\0', "dtc warned: %s", err ? err : "");
     free(err);
@@ -163,7 +164,7 @@ START_TEST(dtc_check_catches_a_bad_unit_address)
     ck_assert_uint_eq(fwrite(buf, 1, fdt_totalsize(buf), f), fdt_totalsize(buf));
     fclose(f);
     snprintf(cmd, sizeof(cmd), "dtc -I dtb -O dts %s", p);
-    test_run(cmd, NULL, &derr);
+    run_sh(NULL, NULL, &derr, "%s", cmd);
     ck_assert_ptr_nonnull(derr);
     ck_assert_ptr_nonnull(strstr(derr, "unit address"));
     free(derr);
@@ -276,38 +277,31 @@ START_TEST(failed_write_leaves_nothing)
 }
 END_TEST
 
-static int run_cli(const char *args, char **err)
-{
-    char cmd[1024];
-    snprintf(cmd, sizeof(cmd), "%s dtb %s", test_pcipt_bin(), args);
-    return test_run(cmd, NULL, err);
-}
-
 START_TEST(cli_usage_and_errors)
 {
     char args[512], p[256], *err = NULL;
 
-    ck_assert_int_eq(run_cli("0000:01:00.0", &err), 2);
+    ck_assert_int_eq(run_pcipt(NULL, NULL, &err, "dtb 0000:01:00.0"), 2);
     ck_assert_ptr_nonnull(strstr(err, "-o FILE"));
     free(err);
-    ck_assert_int_eq(run_cli("-o /tmp/x.dtb", &err), 2);
+    ck_assert_int_eq(run_pcipt(NULL, NULL, &err, "dtb -o /tmp/x.dtb"), 2);
     ck_assert_ptr_nonnull(strstr(err, "name a domain or at least one device"));
     free(err);
-    ck_assert_int_eq(run_cli("--xen-version 4 -o x 1", &err), 2);
+    ck_assert_int_eq(run_pcipt(NULL, NULL, &err, "dtb --xen-version 4 -o x 1"), 2);
     ck_assert_ptr_nonnull(strstr(err, "--xen-version needs X.Y"));
     free(err);
-    ck_assert_int_eq(run_cli("--vits 0x4020001 -o x 1", &err), 2);
+    ck_assert_int_eq(run_pcipt(NULL, NULL, &err, "dtb --vits 0x4020001 -o x 1"), 2);
     ck_assert_ptr_nonnull(strstr(err, "--vits"));
     free(err);
-    ck_assert_int_eq(run_cli("--bogus -o x 1", &err), 2);
+    ck_assert_int_eq(run_pcipt(NULL, NULL, &err, "dtb --bogus -o x 1"), 2);
     ck_assert_ptr_nonnull(strstr(err, "unknown option '--bogus'"));
     free(err);
-    ck_assert_int_eq(run_cli("--help", NULL), 0);
+    ck_assert_int_eq(run_pcipt(NULL, NULL, NULL, "dtb --help"), 0);
     /* complete command line naming a device that does not exist: no file */
     snprintf(args, sizeof(args), "--sysfs /nonexistent --xen-version=4.19 --vits 0x4020000 "
              "-o %s 0000:01:00.0@2",
              path_in("cli.dtb", p, sizeof(p)));
-    ck_assert_int_eq(run_cli(args, &err), 1);
+    ck_assert_int_eq(run_pcipt(NULL, NULL, &err, "dtb %s", args), 1);
     ck_assert_ptr_nonnull(strstr(err, "pcipt: dtb: 0000:01:00.0: no such device under /nonexistent"));
     free(err);
     ck_assert_uint_eq(count_files(), 0);

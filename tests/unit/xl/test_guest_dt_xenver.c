@@ -10,10 +10,11 @@
 #include <unistd.h>
 
 #include "tests/support/attach_fx.h"
-#include "tests/support/dtb_testutil.h"
-#include "tests/support/sim_fixture.h"
+#include "tests/support/dtb_util.h"
+#include "tests/support/run_util.h"
+#include "tests/support/sim_fx.h"
 #include "tests/support/testreg.h"
-#include "tests/support/xenstored.h"
+#include "tests/support/xenstored_fx.h"
 
 static char blob[128];
 
@@ -26,13 +27,12 @@ static void setup(void)
 /* env pcipt [--hv HV] --sysfs TREE dtb -o BLOB ARGS: exit status, stderr. */
 static int dtb_cli(const char *env, const char *hv, const char *args, char **err)
 {
-    char cmd[1024], *out = NULL;
+    char *out = NULL;
     int rc;
 
     unlink(blob);
-    snprintf(cmd, sizeof(cmd), "env %s %s %s --sysfs %s dtb -o %s %s", env, test_pcipt_bin(),
-             hv, afx_tree, blob, args);
-    rc = test_run(cmd, &out, err);
+    rc = run_pcipt(RUN_ENV(env), &out, err, "%s --sysfs %s dtb -o %s %s", hv, afx_tree, blob,
+                   args);
     free(out);
     return rc;
 }

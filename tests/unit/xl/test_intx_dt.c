@@ -21,11 +21,12 @@
 #include <unistd.h>
 
 #include "pcipt/sim/hv_sim.h"
-#include "tests/support/daemon_fixture.h"
-#include "tests/support/dtb_testutil.h"
-#include "tests/support/sim_fixture.h"
+#include "tests/support/daemon_fx.h"
+#include "tests/support/dtb_util.h"
+#include "tests/support/run_util.h"
+#include "tests/support/sim_fx.h"
 #include "tests/support/testreg.h"
-#include "tests/support/xenstored.h"
+#include "tests/support/xenstored_fx.h"
 
 #define DOM 5
 #define NDEV 3
@@ -104,12 +105,11 @@ static int spis_high(uint32_t *irqs, unsigned max, bool want_some)
 /* The guest DT of the domain, as `pcipt dtb DOMID` writes it. */
 static void *guest_dt(void)
 {
-    char blob[160], cmd[512], *err = NULL;
+    char blob[160], *err = NULL;
 
     snprintf(blob, sizeof(blob), "%s/guest.dtb", dfx_tree);
-    snprintf(cmd, sizeof(cmd), "%s --hv sim --sysfs %s dtb -o %s %u", test_pcipt_bin(),
-             dfx_tree, blob, DOM);
-    ck_assert_msg(test_run(cmd, NULL, &err) == 0, "%s", err);
+    ck_assert_msg(run_pcipt(NULL, NULL, &err, "--hv sim --sysfs %s dtb -o %s %u", dfx_tree, blob,
+                            DOM) == 0, "%s", err);
     free(err);
     return dtbt_load(blob);
 }

@@ -16,9 +16,10 @@
 #include "pcipt/xs/xs.h"
 #include "pcipt/xs/xs_publish.h"
 #include "tests/support/attach_fx.h"
-#include "tests/support/sim_fixture.h"
+#include "tests/support/run_util.h"
+#include "tests/support/sim_fx.h"
 #include "tests/support/testreg.h"
-#include "tests/support/xenstored.h"
+#include "tests/support/xenstored_fx.h"
 #include "tests/support/xl_fx.h"
 
 #define CFG_ONE \
@@ -43,18 +44,13 @@ static char *path(const char *name)
     return (char *)xlfx_path(name, buf[k++ % 4], sizeof(buf[0]));
 }
 
-static int cli(const char *env, const char *args, char **out, char **err)
-{
-    return xlfx_cli(env, args, out, err);
-}
-
 /* Both blobs decompile without a word on stderr and are byte-identical. */
 static char *dts_of(const char *blob)
 {
     char cmd[512], *out = NULL, *err = NULL;
 
     snprintf(cmd, sizeof(cmd), "dtc -I dtb -O dts %s", blob);
-    ck_assert_int_eq(test_run(cmd, &out, &err), 0);
+    ck_assert_int_eq(run_sh(NULL, &out, &err, "%s", cmd), 0);
     ck_assert_msg(err && !err[0], "dtc: %s", err);
     free(err);
     return out;
@@ -64,7 +60,7 @@ static void same_file(const char *a, const char *b)
 {
     char cmd[512];
     snprintf(cmd, sizeof(cmd), "cmp -s %s %s", a, b);
-    ck_assert_msg(test_run(cmd, NULL, NULL) == 0, "%s and %s differ", a, b);
+    ck_assert_msg(run_sh(NULL, NULL, NULL, "%s", cmd) == 0, "%s and %s differ", a, b);
 }
 
 START_TEST(dry_run_one_device)
@@ -74,14 +70,14 @@ START_TEST(dry_run_one_device)
     xlfx_write("g.cfg", CFG_ONE);
     snprintf(args, sizeof(args), "create --dry-run --xen-version 4.17 --dtb %s %s memory=1024",
              path("g.dtb"), path("g.cfg"));
-    ck_assert_int_eq(cli("", args, &out, &err), 0);
+    ck_assert_int_eq(run_pcipt(xlfx_opts(""), &out, &err, "%s %s", afx_args(), args), 0);
     snprintf(want, sizeof(want), "xl create -p %s 'device_tree=\"%s\"' 'vuart=\"sbsa_uart\"' "
              "'passthrough=\"enabled\"' memory=1024\n", path("g.cfg"), path("g.dtb"));
     ck_assert_str_eq(out, want);
     ck_assert_str_eq(err, "");
     /* The same tree `pcipt dtb` plans for the same devices. */
     snprintf(args, sizeof(args), "dtb -o %s 0000:01:00.0@2", path("ref.dtb"));
-    ck_assert_int_eq(afx_cli(args, NULL, NULL), 0);
+    ck_assert_int_eq(run_pcipt(NULL, NULL, NULL, "%s %s", afx_args(), args), 0);
     same_file(path("g.dtb"), path("ref.dtb"));
     dts = dts_of(path("g.dtb"));
     ck_assert_ptr_nonnull(strstr(dts, "pci-host-ecam-generic"));
@@ -101,13 +97,15 @@ START_TEST(dry_run_two_devices_asks_the_hypervisor)
 
     xlfx_write("g.cfg", CFG_TWO);
     snprintf(args, sizeof(args), "create -n --dtb %s %s", path("g.dtb"), path("g.cfg"));
-    ck_assert_int_eq(cli("PCIPT_SIM_XEN_VERSION=4.19", args, &out, &err), 0);
+    ck_assert_int_eq(run_pcipt(xlfx_opts("PCIPT_SIM_XEN_VERSION=4.19"), &out, &err, "%s %s",
+                               afx_args(), args), 0);
     snprintf(want, sizeof(want), "xl create -p %s 'device_tree=\"%s\"' 'vuart=\"sbsa_uart\"' "
-             "'passthrough=\"enabled\"'\n", path("g.cfg"), path("g.dtb"));
+             "'passthrough=\"enabled\"'\n",
+             path("g.cfg"), path("g.dtb"));
     ck_assert_str_eq(out, want);
     snprintf(args, sizeof(args), "dtb --xen-version 4.19 -o %s 0000:01:00.0@2 0000:09:00.0",
              path("ref.dtb"));
-    ck_assert_int_eq(afx_cli(args, NULL, NULL), 0);
+    ck_assert_int_eq(run_pcipt(NULL, NULL, NULL, "%s %s", afx_args(), args), 0);
     same_file(path("g.dtb"), path("ref.dtb"));
     dts = dts_of(path("g.dtb"));
     ck_assert_ptr_nonnull(strstr(dts, "0x43000000"));      /* 4.19+: 64-bit prefetch */
@@ -135,9 +133,11 @@ START_TEST(dry_run_spi_argument)
         snprintf(env, sizeof(env), "PCIPT_SIM_XEN_VERSION=%s", c[i].xen);
         snprintf(args, sizeof(args), "--config %s create -n --dtb %s %s", path("pcipt.conf"),
                  path("g.dtb"), path("g.cfg"));
-        ck_assert_msg(cli(env, args, &out, &err) == 0, "case %u: %s", i, err);
+        ck_assert_msg(run_pcipt(xlfx_opts(env), &out, &err, "%s %s", afx_args(), args) == 0,
+                      "case %u: %s", i, err);
         snprintf(want, sizeof(want), "xl create -p %s 'device_tree=\"%s\"'%s "
-                 "'passthrough=\"enabled\"'\n", path("g.cfg"), path("g.dtb"), c[i].want);
+                 "'passthrough=\"enabled\"'\n", path("g.cfg"),
+                 path("g.dtb"), c[i].want);
         ck_assert_str_eq(out, want);
         free(out); free(err);
     }
@@ -153,7 +153,7 @@ START_TEST(create_runs_the_whole_flow)
 
     xlfx_write("g.cfg", CFG_TWO);
     snprintf(args, sizeof(args), "create %s vcpus=2", path("g.cfg"));
-    ck_assert_msg(cli("", args, &out, &err) == 0, "%s", err);
+    ck_assert_msg(run_pcipt(xlfx_opts(""), &out, &err, "%s %s", afx_args(), args) == 0, "%s", err);
     ck_assert_ptr_nonnull(strstr(out, "attached 0000:01:00.0 as 0000:00:02.0"));
     ck_assert_ptr_nonnull(strstr(out, "domain guest1 (7) is running with 2 pcipt devices"));
     /* The domain exists, was unpaused, and has its devices mapped. */
@@ -245,7 +245,7 @@ START_TEST(create_failure_undoes_everything)
         snprintf(args, sizeof(args), "create %s %s", path("g.cfg"), c->opts + 4);
     else
         snprintf(args, sizeof(args), "create %s %s", c->opts, path("g.cfg"));
-    ck_assert_int_eq(cli(c->env, args, &out, &err), 1);
+    ck_assert_int_eq(run_pcipt(xlfx_opts(c->env), &out, &err, "%s %s", afx_args(), args), 1);
     ck_assert_msg(strstr(err, "pcipt: create: ") && strstr(err, c->msg),
                   "case %d: %s", _i, err);
     ck_assert(!xlfx_domain_exists(7));

@@ -11,9 +11,10 @@
 #include "pcipt/xs/xs.h"
 #include "pcipt/xs/xs_publish.h"
 #include "tests/support/attach_fx.h"
-#include "tests/support/sim_fixture.h"
+#include "tests/support/sim_fx.h"
+#include "tests/support/run_util.h"
 #include "tests/support/testreg.h"
-#include "tests/support/xenstored.h"
+#include "tests/support/xenstored_fx.h"
 #include "tests/support/xl_fx.h"
 
 #define CFG_UNSAFE_NIC \
@@ -54,7 +55,7 @@ START_TEST(with_iommu_every_device_is_assigned)
 
     xlfx_write("g.cfg", CFG_UNSAFE_NIC);
     snprintf(args, sizeof(args), "create %s", path("g.cfg"));
-    ck_assert_msg(xlfx_cli("", args, &out, &err) == 0, "%s", err);
+    ck_assert_msg(run_pcipt(xlfx_opts(""), &out, &err, "%s %s", afx_args(), args) == 0, "%s", err);
     log = xlfx_slurp(path("xl.log"));
     ck_assert_msg(strstr(log, "\tpassthrough=\"enabled\""), "%s", log);
     ck_assert_uint_eq(afx_smmu_owner(AFX_NIC), 7);
@@ -71,7 +72,7 @@ START_TEST(without_iommu_off_or_unsafe_per_device)
 
     xlfx_write("g.cfg", CFG_UNSAFE_NIC);
     snprintf(args, sizeof(args), "create %s", path("g.cfg"));
-    ck_assert_msg(xlfx_cli("PCIPT_SIM_IOMMU=off", args, &out, &err) == 0, "%s", err);
+    ck_assert_msg(run_pcipt(xlfx_opts("PCIPT_SIM_IOMMU=off"), &out, &err, "%s %s", afx_args(), args) == 0, "%s", err);
     log = xlfx_slurp(path("xl.log"));
     ck_assert_msg(!strstr(log, "passthrough"), "%s", log);   /* libxl would refuse it */
     ck_assert_msg(count(err, ": DMA ") == 2, "%s", err);     /* one warning per device */
@@ -92,7 +93,7 @@ START_TEST(unsafe_dma_option_covers_every_device)
 
     xlfx_write("g.cfg", CFG_UNSAFE_NIC);
     snprintf(args, sizeof(args), "create --unsafe-dma %s", path("g.cfg"));
-    ck_assert_msg(xlfx_cli("PCIPT_SIM_IOMMU=off", args, &out, &err) == 0, "%s", err);
+    ck_assert_msg(run_pcipt(xlfx_opts("PCIPT_SIM_IOMMU=off"), &out, &err, "%s %s", afx_args(), args) == 0, "%s", err);
     ck_assert_uint_eq(count(err, "DMA NOT ISOLATED"), 2);
     published(DEV_DMA_UNSAFE, DEV_DMA_UNSAFE);
     free(out); free(err);
@@ -108,7 +109,7 @@ START_TEST(config_passthrough_disabled_is_kept)
     xlfx_write("g.cfg", "name = \"guest1\"\npassthrough = \"disabled\"\n"
                         "pcipt = [ \"0000:01:00.0\", \"0000:09:00.0\" ]\n");
     snprintf(args, sizeof(args), "create %s", path("g.cfg"));
-    ck_assert_msg(xlfx_cli("", args, &out, &err) == 0, "%s", err);
+    ck_assert_msg(run_pcipt(xlfx_opts(""), &out, &err, "%s %s", afx_args(), args) == 0, "%s", err);
     log = xlfx_slurp(path("xl.log"));
     ck_assert_msg(!strstr(log, "passthrough=\"enabled\""), "%s", log);
     ck_assert_uint_eq(count(err, "DMA off: the hypervisor cannot assign it to an IOMMU "
@@ -124,7 +125,7 @@ START_TEST(unknown_device_option_is_refused)
 
     xlfx_write("g.cfg", "name = \"guest1\"\npcipt = [ \"0000:01:00.0,unsafe_dma=2\" ]\n");
     snprintf(args, sizeof(args), "create %s", path("g.cfg"));
-    ck_assert_int_eq(xlfx_cli("", args, &out, &err), 1);
+    ck_assert_int_eq(run_pcipt(xlfx_opts(""), &out, &err, "%s %s", afx_args(), args), 1);
     ck_assert_msg(strstr(err, "'0000:01:00.0,unsafe_dma=2': unknown option 'unsafe_dma=2' (the "
                               "only one is unsafe_dma=1)"), "%s", err);
     ck_assert(!xlfx_domain_exists(7));

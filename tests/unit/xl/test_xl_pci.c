@@ -17,9 +17,10 @@
 #include "pcipt/sim/hv_sim.h"
 #include "pcipt/xs/xs_publish.h"
 #include "tests/support/attach_fx.h"
-#include "tests/support/sim_fixture.h"
+#include "tests/support/run_util.h"
+#include "tests/support/sim_fx.h"
 #include "tests/support/testreg.h"
-#include "tests/support/xenstored.h"
+#include "tests/support/xenstored_fx.h"
 #include "tests/support/xl_fx.h"
 
 static void expect_line(const char *out, const char *prefix)
@@ -35,7 +36,8 @@ START_TEST(attach_starts_one_daemon_detach_restores)
     struct sim_server_info srv[4];
     int pid;
 
-    ck_assert_int_eq(xlfx_cli("", "pci-attach 5 0000:01:00.0@3", &out, &err), 0);
+    ck_assert_int_eq(run_pcipt(xlfx_opts(NULL), &out, &err, "%s pci-attach 5 0000:01:00.0@3",
+                               afx_args()), 0);
     pid = xlfx_daemon_pid(5);               /* the real `pcipt serve 5` */
     ck_assert(xlfx_alive(pid));
     snprintf(want, sizeof(want), "attached 0000:01:00.0 to domain 5 as 0000:00:03.0; started "
@@ -48,7 +50,8 @@ START_TEST(attach_starts_one_daemon_detach_restores)
     free(out); free(err);
 
     /* A second device: the running daemon is found, none started. */
-    ck_assert_int_eq(xlfx_cli("", "pci-attach 5 0000:09:00.0", &out, &err), 0);
+    ck_assert_int_eq(run_pcipt(xlfx_opts(NULL), &out, &err, "%s pci-attach 5 0000:09:00.0",
+                               afx_args()), 0);
     expect_line(out, "attached 0000:09:00.0 to domain 5 as 0000:00:01.0; the domain's daemon");
     ck_assert_int_eq(xlfx_daemon_pid(5), pid);
     ck_assert_int_eq(sim_list_servers(simfx_hv, 5, srv, 4), 1);
@@ -57,12 +60,14 @@ START_TEST(attach_starts_one_daemon_detach_restores)
     free(out); free(err);
 
     /* Detach: the daemon answers the hand-over (no 10 s wait, no warning). */
-    ck_assert_int_eq(xlfx_cli("", "pci-detach 5 0000:01:00.0", &out, &err), 0);
+    ck_assert_int_eq(run_pcipt(xlfx_opts(NULL), &out, &err, "%s pci-detach 5 0000:01:00.0",
+                               afx_args()), 0);
     ck_assert_str_eq(out, "detached 0000:01:00.0 from domain 5\nthe guest should have released "
                      "it first: echo 1 > /sys/bus/pci/devices/0000:00:03.0/remove\n");
     ck_assert_str_eq(err, "");
     free(out); free(err);
-    ck_assert_int_eq(xlfx_cli("", "pci-detach 5 0000:09:00.0", &out, &err), 0);
+    ck_assert_int_eq(run_pcipt(xlfx_opts(NULL), &out, &err, "%s pci-detach 5 0000:09:00.0",
+                               afx_args()), 0);
     expect_line(out, "/sys/bus/pci/devices/0000:00:01.0/remove");
     free(out); free(err);
     kill(pid, SIGTERM);
@@ -85,12 +90,14 @@ static void pci_attach_with_recorded_pid(pid_t recorded)
     char *out, *err;
     pid_t pid;
 
-    ck_assert_int_eq(xlfx_cli("", "attach 5 0000:01:00.0", &out, &err), 0);
+    ck_assert_int_eq(run_pcipt(xlfx_opts(NULL), &out, &err, "%s attach 5 0000:01:00.0", afx_args()),
+                     0);
     free(out); free(err);
     ck_assert_int_eq(xsp_write_server(afx_ctx.xs, 5, &rec), 0);
     ck_assert_int_eq(xlfx_daemon_pid(5), recorded);
     ck_assert_int_eq(servelock_holder(5), 0);
-    ck_assert_int_eq(xlfx_cli("", "pci-attach 5 0000:09:00.0", &out, &err), 0);
+    ck_assert_int_eq(run_pcipt(xlfx_opts(NULL), &out, &err, "%s pci-attach 5 0000:09:00.0",
+                               afx_args()), 0);
     pid = servelock_holder(5);
     ck_assert_int_gt(pid, 0);
     ck_assert_int_ne(pid, recorded);
@@ -134,7 +141,8 @@ START_TEST(daemon_that_cannot_start_undoes_attach)
 {
     char *before = afx_snapshot(), *after, *out, *err;
 
-    ck_assert_int_eq(xlfx_cli("FAKE_SERVE_MODE=exit", "pci-attach 5 0000:01:00.0", &out, &err), 1);
+    ck_assert_int_eq(run_pcipt(xlfx_opts("FAKE_SERVE_MODE=exit"), &out, &err,
+                               "%s pci-attach 5 0000:01:00.0", afx_args()), 1);
     expect_line(err, "pcipt: pci-attach: domain 5's daemon exited with status 3 before it was "
                 "ready; see ");
     expect_line(err, "; the device was detached again");
@@ -159,7 +167,8 @@ START_TEST(bad_input_is_named)
     };
     for (unsigned i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
         char *out, *err;
-        ck_assert_int_eq(xlfx_cli("", c[i].args, &out, &err), c[i].st);
+        ck_assert_int_eq(run_pcipt(xlfx_opts(NULL), &out, &err, "%s %s", afx_args(), c[i].args),
+                         c[i].st);
         ck_assert_msg(strstr(err, c[i].msg), "%s: %s", c[i].args, err);
         ck_assert_str_eq(out, "");
         free(out); free(err);

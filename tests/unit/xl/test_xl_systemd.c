@@ -19,9 +19,10 @@
 #include "pcipt/xl/launch_opts.h"
 #include "pcipt/sim/hv_sim.h"
 #include "tests/support/attach_fx.h"
-#include "tests/support/sim_fixture.h"
+#include "tests/support/run_util.h"
+#include "tests/support/sim_fx.h"
 #include "tests/support/testreg.h"
-#include "tests/support/xenstored.h"
+#include "tests/support/xenstored_fx.h"
 #include "tests/support/xl_fx.h"
 
 /* The environment under which pcipt sees systemd and the double. */
@@ -68,11 +69,11 @@ START_TEST(unit_started_with_the_options)
 
     snprintf(args, sizeof(args), "ln -s %s %s/tree && : > %s/my.conf", afx_tree, simfx_dir,
              simfx_dir);
-    ck_assert_int_eq(test_run(args, NULL, NULL), 0);
+    ck_assert_int_eq(run_sh(NULL, NULL, NULL, "%s", args), 0);
     /* Relative paths, as an operator in that directory would give them. */
-    ck_assert_int_eq(xlfx_cli(systemd_env(env, sizeof(env)),
-                              "--sysfs tree --config my.conf pci-attach 5 0000:01:00.0", &out,
-                              &err), 0);
+    ck_assert_int_eq(run_pcipt(xlfx_opts(systemd_env(env, sizeof(env))), &out, &err,
+                               "%s --sysfs tree --config my.conf pci-attach 5 0000:01:00.0",
+                               afx_args()), 0);
     ck_assert_str_eq(err, "");
     pid = xlfx_daemon_pid(5);
     ck_assert(xlfx_alive(pid));
@@ -113,9 +114,9 @@ START_TEST(unpassable_option_refused_before_systemctl_start)
     char env[2048], cmd[512], p[256], *before = afx_snapshot(), *after, *out, *err, *log;
 
     snprintf(cmd, sizeof(cmd), "ln -s %s '%s/my tree'", afx_tree, simfx_dir);
-    ck_assert_int_eq(test_run(cmd, NULL, NULL), 0);
-    ck_assert_int_eq(xlfx_cli(systemd_env(env, sizeof(env)),
-                              "--sysfs 'my tree' pci-attach 5 0000:01:00.0", &out, &err), 1);
+    ck_assert_int_eq(run_sh(NULL, NULL, NULL, "%s", cmd), 0);
+    ck_assert_int_eq(run_pcipt(xlfx_opts(systemd_env(env, sizeof(env))), &out, &err,
+                               "%s --sysfs 'my tree' pci-attach 5 0000:01:00.0", afx_args()), 1);
     snprintf(cmd, sizeof(cmd), "pcipt: pci-attach: cannot start domain 5's daemon: cannot pass "
              "--sysfs '%s/my tree' to pciptd@5.service: it holds a space, which systemd would "
              "not pass on as part of one argument of $PCIPT_ARGS; use a path without it (or set "
@@ -195,7 +196,7 @@ START_TEST(unit_passes_systemd_analyze_verify)
              "cp xenstored.service xen-init-dom0.service && "
              "SYSTEMD_UNIT_PATH=%s: systemd-analyze verify --man=no ./pciptd@5.service",
              simfx_dir, bin, unit, simfx_dir);
-    ck_assert_msg(test_run(cmd, &out, &err) == 0, "%s", err);
+    ck_assert_msg(run_sh(NULL, &out, &err, "%s", cmd) == 0, "%s", err);
     ck_assert_str_eq(err, "");
     free(out); free(err); free(bin);
 }
@@ -213,7 +214,7 @@ START_TEST(unit_exposure_at_most_5)
              "cd %s && sed 's|@BINDIR@|/usr/bin|' %s > pciptd@5.service && "
              "systemd-analyze security --offline=true --no-pager ./pciptd@5.service",
              simfx_dir, unit);
-    ck_assert_msg(test_run(cmd, &out, &err) == 0, "%s", err);
+    ck_assert_msg(run_sh(NULL, &out, &err, "%s", cmd) == 0, "%s", err);
     at = strstr(out, "Overall exposure level for pciptd@5.service: ");
     ck_assert_msg(at != NULL, "%s", out);
     ck_assert_int_eq(sscanf(at + strlen("Overall exposure level for pciptd@5.service: "), "%lf",

@@ -18,9 +18,10 @@
 #include "pcipt/xs/xs_publish.h"
 #include "tests/support/attach_fx.h"
 #include "tests/support/libxl_fx.h"
-#include "tests/support/sim_fixture.h"
+#include "tests/support/run_util.h"
+#include "tests/support/sim_fx.h"
 #include "tests/support/testreg.h"
-#include "tests/support/xenstored.h"
+#include "tests/support/xenstored_fx.h"
 #include "tests/support/xl_fx.h"
 
 #define BE LXFX_BE
@@ -28,7 +29,7 @@
 
 static int watch_once(char **out, char **err)
 {
-    return xlfx_cli("", "watch --once --no-daemon 5", out, err);
+    return run_pcipt(xlfx_opts(NULL), out, err, "%s watch --once --no-daemon 5", afx_args());
 }
 
 START_TEST(adopt_renumber_release)
@@ -146,15 +147,12 @@ END_TEST
 
 START_TEST(running_watcher_releases_a_vanished_last_device)
 {
-    char cmd[1024], p[256], *before = afx_snapshot(), *after, *out = NULL, *log;
+    char p[256], *before = afx_snapshot(), *after, *log;
     int pid;
     struct sim_mapping m[8];
 
-    snprintf(cmd, sizeof(cmd), "%s --hv sim --sysfs %s watch --no-daemon 5 > %s 2>&1 & echo $!",
-             test_pcipt_bin(), afx_tree, xlfx_path("watch.log", p, sizeof(p)));
-    ck_assert_int_eq(test_run(cmd, &out, NULL), 0);
-    pid = atoi(out);
-    free(out);
+    pid = run_pcipt_bg(NULL, xlfx_path("watch.log", p, sizeof(p)), "%s watch --no-daemon 5",
+                       afx_args());
     ck_assert_int_gt(pid, 0);
     lxfx_add(0, "0000:01:00.0", NULL);
     ck_assert(lxfx_wait_node(BE "/pcipt/dev-0/adopted", "1"));
@@ -187,7 +185,8 @@ START_TEST(daemon_follows_libxl)
     uint64_t gpu_bar0;
     int pid;
 
-    ck_assert_int_eq(xlfx_cli("", "pci-attach 5 0000:01:00.0@2", &out, &err), 0);
+    ck_assert_int_eq(run_pcipt(xlfx_opts(NULL), &out, &err, "%s pci-attach 5 0000:01:00.0@2",
+                               afx_args()), 0);
     free(out); free(err);
     pid = xlfx_daemon_pid(5);
     ck_assert(xlfx_alive(pid));
@@ -206,7 +205,8 @@ START_TEST(daemon_follows_libxl)
     ck_assert(lxfx_wait_node(BE "/pcipt/dev-1/host", "(absent)"));
     ck_assert_int_eq(xsp_read_domain(afx_ctx.xs, 5, da, e, sizeof(e)), 0);
     ck_assert_uint_eq(da->ndevs, 1);
-    ck_assert_int_eq(xlfx_cli("", "pci-detach 5 0000:01:00.0", &out, &err), 0);
+    ck_assert_int_eq(run_pcipt(xlfx_opts(NULL), &out, &err, "%s pci-detach 5 0000:01:00.0",
+                               afx_args()), 0);
     free(out); free(err);
     kill(pid, SIGTERM);
     for (int i = 0; i < 100 && xlfx_alive(pid); i++)

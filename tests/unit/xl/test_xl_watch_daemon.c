@@ -21,11 +21,12 @@
 #include "pcipt/sim/hv_sim.h"
 #include "pcipt/xs/xs.h"
 #include "tests/support/attach_fx.h"
-#include "tests/support/daemon_fixture.h"
+#include "tests/support/daemon_fx.h"
 #include "tests/support/libxl_fx.h"
-#include "tests/support/sim_fixture.h"
+#include "tests/support/run_util.h"
+#include "tests/support/sim_fx.h"
 #include "tests/support/testreg.h"
-#include "tests/support/xenstored.h"
+#include "tests/support/xenstored_fx.h"
 #include "tests/support/xl_fx.h"
 
 #define BE LXFX_BE
@@ -98,7 +99,7 @@ START_TEST(once_adopts_then_starts_the_daemon_which_follows)
 
     /* xl pci-attach 5 0000:01:00.0,vslot=3 */
     lxfx_add(0, AFX_NIC, "18");
-    ck_assert_int_eq(xlfx_cli("", "watch --once 5", &out, &err), 0);
+    ck_assert_int_eq(run_pcipt(xlfx_opts(NULL), &out, &err, "%s watch --once 5", afx_args()), 0);
     pid = xlfx_daemon_pid(5);
     ck_assert(xlfx_alive(pid));
     snprintf(want, sizeof(want), "adopted 0000:01:00.0 (dev-0 of domain 5) as 0000:00:03.0\n"
@@ -114,7 +115,7 @@ START_TEST(once_adopts_then_starts_the_daemon_which_follows)
     ck_assert(lxfx_maps_host(nic_bar0, 4096));
 
     /* Found by its record: nothing started, nothing scanned. */
-    ck_assert_int_eq(xlfx_cli("", "watch --once 5", &out, &err), 0);
+    ck_assert_int_eq(run_pcipt(xlfx_opts(NULL), &out, &err, "%s watch --once 5", afx_args()), 0);
     snprintf(want, sizeof(want), "domain 5's daemon (pid %d) follows libxl's nodes\n", pid);
     ck_assert_str_eq(out, want);
     free(out); free(err);
@@ -143,7 +144,7 @@ START_TEST(once_adopts_then_starts_the_daemon_which_follows)
     ck_assert_int_eq(xlfx_daemon_pid(5), 0);
     /* Found by its serve lock. */
     ck_assert_int_eq(servelock_holder(5), pid);
-    ck_assert_int_eq(xlfx_cli("", "watch --once 5", &out, &err), 0);
+    ck_assert_int_eq(run_pcipt(xlfx_opts(NULL), &out, &err, "%s watch --once 5", afx_args()), 0);
     snprintf(want, sizeof(want), "domain 5's daemon (pid %d) follows libxl's nodes\n", pid);
     ck_assert_str_eq(out, want);
     free(out); free(err);
@@ -182,15 +183,11 @@ static void teardown(void)
  * fixture's daemon environment, output to DIR/log; its pid. */
 static int start_bg(const char *args, const char *log)
 {
-    char cmd[2048], p[256], *out = NULL;
+    char env[256], p[256];
     int pid;
 
-    snprintf(cmd, sizeof(cmd), "env PCIPT_NO_SYSTEMD=1 PCIPT_LOG_DIR=%s %s --hv sim --sysfs %s "
-             "%s > %s 2>&1 & echo $!", simfx_dir, test_pcipt_bin(), afx_tree, args,
-             xlfx_path(log, p, sizeof(p)));
-    ck_assert_int_eq(test_run(cmd, &out, NULL), 0);
-    pid = atoi(out);
-    free(out);
+    snprintf(env, sizeof(env), "PCIPT_NO_SYSTEMD=1 PCIPT_LOG_DIR=%s", simfx_dir);
+    pid = run_pcipt_bg(RUN_ENV(env), xlfx_path(log, p, sizeof(p)), "%s %s", afx_args(), args);
     ck_assert_int_gt(pid, 0);
     if (nbg < 8)
         bg_pids[nbg++] = pid;
@@ -291,7 +288,8 @@ START_TEST(daemon_that_cannot_start_is_reported)
     char *out, *err, want[512], p[256];
 
     lxfx_add(0, AFX_NIC, NULL);
-    ck_assert_int_eq(xlfx_cli("FAKE_SERVE_MODE=exit", "watch --once 5", &out, &err), 1);
+    ck_assert_int_eq(run_pcipt(xlfx_opts("FAKE_SERVE_MODE=exit"), &out, &err, "%s watch --once 5",
+                               afx_args()), 1);
     snprintf(want, sizeof(want), "adopted 0000:01:00.0 (dev-0 of domain 5) as 0000:00:01.0\n"
              "cannot start domain 5's daemon: domain 5's daemon exited with status 3 before it "
              "was ready; see %s\n", xlfx_path("pcipt-serve-5.log", p, sizeof(p)));
@@ -301,7 +299,8 @@ START_TEST(daemon_that_cannot_start_is_reported)
      * first round tries to start a daemon again. */
     lxfx_expect(BE "/pcipt/dev-0/adopted", "1");
     ck_assert(lxfx_maps_host(lxfx_bar_host("dev-0", 0), 4096));
-    ck_assert_int_eq(xlfx_cli("FAKE_SERVE_MODE=exit", "watch --once 5", &out, &err), 1);
+    ck_assert_int_eq(run_pcipt(xlfx_opts("FAKE_SERVE_MODE=exit"), &out, &err, "%s watch --once 5",
+                               afx_args()), 1);
     ck_assert_msg(!strncmp(out, "cannot start domain 5's daemon: ", 32), "%s", out);
     free(out); free(err);
     ck_assert_int_eq(xlfx_daemon_pid(5), 0);
@@ -314,11 +313,11 @@ START_TEST(nothing_adopted_starts_nothing)
     char *out, *err, e[512];
 
     ck_assert_msg(afx_attach(5, AFX_NIC, 2, 0, e, sizeof(e)) == 0, "%s", e);
-    ck_assert_int_eq(xlfx_cli("", "watch --once 5", &out, &err), 0);
+    ck_assert_int_eq(run_pcipt(xlfx_opts(NULL), &out, &err, "%s watch --once 5", afx_args()), 0);
     ck_assert_str_eq(out, "");                        /* pcipt's own device: not ours */
     free(out); free(err);
     lxfx_add(1, "0000:77:00.0", NULL);                /* no such host device */
-    ck_assert_int_eq(xlfx_cli("", "watch --once 5", &out, &err), 1);
+    ck_assert_int_eq(run_pcipt(xlfx_opts(NULL), &out, &err, "%s watch --once 5", afx_args()), 1);
     ck_assert_msg(!strncmp(out, "cannot adopt 0000:77:00.0 (dev-1 of domain 5): ", 47), "%s", out);
     ck_assert(!strstr(out, "daemon"));
     free(out); free(err);

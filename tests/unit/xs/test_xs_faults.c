@@ -7,9 +7,10 @@
 
 #include "pcipt/xs/xs.h"
 #include "pcipt/xs/xs_publish.h"
+#include "tests/support/run_util.h"
 #include "tests/support/testreg.h"
-#include "tests/support/xenstored.h"
-#include "tests/support/xs_testutil.h"
+#include "tests/support/xenstored_fx.h"
+#include "tests/support/xs_util.h"
 
 static struct xs_handle *xs;
 
@@ -157,7 +158,7 @@ static void cli(const char *fmt, const char *path, const char *val)
 {
     char cmd[600];
     snprintf(cmd, sizeof(cmd), fmt, path, val);
-    ck_assert_msg(test_run(cmd, NULL, NULL) == 0, "%s failed", cmd);
+    ck_assert_msg(run_sh(NULL, NULL, NULL, "%s", cmd) == 0, "%s failed", cmd);
 }
 
 /* Each node in turn: garbage, then removed; then restored. */

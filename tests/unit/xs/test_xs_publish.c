@@ -9,8 +9,8 @@
 #include "pcipt/xs/xs.h"
 #include "pcipt/xs/xs_publish.h"
 #include "tests/support/testreg.h"
-#include "tests/support/xenstored.h"
-#include "tests/support/xs_testutil.h"
+#include "tests/support/xenstored_fx.h"
+#include "tests/support/xs_util.h"
 
 static struct xs_handle *xs;
 

@@ -6,9 +6,10 @@
 
 #include "pcipt/xs/xs.h"
 #include "pcipt/xs/xs_publish.h"
+#include "tests/support/run_util.h"
 #include "tests/support/testreg.h"
-#include "tests/support/xenstored.h"
-#include "tests/support/xs_testutil.h"
+#include "tests/support/xenstored_fx.h"
+#include "tests/support/xs_util.h"
 
 static struct xs_handle *xs;
 
@@ -34,15 +35,6 @@ static void teardown(void)
     xs_close(xs);
 }
 
-/* Run pcipt with args (env prefix allowed); returns the exit status. */
-static int pcipt(const char *env, const char *args, char **out, char **err)
-{
-    char cmd[1024];
-
-    snprintf(cmd, sizeof(cmd), "%s '%s' %s", env, test_pcipt_bin(), args);
-    return test_run(cmd, out, err);
-}
-
 static const char text5[] =
     "domain 5: ioreq server 3, daemon pid 4242, ports 17,18\n"
     "  0000:03:00.0 -> 0000:00:01.0  spi 40 (INTA)  dma off\n"
@@ -58,7 +50,7 @@ START_TEST(status_text)
 {
     char *out, *err;
 
-    ck_assert_int_eq(pcipt("", "status 5", &out, &err), 0);
+    ck_assert_int_eq(run_pcipt(NULL, &out, &err, "status 5"), 0);
     ck_assert_str_eq(out, text5);
     ck_assert_str_eq(err, "");
     free(out);
@@ -73,7 +65,7 @@ START_TEST(status_all_domains)
 
     xst_sample(2, &d);
     ck_assert_int_eq(xsp_publish_device(xs, 12, &d), 0);
-    ck_assert_int_eq(pcipt("", "status", &out, &err), 0);
+    ck_assert_int_eq(run_pcipt(NULL, &out, &err, "status"), 0);
     snprintf(want, sizeof(want), "%s%s", text5,
              "domain 12: no daemon recorded\n"
              "  0000:04:00.0 -> 0000:00:03.0  spi 41 (INTB)  dma off\n"
@@ -88,7 +80,7 @@ START_TEST(status_json)
 {
     char *out, *err;
 
-    ck_assert_int_eq(pcipt("", "status --json 5", &out, &err), 0);
+    ck_assert_int_eq(run_pcipt(NULL, &out, &err, "status --json 5"), 0);
     ck_assert_str_eq(out,
         "{\"domains\": [{\"domid\": 5, \"server\": {\"id\": 3, \"pid\": 4242, \"ports\": [17, 18]}, "
         "\"devices\": [{\"host\": \"0000:03:00.0\", \"guest\": \"0000:00:01.0\", \"spi\": 40, "
@@ -116,19 +108,19 @@ START_TEST(status_errors)
 {
     char *out, *err;
 
-    ck_assert_int_eq(pcipt("", "status 7", &out, &err), 1);
+    ck_assert_int_eq(run_pcipt(NULL, &out, &err, "status 7"), 1);
     ck_assert_str_eq(err, "pcipt: no devices are published for domain 7\n");
     free(out);
     free(err);
 
     ck_assert(xs_write(xs, XBT_NULL, XST_BE "/pcipt/dev-1/bar-1/size", "0x1001", 6));
-    ck_assert_int_eq(pcipt("", "status 5", &out, &err), 1);
+    ck_assert_int_eq(run_pcipt(NULL, &out, &err, "status 5"), 1);
     ck_assert_str_eq(err, "pcipt: domain 5: " XST_BE "/pcipt/dev-1/bar-1: size 0x1001 is not a "
                           "power of two\n");
     free(out);
     free(err);
 
-    ck_assert_int_eq(pcipt("", "status 5x", &out, &err), 2);
+    ck_assert_int_eq(run_pcipt(NULL, &out, &err, "status 5x"), 2);
     ck_assert_ptr_nonnull(strstr(err, "'5x' is not a domain id"));
     free(out);
     free(err);
@@ -139,19 +131,20 @@ START_TEST(status_unreachable)
 {
     char *out, *err;
 
-    ck_assert_int_eq(pcipt("XENSTORED_PATH=/nonexistent/xs.sock", "status", &out, &err), 1);
+    ck_assert_int_eq(run_pcipt(RUN_ENV("XENSTORED_PATH=/nonexistent/xs.sock"), &out, &err,
+                               "status"), 1);
     ck_assert_str_eq(err, "pcipt: cannot reach xenstore at /nonexistent/xs.sock: "
                           "No such file or directory\n");
     free(out);
     free(err);
     /* PCIPT_XS_FAIL: the first operation (the open) fails with EIO */
-    ck_assert_int_eq(pcipt("PCIPT_XS_FAIL=1:5", "status", &out, &err), 1);
+    ck_assert_int_eq(run_pcipt(RUN_ENV("PCIPT_XS_FAIL=1:5"), &out, &err, "status"), 1);
     ck_assert_ptr_nonnull(strstr(err, "cannot reach xenstore at "));
     ck_assert_ptr_nonnull(strstr(err, "Input/output error"));
     free(out);
     free(err);
     /* ... or a read in the middle */
-    ck_assert_int_eq(pcipt("PCIPT_XS_FAIL=6:5", "status 5", &out, &err), 1);
+    ck_assert_int_eq(run_pcipt(RUN_ENV("PCIPT_XS_FAIL=6:5"), &out, &err, "status 5"), 1);
     ck_assert_ptr_nonnull(strstr(err, "pcipt: domain 5: "));
     ck_assert_ptr_nonnull(strstr(err, "Input/output error"));
     free(out);

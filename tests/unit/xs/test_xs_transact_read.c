@@ -8,7 +8,7 @@
 
 #include "pcipt/xs/xs.h"
 #include "tests/support/testreg.h"
-#include "tests/support/xenstored.h"
+#include "tests/support/xenstored_fx.h"
 
 static struct xs_handle *xs, *other;
 static unsigned calls;

@@ -1,5 +1,5 @@
-/* See hostile_check.h. */
-#include "tests/support/hostile_check.h"
+/* See hostile_fx.h. */
+#include "tests/support/hostile_fx.h"
 
 #include <check.h>
 #include <errno.h>
@@ -20,7 +20,7 @@
 #include "pcipt/xs/xs.h"
 #include "pcipt/xs/xs_publish.h"
 #include "tests/support/attach_fx.h"
-#include "tests/support/sim_fixture.h"
+#include "tests/support/sim_fx.h"
 
 #define MAX_MAPS 4096
 #define MAX_RECS (HW_NDEVS * PCI_NUM_RES)

@@ -1,10 +1,10 @@
 /* Shared fixture for the engine tests: one topology with a bridge on segment
  * 0 (buses 0..3), an event recorder, and config access helpers. */
-#ifndef TESTS_ENGINE_FIX_H
-#define TESTS_ENGINE_FIX_H
+#ifndef TESTS_ENGINE_FX_H
+#define TESTS_ENGINE_FX_H
 
 #include "hostbridge/hostbridge.h"
-#include "tests/support/memdev.h"
+#include "tests/support/fake_memdev.h"
 
 #define EV_MAX 64
 struct ev_log {

@@ -1,4 +1,4 @@
-#include "tests/support/lspci_check.h"
+#include "tests/support/lspci_util.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tests/support/run_util.h"
 #include "tests/support/testreg.h"
 
 const char *const lspci_complaints[] = {
@@ -40,7 +41,7 @@ char *lspci_decode(const char *view, const char *flags, const char *who)
     int rc;
 
     snprintf(cmd, sizeof(cmd), "lspci -F %s %s", path, flags);
-    rc = test_run(cmd, &out, &err);
+    rc = run_sh(NULL, &out, &err, "%s", cmd);
     unlink(path);
     free(path);
     ck_assert_msg(rc == 0, "%s: lspci %s exited %d: %s", who, flags, rc, err ? err : "");

@@ -1,5 +1,5 @@
-/* See daemon_fixture.h. */
-#include "tests/support/daemon_fixture.h"
+/* See daemon_fx.h. */
+#include "tests/support/daemon_fx.h"
 
 #include <check.h>
 #include <errno.h>
@@ -22,8 +22,9 @@
 #include "pcipt/xs/xs.h"
 #include "pcipt/xs/xs_publish.h"
 #include "tests/support/dump.h"
-#include "tests/support/fixture.h"
-#include "tests/support/sim_fixture.h"
+#include "tests/support/run_util.h"
+#include "tests/support/sim_fx.h"
+#include "tests/support/testdata_util.h"
 #include "tests/support/testreg.h"
 
 char dfx_tree[64];
@@ -47,7 +48,7 @@ static void build_tree(void)
     struct dump dp;
     char err[512];
 
-    fixture_dump("cap-pcie-2", &dp);
+    testdata_dump("cap-pcie-2", &dp);
     ck_assert_int_eq(sysfs_tree_mkdtemp(dfx_tree, sizeof(dfx_tree)), 0);
     for (unsigned n = 1; n <= DFX_NDEVS; n++) {
         struct dump_func f = dp.f[0];
@@ -90,7 +91,7 @@ void dfx_use_host_dt(const char *name)
     snprintf(dfx_host_dt, sizeof(dfx_host_dt), "%s/host.dtb", dfx_tree);
     snprintf(cmd, sizeof(cmd), "dtc -I dts -O dtb -o %s %s", dfx_host_dt,
              test_src_path(rel, src, sizeof(src)));
-    ck_assert_int_eq(test_run(cmd, NULL, &err), 0);
+    ck_assert_int_eq(run_sh(NULL, NULL, &err, "%s", cmd), 0);
     ck_assert_msg(err && !err[0], "dtc %s: %s", name, err);
     free(err);
 }
@@ -176,10 +177,8 @@ void dfx_assign_at(uint32_t domid, unsigned n, int slot, struct dev_assign *out)
 
 void dfx_start(struct dfx_daemon *dm, uint32_t domid)
 {
-    int fds[2];
-    char dom[16];
-    struct pollfd pfd;
-    char buf[16] = { 0 }, host_dt[sizeof(dfx_host_dt)];
+    char buf[16], host_dt[sizeof(dfx_host_dt)];
+    struct run_opts o = { .err_file = dm->log, .ready_fd = 3, .timeout_ms = DFX_WAIT_MS };
 
     dm->domid = domid;
     if (dfx_host_dt[0])
@@ -187,68 +186,30 @@ void dfx_start(struct dfx_daemon *dm, uint32_t domid)
     else
         snprintf(host_dt, sizeof(host_dt), "%s/no-host-fdt", dfx_tree);
     snprintf(dm->log, sizeof(dm->log), "%s/serve-%u.log", dfx_tree, domid);
-    snprintf(dom, sizeof(dom), "%u", domid);
-    ck_assert_int_eq(pipe(fds), 0);
-    dm->pid = fork();
-    ck_assert_int_ge(dm->pid, 0);
-    if (dm->pid == 0) {
-        int lfd = open(dm->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
-        prctl(PR_SET_PDEATHSIG, SIGKILL);      /* never outlive a failed test */
-        close(fds[0]);
-        if (lfd < 0 || dup2(lfd, 2) < 0 || dup2(fds[1], 3) < 0)
-            _exit(120);
-        const char *argv[16];
-        unsigned n = 0;
-        argv[n++] = "pcipt";
-        if (dfx_verbosity && *dfx_verbosity)
-            argv[n++] = dfx_verbosity;
-        argv[n++] = "--hv", argv[n++] = "sim", argv[n++] = "--sysfs", argv[n++] = dfx_tree;
-        argv[n++] = "--host-dt", argv[n++] = host_dt;
-        argv[n++] = "serve";
-        if (dfx_serve_opt)
-            argv[n++] = dfx_serve_opt;
-        argv[n++] = dom, argv[n++] = "--ready-fd", argv[n++] = "3", argv[n] = NULL;
-        execv(test_pcipt_bin(), (char *const *)argv);
-        _exit(121);
-    }
-    close(fds[1]);
-    pfd = (struct pollfd){ .fd = fds[0], .events = POLLIN };
-    ck_assert_int_eq(poll(&pfd, 1, DFX_WAIT_MS), 1);
-    ssize_t n = read(fds[0], buf, sizeof(buf) - 1);
-    close(fds[0]);
-    if (n <= 0) {
+    ck_assert_int_eq(run_start(&dm->proc, &o, "%s --hv sim --sysfs %s --host-dt %s serve %s %u "
+                               "--ready-fd 3", dfx_verbosity ? dfx_verbosity : "", dfx_tree,
+                               host_dt, dfx_serve_opt ? dfx_serve_opt : "", domid), 0);
+    dm->pid = dm->proc.pid;
+    if (run_ready(&dm->proc, buf, sizeof(buf), DFX_WAIT_MS) <= 0) {
         char *log = dfx_log(dm);
         ck_abort_msg("daemon for dom%u did not get ready: %s", domid, log ? log : "");
     }
     ck_assert_str_eq(buf, "READY=1\n");
 }
 
-static int status_of(int st)
-{
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
 int dfx_stop(struct dfx_daemon *dm, int sig)
 {
-    int st;
-
     kill(dm->pid, sig);
-    ck_assert_int_eq(waitpid(dm->pid, &st, 0), dm->pid);
-    return status_of(st);
+    return run_wait(&dm->proc, NULL, NULL);
 }
 
 int dfx_wait_exit(struct dfx_daemon *dm)
 {
-    for (int i = 0; i < DFX_WAIT_MS / 10; i++) {
-        int st;
-        pid_t r = waitpid(dm->pid, &st, WNOHANG);
-        if (r == dm->pid)
-            return status_of(st);
-        usleep(10000);
-    }
-    kill(dm->pid, SIGKILL);
-    ck_abort_msg("daemon for dom%u did not exit", dm->domid);
-    return -1;
+    int st = run_wait(&dm->proc, NULL, NULL);
+
+    if (st < 0)
+        ck_abort_msg("daemon for dom%u did not exit", dm->domid);
+    return st;
 }
 
 /* All of it: with -v the daemon traces every access, so a log can be large. */

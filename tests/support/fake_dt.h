@@ -1,8 +1,8 @@
 /* A fake /proc/device-tree (and sysfs links) in a temporary directory:
  * one directory per node, one file per property holding big-endian cells,
  * exactly as the kernel presents them. */
-#ifndef TESTS_FAKEDT_H
-#define TESTS_FAKEDT_H
+#ifndef TESTS_FAKE_DT_H
+#define TESTS_FAKE_DT_H
 
 #include <stdint.h>
 

@@ -1,7 +1,7 @@
 /* A small JSON reader for tests: parses a whole document into a tree so a
  * test can check what the CLI's --json printed (and that it is JSON). */
-#ifndef TESTS_JSONSCAN_H
-#define TESTS_JSONSCAN_H
+#ifndef TESTS_JSON_UTIL_H
+#define TESTS_JSON_UTIL_H
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -1,4 +1,4 @@
-#include "tests/support/fakedt.h"
+#include "tests/support/fake_dt.h"
 
 #include <check.h>
 #include <stdio.h>

@@ -1,8 +1,8 @@
-/* See engine_fix.h. */
+/* See engine_fx.h. */
 #include <check.h>
 #include <string.h>
 
-#include "tests/support/engine_fix.h"
+#include "tests/support/engine_fx.h"
 
 static int record(void *opaque, const struct vdev_event *ev)
 {

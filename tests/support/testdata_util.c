@@ -1,11 +1,11 @@
-#include "tests/support/fixture.h"
+#include "tests/support/testdata_util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "tests/support/testreg.h"
 
-const char *fixture_dump_path(const char *name, char *buf, size_t len)
+const char *testdata_dump_path(const char *name, char *buf, size_t len)
 {
     char rel[256];
 
@@ -13,24 +13,24 @@ const char *fixture_dump_path(const char *name, char *buf, size_t len)
     return test_src_path(rel, buf, (unsigned)len);
 }
 
-void fixture_dump(const char *name, struct dump *d)
+void testdata_dump(const char *name, struct dump *d)
 {
     char path[512], err[512];
 
-    fixture_dump_path(name, path, sizeof(path));
+    testdata_dump_path(name, path, sizeof(path));
     ck_assert_msg(dump_load(path, d, err, sizeof(err)) == 0, "%s", err);
 }
 
-void fixture_tree(const char *name, const struct tree_opts *o, char *dir, size_t len)
+void testdata_tree(const char *name, const struct tree_opts *o, char *dir, size_t len)
 {
     char path[512], err[512];
 
     ck_assert_int_eq(sysfs_tree_mkdtemp(dir, len), 0);
-    fixture_dump_path(name, path, sizeof(path));
+    testdata_dump_path(name, path, sizeof(path));
     ck_assert_msg(sysfs_tree_from_dump(dir, path, o, err, sizeof(err)) == 0, "%s", err);
 }
 
-uint64_t fixture_parse_size(const char *s)
+uint64_t testdata_parse_size(const char *s)
 {
     char *end;
     unsigned long long v = strtoull(s, &end, 10);

@@ -1,7 +1,7 @@
 /* The real `lspci -F` as an independent parser of guest views: run it on a
  * dump and fail the test on any complaint it prints. */
-#ifndef TESTS_LSPCI_CHECK_H
-#define TESTS_LSPCI_CHECK_H
+#ifndef TESTS_LSPCI_UTIL_H
+#define TESTS_LSPCI_UTIL_H
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -1,7 +1,7 @@
 /* A host_dev backed by a 4 KiB array, with read/write counters and a flag
  * that makes any host write fail the test ("no host writes"). */
-#ifndef TESTS_MEMDEV_H
-#define TESTS_MEMDEV_H
+#ifndef TESTS_FAKE_MEMDEV_H
+#define TESTS_FAKE_MEMDEV_H
 
 #include <stdbool.h>
 #include <stdint.h>

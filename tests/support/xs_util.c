@@ -4,8 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/support/run_util.h"
 #include "tests/support/testreg.h"
-#include "tests/support/xs_testutil.h"
+#include "tests/support/xs_util.h"
 
 static void set_bar(struct bar_assign *b, enum bar_type t, bool pref, uint64_t host,
                     uint64_t guest, uint64_t size)
@@ -74,7 +75,7 @@ void xst_seed(void)
 char *xst_dump(void)
 {
     char *out = NULL;
-    int rc = test_run("xenstore-ls -fp /", &out, NULL);
+    int rc = run_sh(NULL, &out, NULL, "%s", "xenstore-ls -fp /");
 
     ck_assert_int_eq(rc, 0);
     ck_assert_ptr_nonnull(out);
@@ -87,7 +88,7 @@ char *xst_cli_read(const char *path)
     size_t n;
 
     snprintf(cmd, sizeof(cmd), "xenstore-read '%s'", path);
-    if (test_run(cmd, &out, NULL) != 0) {
+    if (run_sh(NULL, &out, NULL, "%s", cmd) != 0) {
         free(out);
         return NULL;
     }

@@ -1,5 +1,5 @@
-/* Private simulator directory per test (see sim_fixture.h). */
-#include "tests/support/sim_fixture.h"
+/* Private simulator directory per test (see sim_fx.h). */
+#include "tests/support/sim_fx.h"
 
 #include <check.h>
 #include <stdio.h>

@@ -5,8 +5,8 @@
  * BAR1 4 MiB, BAR2 I/O, BAR3 16 KiB with the MSI-X table at 0 and the PBA
  * at 0x2000, ROM 4 MiB) at 0000:0N:00.0, each BAR moved down by
  * N * 128 MiB so no two devices share host pages. */
-#ifndef TESTS_DAEMON_FIXTURE_H
-#define TESTS_DAEMON_FIXTURE_H
+#ifndef TESTS_DAEMON_FX_H
+#define TESTS_DAEMON_FX_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -14,6 +14,7 @@
 
 #include "pcipt/assign/assign.h"
 #include "pcipt/hv/hv.h"
+#include "tests/support/run_util.h"
 
 #define DFX_NDEVS 5
 #define DFX_VCPUS 4
@@ -47,6 +48,7 @@ void dfx_assign_fns(uint32_t domid, const struct dfx_fn *fns, unsigned count,
                     struct dev_assign *out);
 
 struct dfx_daemon {
+    struct run_proc proc;     /* started by run_start (tests/support/run_util.h) */
     pid_t pid;
     uint32_t domid;
     char log[96];             /* its stderr */

@@ -1,6 +1,6 @@
 /* Helpers for the dtb tests: build assignments, read an FDT back. */
-#ifndef TESTS_DTB_TESTUTIL_H
-#define TESTS_DTB_TESTUTIL_H
+#ifndef TESTS_DTB_UTIL_H
+#define TESTS_DTB_UTIL_H
 
 #include <stdbool.h>
 #include <stdint.h>

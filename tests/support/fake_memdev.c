@@ -1,8 +1,8 @@
-/* See memdev.h. */
+/* See fake_memdev.h. */
 #include <check.h>
 #include <string.h>
 
-#include "tests/support/memdev.h"
+#include "tests/support/fake_memdev.h"
 
 static int md_read(void *ctx, unsigned off, unsigned size, uint32_t *val)
 {

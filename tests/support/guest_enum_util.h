@@ -1,6 +1,6 @@
 /* Shared helpers for the simulated guest's tests. */
-#ifndef TESTS_GUEST_ENUM_TESTUTIL_H
-#define TESTS_GUEST_ENUM_TESTUTIL_H
+#ifndef TESTS_GUEST_ENUM_UTIL_H
+#define TESTS_GUEST_ENUM_UTIL_H
 
 #include "pcipt/simulate/guest_enum.h"
 #include "tests/support/fake_ecam.h"

@@ -1,7 +1,7 @@
 /* A private simulator per test: PCIPT_SIM_DIR = a fresh /tmp directory,
  * removed again by simfx_teardown.  Use as Check checked fixtures. */
-#ifndef TESTS_SIM_FIXTURE_H
-#define TESTS_SIM_FIXTURE_H
+#ifndef TESTS_SIM_FX_H
+#define TESTS_SIM_FX_H
 
 #include "pcipt/hv/hv.h"
 

@@ -1,6 +1,6 @@
-/* Helpers for the xenstore tests (tests/unit/xs/test_xs_*.c). */
-#ifndef TESTS_XS_TESTUTIL_H
-#define TESTS_XS_TESTUTIL_H
+/* Helpers for the xenstore tests (tests/unit/xs/). */
+#ifndef TESTS_XS_UTIL_H
+#define TESTS_XS_UTIL_H
 
 #include <stdbool.h>
 #include <xenstore.h>

@@ -1,4 +1,4 @@
-#include "tests/support/jsonscan.h"
+#include "tests/support/json_util.h"
 
 #include <ctype.h>
 #include <stdlib.h>

@@ -3,13 +3,13 @@
  * attach_device, the real daemon serving it, one hostile guest per vCPU,
  * and the invariants checked after each phase (Check assertions: call from
  * the test's own thread only). */
-#ifndef TESTS_HOSTILE_CHECK_H
-#define TESTS_HOSTILE_CHECK_H
+#ifndef TESTS_HOSTILE_FX_H
+#define TESTS_HOSTILE_FX_H
 
 #include <stdint.h>
 
 #include "pcipt/assign/assign.h"
-#include "tests/support/daemon_fixture.h"
+#include "tests/support/daemon_fx.h"
 #include "tests/support/hostile_guest.h"
 
 #define HW_MAX_VCPUS 4

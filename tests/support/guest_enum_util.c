@@ -1,7 +1,7 @@
 /* Shared helpers for the simulated guest's tests. */
 #include <stdlib.h>
 
-#include "tests/support/guest_enum_testutil.h"
+#include "tests/support/guest_enum_util.h"
 #include "tests/support/testreg.h"
 
 struct guest_enum_result *get_run(struct fake_ecam *fe, const struct guest_enum_config *cfg)

@@ -1,4 +1,4 @@
-#include "tests/support/dtb_testutil.h"
+#include "tests/support/dtb_util.h"
 
 #include <check.h>
 #include <libfdt.h>
