@@ -2,13 +2,8 @@
  * of the root complex.  BARs and the ROM BAR are registered by bar.c. */
 #include <errno.h>
 
+#include "hostbridge/common/pci_regs.h"
 #include "hostbridge/vdev.h"
-
-#define CMD_IO          0x0001
-#define CMD_MEMORY      0x0002
-#define CMD_MASTER      0x0004
-#define CMD_INTX_DIS    0x0400
-#define HDR_MULTIFN     0x80
 
 static uint32_t header_type_read(struct vdev *v, const struct vreg *r, uint32_t val)
 {
@@ -16,7 +11,7 @@ static uint32_t header_type_read(struct vdev *v, const struct vreg *r, uint32_t 
      * functions; we present the virtual slot's layout, not the host's. */
     val &= 0x7f;
     if (v->fn == 0 && vdev_slot_is_multifunction(v))
-        val |= HDR_MULTIFN;
+        val |= PCI_HDR_MULTIFN;
     return val;
 }
 
@@ -24,9 +19,9 @@ static void command_write(struct vdev *v, struct vreg *r, uint32_t val, uint32_t
                           uint32_t wmask)
 {
     uint32_t rom = bar_rom_ctrl(v);
-    if ((val ^ old) & CMD_MEMORY)
+    if ((val ^ old) & PCI_CMD_MEMORY)
         bars_update_mapping(v, (uint16_t)old, (uint16_t)val, rom, rom);
-    if ((val ^ old) & CMD_INTX_DIS) {
+    if ((val ^ old) & PCI_CMD_INTX_DISABLE) {
         struct vdev_event ev = { .type = VDEV_EV_INTX, .bar = -1 };
         vdev_emit(v, &ev);
     }
@@ -43,7 +38,7 @@ static const struct reg_desc header_regs[] = {
     HOST_RO(0x00, 2, "vendor"),
     HOST_RO(0x02, 2, "device"),
     { .name = "command", .offset = 0x04, .size = 2, .src = REG_EMULATED,
-      .rsvdp = 0xffff & ~(CMD_IO | CMD_MEMORY | CMD_MASTER | CMD_INTX_DIS),
+      .rsvdp = 0xffff & ~(PCI_CMD_IO | PCI_CMD_MEMORY | PCI_CMD_MASTER | PCI_CMD_INTX_DISABLE),
       .write = command_write },
     /* Status §6.2.3: Interrupt Status (3), 66 MHz (5), Fast B2B (7), DEVSEL
      * (10:9) from the host; Capabilities List (4) follows the filtered list;
@@ -78,7 +73,7 @@ static const struct reg_desc root_regs[] = {
     RC_RO(0x00, 2, "vendor", RC_VENDOR_ID),
     RC_RO(0x02, 2, "device", RC_DEVICE_ID),
     { .name = "command", .offset = 0x04, .size = 2, .src = REG_EMULATED,
-      .rsvdp = 0xffff & ~(CMD_MEMORY | CMD_MASTER) },
+      .rsvdp = 0xffff & ~(PCI_CMD_MEMORY | PCI_CMD_MASTER) },
     { .name = "status", .offset = 0x06, .size = 2, .src = REG_EMULATED,
       .rw1c = 0xf900, .rsvdz = 0x06ff },
     RC_RO(0x08, 4, "revision/class", 0x06000000),

@@ -13,12 +13,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hostbridge/common/pci_regs.h"
 #include "hostbridge/common/sbdf.h"
 
 #define PCI_NUM_BARS   6
 #define PCI_ROM_SLOT   6          /* index of the expansion ROM in bar arrays */
 #define PCI_NUM_RES    7          /* 6 BARs + ROM */
-#define PCI_CFG_SIZE   4096
 
 enum bar_type {
     BAR_NONE = 0,   /* unimplemented, or upper half of a 64-bit pair */

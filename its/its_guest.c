@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <stdio.h>
 
+#include "hostbridge/common/pci_regs.h"
+
 uint32_t its_guest_devid(const struct sbdf *guest)
 {
     /* msi-map = <0 ITS seg<<16 0x10000> (pcipt/xl/guest_dt.c) */
@@ -42,15 +44,6 @@ uint32_t its_events_needed(unsigned msi_vectors, unsigned msix_entries)
     return its_round_events(msi_vectors > msix_entries ? msi_vectors : msix_entries);
 }
 
-#define PCI_STATUS          0x06
-#define PCI_STATUS_CAP_LIST 0x10
-#define PCI_CAP_PTR         0x34
-#define PCI_CAP_ID_MSI      0x05
-#define PCI_CAP_ID_MSIX     0x11
-#define PCI_MSI_MMC(ctl)    (((ctl) >> 1) & 7u)     /* Multiple Message Capable */
-#define PCI_MSIX_QSIZE(ctl) (((ctl) & 0x7ffu) + 1)  /* Table Size is N-1 */
-#define MAX_CAPS            48                      /* (256 - 64) / 4: loop guard */
-
 static int cfg16(const struct host_dev *hd, unsigned off, uint16_t *v)
 {
     uint32_t x;
@@ -76,14 +69,14 @@ int its_device_events(const struct host_dev *hd, uint32_t *nr_events, char *err,
     int rc;
 
     sbdf_format(&hd->addr, s);
-    if ((rc = cfg16(hd, PCI_STATUS, &status)) || (rc = cfg8(hd, PCI_CAP_PTR, &ptr)))
+    if ((rc = cfg16(hd, PCI_CFG_STATUS, &status)) || (rc = cfg8(hd, PCI_CFG_CAP_PTR, &ptr)))
         goto io;
-    if (!(status & PCI_STATUS_CAP_LIST))
+    if (!(status & PCI_STS_CAP_LIST))
         ptr = 0;
-    for (unsigned i = 0; (ptr &= 0xfc) >= 0x40 && i < MAX_CAPS; i++) {
+    for (unsigned i = 0; (ptr &= 0xfc) >= 0x40 && i < PCI_MAX_LEGACY_CAPS; i++) {
         if ((rc = cfg8(hd, ptr, &id)) || (rc = cfg16(hd, ptr + 2u, &ctl)))
             goto io;
-        if (id == PCI_CAP_ID_MSI) {
+        if (id == PCI_CAPID_MSI) {
             /* PCI Local Bus 3.0 §6.8.1.3: 000..101 = 1..32 vectors, 11x reserved */
             if (PCI_MSI_MMC(ctl) > 5) {
                 snprintf(err, errlen, "device %s: MSI Multiple Message Capable %u is reserved",
@@ -91,7 +84,7 @@ int its_device_events(const struct host_dev *hd, uint32_t *nr_events, char *err,
                 return -EINVAL;
             }
             msi = 1u << PCI_MSI_MMC(ctl);
-        } else if (id == PCI_CAP_ID_MSIX) {
+        } else if (id == PCI_CAPID_MSIX) {
             msix = PCI_MSIX_QSIZE(ctl);
         }
         if ((rc = cfg8(hd, ptr + 1u, &ptr)))

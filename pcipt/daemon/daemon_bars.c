@@ -17,12 +17,12 @@
 #include <unistd.h>
 #include <fcntl.h>
 
+#include "hostbridge/common/pci_regs.h"
 #include "pcipt/daemon/daemon.h"
 #include "pcipt/host/hostpci.h"
 #include "hostbridge/common/log.h"
 #include "pcipt/hv/map.h"
 #include "pcipt/xs/xs_mapped.h"
-
 
 static bool overlaps(uint64_t a, uint64_t as, uint64_t b, uint64_t bs)
 {
@@ -240,7 +240,7 @@ int daemon_event(void *opaque, const struct vdev_event *ev)
         daemon_msi_enabled(d, dd);
         return 0;
     case VDEV_EV_INTX:
-        intx_guest_disable(&dd->intx, vdev_command(dd->vdev) & PCI_COMMAND_INTX_DISABLE);
+        intx_guest_disable(&dd->intx, vdev_command(dd->vdev) & PCI_CMD_INTX_DISABLE);
         return 0;
     case VDEV_EV_STATE:
         dd->state_dirty = true;

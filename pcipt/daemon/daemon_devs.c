@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hostbridge/common/pci_regs.h"
 #include "pcipt/daemon/daemon.h"
 #include "pcipt/daemon/guest_start.h"
 #include "pcipt/host/hostpci.h"
@@ -86,7 +87,7 @@ static void start_intx(struct daemon *d, struct daemon_dev *dd)
                         intx_uio_ops_for(hostpci_info(dd->hp)->driver), (void *)dd->hd))
         close(fd);
     else
-        dd->intx.guest_disabled = vdev_command(dd->vdev) & PCI_COMMAND_INTX_DISABLE;
+        dd->intx.guest_disabled = vdev_command(dd->vdev) & PCI_CMD_INTX_DISABLE;
 }
 
 int daemon_dev_add(struct daemon *d, const struct dev_assign *as, char *err, size_t errlen)

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hostbridge/common/pci_regs.h"
 #include "hostbridge/common/log.h"
 
 static int uio_ack(void *ctx, int fd)
@@ -47,9 +48,9 @@ static int uio_pci_unmask(void *ctx, int fd)
     (void)fd;
     if ((rc = host_cfg_read(hd, 0x04, 2, &cmd)))
         return rc;
-    if (cmd == 0xffff || !(cmd & PCI_COMMAND_INTX_DISABLE))
+    if (cmd == 0xffff || !(cmd & PCI_CMD_INTX_DISABLE))
         return 0;
-    return host_cfg_write(hd, 0x04, 2, cmd & ~(uint32_t)PCI_COMMAND_INTX_DISABLE);
+    return host_cfg_write(hd, 0x04, 2, cmd & ~(uint32_t)PCI_CMD_INTX_DISABLE);
 }
 
 const struct intx_src_ops intx_uio_pci_ops = { uio_ack, uio_pci_unmask };
@@ -116,7 +117,7 @@ static bool device_asserting(const struct intx_line *l)
 
     if (host_cfg_read(l->hd, 0x06, 2, &status))
         return false;         /* a device that cannot be read does not hold the line */
-    return status != 0xffff && (status & PCI_STATUS_INTERRUPT);
+    return status != 0xffff && (status & PCI_STS_INTERRUPT);
 }
 
 int intx_line_start(struct intx_line *l, struct hv *hv, uint32_t domid, uint32_t spi,

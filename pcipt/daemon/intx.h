@@ -25,12 +25,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hostbridge/common/pci_regs.h"
 #include "hostbridge/hostdev.h"
 #include "pcipt/hv/hv.h"
 
 #define INTX_POLL_MS 5              /* deassert check period while asserted */
-#define PCI_STATUS_INTERRUPT 0x08   /* Status bit 3 */
-#define PCI_COMMAND_INTX_DISABLE 0x400
 
 struct intx_src_ops {
     /* Consume the notification: 1 if the line fired, 0 if nothing, -errno. */
