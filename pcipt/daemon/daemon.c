@@ -146,8 +146,8 @@ int daemon_setup(struct daemon *d, char *err, size_t errlen)
     for (unsigned i = 0; i < a.ndevs; i++) {
         const struct sbdf *h = &a.devs[i].host;
         if ((rc = daemon_dev_add(d, &a.devs[i], sub, sizeof(sub)))) {
-            snprintf(err, errlen, "domain %u, device %04x:%02x:%02x.%x: %s", d->domid, h->seg,
-                     h->bus, h->dev, h->fn, sub);
+            snprintf(err, errlen, "domain %u, device " SBDF_FMT ": %s", d->domid, SBDF_ARGS(*h),
+                     sub);
             goto undo;
         }
     }

@@ -120,8 +120,8 @@ static void record(struct daemon *d, struct daemon_dev *dd, int bar, uint64_t ga
     int rc = xsp_write_bar_mapped(d->xs, d->domid, &dd->as.host, bar, gaddr);
 
     if (rc && rc != -ENOENT)      /* -ENOENT: the device's nodes are gone already */
-        log_err("dom%u: %04x:%02x:%02x.%x BAR %d: cannot record the p2m in xenstore: %s",
-                d->domid, dd->as.host.seg, dd->as.host.bus, dd->as.host.dev, dd->as.host.fn,
+        log_err("dom%u: " SBDF_FMT " BAR %d: cannot record the p2m in xenstore: %s",
+                d->domid, SBDF_ARGS(dd->as.host),
                 bar, strerror(-rc));
 }
 
@@ -141,9 +141,9 @@ static int p2m(struct daemon *d, struct daemon_dev *dd, int bar, uint64_t gaddr,
     rc = add ? hv_map_mmio(d->hv, d->domid, gaddr >> HV_PAGE_SHIFT, mfn, nr, holes, nh, NULL)
              : hv_unmap_mmio(d->hv, d->domid, gaddr >> HV_PAGE_SHIFT, mfn, nr, holes, nh, NULL);
     if (rc)
-        log_err("dom%u: %04x:%02x:%02x.%x BAR %d: %s 0x%" PRIx64 " (%" PRIu64
-                " pages from mfn 0x%" PRIx64 ") failed: %s", d->domid, dd->as.host.seg,
-                dd->as.host.bus, dd->as.host.dev, dd->as.host.fn, bar, add ? "map at" : "unmap from",
+        log_err("dom%u: " SBDF_FMT " BAR %d: %s 0x%" PRIx64 " (%" PRIu64
+                " pages from mfn 0x%" PRIx64 ") failed: %s", d->domid, SBDF_ARGS(dd->as.host), bar,
+                add ? "map at" : "unmap from",
                 gaddr, nr, mfn, strerror(-rc));
     else if (add)
         d->stats.maps++;
@@ -157,10 +157,9 @@ static void refuse_log(struct daemon *d, struct daemon_dev *dd, int bar, uint64_
 {
     if (!ratelimit_ok(&d->refuse_rl))
         return;                   /* counted in stats.refused_moves all the same */
-    log_warn("dom%u: guest %02x:%02x.%x (host %04x:%02x:%02x.%x) BAR %d at 0x%" PRIx64
+    log_warn("dom%u: guest %02x:%02x.%x (host " SBDF_FMT ") BAR %d at 0x%" PRIx64
              " size 0x%" PRIx64 " not mapped: %s", d->domid, dd->as.guest.bus,
-             dd->as.guest.dev, dd->as.guest.fn, dd->as.host.seg, dd->as.host.bus,
-             dd->as.host.dev, dd->as.host.fn, bar, addr, size, why);
+             dd->as.guest.dev, dd->as.guest.fn, SBDF_ARGS(dd->as.host), bar, addr, size, why);
 }
 
 static int map_checked(struct daemon *d, struct daemon_dev *dd, int bar, uint64_t addr,
@@ -193,19 +192,19 @@ static void flr(struct daemon *d, struct daemon_dev *dd)
 
     d->stats.flr++;
     if (!dd->hp) {
-        log_info("dom%u: FLR of %04x:%02x:%02x.%x (no sysfs device)", d->domid,
-                 dd->as.host.seg, dd->as.host.bus, dd->as.host.dev, dd->as.host.fn);
+        log_info("dom%u: FLR of " SBDF_FMT " (no sysfs device)", d->domid,
+                 SBDF_ARGS(dd->as.host));
         return;
     }
     snprintf(path, sizeof(path), "%s/reset", hostpci_sysfs_dir(dd->hp));
     fd = open(path, O_WRONLY | O_CLOEXEC);
     if (fd < 0 || write(fd, "1", 1) != 1)
-        log_err("dom%u: guest FLR of %04x:%02x:%02x.%x: cannot write %s: %s", d->domid,
-                dd->as.host.seg, dd->as.host.bus, dd->as.host.dev, dd->as.host.fn, path,
+        log_err("dom%u: guest FLR of " SBDF_FMT ": cannot write %s: %s", d->domid,
+                SBDF_ARGS(dd->as.host), path,
                 strerror(errno));
     else
-        log_info("dom%u: guest FLR: reset %04x:%02x:%02x.%x through %s", d->domid,
-                 dd->as.host.seg, dd->as.host.bus, dd->as.host.dev, dd->as.host.fn, path);
+        log_info("dom%u: guest FLR: reset " SBDF_FMT " through %s", d->domid,
+                 SBDF_ARGS(dd->as.host), path);
     if (fd >= 0)
         close(fd);
 }

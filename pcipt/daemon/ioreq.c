@@ -6,10 +6,7 @@
 #include <errno.h>
 #include <inttypes.h>
 
-static uint64_t size_mask(uint32_t size)
-{
-    return size >= 8 ? ~0ull : ((1ull << (size * 8)) - 1);
-}
+#include "hostbridge/common/size_mask.h"
 
 static bool size_ok(uint32_t size)
 {
@@ -60,12 +57,12 @@ static void config_access(struct ioreq_router *r, ioreq_t *req, const struct cfg
 {
     if (req->dir == IOREQ_READ) {
         req->data = vpci_cfg_read(r->topo, c) & size_mask(req->size);
-        log_trace("cfg read  %04x:%02x:%02x.%x reg 0x%03x size %u -> 0x%" PRIx64, c->seg,
-                  c->bus, c->dev, c->fn, c->reg, c->size, (uint64_t)req->data);
+        log_trace("cfg read  " SBDF_FMT " reg 0x%03x size %u -> 0x%" PRIx64, SBDF_ARGS(*c),
+                  c->reg, c->size, (uint64_t)req->data);
     } else {
         uint64_t data = req->data & size_mask(req->size);
-        log_trace("cfg write %04x:%02x:%02x.%x reg 0x%03x size %u <- 0x%" PRIx64, c->seg,
-                  c->bus, c->dev, c->fn, c->reg, c->size, data);
+        log_trace("cfg write " SBDF_FMT " reg 0x%03x size %u <- 0x%" PRIx64, SBDF_ARGS(*c),
+                  c->reg, c->size, data);
         vpci_cfg_write(r->topo, c, data);
     }
 }

@@ -27,15 +27,11 @@
 #include "pcipt/hv/ioreq_slot.h"
 #include "pcipt/sim/hv_sim.h"
 #include "hostbridge/common/log.h"
+#include "hostbridge/common/size_mask.h"
 #include "pcipt/sim/sim_state.h"
 
 
 int sim_server_page_map(struct hv_sim *s, uint32_t domid, unsigned id, shared_iopage_t **out);
-
-static uint64_t size_mask(unsigned size)
-{
-    return size >= 8 ? ~0ull : (1ull << (8 * size)) - 1;
-}
 
 static int64_t now_ms(void)
 {
