@@ -13,6 +13,7 @@
 #include "pcipt/xl/launch.h"
 #include "pcipt/xl/xlwatch.h"
 #include "pcipt/xs/xs.h"
+#include "pcipt/xs/xs_paths.h"
 #include "pcipt/xs/xs_publish.h"
 
 static volatile sig_atomic_t stop;

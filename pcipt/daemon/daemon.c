@@ -15,6 +15,7 @@
 #include "pcipt/hv/map.h"
 #include "pcipt/assign/plan.h"
 #include "pcipt/xs/xs.h"
+#include "pcipt/xs/xs_paths.h"
 
 uint64_t daemon_now_ms(void)
 {

@@ -18,6 +18,7 @@
 #include "hostbridge/common/log.h"
 #include "pcipt/hv/ioreq_slot.h"
 #include "pcipt/xs/xs.h"
+#include "pcipt/xs/xs_paths.h"
 #include "pcipt/xs/xs_watch.h"
 
 #define CHECK_MS 1000          /* domain-still-exists check, stats publishing */

@@ -11,6 +11,7 @@
 #include "hostbridge/common/log.h"
 #include "pcipt/xs/xs.h"
 #include "pcipt/xs/xs_mapped.h"
+#include "pcipt/xs/xs_paths.h"
 #include "pcipt/xs/xs_watch.h"
 #include "pcipt/xl/xlwatch.h"
 

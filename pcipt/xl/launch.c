@@ -17,6 +17,7 @@
 #include "pcipt/assign/domlock.h"
 #include "pcipt/util/proc.h"
 #include "pcipt/xs/xs.h"
+#include "pcipt/xs/xs_paths.h"
 #include "pcipt/xs/xs_publish.h"
 
 static char *server_node(uint32_t domid, const char *leaf, char *buf)
