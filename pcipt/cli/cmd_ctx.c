@@ -5,35 +5,7 @@
 
 #include "pcipt/cli/cmd_ctx.h"
 #include "pcipt/cli/cmds.h"
-#include "pcipt/assign/plan.h"
-#include "pcipt/xs/xs.h"
-
-#define DOMID_FIRST_RESERVED 0x7ff0u   /* xen/include/public/xen.h */
-
-int cmd_parse_ulong(const char *s, unsigned long min, unsigned long max, unsigned long *out)
-{
-    char *end;
-    unsigned long v;
-
-    if (!s || !(*s >= '0' && *s <= '9'))
-        return -EINVAL;
-    errno = 0;
-    v = strtoul(s, &end, 10);
-    if (errno || *end || v < min || v > max)
-        return -EINVAL;
-    *out = v;
-    return 0;
-}
-
-int cmd_parse_domid(const char *s, uint32_t *domid)
-{
-    unsigned long v;
-
-    if (cmd_parse_ulong(s, 1, DOMID_FIRST_RESERVED - 1, &v))
-        return -EINVAL;
-    *domid = (uint32_t)v;
-    return 0;
-}
+#include "pcipt/util/numarg.h"
 
 /* One argument: an option, or DOMID / SBDF into pos[]. */
 static int dev_arg(const struct pcipt_cmd *cmd, int argc, char **argv, int *i, unsigned how,
@@ -69,7 +41,7 @@ int cmd_parse_dev_args(const struct pcipt_cmd *cmd, int argc, char **argv, unsig
             return rc;
     if (npos < 2)
         return usage_error(cmd, "give a domain id and a device");
-    if (cmd_parse_domid(pos[0], &a->domid))
+    if (parse_domid(pos[0], &a->domid))
         return usage_error(cmd, "'%s' is not a guest domain id (1..32751)", pos[0]);
     if (!(how & DEV_ARGS_VSLOT)) {
         if (sbdf_parse(pos[1], &a->host))
@@ -84,28 +56,13 @@ int cmd_parse_dev_args(const struct pcipt_cmd *cmd, int argc, char **argv, unsig
 int cmd_ctx_open(struct attach_ctx *ctx, bool with_layout)
 {
     char err[512];
-    int rc;
 
-    memset(ctx, 0, sizeof(*ctx));
-    ctx->sysfs = g_opts.sysfs;
-    if (with_layout &&
-        guest_layout_load(g_opts.config, g_opts.config != NULL, &ctx->layout, err, sizeof(err)))
+    if (attach_ctx_open(ctx, &g_opts, with_layout, err, sizeof(err)))
         return fail("%s", err);
-    if ((rc = hv_open(g_opts.hv, &ctx->hv, err, sizeof(err))))
-        return fail("%s", err);
-    if (!(ctx->xs = xsw_open())) {
-        rc = errno;
-        hv_close(ctx->hv);
-        ctx->hv = NULL;
-        return fail("cannot reach xenstore at %s: %s", xsw_socket_path(), strerror(rc ? rc : EIO));
-    }
     return 0;
 }
 
 void cmd_ctx_close(struct attach_ctx *ctx)
 {
-    xsw_close(ctx->xs);
-    hv_close(ctx->hv);
-    ctx->xs = NULL;
-    ctx->hv = NULL;
+    attach_ctx_close(ctx);
 }

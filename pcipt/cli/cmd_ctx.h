@@ -8,11 +8,8 @@
 
 #include "pcipt/assign/attach.h"
 #include "pcipt/cli/cmds.h"
+#include "pcipt/util/numarg.h"
 
-/* A plain decimal number in [min, max] (no sign, no spaces): 0 or -EINVAL. */
-int cmd_parse_ulong(const char *s, unsigned long min, unsigned long max, unsigned long *out);
-/* A guest domain id: decimal, 1..0x7fef (below DOMID_FIRST_RESERVED). */
-int cmd_parse_domid(const char *s, uint32_t *domid);
 /* The arguments of attach, pci-attach, detach and pci-detach:
  * [--bind] [--force] DOMID SBDF[@SLOT[.FN]].  `how` says what the command
  * takes; anything else is a usage error. */
@@ -29,8 +26,8 @@ struct dev_args {
 int cmd_parse_dev_args(const struct pcipt_cmd *cmd, int argc, char **argv, unsigned how,
                        struct dev_args *a);
 
-/* Open the hypervisor backend and xenstore, load the layout.  0, or 1 after
- * printing a one-line error.  with_layout: attach needs it, detach not. */
+/* attach_ctx_open with the global options; 0, or 1 after printing its
+ * one-line error. */
 int cmd_ctx_open(struct attach_ctx *ctx, bool with_layout);
 void cmd_ctx_close(struct attach_ctx *ctx);
 

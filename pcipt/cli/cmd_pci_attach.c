@@ -31,7 +31,7 @@ static int run_pci_attach(int argc, char **argv)
     ctx.handover = &ho;
     rc = attach_device(&ctx, a.domid, &a.host, a.slot, a.fn, a.attach_flags, &guest, err,
                        sizeof(err));
-    if (!rc && (rc = daemon_ensure(ctx.xs, a.domid, &pid, &started, err, sizeof(err)))) {
+    if (!rc && (rc = daemon_ensure(&g_opts, ctx.xs, a.domid, &pid, &started, err, sizeof(err)))) {
         if (detach_device(&ctx, a.domid, &a.host, e2, sizeof(e2))) {
             fprintf(stderr, "pcipt: undo: %s\n", e2);
         } else {

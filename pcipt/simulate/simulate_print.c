@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "pcipt/assign/attach.h"
-#include "pcipt/cli/jsonw.h"
+#include "pcipt/util/jsonw.h"
 #include "pcipt/host/lspci_fmt.h"
 #include "pcipt/simulate/simulate.h"
 
