@@ -58,17 +58,14 @@ static bool hits_mapped_bar(struct daemon *d, uint64_t addr)
     return false;
 }
 
-static void account(struct daemon *d, const ioreq_t *req)
+/* Statistics of one answered request, from what ioreq_dispatch decoded. */
+static void account(struct daemon *d, const struct ioreq_decoded *dec, uint64_t addr)
 {
-    bool cfg = req->type == IOREQ_TYPE_PCI_CONFIG ||
-               (req->type == IOREQ_TYPE_COPY && req->addr >= d->router.ecam_base &&
-                req->addr - d->router.ecam_base < d->router.ecam_size);
-
-    if (cfg) {
+    if (dec->target == IOREQ_TARGET_CONFIG) {
         d->stats.last_cfg_us = now_us();
         if (!d->stats.first_cfg_us)
             d->stats.first_cfg_us = d->stats.last_cfg_us;
-    } else if (req->type == IOREQ_TYPE_COPY && hits_mapped_bar(d, req->addr)) {
+    } else if (dec->target == IOREQ_TARGET_MMIO && hits_mapped_bar(d, addr)) {
         d->stats.bar_mapped_hits++;
     }
 }
@@ -77,6 +74,7 @@ static void handle_slot(struct daemon *d, unsigned v)
 {
     ioreq_t *p = &d->page->vcpu_ioreq[v];
     unsigned st = ioreq_slot_state(p);
+    struct ioreq_decoded dec;
     ioreq_t req;
 
     if (st != STATE_IOREQ_READY && st != STATE_IOREQ_INPROCESS)
@@ -89,8 +87,8 @@ static void handle_slot(struct daemon *d, unsigned v)
         d->stats.first_seen = true;
         d->stats.first_access_ms = daemon_now_ms() - d->stats.start_ms;
     }
-    account(d, &req);
-    ioreq_dispatch(&d->router, &req);
+    ioreq_dispatch(&d->router, &req, &dec);
+    account(d, &dec, req.addr);
     after_access(d);
     p->data = req.data;
     __atomic_thread_fence(__ATOMIC_RELEASE);            /* wmb */
