@@ -26,8 +26,8 @@ static unsigned walk_legacy(struct vdev *v, uint16_t kept[], uint8_t ids[], unsi
     uint32_t status = 0, ptr = 0, hdr = 0;
     unsigned nkept = 0;
 
-    if (vdev_host_read(v, 0x06, 2, &status) || !(status & PCI_STS_CAP_LIST) ||
-        vdev_host_read(v, 0x34, 1, &ptr))
+    if (vdev_host_read(v, PCI_CFG_STATUS, 2, &status) || !(status & PCI_STS_CAP_LIST) ||
+        vdev_host_read(v, PCI_CFG_CAP_PTR, 1, &ptr))
         return 0;
     for (unsigned n = 0; ptr && n < PCI_MAX_LEGACY_CAPS; n++) {
         ptr &= 0xfc;
@@ -88,7 +88,7 @@ int caps_setup(struct vdev *v)
         r = regset_find(&v->regs, (uint16_t)(kept[i] + 1));
         r->val = r->reset = i + 1 < n ? kept[i + 1] : 0;
     }
-    r = regset_find(&v->regs, 0x34);
+    r = regset_find(&v->regs, PCI_CFG_CAP_PTR);
     r->val = r->reset = n ? kept[0] : 0;
     r = regset_find(&v->regs, 0x06);
     r->val = r->reset = n ? PCI_STS_CAP_LIST : 0;

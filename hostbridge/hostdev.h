@@ -56,6 +56,11 @@ static inline int host_cfg_read(const struct host_dev *hd, unsigned off, unsigne
     return hd->ops->read(hd->ctx, off, size, val);
 }
 
+/* Offset of the first capability `id` (PCI_CAPID_*) in the host function's
+ * legacy list (PCI 3.0 §6.7; hostbridge/hostcaps.c), 0 if it has none,
+ * -EIO on a read error. */
+int host_find_cap(const struct host_dev *hd, uint8_t id);
+
 static inline int host_cfg_write(const struct host_dev *hd, unsigned off, unsigned size, uint32_t val)
 {
     return hd->ops->write(hd->ctx, off, size, val);

@@ -46,11 +46,11 @@ static int uio_pci_unmask(void *ctx, int fd)
     int rc;
 
     (void)fd;
-    if ((rc = host_cfg_read(hd, 0x04, 2, &cmd)))
+    if ((rc = host_cfg_read(hd, PCI_CFG_COMMAND, 2, &cmd)))
         return rc;
     if (cmd == 0xffff || !(cmd & PCI_CMD_INTX_DISABLE))
         return 0;
-    return host_cfg_write(hd, 0x04, 2, cmd & ~(uint32_t)PCI_CMD_INTX_DISABLE);
+    return host_cfg_write(hd, PCI_CFG_COMMAND, 2, cmd & ~(uint32_t)PCI_CMD_INTX_DISABLE);
 }
 
 const struct intx_src_ops intx_uio_pci_ops = { uio_ack, uio_pci_unmask };
@@ -115,7 +115,7 @@ static bool device_asserting(const struct intx_line *l)
 {
     uint32_t status;
 
-    if (host_cfg_read(l->hd, 0x06, 2, &status))
+    if (host_cfg_read(l->hd, PCI_CFG_STATUS, 2, &status))
         return false;         /* a device that cannot be read does not hold the line */
     return status != 0xffff && (status & PCI_STS_INTERRUPT);
 }

@@ -5,26 +5,6 @@
 
 #include "hostbridge/common/pci_regs.h"
 
-/* Config offset of the MSI-X capability, 0 if none, -EIO on a read error. */
-static int find_msix(const struct host_dev *hd)
-{
-    uint32_t status, ptr, id;
-
-    if (host_cfg_read(hd, PCI_CFG_STATUS, 2, &status) || host_cfg_read(hd, PCI_CFG_CAP_PTR, 1, &ptr))
-        return -EIO;
-    if (!(status & PCI_STS_CAP_LIST))
-        return 0;
-    for (int i = 0; (ptr &= 0xfc) >= 0x40 && i < PCI_MAX_LEGACY_CAPS; i++) {
-        if (host_cfg_read(hd, ptr, 1, &id))
-            return -EIO;
-        if (id == PCI_CAPID_MSIX)
-            return (int)ptr;
-        if (host_cfg_read(hd, ptr + 1, 1, &ptr))
-            return -EIO;
-    }
-    return 0;
-}
-
 /* The pages [off, off + len) of BAR b cover, relative to its first page. */
 static struct page_range pages_of(const struct host_bar *b, uint64_t off, uint64_t len)
 {
@@ -39,7 +19,7 @@ int msix_bar_holes(const struct host_dev *hd, unsigned bar, struct page_range ho
 {
     uint32_t ctl, table, pba;
     const struct host_bar *b;
-    int cap = find_msix(hd), n = 0;
+    int cap = host_find_cap(hd, PCI_CAPID_MSIX), n = 0;
     uint64_t nvec;
 
     if (cap <= 0 || bar >= PCI_NUM_BARS)
