@@ -9,7 +9,7 @@ static uint32_t header_type_read(struct vdev *v, const struct vreg *r, uint32_t 
 {
     /* §6.2.1: bit 7 of function 0's header type says the device has other
      * functions; we present the virtual slot's layout, not the host's. */
-    val &= 0x7f;
+    val &= PCI_HDR_LAYOUT_MASK;
     if (v->fn == 0 && vdev_slot_is_multifunction(v))
         val |= PCI_HDR_MULTIFN;
     return val;

@@ -21,7 +21,6 @@
 #define PCI_CFG_ROM_T1        0x38     /* Expansion ROM BAR, type 1 header */
 #define PCI_CFG_INT_LINE      0x3c
 #define PCI_CFG_INT_PIN       0x3d
-#define PCI_CFG_LEGACY_END    0x100    /* PCI 3.0 §6.1: 256 bytes of legacy space */
 #define PCI_CFG_EXT_CAP_START 0x100    /* PCIe 4.0 §7.6: extended capabilities start */
 #define PCI_CFG_SIZE          4096     /* PCIe 4.0 §7.2.2: 4 KiB per function */
 

@@ -20,6 +20,10 @@ struct sbdf {
  * config request). */
 #define SBDF_FMT "%04x:%02x:%02x.%x"
 #define SBDF_ARGS(s) (unsigned)(s).seg, (unsigned)(s).bus, (unsigned)(s).dev, (unsigned)(s).fn
+/* Without the segment, as lspci and a guest's one-segment bus show it:
+ * "bb:dd.f". */
+#define BDF_FMT "%02x:%02x.%x"
+#define BDF_ARGS(s) (unsigned)(s).bus, (unsigned)(s).dev, (unsigned)(s).fn
 
 /* Parse "SSSS:BB:DD.F" or "BB:DD.F" (hex).  Returns 0 or -EINVAL. */
 int sbdf_parse(const char *s, struct sbdf *out);

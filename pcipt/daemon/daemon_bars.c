@@ -157,9 +157,9 @@ static void refuse_log(struct daemon *d, struct daemon_dev *dd, int bar, uint64_
 {
     if (!ratelimit_ok(&d->refuse_rl))
         return;                   /* counted in stats.refused_moves all the same */
-    log_warn("dom%u: guest %02x:%02x.%x (host " SBDF_FMT ") BAR %d at 0x%" PRIx64
-             " size 0x%" PRIx64 " not mapped: %s", d->domid, dd->as.guest.bus,
-             dd->as.guest.dev, dd->as.guest.fn, SBDF_ARGS(dd->as.host), bar, addr, size, why);
+    log_warn("dom%u: guest " BDF_FMT " (host " SBDF_FMT ") BAR %d at 0x%" PRIx64
+             " size 0x%" PRIx64 " not mapped: %s", d->domid, BDF_ARGS(dd->as.guest),
+             SBDF_ARGS(dd->as.host), bar, addr, size, why);
 }
 
 static int map_checked(struct daemon *d, struct daemon_dev *dd, int bar, uint64_t addr,

@@ -1,6 +1,6 @@
 /* One vCPU's slot in an IOREQ server's shared page: its state field, read
- * and written the way both sides of Xen's protocol need it
- * (xen-arm-facts.md §2-§3; <xen/hvm/ioreq.h>, struct ioreq):
+ * and written the way both sides of Xen's protocol need it (Xen's public
+ * header <xen/hvm/ioreq.h>, struct ioreq and the STATE_* values):
  *   the guest side (Xen, or the sim) writes the request, then READY;
  *   the device model takes it (INPROCESS), answers `data`, then IORESP_READY;
  *   the guest side reads the answer and puts the slot back to NONE.

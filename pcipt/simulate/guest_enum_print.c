@@ -112,8 +112,8 @@ static void print_func(FILE *f, const struct guest_func *fn)
 {
     uint16_t c = fn->command;
 
-    fprintf(f, "%02x:%02x.%u Class %04x: Device %04x:%04x (rev %02x)%s\n", fn->bdf.bus,
-            fn->bdf.dev, fn->bdf.fn, fn->class_code >> 8, fn->vendor, fn->device, fn->rev,
+    fprintf(f, BDF_FMT " Class %04x: Device %04x:%04x (rev %02x)%s\n", BDF_ARGS(fn->bdf),
+            fn->class_code >> 8, fn->vendor, fn->device, fn->rev,
             fn->multifunction ? " [multi-function]" : "");
     if (fn->hdr_type == 0)
         fprintf(f, "\tSubsystem: Device %04x:%04x\n", fn->subsys_vendor, fn->subsys_id);
