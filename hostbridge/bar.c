@@ -16,7 +16,8 @@
 
 static uint32_t bar_flags(const struct vbar *b)
 {
-    return (b->type == BAR_MEM64 ? PCI_BAR_MEM_TYPE_64 : 0) | (b->prefetchable ? PCI_BAR_MEM_PREFETCH : 0);
+    return (b->type == BAR_MEM64 ? PCI_BAR_MEM_TYPE_64 : 0) |
+           (b->prefetchable ? PCI_BAR_MEM_PREFETCH : 0);
 }
 
 static void bar_complete_move(struct vdev *v, int i)

@@ -81,12 +81,14 @@ static int plan_devices(struct create_run *r, char *err, size_t errlen)
  * `pcipt dtb` asks: hv_query_xen_version through --hv). */
 static int xen_version(struct create_run *r, struct dtb_options *d, char *err, size_t errlen)
 {
+    const char *hv = r->o->env->hv ? r->o->env->hv : "xen";
+
     if (r->o->xen_major) {
         d->xen_major = r->o->xen_major;
         d->xen_minor = r->o->xen_minor;
         return 0;
     }
-    return hv_query_xen_version(r->o->env->hv ? r->o->env->hv : "xen", &d->xen_major, &d->xen_minor, err, errlen);
+    return hv_query_xen_version(hv, &d->xen_major, &d->xen_minor, err, errlen);
 }
 
 static int default_dtb_path(struct create_run *r, char *err, size_t errlen)

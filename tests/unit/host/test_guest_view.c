@@ -61,8 +61,8 @@ static uint64_t allowed_host_caps(const struct dump_func *f, uint8_t id_at[64])
 static uint64_t shown_caps(const char *text, uint8_t id_at[64], const char *who)
 {
     static const struct { const char *name; uint8_t id; } allowed[] = {
-        { "Power Management", PCI_CAPID_PM }, { "MSI:", PCI_CAPID_MSI }, { "MSI-X:", PCI_CAPID_MSIX },
-        { "Express", PCI_CAPID_PCIE },
+        { "Power Management", PCI_CAPID_PM }, { "MSI:", PCI_CAPID_MSI },
+        { "MSI-X:", PCI_CAPID_MSIX }, { "Express", PCI_CAPID_PCIE },
     };
     uint64_t mask = 0;
 
