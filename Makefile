@@ -37,10 +37,13 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DPCIPT_VERSION=\"0.1\" -DPCIPT_LIBEXEC=\"$(
 ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
 
 # Every part's sources: hostbridge/ (with common/), its/, pcipt/<part>/.
+# The command line (pcipt/cli/) is the binary's, not the library's: library
+# code gets its environment as an argument (pcipt/util/env.h).
 LIB_SRC  = $(wildcard hostbridge/*.c hostbridge/*/*.c) $(wildcard its/*.c) \
-           $(filter-out pcipt/cli/main.c,$(wildcard pcipt/*/*.c))
+           $(filter-out pcipt/cli/%,$(wildcard pcipt/*/*.c))
 LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 LIB      = $(BUILD)/libpcipt.a
+CLI_OBJ  = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard pcipt/cli/*.c))
 
 TEST_SRC = $(wildcard tests/unit/*/*.c) $(wildcard tests/support/*.c)
 TEST_OBJ = $(TEST_SRC:%.c=$(BUILD)/obj/%.o)
@@ -84,7 +87,7 @@ $(LIB): $(LIB_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
-$(PCIPT): $(BUILD)/obj/pcipt/cli/main.o $(LIB)
+$(PCIPT): $(CLI_OBJ) $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(DEP_LIBS)
 
 $(FAKEXEN): tests/xenstored/fakexen.c
@@ -206,5 +209,5 @@ package-test:
 clean:
 	rm -rf build build-asan build-clang build-fuzz
 
--include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BUILD)/obj/pcipt/cli/main.d $(BUILD)/obj/tests/tools/mksysfs.d \
+-include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(BUILD)/obj/tests/tools/mksysfs.d \
            $(BENCH_OBJ:.o=.d) $(wildcard $(BUILD)/obj/tests/fuzz/*.d)

@@ -11,18 +11,13 @@
 #include <inttypes.h>
 #include <stdio.h>
 
+#include "hostbridge/common/pci_regs.h"
 #include "hostbridge/vdev.h"
-
-#define BAR_MEM_TYPE_64   0x4
-#define BAR_MEM_PREFETCH  0x8
-#define BAR_ADDR_MASK     0xfffffff0u
-#define ROM_ADDR_MASK     0xfffff800u
-#define ROM_ENABLE        0x1u
-#define CMD_MEMORY        0x0002
 
 static uint32_t bar_flags(const struct vbar *b)
 {
-    return (b->type == BAR_MEM64 ? BAR_MEM_TYPE_64 : 0) | (b->prefetchable ? BAR_MEM_PREFETCH : 0);
+    return (b->type == BAR_MEM64 ? PCI_BAR_MEM_TYPE_64 : 0) |
+           (b->prefetchable ? PCI_BAR_MEM_PREFETCH : 0);
 }
 
 static void bar_complete_move(struct vdev *v, int i)
@@ -44,7 +39,7 @@ static void bar_complete_move(struct vdev *v, int i)
 
 static bool bar_wants_map(int i, uint16_t cmd, uint32_t rom)
 {
-    return (cmd & CMD_MEMORY) && (i != PCI_ROM_SLOT || (rom & ROM_ENABLE));
+    return (cmd & PCI_CMD_MEMORY) && (i != PCI_ROM_SLOT || (rom & PCI_ROM_ENABLE));
 }
 
 void bars_update_mapping(struct vdev *v, uint16_t old_cmd, uint16_t new_cmd,
@@ -82,7 +77,7 @@ void bars_unmap_all(struct vdev *v)
 uint32_t bar_rom_ctrl(struct vdev *v)
 {
     struct vreg *r = v->bars[PCI_ROM_SLOT].type == BAR_ROM ? regset_find(&v->regs, 0x30) : NULL;
-    return r ? (r->val & ROM_ENABLE) : 0;
+    return r ? (r->val & PCI_ROM_ENABLE) : 0;
 }
 
 /* ---- register hooks ------------------------------------------------------ */
@@ -98,16 +93,16 @@ static uint32_t bar_lo_read(struct vdev *v, const struct vreg *r, uint32_t val)
 {
     const struct vbar *b = &v->bars[r->aux];
     uint64_t addr = b->sizing_lo ? ~(b->size - 1) : b->pending;
-    return ((uint32_t)addr & BAR_ADDR_MASK) | bar_flags(b);
+    return ((uint32_t)addr & PCI_BAR_MEM_ADDR_MASK) | bar_flags(b);
 }
 
 static void bar_lo_write(struct vdev *v, struct vreg *r, uint32_t val, uint32_t old, uint32_t wmask)
 {
     struct vbar *b = &v->bars[r->aux];
-    b->sizing_lo = all_address_bits(val, BAR_ADDR_MASK & (uint32_t)~(b->size - 1));
+    b->sizing_lo = all_address_bits(val, PCI_BAR_MEM_ADDR_MASK & (uint32_t)~(b->size - 1));
     if (b->sizing_lo)
         return;
-    b->pending = ((b->pending & ~0xffffffffull) | (val & BAR_ADDR_MASK)) & ~(b->size - 1);
+    b->pending = ((b->pending & ~0xffffffffull) | (val & PCI_BAR_MEM_ADDR_MASK)) & ~(b->size - 1);
     if (b->type == BAR_MEM32 && (wmask & 0xff000000u))
         bar_complete_move(v, r->aux);
 }
@@ -134,21 +129,21 @@ static uint32_t rom_read(struct vdev *v, const struct vreg *r, uint32_t val)
 {
     const struct vbar *b = &v->bars[PCI_ROM_SLOT];
     uint64_t addr = b->sizing_lo ? ~(b->size - 1) : b->pending;
-    return ((uint32_t)addr & ROM_ADDR_MASK) | (r->val & ROM_ENABLE);
+    return ((uint32_t)addr & PCI_ROM_ADDR_MASK) | (r->val & PCI_ROM_ENABLE);
 }
 
 static void rom_write(struct vdev *v, struct vreg *r, uint32_t val, uint32_t old, uint32_t wmask)
 {
     struct vbar *b = &v->bars[PCI_ROM_SLOT];
-    b->sizing_lo = all_address_bits(val, ROM_ADDR_MASK & (uint32_t)~(b->size - 1));
+    b->sizing_lo = all_address_bits(val, PCI_ROM_ADDR_MASK & (uint32_t)~(b->size - 1));
     if (!b->sizing_lo) {
-        b->pending = (val & ROM_ADDR_MASK) & ~(b->size - 1);
+        b->pending = (val & PCI_ROM_ADDR_MASK) & ~(b->size - 1);
         if (wmask & 0xff000000u)
             bar_complete_move(v, PCI_ROM_SLOT);
     }
-    if ((old ^ val) & ROM_ENABLE) {
+    if ((old ^ val) & PCI_ROM_ENABLE) {
         uint16_t cmd = vdev_cmd_locked(v);
-        bars_update_mapping(v, cmd, cmd, old & ROM_ENABLE, val & ROM_ENABLE);
+        bars_update_mapping(v, cmd, cmd, old & PCI_ROM_ENABLE, val & PCI_ROM_ENABLE);
     }
 }
 

@@ -5,23 +5,16 @@
  * every other capability, and hide all extended capabilities. */
 #include <errno.h>
 
+#include "hostbridge/common/pci_regs.h"
 #include "hostbridge/vdev.h"
-
-#define STATUS_CAP_LIST   0x0010
-#define MAX_LEGACY_CAPS   48     /* (256 - 64) / 4 */
-#define MAX_EXT_CAPS      960    /* (4096 - 256) / 4 */
-#define CAP_ID_PM         0x01
-#define CAP_ID_MSI        0x05
-#define CAP_ID_PCIE       0x10
-#define CAP_ID_MSIX       0x11
 
 static int cap_setup(struct vdev *v, uint8_t id, uint16_t base)
 {
     switch (id) {
-    case CAP_ID_PM:   return v->pm_base ? -EEXIST : pm_setup(v, base);
-    case CAP_ID_MSI:  return v->msi_base ? -EEXIST : msi_setup(v, base);
-    case CAP_ID_MSIX: return v->msix_base ? -EEXIST : msix_setup(v, base);
-    case CAP_ID_PCIE: return v->pcie_base ? -EEXIST : pcie_setup(v, base);
+    case PCI_CAPID_PM:   return v->pm_base ? -EEXIST : pm_setup(v, base);
+    case PCI_CAPID_MSI:  return v->msi_base ? -EEXIST : msi_setup(v, base);
+    case PCI_CAPID_MSIX: return v->msix_base ? -EEXIST : msix_setup(v, base);
+    case PCI_CAPID_PCIE: return v->pcie_base ? -EEXIST : pcie_setup(v, base);
     default:          return -ENOTSUP;    /* not on the allowlist: unlinked */
     }
 }
@@ -33,10 +26,10 @@ static unsigned walk_legacy(struct vdev *v, uint16_t kept[], uint8_t ids[], unsi
     uint32_t status = 0, ptr = 0, hdr = 0;
     unsigned nkept = 0;
 
-    if (vdev_host_read(v, 0x06, 2, &status) || !(status & STATUS_CAP_LIST) ||
-        vdev_host_read(v, 0x34, 1, &ptr))
+    if (vdev_host_read(v, PCI_CFG_STATUS, 2, &status) || !(status & PCI_STS_CAP_LIST) ||
+        vdev_host_read(v, PCI_CFG_CAP_PTR, 1, &ptr))
         return 0;
-    for (unsigned n = 0; ptr && n < MAX_LEGACY_CAPS; n++) {
+    for (unsigned n = 0; ptr && n < PCI_MAX_LEGACY_CAPS; n++) {
         ptr &= 0xfc;
         if (ptr < 0x40) {
             if (ratelimit_ok(&v->rl))
@@ -61,7 +54,7 @@ static void walk_extended(struct vdev *v)
 {
     uint32_t hdr, ptr = 0x100;
 
-    for (unsigned n = 0; n < MAX_EXT_CAPS; n++) {
+    for (unsigned n = 0; n < PCI_MAX_EXT_CAPS; n++) {
         if (ptr < 0x100 || ptr > 0xffc || (ptr & 3) ||
             vdev_host_read(v, ptr, 4, &hdr) || hdr == 0 || hdr == 0xffffffffu)
             return;
@@ -83,9 +76,9 @@ const struct reg_table ext_hidden_table = REG_TABLE("hidden extended capabilitie
 
 int caps_setup(struct vdev *v)
 {
-    uint16_t kept[MAX_LEGACY_CAPS];
-    uint8_t ids[MAX_LEGACY_CAPS];
-    unsigned n = walk_legacy(v, kept, ids, MAX_LEGACY_CAPS);
+    uint16_t kept[PCI_MAX_LEGACY_CAPS];
+    uint8_t ids[PCI_MAX_LEGACY_CAPS];
+    unsigned n = walk_legacy(v, kept, ids, PCI_MAX_LEGACY_CAPS);
     struct vreg *r;
 
     /* Each kept header (ID, next) is emulated with the value known now. */
@@ -95,10 +88,10 @@ int caps_setup(struct vdev *v)
         r = regset_find(&v->regs, (uint16_t)(kept[i] + 1));
         r->val = r->reset = i + 1 < n ? kept[i + 1] : 0;
     }
-    r = regset_find(&v->regs, 0x34);
+    r = regset_find(&v->regs, PCI_CFG_CAP_PTR);
     r->val = r->reset = n ? kept[0] : 0;
     r = regset_find(&v->regs, 0x06);
-    r->val = r->reset = n ? STATUS_CAP_LIST : 0;
+    r->val = r->reset = n ? PCI_STS_CAP_LIST : 0;
     if (v->hd->cfg_size > 256) {
         walk_extended(v);
         return regset_add_table(&v->regs, &ext_hidden_table, 0x100, 4, -1);

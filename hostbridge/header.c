@@ -2,21 +2,16 @@
  * of the root complex.  BARs and the ROM BAR are registered by bar.c. */
 #include <errno.h>
 
+#include "hostbridge/common/pci_regs.h"
 #include "hostbridge/vdev.h"
-
-#define CMD_IO          0x0001
-#define CMD_MEMORY      0x0002
-#define CMD_MASTER      0x0004
-#define CMD_INTX_DIS    0x0400
-#define HDR_MULTIFN     0x80
 
 static uint32_t header_type_read(struct vdev *v, const struct vreg *r, uint32_t val)
 {
     /* §6.2.1: bit 7 of function 0's header type says the device has other
      * functions; we present the virtual slot's layout, not the host's. */
-    val &= 0x7f;
+    val &= PCI_HDR_LAYOUT_MASK;
     if (v->fn == 0 && vdev_slot_is_multifunction(v))
-        val |= HDR_MULTIFN;
+        val |= PCI_HDR_MULTIFN;
     return val;
 }
 
@@ -30,7 +25,7 @@ void header_bus_master_off_locked(struct vdev *v)
 {
     struct vreg *r = v->dma ? regset_find(&v->regs, 0x04) : NULL;
 
-    if (r && (r->val & CMD_MASTER))
+    if (r && (r->val & PCI_CMD_MASTER))
         bus_master_event(v, false);
 }
 
@@ -44,15 +39,15 @@ static void command_write(struct vdev *v, struct vreg *r, uint32_t val, uint32_t
 {
     uint32_t rom = bar_rom_ctrl(v);
     if (!v->dma) {
-        r->val &= ~(uint32_t)CMD_MASTER;
-        val &= ~(uint32_t)CMD_MASTER;
-        old &= ~(uint32_t)CMD_MASTER;
-    } else if ((val ^ old) & CMD_MASTER) {
-        bus_master_event(v, val & CMD_MASTER);
+        r->val &= ~(uint32_t)PCI_CMD_MASTER;
+        val &= ~(uint32_t)PCI_CMD_MASTER;
+        old &= ~(uint32_t)PCI_CMD_MASTER;
+    } else if ((val ^ old) & PCI_CMD_MASTER) {
+        bus_master_event(v, val & PCI_CMD_MASTER);
     }
-    if ((val ^ old) & CMD_MEMORY)
+    if ((val ^ old) & PCI_CMD_MEMORY)
         bars_update_mapping(v, (uint16_t)old, (uint16_t)val, rom, rom);
-    if ((val ^ old) & CMD_INTX_DIS) {
+    if ((val ^ old) & PCI_CMD_INTX_DISABLE) {
         struct vdev_event ev = { .type = VDEV_EV_INTX, .bar = -1 };
         vdev_emit(v, &ev);
     }
@@ -70,7 +65,7 @@ static const struct reg_desc header_regs[] = {
     HOST_RO(0x00, 2, "vendor"),
     HOST_RO(0x02, 2, "device"),
     { .name = "command", .offset = 0x04, .size = 2, .src = REG_EMULATED,
-      .rsvdp = 0xffff & ~(CMD_IO | CMD_MEMORY | CMD_MASTER | CMD_INTX_DIS),
+      .rsvdp = 0xffff & ~(PCI_CMD_IO | PCI_CMD_MEMORY | PCI_CMD_MASTER | PCI_CMD_INTX_DISABLE),
       .write = command_write },
     /* Status §6.2.3: Interrupt Status (3), 66 MHz (5), Fast B2B (7), DEVSEL
      * (10:9) from the host; Capabilities List (4) follows the filtered list;
@@ -105,7 +100,7 @@ static const struct reg_desc root_regs[] = {
     RC_RO(0x00, 2, "vendor", RC_VENDOR_ID),
     RC_RO(0x02, 2, "device", RC_DEVICE_ID),
     { .name = "command", .offset = 0x04, .size = 2, .src = REG_EMULATED,
-      .rsvdp = 0xffff & ~(CMD_MEMORY | CMD_MASTER) },
+      .rsvdp = 0xffff & ~(PCI_CMD_MEMORY | PCI_CMD_MASTER) },
     { .name = "status", .offset = 0x06, .size = 2, .src = REG_EMULATED,
       .rw1c = 0xf900, .rsvdz = 0x06ff },
     RC_RO(0x08, 4, "revision/class", 0x06000000),

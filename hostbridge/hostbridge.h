@@ -1,5 +1,6 @@
 /* The emulated PCI host bridges a guest sees, and the entry points for every
- * guest config access: hostbridge_cfg_read / hostbridge_cfg_write.
+ * guest config access: vpci_cfg_read / vpci_cfg_write (hostbridge/topology.c;
+ * hostbridge_cfg_read / hostbridge_cfg_write for one bridge).
  *
  * A `struct vpci_topology` holds one or more host bridges (one per PCI
  * segment, each with its bus range).  Each bridge has a root-complex function
@@ -8,7 +9,7 @@
  *
  * Guest writes that need the outside world (stage-2 mappings, FLR, MSI
  * routing, INTx) are reported through one event callback, called
- * synchronously from inside hostbridge_cfg_write, so the caller can finish
+ * synchronously from inside vpci_cfg_write, so the caller can finish
  * the p2m change before it completes the guest's access. */
 #ifndef HOSTBRIDGE_HOSTBRIDGE_H
 #define HOSTBRIDGE_HOSTBRIDGE_H

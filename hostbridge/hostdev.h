@@ -13,12 +13,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hostbridge/common/pci_regs.h"
 #include "hostbridge/common/sbdf.h"
 
 #define PCI_NUM_BARS   6
 #define PCI_ROM_SLOT   6          /* index of the expansion ROM in bar arrays */
 #define PCI_NUM_RES    7          /* 6 BARs + ROM */
-#define PCI_CFG_SIZE   4096
 
 enum bar_type {
     BAR_NONE = 0,   /* unimplemented, or upper half of a 64-bit pair */
@@ -55,6 +55,11 @@ static inline int host_cfg_read(const struct host_dev *hd, unsigned off, unsigne
 {
     return hd->ops->read(hd->ctx, off, size, val);
 }
+
+/* Offset of the first capability `id` (PCI_CAPID_*) in the host function's
+ * legacy list (PCI 3.0 §6.7; hostbridge/hostcaps.c), 0 if it has none,
+ * -EIO on a read error. */
+int host_find_cap(const struct host_dev *hd, uint8_t id);
 
 static inline int host_cfg_write(const struct host_dev *hd, unsigned off, unsigned size, uint32_t val)
 {

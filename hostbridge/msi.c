@@ -4,13 +4,8 @@
  * written to the host; changes are reported as VDEV_EV_MSI. */
 #include <errno.h>
 
+#include "hostbridge/common/pci_regs.h"
 #include "hostbridge/vdev.h"
-
-#define MSI_CTRL_ENABLE  0x0001
-#define MSI_CTRL_MMC     0x000e
-#define MSI_CTRL_MME     0x0070
-#define MSI_CTRL_64      0x0080
-#define MSI_CTRL_PVM     0x0100
 
 static void msi_report(struct vdev *v, uint32_t val, uint32_t old)
 {
@@ -22,10 +17,10 @@ static void msi_report(struct vdev *v, uint32_t val, uint32_t old)
 
 static void msi_ctrl_write(struct vdev *v, struct vreg *r, uint32_t val, uint32_t old, uint32_t wmask)
 {
-    unsigned mmc = (val & MSI_CTRL_MMC) >> 1, mme = (val & MSI_CTRL_MME) >> 4;
+    unsigned mmc = (val & PCI_MSI_CTRL_MMC) >> 1, mme = (val & PCI_MSI_CTRL_MME) >> 4;
     if (mme > mmc) {    /* §6.8.1.3: MME must not exceed MMC; clamp it */
-        r->val = (r->val & ~MSI_CTRL_MME) | (mmc << 4);
-        val = (val & ~MSI_CTRL_MME) | (mmc << 4);
+        r->val = (r->val & ~PCI_MSI_CTRL_MME) | (mmc << 4);
+        val = (val & ~PCI_MSI_CTRL_MME) | (mmc << 4);
     }
     msi_report(v, val, old);
 }
@@ -46,7 +41,7 @@ static void msi_mask_write(struct vdev *v, struct vreg *r, uint32_t val, uint32_
 #define MSI_HEAD                                                                     \
     CAP_HDR_REGS,                                                                    \
     { .name = "MSI control", .offset = 2, .size = 2, .src = REG_EMULATED,            \
-      .ro = MSI_CTRL_MMC | MSI_CTRL_64 | MSI_CTRL_PVM, .rsvdp = 0xfe00,              \
+      .ro = PCI_MSI_CTRL_MMC | PCI_MSI_CTRL_64 | PCI_MSI_CTRL_PVM, .rsvdp = 0xfe00,              \
       .write = msi_ctrl_write },                                                     \
     { .name = "MSI address", .offset = 4, .size = 4, .src = REG_EMULATED, .rsvdz = 0x3, \
       .write = msi_changed }
@@ -71,8 +66,8 @@ int msi_setup(struct vdev *v, uint16_t base)
     int rc = vdev_host_read(v, base + 2u, 2, &ctrl);
     if (rc)
         return rc;
-    bool is64 = ctrl & MSI_CTRL_64, pvm = ctrl & MSI_CTRL_PVM;
-    unsigned mmc = (ctrl & MSI_CTRL_MMC) >> 1;
+    bool is64 = ctrl & PCI_MSI_CTRL_64, pvm = ctrl & PCI_MSI_CTRL_PVM;
+    unsigned mmc = (ctrl & PCI_MSI_CTRL_MMC) >> 1;
     if (mmc > 5)        /* 110b and 111b are reserved encodings */
         mmc = 5;
     const struct reg_table *t = is64 ? &msi64_table : &msi32_table;
@@ -83,7 +78,7 @@ int msi_setup(struct vdev *v, uint16_t base)
     if ((rc = regset_add_table(&v->regs, t, base, limit, -1)))
         return rc;
     struct vreg *r = regset_find(&v->regs, base + 2u);
-    r->val = r->reset = (ctrl & (MSI_CTRL_64 | MSI_CTRL_PVM)) | (mmc << 1);
+    r->val = r->reset = (ctrl & (PCI_MSI_CTRL_64 | PCI_MSI_CTRL_PVM)) | (mmc << 1);
     v->msi_base = base;
     v->msi_is64 = is64;
     v->msi_maskable = pvm;

@@ -4,15 +4,12 @@
  * service keeps those pages unmapped and emulates them. */
 #include <errno.h>
 
+#include "hostbridge/common/pci_regs.h"
 #include "hostbridge/vdev.h"
-
-#define MSIX_CTRL_ENABLE 0x8000
-#define MSIX_CTRL_MASK   0x4000
-#define MSIX_CTRL_SIZE   0x07ff
 
 static void msix_ctrl_write(struct vdev *v, struct vreg *r, uint32_t val, uint32_t old, uint32_t wmask)
 {
-    if ((val ^ old) & (MSIX_CTRL_ENABLE | MSIX_CTRL_MASK)) {
+    if ((val ^ old) & (PCI_MSIX_CTRL_ENABLE | PCI_MSIX_CTRL_MASK)) {
         struct vdev_event ev = { .type = VDEV_EV_MSIX, .bar = -1 };
         vdev_emit(v, &ev);
     }
@@ -21,7 +18,7 @@ static void msix_ctrl_write(struct vdev *v, struct vreg *r, uint32_t val, uint32
 static const struct reg_desc msix_regs[] = {
     CAP_HDR_REGS,
     { .name = "MSI-X control", .offset = 2, .size = 2, .src = REG_EMULATED,
-      .ro = MSIX_CTRL_SIZE, .rsvdp = 0x3800, .write = msix_ctrl_write },
+      .ro = PCI_MSIX_CTRL_SIZE, .rsvdp = 0x3800, .write = msix_ctrl_write },
     { .name = "MSI-X table", .offset = 4, .size = 4, .src = REG_HOST_RO, .ro = 0xffffffff },
     { .name = "MSI-X PBA", .offset = 8, .size = 4, .src = REG_HOST_RO, .ro = 0xffffffff },
 };
@@ -49,7 +46,7 @@ int msix_setup(struct vdev *v, uint16_t base)
     if ((rc = vdev_host_read(v, base + 2u, 2, &ctrl)) || (rc = vdev_host_read(v, base + 4u, 4, &tbl)) ||
         (rc = vdev_host_read(v, base + 8u, 4, &pba)))
         return rc;
-    unsigned n = (ctrl & MSIX_CTRL_SIZE) + 1;
+    unsigned n = (ctrl & PCI_MSIX_CTRL_SIZE) + 1;
     struct msix_info info = { .present = true, .nr_entries = n, .table_size = n * 16ull,
                               .pba_size = ((n + 63) / 64) * 8ull };
     if ((rc = msix_where(v, tbl, info.table_size, &info.table_bar, &info.table_offset)) ||
@@ -58,7 +55,7 @@ int msix_setup(struct vdev *v, uint16_t base)
     if ((rc = regset_add_table(&v->regs, &msix_table, base, 12, -1)))
         return rc;
     struct vreg *r = regset_find(&v->regs, base + 2u);
-    r->val = r->reset = ctrl & MSIX_CTRL_SIZE;
+    r->val = r->reset = ctrl & PCI_MSIX_CTRL_SIZE;
     *m = info;
     v->msix_base = base;
     return 0;

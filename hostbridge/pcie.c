@@ -5,18 +5,14 @@
  * Initiate Function Level Reset (Device Control bit 15) becomes VDEV_EV_FLR. */
 #include <errno.h>
 
+#include "hostbridge/common/pci_regs.h"
 #include "hostbridge/vdev.h"
-
-#define DEVCTL_FLR         0x8000
-#define PCIE_TYPE_ENDPOINT 0x0
-#define PCIE_TYPE_LEGACY   0x1
-#define PCIE_TYPE_RCIEP    0x9
 
 static void devctl_write(struct vdev *v, struct vreg *r, uint32_t val, uint32_t old, uint32_t wmask)
 {
-    if (!(val & DEVCTL_FLR))
+    if (!(val & PCIE_DEVCTL_FLR))
         return;
-    r->val &= ~DEVCTL_FLR;     /* §7.5.3.4: Initiate FLR always reads 0 */
+    r->val &= ~PCIE_DEVCTL_FLR;     /* §7.5.3.4: Initiate FLR always reads 0 */
     vdev_function_reset_locked(v);
 }
 
@@ -69,7 +65,7 @@ int pcie_setup(struct vdev *v, uint16_t base)
         return rc;
     for (unsigned i = 0; i < nctl; i++) {
         struct vreg *r = regset_find(&v->regs, (uint16_t)(base + ctl[i]));
-        r->val = r->reset = init[i] & ~DEVCTL_FLR & 0xffff;
+        r->val = r->reset = init[i] & ~PCIE_DEVCTL_FLR & 0xffff;
     }
     v->pcie_base = base;
     return 0;

@@ -16,6 +16,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "hostbridge/common/size_mask.h"
+
 struct vdev;
 struct vreg;
 
@@ -96,10 +98,5 @@ uint32_t vreg_read(struct vdev *v, const struct vreg *r);
 /* Every static table in the engine, for the validation test. */
 extern const struct reg_table *const engine_tables[];
 extern const unsigned engine_tables_count;
-
-static inline uint32_t size_mask(unsigned size)
-{
-    return size >= 4 ? 0xffffffffu : ((1u << (size * 8)) - 1);
-}
 
 #endif

@@ -179,9 +179,9 @@ static void log_access(struct vpci_topology *t, struct ratelimit *rl, enum log_l
     bool ok = ratelimit_ok(rl);
     pthread_mutex_unlock(&t->rl_lock);
     if (ok)
-        log_msg(lvl, "%s config %s at %04x:%02x:%02x.%x reg 0x%x size %u",
+        log_msg(lvl, "%s config %s at " SBDF_FMT " reg 0x%x size %u",
                 what, write ? "write dropped" : "read returns all-ones",
-                r->seg, r->bus, r->dev, r->fn, r->reg, r->size);
+                SBDF_ARGS(*r), r->reg, r->size);
 }
 
 /* Validate and route under the topology's read lock; NULL = all-ones/drop. */

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hostbridge/common/pci_regs.h"
 #include "hostbridge/vdev.h"
 
 int vdev_host_read(struct vdev *v, unsigned off, unsigned size, uint32_t *val)
@@ -221,7 +222,7 @@ uint16_t vdev_command(const struct vdev *v)
 uint8_t vdev_intx_pin(const struct vdev *v)
 {
     uint32_t pin = 0;
-    if (!v->hd || host_cfg_read(v->hd, 0x3d, 1, &pin) || pin > 4)
+    if (!v->hd || host_cfg_read(v->hd, PCI_CFG_INT_PIN, 1, &pin) || pin > 4)
         return 0;
     return (uint8_t)pin;
 }

@@ -43,12 +43,10 @@ uint32_t dt_cell(const void *buf, size_t i)
     return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
 }
 
-int dt_prop_u32(const char *node_dir, const char *name, uint32_t *val)
+/* A property read into b (rc, len as the reader returned them) as one u32
+ * cell: exactly 4 bytes, else -EINVAL. */
+static int one_cell(int rc, const unsigned char *b, size_t len, uint32_t *val)
 {
-    unsigned char b[8];
-    size_t len;
-    int rc = dt_prop_read(node_dir, name, b, sizeof(b), &len);
-
     if (rc == -E2BIG)
         return -EINVAL;
     if (rc)
@@ -57,6 +55,15 @@ int dt_prop_u32(const char *node_dir, const char *name, uint32_t *val)
         return -EINVAL;
     *val = dt_cell(b, 0);
     return 0;
+}
+
+int dt_prop_u32(const char *node_dir, const char *name, uint32_t *val)
+{
+    unsigned char b[8];
+    size_t len = 0;
+    int rc = dt_prop_read(node_dir, name, b, sizeof(b), &len);
+
+    return one_cell(rc, b, len, val);
 }
 
 int dt_src_read(const struct dt_src *s, const char *prop, void *buf, size_t cap, size_t *len)
@@ -79,18 +86,8 @@ int dt_src_read(const struct dt_src *s, const char *prop, void *buf, size_t cap,
 int dt_src_u32(const struct dt_src *s, const char *prop, uint32_t *val)
 {
     unsigned char b[8];
-    size_t len;
-    int rc;
+    size_t len = 0;
+    int rc = dt_src_read(s, prop, b, sizeof(b), &len);
 
-    if (s->dir)
-        return dt_prop_u32(s->dir, prop, val);
-    rc = dt_src_read(s, prop, b, sizeof(b), &len);
-    if (rc == -E2BIG)
-        return -EINVAL;
-    if (rc)
-        return rc;
-    if (len != 4)
-        return -EINVAL;
-    *val = dt_cell(b, 0);
-    return 0;
+    return one_cell(rc, b, len, val);
 }

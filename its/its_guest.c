@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <stdio.h>
 
+#include "hostbridge/common/pci_regs.h"
+
 uint32_t its_guest_devid(const struct sbdf *guest)
 {
     /* msi-map = <0 ITS seg<<16 0x10000> (pcipt/xl/guest_dt.c) */
@@ -42,61 +44,40 @@ uint32_t its_events_needed(unsigned msi_vectors, unsigned msix_entries)
     return its_round_events(msi_vectors > msix_entries ? msi_vectors : msix_entries);
 }
 
-#define PCI_STATUS          0x06
-#define PCI_STATUS_CAP_LIST 0x10
-#define PCI_CAP_PTR         0x34
-#define PCI_CAP_ID_MSI      0x05
-#define PCI_CAP_ID_MSIX     0x11
-#define PCI_MSI_MMC(ctl)    (((ctl) >> 1) & 7u)     /* Multiple Message Capable */
-#define PCI_MSIX_QSIZE(ctl) (((ctl) & 0x7ffu) + 1)  /* Table Size is N-1 */
-#define MAX_CAPS            48                      /* (256 - 64) / 4: loop guard */
-
-static int cfg16(const struct host_dev *hd, unsigned off, uint16_t *v)
+/* The Message Control register of the host's capability `id`: 1 and *ctl,
+ * 0 without the capability, -errno on a read error. */
+static int cap_ctl(const struct host_dev *hd, uint8_t id, uint32_t *ctl)
 {
-    uint32_t x;
-    int rc = host_cfg_read(hd, off, 2, &x);
-    *v = (uint16_t)x;
-    return rc;
-}
+    int pos = host_find_cap(hd, id);
 
-static int cfg8(const struct host_dev *hd, unsigned off, uint8_t *v)
-{
-    uint32_t x;
-    int rc = host_cfg_read(hd, off, 1, &x);
-    *v = (uint8_t)x;
-    return rc;
+    if (pos <= 0)
+        return pos;
+    return host_cfg_read(hd, (unsigned)pos + 2, 2, ctl) ? -EIO : 1;
 }
 
 int its_device_events(const struct host_dev *hd, uint32_t *nr_events, char *err, size_t errlen)
 {
     unsigned msi = 0, msix = 0;
-    uint16_t status, ctl;
-    uint8_t ptr, id;
+    uint32_t ctl;
     char s[SBDF_STR_LEN];
     int rc;
 
     sbdf_format(&hd->addr, s);
-    if ((rc = cfg16(hd, PCI_STATUS, &status)) || (rc = cfg8(hd, PCI_CAP_PTR, &ptr)))
+    if ((rc = cap_ctl(hd, PCI_CAPID_MSI, &ctl)) < 0)
         goto io;
-    if (!(status & PCI_STATUS_CAP_LIST))
-        ptr = 0;
-    for (unsigned i = 0; (ptr &= 0xfc) >= 0x40 && i < MAX_CAPS; i++) {
-        if ((rc = cfg8(hd, ptr, &id)) || (rc = cfg16(hd, ptr + 2u, &ctl)))
-            goto io;
-        if (id == PCI_CAP_ID_MSI) {
-            /* PCI Local Bus 3.0 §6.8.1.3: 000..101 = 1..32 vectors, 11x reserved */
-            if (PCI_MSI_MMC(ctl) > 5) {
-                snprintf(err, errlen, "device %s: MSI Multiple Message Capable %u is reserved",
-                         s, PCI_MSI_MMC(ctl));
-                return -EINVAL;
-            }
-            msi = 1u << PCI_MSI_MMC(ctl);
-        } else if (id == PCI_CAP_ID_MSIX) {
-            msix = PCI_MSIX_QSIZE(ctl);
+    if (rc) {
+        /* PCI Local Bus 3.0 §6.8.1.3: 000..101 = 1..32 vectors, 11x reserved */
+        if (PCI_MSI_MMC(ctl) > 5) {
+            snprintf(err, errlen, "device %s: MSI Multiple Message Capable %u is reserved", s,
+                     PCI_MSI_MMC(ctl));
+            return -EINVAL;
         }
-        if ((rc = cfg8(hd, ptr + 1u, &ptr)))
-            goto io;
+        msi = 1u << PCI_MSI_MMC(ctl);
     }
+    if ((rc = cap_ctl(hd, PCI_CAPID_MSIX, &ctl)) < 0)
+        goto io;
+    if (rc)
+        msix = PCI_MSIX_QSIZE(ctl);
     if (!msi && !msix) {
         snprintf(err, errlen, "device %s has neither MSI nor MSI-X", s);
         return -ENOENT;

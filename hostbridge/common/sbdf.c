@@ -129,7 +129,7 @@ int sbdf_parse_slot(const char *s, struct sbdf *out, int *slot)
 
 char *sbdf_format(const struct sbdf *s, char *buf)
 {
-    snprintf(buf, SBDF_STR_LEN, "%04x:%02x:%02x.%x", s->seg, s->bus, s->dev & 0x1f, s->fn & 7);
+    snprintf(buf, SBDF_STR_LEN, SBDF_FMT, s->seg, s->bus, s->dev & 0x1f, s->fn & 7);
     return buf;
 }
 

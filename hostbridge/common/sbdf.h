@@ -15,6 +15,16 @@ struct sbdf {
 
 #define SBDF_STR_LEN 13  /* "ssss:bb:dd.f" + NUL */
 
+/* The same text inside a printf format: printf("dev " SBDF_FMT, SBDF_ARGS(s))
+ * for anything with seg, bus, dev and fn members (struct sbdf, a decoded
+ * config request). */
+#define SBDF_FMT "%04x:%02x:%02x.%x"
+#define SBDF_ARGS(s) (unsigned)(s).seg, (unsigned)(s).bus, (unsigned)(s).dev, (unsigned)(s).fn
+/* Without the segment, as lspci and a guest's one-segment bus show it:
+ * "bb:dd.f". */
+#define BDF_FMT "%02x:%02x.%x"
+#define BDF_ARGS(s) (unsigned)(s).bus, (unsigned)(s).dev, (unsigned)(s).fn
+
 /* Parse "SSSS:BB:DD.F" or "BB:DD.F" (hex).  Returns 0 or -EINVAL. */
 int sbdf_parse(const char *s, struct sbdf *out);
 /* Parse "SBDF[@SLOT]": slot is decimal or 0x-hex, 1..31; -1 when absent. */

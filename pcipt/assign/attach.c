@@ -10,6 +10,7 @@
 #include "pcipt/assign/domlock.h"
 #include "pcipt/assign/plan.h"
 #include "pcipt/xs/xs.h"
+#include "pcipt/xs/xs_paths.h"
 #include "pcipt/xs/xs_publish.h"
 
 static FILE *out_of(const struct attach_ctx *ctx)

@@ -34,6 +34,7 @@
 #include "pcipt/hv/hv.h"
 #include "pcipt/hv/map.h"
 #include "hostbridge/common/sbdf.h"
+#include "pcipt/util/env.h"
 
 #define ATTACH_BIND     0x1u    /* hand the function to ATTACH_HOLDER first */
 #define ATTACH_FORCE    0x2u    /* accept a function without a reset method */
@@ -63,6 +64,13 @@ struct attach_ctx {
                                            (->changed false: nothing), for a caller that
                                            undoes the attach later (attach_give_back) */
 };
+
+/* Open the hypervisor backend (env->hv) and xenstore, and with with_layout
+ * load the layout (env->config; attach needs it, detach not); ctx->sysfs is
+ * env->sysfs.  0, or -errno with a sentence in err (nothing left open). */
+int attach_ctx_open(struct attach_ctx *ctx, const struct pcipt_env *env, bool with_layout,
+                    char *err, size_t errlen);
+void attach_ctx_close(struct attach_ctx *ctx);
 
 /* slot: 1..31, or -1 for the lowest free one; fn: the function there, 0..7
  * (> 0 only with a slot whose function 0 is assigned).  On success *guest

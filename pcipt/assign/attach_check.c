@@ -9,6 +9,7 @@
 #include "pcipt/host/hostpci.h"
 #include "pcipt/host/msix_holes.h"
 #include "pcipt/assign/plan.h"
+#include "pcipt/xs/xs_paths.h"
 #include "pcipt/xs/xs_publish.h"
 
 #define MAX_SCAN_DOMAINS 1024     /* domains with a pci backend dir we look at */
@@ -96,7 +97,7 @@ static int check_not_attached(struct xs_handle *xs, uint32_t domid, const struct
     memset(mine, 0, sizeof(*mine));
     mine->domid = domid;
     if (n < 0) {
-        snprintf(err, errlen, "cannot list /local/domain/0/backend/pci in xenstore: %s",
+        snprintf(err, errlen, "cannot list " XSP_BACKEND_ROOT " in xenstore: %s",
                  strerror(-n));
         return n;
     }

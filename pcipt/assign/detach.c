@@ -16,6 +16,7 @@
 #include "pcipt/host/hostpci.h"
 #include "hostbridge/common/log.h"
 #include "pcipt/xs/xs.h"
+#include "pcipt/xs/xs_paths.h"
 #include "pcipt/xs/xs_publish.h"
 
 #define DETACH_WATCH_TOKEN "pcipt-detach"

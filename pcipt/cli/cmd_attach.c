@@ -8,46 +8,25 @@
 
 static int run_attach(int argc, char **argv)
 {
-    const char *pos[2];
-    unsigned flags = 0;
-    int npos = 0, slot, fn, rc;
+    struct dev_args a;
     struct attach_ctx ctx;
-    struct sbdf host, guest;
-    uint32_t domid;
+    struct sbdf guest;
     char err[512], h[SBDF_STR_LEN], g[SBDF_STR_LEN];
+    int rc;
 
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--bind"))
-            flags |= ATTACH_BIND;
-        else if (!strcmp(argv[i], "--force"))
-            flags |= ATTACH_FORCE;
-        else if (!strcmp(argv[i], "--unsafe-dma"))
-            flags |= ATTACH_UNSAFE_DMA;
-        else if (!strcmp(argv[i], "--") && i + 1 < argc && npos < 2)
-            pos[npos++] = argv[++i];
-        else if (argv[i][0] == '-' && argv[i][1])
-            return usage_error(&cmd_attach, "unknown option '%s'", argv[i]);
-        else if (npos == 2)
-            return usage_error(&cmd_attach, "unexpected argument '%s'", argv[i]);
-        else
-            pos[npos++] = argv[i];
-    }
-    if (npos < 2)
-        return usage_error(&cmd_attach, "give a domain id and a device");
-    if (cmd_parse_domid(pos[0], &domid))
-        return usage_error(&cmd_attach, "'%s' is not a guest domain id (1..32751)", pos[0]);
-    if (sbdf_parse_vslot(pos[1], &host, &slot, &fn))
-        return usage_error(&cmd_attach, "'%s' is not SSSS:BB:DD.F[@SLOT[.FN]] (slot 1..31, "
-                           "function 0..7)", pos[1]);
+    if ((rc = cmd_parse_dev_args(&cmd_attach, argc, argv,
+                                 DEV_ARGS_VSLOT | DEV_ARGS_BIND | DEV_ARGS_DASHDASH, &a)))
+        return rc;
     if (g_opts.verbose)
-        flags |= ATTACH_VERBOSE;
+        a.attach_flags |= ATTACH_VERBOSE;
     if ((rc = cmd_ctx_open(&ctx, true)))
         return rc;
-    rc = attach_device(&ctx, domid, &host, slot, fn, flags, &guest, err, sizeof(err));
+    rc = attach_device(&ctx, a.domid, &a.host, a.slot, a.fn, a.attach_flags, &guest, err,
+                       sizeof(err));
     cmd_ctx_close(&ctx);
     if (rc)
         return fail("%s", err);
-    printf("attached %s to domain %u as %s\n", sbdf_format(&host, h), domid,
+    printf("attached %s to domain %u as %s\n", sbdf_format(&a.host, h), a.domid,
            sbdf_format(&guest, g));
     return 0;
 }

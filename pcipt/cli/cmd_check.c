@@ -7,7 +7,7 @@
 
 #include "pcipt/check/check.h"
 #include "pcipt/cli/cmds.h"
-#include "pcipt/cli/jsonw.h"
+#include "pcipt/util/jsonw.h"
 
 static void print_text(const struct check_report *rep)
 {

@@ -11,7 +11,7 @@
 
 static int run_create(int argc, char **argv)
 {
-    struct create_opts o = { 0 };
+    struct create_opts o = { .env = &g_opts };
     char err[1024];
     int i;
 

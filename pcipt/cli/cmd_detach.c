@@ -8,36 +8,20 @@
 
 static int run_detach(int argc, char **argv)
 {
-    const char *pos[2];
-    int npos = 0, rc;
+    struct dev_args a;
     struct attach_ctx ctx;
-    struct sbdf host;
-    uint32_t domid;
     char err[512], h[SBDF_STR_LEN];
+    int rc;
 
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--") && i + 1 < argc && npos < 2)
-            pos[npos++] = argv[++i];
-        else if (argv[i][0] == '-' && argv[i][1])
-            return usage_error(&cmd_detach, "unknown option '%s'", argv[i]);
-        else if (npos == 2)
-            return usage_error(&cmd_detach, "unexpected argument '%s'", argv[i]);
-        else
-            pos[npos++] = argv[i];
-    }
-    if (npos < 2)
-        return usage_error(&cmd_detach, "give a domain id and a device");
-    if (cmd_parse_domid(pos[0], &domid))
-        return usage_error(&cmd_detach, "'%s' is not a guest domain id (1..32751)", pos[0]);
-    if (sbdf_parse(pos[1], &host))
-        return usage_error(&cmd_detach, "'%s' is not SSSS:BB:DD.F", pos[1]);
+    if ((rc = cmd_parse_dev_args(&cmd_detach, argc, argv, DEV_ARGS_DASHDASH, &a)))
+        return rc;
     if ((rc = cmd_ctx_open(&ctx, false)))
         return rc;
-    rc = detach_device(&ctx, domid, &host, err, sizeof(err));
+    rc = detach_device(&ctx, a.domid, &a.host, err, sizeof(err));
     cmd_ctx_close(&ctx);
     if (rc)
         return fail("%s", err);
-    printf("detached %s from domain %u\n", sbdf_format(&host, h), domid);
+    printf("detached %s from domain %u\n", sbdf_format(&a.host, h), a.domid);
     return 0;
 }
 

@@ -23,7 +23,7 @@ static int assignment_from_xenstore(const char *arg, struct domain_assign *out, 
     uint32_t domid;
     int rc;
 
-    if (cmd_parse_domid(arg, &domid)) {
+    if (parse_domid(arg, &domid)) {
         snprintf(err, errlen, "'%s' is not a guest domain id (1..32751)", arg);
         return -EINVAL;
     }

@@ -7,7 +7,7 @@
 
 #include "pcipt/cli/cmds.h"
 #include "pcipt/host/hostpci.h"
-#include "pcipt/cli/jsonw.h"
+#include "pcipt/util/jsonw.h"
 #include "pcipt/assign/plan.h"
 
 struct list_state {

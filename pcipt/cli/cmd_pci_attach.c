@@ -12,46 +12,27 @@
 
 static int run_pci_attach(int argc, char **argv)
 {
-    const char *pos[2];
-    int npos = 0, slot, fn, rc;
-    unsigned flags = 0;
+    struct dev_args a;
+    int rc;
     struct attach_ctx ctx;
-    struct sbdf host, guest;
-    uint32_t domid;
+    struct sbdf guest;
     pid_t pid;
     bool started;
     struct hostpci_handover ho;
     char err[1024], e2[512], h[SBDF_STR_LEN], g[SBDF_STR_LEN];
 
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--bind"))
-            flags |= ATTACH_BIND;
-        else if (!strcmp(argv[i], "--force"))
-            flags |= ATTACH_FORCE;
-        else if (!strcmp(argv[i], "--unsafe-dma"))
-            flags |= ATTACH_UNSAFE_DMA;
-        else if (argv[i][0] == '-' && argv[i][1])
-            return usage_error(&cmd_pci_attach, "unknown option '%s'", argv[i]);
-        else if (npos == 2)
-            return usage_error(&cmd_pci_attach, "unexpected argument '%s'", argv[i]);
-        else
-            pos[npos++] = argv[i];
-    }
-    if (npos < 2)
-        return usage_error(&cmd_pci_attach, "give a domain id and a device");
-    if (cmd_parse_domid(pos[0], &domid))
-        return usage_error(&cmd_pci_attach, "'%s' is not a guest domain id (1..32751)", pos[0]);
-    if (sbdf_parse_vslot(pos[1], &host, &slot, &fn))
-        return usage_error(&cmd_pci_attach, "'%s' is not SSSS:BB:DD.F[@SLOT[.FN]] (slot 1..31, "
-                           "function 0..7)", pos[1]);
+    if ((rc = cmd_parse_dev_args(&cmd_pci_attach, argc, argv, DEV_ARGS_VSLOT | DEV_ARGS_BIND,
+                                 &a)))
+        return rc;
     if (g_opts.verbose)
-        flags |= ATTACH_VERBOSE;
+        a.attach_flags |= ATTACH_VERBOSE;
     if ((rc = cmd_ctx_open(&ctx, true)))
         return rc;
     ctx.handover = &ho;
-    rc = attach_device(&ctx, domid, &host, slot, fn, flags, &guest, err, sizeof(err));
-    if (!rc && (rc = daemon_ensure(ctx.xs, domid, &pid, &started, err, sizeof(err)))) {
-        if (detach_device(&ctx, domid, &host, e2, sizeof(e2))) {
+    rc = attach_device(&ctx, a.domid, &a.host, a.slot, a.fn, a.attach_flags, &guest, err,
+                       sizeof(err));
+    if (!rc && (rc = daemon_ensure(&g_opts, ctx.xs, a.domid, &pid, &started, err, sizeof(err)))) {
+        if (detach_device(&ctx, a.domid, &a.host, e2, sizeof(e2))) {
             fprintf(stderr, "pcipt: undo: %s\n", e2);
         } else {
             strncat(err, "; the device was detached again", sizeof(err) - strlen(err) - 1);
@@ -62,7 +43,7 @@ static int run_pci_attach(int argc, char **argv)
     if (rc)
         return fail("pci-attach: %s", err);
     printf("attached %s to domain %u as %s; %s daemon (pid %d) serves it\n",
-           sbdf_format(&host, h), domid, sbdf_format(&guest, g),
+           sbdf_format(&a.host, h), a.domid, sbdf_format(&guest, g),
            started ? "started the domain's" : "the domain's", (int)pid);
     printf("in the guest, run: echo 1 > /sys/bus/pci/rescan\n");
     return 0;

@@ -30,36 +30,23 @@ static bool guest_sbdf(struct attach_ctx *ctx, uint32_t domid, const struct sbdf
 
 static int run_pci_detach(int argc, char **argv)
 {
-    const char *pos[2];
-    int npos = 0, rc;
+    struct dev_args a;
     struct attach_ctx ctx;
-    struct sbdf host, guest;
-    uint32_t domid;
+    struct sbdf guest;
     bool known;
     char err[512], h[SBDF_STR_LEN], g[SBDF_STR_LEN];
+    int rc;
 
-    for (int i = 1; i < argc; i++) {
-        if (argv[i][0] == '-' && argv[i][1])
-            return usage_error(&cmd_pci_detach, "unknown option '%s'", argv[i]);
-        else if (npos == 2)
-            return usage_error(&cmd_pci_detach, "unexpected argument '%s'", argv[i]);
-        else
-            pos[npos++] = argv[i];
-    }
-    if (npos < 2)
-        return usage_error(&cmd_pci_detach, "give a domain id and a device");
-    if (cmd_parse_domid(pos[0], &domid))
-        return usage_error(&cmd_pci_detach, "'%s' is not a guest domain id (1..32751)", pos[0]);
-    if (sbdf_parse(pos[1], &host))
-        return usage_error(&cmd_pci_detach, "'%s' is not SSSS:BB:DD.F", pos[1]);
+    if ((rc = cmd_parse_dev_args(&cmd_pci_detach, argc, argv, 0, &a)))
+        return rc;
     if ((rc = cmd_ctx_open(&ctx, false)))
         return rc;
-    known = guest_sbdf(&ctx, domid, &host, &guest);
-    rc = detach_device(&ctx, domid, &host, err, sizeof(err));
+    known = guest_sbdf(&ctx, a.domid, &a.host, &guest);
+    rc = detach_device(&ctx, a.domid, &a.host, err, sizeof(err));
     cmd_ctx_close(&ctx);
     if (rc)
         return fail("pci-detach: %s", err);
-    printf("detached %s from domain %u\n", sbdf_format(&host, h), domid);
+    printf("detached %s from domain %u\n", sbdf_format(&a.host, h), a.domid);
     if (known) {
         sbdf_format(&guest, g);
         printf("the guest should have released it first: echo 1 > "

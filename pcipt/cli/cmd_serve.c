@@ -74,7 +74,7 @@ static int run_serve(int argc, char **argv)
         const char *a = argv[i];
         if (!strcmp(a, "--ready-fd") || !strncmp(a, "--ready-fd=", 11)) {
             const char *v = a[10] == '=' ? a + 11 : (i + 1 < argc ? argv[++i] : NULL);
-            if (cmd_parse_ulong(v, 0, 1u << 20, &fd))
+            if (parse_ulong(v, 0, 1u << 20, &fd))
                 return usage_error(&cmd_serve, "--ready-fd needs a file descriptor number");
             ready_fd = (int)fd;
         } else if (!strcmp(a, "--log") || !strncmp(a, "--log=", 6)) {
@@ -87,7 +87,7 @@ static int run_serve(int argc, char **argv)
             return usage_error(&cmd_serve, "unknown option %s", a);
         } else if (have_dom) {
             return usage_error(&cmd_serve, "one DOMID only");
-        } else if (cmd_parse_ulong(a, 1, 0x7fef, &domid)) {
+        } else if (parse_ulong(a, 1, 0x7fef, &domid)) {
             return usage_error(&cmd_serve, "'%s' is not a guest domain id (1..32751)", a);
         } else {
             have_dom = true;

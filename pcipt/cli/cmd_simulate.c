@@ -88,7 +88,7 @@ static int run_simulate(int argc, char **argv)
         if (!strcmp(a, "--vcpus") || !strncmp(a, "--vcpus=", 8)) {
             const char *v = a[7] == '=' ? a + 8 : (i + 1 < argc ? argv[++i] : NULL);
             unsigned long n;
-            if (cmd_parse_ulong(v, 1, SIMULATE_MAX_VCPUS, &n))
+            if (parse_ulong(v, 1, SIMULATE_MAX_VCPUS, &n))
                 return usage_error(&cmd_simulate, "--vcpus takes a number of vCPUs, 1..%u",
                                    SIMULATE_MAX_VCPUS);
             o.vcpus = (unsigned)n;

@@ -8,6 +8,7 @@
 #include "pcipt/cli/cmds.h"
 #include "pcipt/xs/xs.h"
 #include "pcipt/xs/xs_nodes.h"
+#include "pcipt/xs/xs_paths.h"
 
 #define MAX_DOMAINS 256
 
@@ -188,7 +189,7 @@ static int run_status(int argc, char **argv)
         n = 1;
     } else if ((n = xsp_list_domains(xs, domids, MAX_DOMAINS)) < 0) {
         xsw_close(xs);
-        return fail("cannot list /local/domain/0/backend/pci: %s", strerror(-n));
+        return fail("cannot list " XSP_BACKEND_ROOT ": %s", strerror(-n));
     }
     if (json)
         printf("{\"domains\": [");

@@ -13,6 +13,7 @@
 #include "pcipt/xl/launch.h"
 #include "pcipt/xl/xlwatch.h"
 #include "pcipt/xs/xs.h"
+#include "pcipt/xs/xs_paths.h"
 #include "pcipt/xs/xs_publish.h"
 
 static volatile sig_atomic_t stop;
@@ -38,7 +39,7 @@ static int ensure_daemon(struct watcher *x)
     bool started;
     pid_t pid;
 
-    if (daemon_ensure(x->ctx->xs, x->w->domid, &pid, &started, err, sizeof(err))) {
+    if (daemon_ensure(&g_opts, x->ctx->xs, x->w->domid, &pid, &started, err, sizeof(err))) {
         printf("cannot start domain %u's daemon: %s\n", x->w->domid, err);
         fflush(stdout);
         return 1;
@@ -148,7 +149,7 @@ static int run_watch(int argc, char **argv)
     }
     if (!dom)
         return usage_error(&cmd_watch, "give a domain id");
-    if (cmd_parse_domid(dom, &domid))
+    if (parse_domid(dom, &domid))
         return usage_error(&cmd_watch, "'%s' is not a guest domain id (1..32751)", dom);
     if (!(w = calloc(1, sizeof(*w))))
         return fail("out of memory");

@@ -7,16 +7,14 @@
 
 #include <stdbool.h>
 
+#include "pcipt/util/env.h"
+
 #define EXIT_USAGE 2
 
-struct pcipt_globals {
-    const char *sysfs;      /* --sysfs DIR: sysfs-shaped tree; NULL = /sys/bus/pci */
-    const char *host_dt;    /* --host-dt FILE: host DT blob; NULL = /sys/firmware/fdt */
-    const char *hv;         /* --hv xen|sim (default "xen") */
-    const char *config;     /* --config FILE (default /etc/xen/pcipt.conf) */
-    int verbose;            /* -v/--verbose, repeatable */
-};
-extern struct pcipt_globals g_opts;
+/* The global options, filled once by main.c: --sysfs DIR, --host-dt FILE,
+ * --hv xen|sim (default "xen"), --config FILE, -v/--verbose (repeatable).
+ * Commands pass &g_opts to the library as its environment. */
+extern struct pcipt_env g_opts;
 
 struct pcipt_cmd {
     const char *name;

@@ -8,7 +8,7 @@
 #include "pcipt/cli/cmds.h"
 #include "hostbridge/common/log.h"
 
-struct pcipt_globals g_opts = { .hv = "xen" };
+struct pcipt_env g_opts = { .hv = "xen" };
 
 static const struct pcipt_cmd *const commands[] = {
     &cmd_check, &cmd_list, &cmd_guest_view, &cmd_plan, &cmd_attach, &cmd_detach, &cmd_status,

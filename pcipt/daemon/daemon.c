@@ -16,6 +16,7 @@
 #include "pcipt/hv/map.h"
 #include "pcipt/assign/plan.h"
 #include "pcipt/xs/xs.h"
+#include "pcipt/xs/xs_paths.h"
 
 uint64_t daemon_now_ms(void)
 {
@@ -147,8 +148,8 @@ int daemon_setup(struct daemon *d, char *err, size_t errlen)
     for (unsigned i = 0; i < a.ndevs; i++) {
         const struct sbdf *h = &a.devs[i].host;
         if ((rc = daemon_dev_add(d, &a.devs[i], sub, sizeof(sub)))) {
-            snprintf(err, errlen, "domain %u, device %04x:%02x:%02x.%x: %s", d->domid, h->seg,
-                     h->bus, h->dev, h->fn, sub);
+            snprintf(err, errlen, "domain %u, device " SBDF_FMT ": %s", d->domid, SBDF_ARGS(*h),
+                     sub);
             goto undo;
         }
     }

@@ -18,13 +18,13 @@
 #include <unistd.h>
 #include <fcntl.h>
 
+#include "hostbridge/common/pci_regs.h"
 #include "pcipt/daemon/daemon.h"
 #include "pcipt/assign/dma.h"
 #include "pcipt/host/hostpci.h"
 #include "hostbridge/common/log.h"
 #include "pcipt/hv/map.h"
 #include "pcipt/xs/xs_mapped.h"
-
 
 static bool overlaps(uint64_t a, uint64_t as, uint64_t b, uint64_t bs)
 {
@@ -122,8 +122,8 @@ static void record(struct daemon *d, struct daemon_dev *dd, int bar, uint64_t ga
     int rc = xsp_write_bar_mapped(d->xs, d->domid, &dd->as.host, bar, gaddr);
 
     if (rc && rc != -ENOENT)      /* -ENOENT: the device's nodes are gone already */
-        log_err("dom%u: %04x:%02x:%02x.%x BAR %d: cannot record the p2m in xenstore: %s",
-                d->domid, dd->as.host.seg, dd->as.host.bus, dd->as.host.dev, dd->as.host.fn,
+        log_err("dom%u: " SBDF_FMT " BAR %d: cannot record the p2m in xenstore: %s",
+                d->domid, SBDF_ARGS(dd->as.host),
                 bar, strerror(-rc));
 }
 
@@ -143,9 +143,9 @@ static int p2m(struct daemon *d, struct daemon_dev *dd, int bar, uint64_t gaddr,
     rc = add ? hv_map_mmio(d->hv, d->domid, gaddr >> HV_PAGE_SHIFT, mfn, nr, holes, nh, NULL)
              : hv_unmap_mmio(d->hv, d->domid, gaddr >> HV_PAGE_SHIFT, mfn, nr, holes, nh, NULL);
     if (rc)
-        log_err("dom%u: %04x:%02x:%02x.%x BAR %d: %s 0x%" PRIx64 " (%" PRIu64
-                " pages from mfn 0x%" PRIx64 ") failed: %s", d->domid, dd->as.host.seg,
-                dd->as.host.bus, dd->as.host.dev, dd->as.host.fn, bar, add ? "map at" : "unmap from",
+        log_err("dom%u: " SBDF_FMT " BAR %d: %s 0x%" PRIx64 " (%" PRIu64
+                " pages from mfn 0x%" PRIx64 ") failed: %s", d->domid, SBDF_ARGS(dd->as.host), bar,
+                add ? "map at" : "unmap from",
                 gaddr, nr, mfn, strerror(-rc));
     else if (add)
         d->stats.maps++;
@@ -159,10 +159,9 @@ static void refuse_log(struct daemon *d, struct daemon_dev *dd, int bar, uint64_
 {
     if (!ratelimit_ok(&d->refuse_rl))
         return;                   /* counted in stats.refused_moves all the same */
-    log_warn("dom%u: guest %02x:%02x.%x (host %04x:%02x:%02x.%x) BAR %d at 0x%" PRIx64
-             " size 0x%" PRIx64 " not mapped: %s", d->domid, dd->as.guest.bus,
-             dd->as.guest.dev, dd->as.guest.fn, dd->as.host.seg, dd->as.host.bus,
-             dd->as.host.dev, dd->as.host.fn, bar, addr, size, why);
+    log_warn("dom%u: guest " BDF_FMT " (host " SBDF_FMT ") BAR %d at 0x%" PRIx64
+             " size 0x%" PRIx64 " not mapped: %s", d->domid, BDF_ARGS(dd->as.guest),
+             SBDF_ARGS(dd->as.host), bar, addr, size, why);
 }
 
 static int map_checked(struct daemon *d, struct daemon_dev *dd, int bar, uint64_t addr,
@@ -195,19 +194,19 @@ static void flr(struct daemon *d, struct daemon_dev *dd)
 
     d->stats.flr++;
     if (!dd->hp) {
-        log_info("dom%u: FLR of %04x:%02x:%02x.%x (no sysfs device)", d->domid,
-                 dd->as.host.seg, dd->as.host.bus, dd->as.host.dev, dd->as.host.fn);
+        log_info("dom%u: FLR of " SBDF_FMT " (no sysfs device)", d->domid,
+                 SBDF_ARGS(dd->as.host));
         return;
     }
     snprintf(path, sizeof(path), "%s/reset", hostpci_sysfs_dir(dd->hp));
     fd = open(path, O_WRONLY | O_CLOEXEC);
     if (fd < 0 || write(fd, "1", 1) != 1)
-        log_err("dom%u: guest FLR of %04x:%02x:%02x.%x: cannot write %s: %s", d->domid,
-                dd->as.host.seg, dd->as.host.bus, dd->as.host.dev, dd->as.host.fn, path,
+        log_err("dom%u: guest FLR of " SBDF_FMT ": cannot write %s: %s", d->domid,
+                SBDF_ARGS(dd->as.host), path,
                 strerror(errno));
     else
-        log_info("dom%u: guest FLR: reset %04x:%02x:%02x.%x through %s", d->domid,
-                 dd->as.host.seg, dd->as.host.bus, dd->as.host.dev, dd->as.host.fn, path);
+        log_info("dom%u: guest FLR: reset " SBDF_FMT " through %s", d->domid,
+                 SBDF_ARGS(dd->as.host), path);
     if (fd >= 0)
         close(fd);
 }
@@ -255,7 +254,7 @@ int daemon_event(void *opaque, const struct vdev_event *ev)
         daemon_msi_enabled(d, dd);
         return 0;
     case VDEV_EV_INTX:
-        intx_guest_disable(&dd->intx, vdev_command(dd->vdev) & PCI_COMMAND_INTX_DISABLE);
+        intx_guest_disable(&dd->intx, vdev_command(dd->vdev) & PCI_CMD_INTX_DISABLE);
         return 0;
     case VDEV_EV_STATE:
         dd->state_dirty = true;

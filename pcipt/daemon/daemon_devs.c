@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hostbridge/common/pci_regs.h"
 #include "pcipt/daemon/daemon.h"
 #include "pcipt/assign/dma.h"
 #include "pcipt/daemon/guest_start.h"
@@ -60,9 +61,9 @@ static void initial_view(struct daemon *d, struct daemon_dev *dd)
 
     if (rc) {
         if (rc != -ENOENT)
-            log_warn("dom%u: saved state of %04x:%02x:%02x.%x unusable (%s); starting from "
-                     "the firmware view", d->domid, dd->as.host.seg, dd->as.host.bus,
-                     dd->as.host.dev, dd->as.host.fn, err[0] ? err : strerror(-rc));
+            log_warn("dom%u: saved state of " SBDF_FMT " unusable (%s); starting from "
+                     "the firmware view", d->domid, SBDF_ARGS(dd->as.host),
+                     err[0] ? err : strerror(-rc));
         guest_firmware_state(dd->vdev, &st);    /* startup reconciles the p2m */
     }
     vdev_restore_state(dd->vdev, &st);
@@ -92,8 +93,8 @@ static void start_intx(struct daemon *d, struct daemon_dev *dd)
     rc = intx_uio_open(hostpci_sysfs_dir(dd->hp), getenv("PCIPT_UIO_DEV_DIR"), &fd, err,
                        sizeof(err));
     if (rc) {
-        log_warn("dom%u: INTx of %04x:%02x:%02x.%x will not reach SPI %u: %s", d->domid,
-                 dd->as.host.seg, dd->as.host.bus, dd->as.host.dev, dd->as.host.fn,
+        log_warn("dom%u: INTx of " SBDF_FMT " will not reach SPI %u: %s", d->domid,
+                 SBDF_ARGS(dd->as.host),
                  dd->as.spi, err);
         return;
     }
@@ -101,7 +102,7 @@ static void start_intx(struct daemon *d, struct daemon_dev *dd)
                         intx_uio_ops_for(hostpci_info(dd->hp)->driver), (void *)dd->hd))
         close(fd);
     else
-        dd->intx.guest_disabled = vdev_command(dd->vdev) & PCI_COMMAND_INTX_DISABLE;
+        dd->intx.guest_disabled = vdev_command(dd->vdev) & PCI_CMD_INTX_DISABLE;
 }
 
 int daemon_dev_add(struct daemon *d, const struct dev_assign *as, char *err, size_t errlen)
@@ -121,8 +122,8 @@ int daemon_dev_add(struct daemon *d, const struct dev_assign *as, char *err, siz
         return -ENOSPC;
     }
     if (as->guest.seg != 0 || as->guest.bus != d->bus) {
-        snprintf(err, errlen, "virtual SBDF %04x:%02x:%02x.%x is not on the served bus "
-                 "0000:%02x", as->guest.seg, as->guest.bus, as->guest.dev, as->guest.fn,
+        snprintf(err, errlen, "virtual SBDF " SBDF_FMT " is not on the served bus "
+                 "0000:%02x", SBDF_ARGS(as->guest),
                  d->bus);
         return -EINVAL;
     }
@@ -155,9 +156,8 @@ int daemon_dev_add(struct daemon *d, const struct dev_assign *as, char *err, siz
         return rc;
     }
     daemon_flush_state(d);
-    log_info("dom%u: serving %04x:%02x:%02x.%x as %04x:%02x:%02x.%x", d->domid, as->host.seg,
-             as->host.bus, as->host.dev, as->host.fn, as->guest.seg, as->guest.bus,
-             as->guest.dev, as->guest.fn);
+    log_info("dom%u: serving " SBDF_FMT " as " SBDF_FMT, d->domid, SBDF_ARGS(as->host),
+             SBDF_ARGS(as->guest));
     return 0;
 fail:
     snprintf(err, errlen, "%s", sub);
@@ -182,7 +182,6 @@ void daemon_dev_remove(struct daemon *d, struct daemon_dev *dd)
     hostbridge_remove_device(d->hb, dd->as.guest.dev, dd->as.guest.fn);
     if (dd->hp)
         hostpci_close(dd->hp);
-    log_info("dom%u: removed %04x:%02x:%02x.%x from the bus", d->domid, dd->as.host.seg,
-             dd->as.host.bus, dd->as.host.dev, dd->as.host.fn);
+    log_info("dom%u: removed " SBDF_FMT " from the bus", d->domid, SBDF_ARGS(dd->as.host));
     memset(dd, 0, sizeof(*dd));
 }

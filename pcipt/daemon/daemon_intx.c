@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hostbridge/common/pci_regs.h"
 #include "hostbridge/common/log.h"
 
 static int uio_ack(void *ctx, int fd)
@@ -46,11 +47,11 @@ static int uio_pci_unmask(void *ctx, int fd)
     int rc;
 
     (void)fd;
-    if ((rc = host_cfg_read(hd, 0x04, 2, &cmd)))
+    if ((rc = host_cfg_read(hd, PCI_CFG_COMMAND, 2, &cmd)))
         return rc;
-    if (cmd == 0xffff || !(cmd & PCI_COMMAND_INTX_DISABLE))
+    if (cmd == 0xffff || !(cmd & PCI_CMD_INTX_DISABLE))
         return 0;
-    return host_cfg_write(hd, 0x04, 2, cmd & ~(uint32_t)PCI_COMMAND_INTX_DISABLE);
+    return host_cfg_write(hd, PCI_CFG_COMMAND, 2, cmd & ~(uint32_t)PCI_CMD_INTX_DISABLE);
 }
 
 const struct intx_src_ops intx_uio_pci_ops = { uio_ack, uio_pci_unmask };
@@ -148,9 +149,9 @@ static bool device_asserting(const struct intx_line *l)
 {
     uint32_t status;
 
-    if (host_cfg_read(l->hd, 0x06, 2, &status))
+    if (host_cfg_read(l->hd, PCI_CFG_STATUS, 2, &status))
         return false;         /* a device that cannot be read does not hold the line */
-    return status != 0xffff && (status & PCI_STATUS_INTERRUPT);
+    return status != 0xffff && (status & PCI_STS_INTERRUPT);
 }
 
 int intx_line_start(struct intx_line *l, struct hv *hv, uint32_t domid, uint32_t spi,

@@ -16,24 +16,12 @@
 
 #include "pcipt/daemon/daemon.h"
 #include "hostbridge/common/log.h"
+#include "pcipt/hv/ioreq_slot.h"
 #include "pcipt/xs/xs.h"
+#include "pcipt/xs/xs_paths.h"
 #include "pcipt/xs/xs_watch.h"
 
-#define STATE_BYTE 30          /* state:4 is the low nibble of byte 30 */
 #define CHECK_MS 1000          /* domain-still-exists check, stats publishing */
-
-static uint8_t slot_state(ioreq_t *p)
-{
-    return __atomic_load_n((uint8_t *)p + STATE_BYTE, __ATOMIC_ACQUIRE) & 0xf;
-}
-
-static void slot_set_state(ioreq_t *p, uint8_t st)
-{
-    uint8_t *b = (uint8_t *)p + STATE_BYTE;
-    uint8_t v = (uint8_t)((__atomic_load_n(b, __ATOMIC_RELAXED) & 0xf0) | st);
-
-    __atomic_store_n(b, v, __ATOMIC_RELEASE);
-}
 
 static void after_access(struct daemon *d)
 {
@@ -70,17 +58,14 @@ static bool hits_mapped_bar(struct daemon *d, uint64_t addr)
     return false;
 }
 
-static void account(struct daemon *d, const ioreq_t *req)
+/* Statistics of one answered request, from what ioreq_dispatch decoded. */
+static void account(struct daemon *d, const struct ioreq_decoded *dec, uint64_t addr)
 {
-    bool cfg = req->type == IOREQ_TYPE_PCI_CONFIG ||
-               (req->type == IOREQ_TYPE_COPY && req->addr >= d->router.ecam_base &&
-                req->addr - d->router.ecam_base < d->router.ecam_size);
-
-    if (cfg) {
+    if (dec->target == IOREQ_TARGET_CONFIG) {
         d->stats.last_cfg_us = now_us();
         if (!d->stats.first_cfg_us)
             d->stats.first_cfg_us = d->stats.last_cfg_us;
-    } else if (req->type == IOREQ_TYPE_COPY && hits_mapped_bar(d, req->addr)) {
+    } else if (dec->target == IOREQ_TARGET_MMIO && hits_mapped_bar(d, addr)) {
         d->stats.bar_mapped_hits++;
     }
 }
@@ -88,25 +73,26 @@ static void account(struct daemon *d, const ioreq_t *req)
 static void handle_slot(struct daemon *d, unsigned v)
 {
     ioreq_t *p = &d->page->vcpu_ioreq[v];
-    uint8_t st = slot_state(p);
+    unsigned st = ioreq_slot_state(p);
+    struct ioreq_decoded dec;
     ioreq_t req;
 
     if (st != STATE_IOREQ_READY && st != STATE_IOREQ_INPROCESS)
         return;
     __atomic_thread_fence(__ATOMIC_ACQUIRE);            /* rmb */
-    slot_set_state(p, STATE_IOREQ_INPROCESS);
+    ioreq_slot_set_state(p, STATE_IOREQ_INPROCESS);
     memcpy(&req, p, sizeof(req));
     if (!d->stats.first_seen &&
         (req.type == IOREQ_TYPE_COPY || req.type == IOREQ_TYPE_PCI_CONFIG)) {
         d->stats.first_seen = true;
         d->stats.first_access_ms = daemon_now_ms() - d->stats.start_ms;
     }
-    account(d, &req);
-    ioreq_dispatch(&d->router, &req);
+    ioreq_dispatch(&d->router, &req, &dec);
+    account(d, &dec, req.addr);
     after_access(d);
     p->data = req.data;
     __atomic_thread_fence(__ATOMIC_RELEASE);            /* wmb */
-    slot_set_state(p, STATE_IORESP_READY);
+    ioreq_slot_set_state(p, STATE_IORESP_READY);
     d->hv->ops->evtchn_notify(d->hv, d->local_port[v]);
 }
 

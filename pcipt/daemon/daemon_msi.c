@@ -40,13 +40,13 @@ void daemon_msi_setup(struct daemon *d, struct daemon_dev *dd)
     if (!fdt)
         return;
     if (its_host_devid_fdt(fdt, d->sysfs, h, &dd->host_devid, err, sizeof(err))) {
-        log_warn("dom%u: MSI of %04x:%02x:%02x.%x stays off (INTx works): %s", d->domid,
-                 h->seg, h->bus, h->dev, h->fn, err);
+        log_warn("dom%u: MSI of " SBDF_FMT " stays off (INTx works): %s", d->domid,
+                 SBDF_ARGS(*h), err);
         return;
     }
     dd->has_host_devid = true;
-    log_info("dom%u: %04x:%02x:%02x.%x has host ITS DeviceID %#x", d->domid, h->seg, h->bus,
-             h->dev, h->fn, dd->host_devid);
+    log_info("dom%u: " SBDF_FMT " has host ITS DeviceID %#x", d->domid, SBDF_ARGS(*h),
+             dd->host_devid);
 }
 
 void daemon_msi_enabled(struct daemon *d, struct daemon_dev *dd)
@@ -68,8 +68,7 @@ void daemon_msi_enabled(struct daemon *d, struct daemon_dev *dd)
                       its_events_needed(mi.max_vectors, xi.nr_entries), mi.data, true);
     rc = its_bind_event(d->hv, &r, err, sizeof(err));
     if (rc && rc != -EOPNOTSUPP)
-        log_warn("dom%u: MSI of %04x:%02x:%02x.%x: %s", d->domid, dd->as.host.seg,
-                 dd->as.host.bus, dd->as.host.dev, dd->as.host.fn, err);
+        log_warn("dom%u: MSI of " SBDF_FMT ": %s", d->domid, SBDF_ARGS(dd->as.host), err);
 }
 
 void daemon_msi_release(struct daemon *d)

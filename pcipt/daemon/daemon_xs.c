@@ -12,6 +12,7 @@
 #include "hostbridge/common/log.h"
 #include "pcipt/xs/xs.h"
 #include "pcipt/xs/xs_mapped.h"
+#include "pcipt/xs/xs_paths.h"
 #include "pcipt/xs/xs_watch.h"
 #include "pcipt/xl/xlwatch.h"
 
@@ -49,8 +50,8 @@ void daemon_flush_state(struct daemon *d)
         dd->state_dirty = false;
         vdev_save_state(dd->vdev, &st);
         if ((rc = xsp_write_vdev_state(d->xs, d->domid, &dd->as.host, &st)))
-            log_err("dom%u: cannot save the guest state of %04x:%02x:%02x.%x: %s", d->domid,
-                    dd->as.host.seg, dd->as.host.bus, dd->as.host.dev, dd->as.host.fn,
+            log_err("dom%u: cannot save the guest state of " SBDF_FMT ": %s", d->domid,
+                    SBDF_ARGS(dd->as.host),
                     strerror(-rc));
     }
 }
@@ -64,7 +65,7 @@ static int read_state(struct daemon *d, unsigned n, const struct sbdf *host)
 
     xsp_backend_path(d->domid, be);
     snprintf(p, sizeof(p), "%s/dev-%u", be, n);
-    snprintf(want, sizeof(want), "%04x:%02x:%02x.%x", host->seg, host->bus, host->dev, host->fn);
+    sbdf_format(host, want);
     if (!(v = xsw_read(d->xs, XBT_NULL, p)))
         return -1;
     if (strcmp(v, want)) {
@@ -199,8 +200,8 @@ void daemon_xs_changed(struct daemon *d)
             write_closed(d, idx);
         } else if (!dd && st == XENBUS_INITIALISING) {
             if ((rc = daemon_dev_add(d, as, err, sizeof(err))))
-                log_err("dom%u: hot attach of %04x:%02x:%02x.%x failed: %s", d->domid,
-                        as->host.seg, as->host.bus, as->host.dev, as->host.fn, err);
+                log_err("dom%u: hot attach of " SBDF_FMT " failed: %s", d->domid,
+                        SBDF_ARGS(as->host), err);
         }
     }
     rerecord_server(d, &a);

@@ -1,6 +1,7 @@
 #include "pcipt/daemon/guest_start.h"
 
-#define PCI_COMMAND_MEMORY 0x2        /* PCI 3.0 §6.2.2 Command bit 1 */
+#include "hostbridge/common/pci_regs.h"
+
 #define GIC_FIRST_SPI      32u        /* INTIDs 32..1019 are SPIs */
 
 uint8_t guest_intx_line(const struct dev_assign *as)
@@ -20,7 +21,7 @@ void guest_vdev_config(const struct dev_assign *as, struct vdev_config *cfg)
 void guest_firmware_state(const struct vdev *v, struct vdev_state *st)
 {
     vdev_save_state(v, st);
-    st->command |= PCI_COMMAND_MEMORY;
+    st->command |= PCI_CMD_MEMORY;
     for (int i = 0; i < PCI_NUM_BARS; i++) {
         struct vdev_bar_info bi;
 

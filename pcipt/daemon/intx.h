@@ -25,14 +25,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hostbridge/common/pci_regs.h"
 #include "hostbridge/hostdev.h"
 #include "pcipt/hv/hv.h"
 
 #define INTX_REARM_MS 1             /* first re-raise period while asserted */
 #define INTX_REARM_FAST 32          /* re-raises at INTX_REARM_MS before backing off */
 #define INTX_REARM_MAX_MS 16        /* longest re-raise / deassert check period */
-#define PCI_STATUS_INTERRUPT 0x08   /* Status bit 3 */
-#define PCI_COMMAND_INTX_DISABLE 0x400
 
 struct intx_src_ops {
     /* Consume the notification: 1 if the line fired, 0 if nothing, -errno. */

@@ -7,10 +7,7 @@
 #include <errno.h>
 #include <inttypes.h>
 
-static uint64_t size_mask(uint32_t size)
-{
-    return size >= 8 ? ~0ull : ((1ull << (size * 8)) - 1);
-}
+#include "hostbridge/common/size_mask.h"
 
 static bool size_ok(uint32_t size)
 {
@@ -61,12 +58,12 @@ static void config_access(struct ioreq_router *r, ioreq_t *req, const struct cfg
 {
     if (req->dir == IOREQ_READ) {
         req->data = vpci_cfg_read(r->topo, c) & size_mask(req->size);
-        log_trace("cfg read  %04x:%02x:%02x.%x reg 0x%03x size %u -> 0x%" PRIx64, c->seg,
-                  c->bus, c->dev, c->fn, c->reg, c->size, (uint64_t)req->data);
+        log_trace("cfg read  " SBDF_FMT " reg 0x%03x size %u -> 0x%" PRIx64, SBDF_ARGS(*c),
+                  c->reg, c->size, (uint64_t)req->data);
     } else {
         uint64_t data = req->data & size_mask(req->size);
-        log_trace("cfg write %04x:%02x:%02x.%x reg 0x%03x size %u <- 0x%" PRIx64, c->seg,
-                  c->bus, c->dev, c->fn, c->reg, c->size, data);
+        log_trace("cfg write " SBDF_FMT " reg 0x%03x size %u <- 0x%" PRIx64, SBDF_ARGS(*c),
+                  c->reg, c->size, data);
         vpci_cfg_write(r->topo, c, data);
     }
 }
@@ -79,19 +76,25 @@ static bool in_window(const struct ioreq_router *r, uint64_t addr)
     return false;
 }
 
-static void copy_access(struct ioreq_router *r, ioreq_t *req)
+static bool in_ecam(const struct ioreq_router *r, uint64_t addr)
+{
+    return addr >= r->ecam_base && addr - r->ecam_base < r->ecam_size;
+}
+
+static void copy_access(struct ioreq_router *r, ioreq_t *req, struct ioreq_decoded *out)
 {
     uint64_t addr = req->addr;
 
-    if (addr >= r->ecam_base && addr - r->ecam_base < r->ecam_size) {
-        struct cfg_req c;
-        ecam_decode(addr - r->ecam_base, r->seg, r->ecam_bus_base, &c);
-        c.size = (uint8_t)req->size;
+    if (out->target == IOREQ_TARGET_CONFIG) {
+        struct cfg_req *c = &out->cfg;
+        ecam_decode(addr - r->ecam_base, r->seg, r->ecam_bus_base, c);
+        c->size = (uint8_t)req->size;
+        out->cfg_valid = true;
         if (req->dir == IOREQ_READ)
             r->stats.ecam_reads++;
         else
             r->stats.ecam_writes++;
-        config_access(r, req, &c);
+        config_access(r, req, c);
         return;
     }
     if (in_window(r, addr))
@@ -120,29 +123,35 @@ static bool malformed(struct ioreq_router *r, const ioreq_t *req)
     return true;
 }
 
-void ioreq_dispatch(struct ioreq_router *r, ioreq_t *req)
+void ioreq_dispatch(struct ioreq_router *r, ioreq_t *req, struct ioreq_decoded *out)
 {
+    struct ioreq_decoded unused;
+
+    if (!out)
+        out = &unused;
+    *out = (struct ioreq_decoded){ .target = IOREQ_TARGET_OTHER, .write = req->dir != IOREQ_READ };
     switch (req->type) {
     case IOREQ_TYPE_INVALIDATE:
         r->stats.invalidate++;
         return;
     case IOREQ_TYPE_COPY:
+        out->target = in_ecam(r, req->addr) ? IOREQ_TARGET_CONFIG : IOREQ_TARGET_MMIO;
         if (malformed(r, req))
             break;
-        copy_access(r, req);
+        copy_access(r, req, out);
         return;
-    case IOREQ_TYPE_PCI_CONFIG: {
-        struct cfg_req c;
+    case IOREQ_TYPE_PCI_CONFIG:
+        out->target = IOREQ_TARGET_CONFIG;
         if (malformed(r, req))
             break;
-        pci_config_decode(req->addr, req->size, &c);
+        pci_config_decode(req->addr, req->size, &out->cfg);
+        out->cfg_valid = true;
         if (req->dir == IOREQ_READ)
             r->stats.pci_config_reads++;
         else
             r->stats.pci_config_writes++;
-        config_access(r, req, &c);
+        config_access(r, req, &out->cfg);
         return;
-    }
     default:
         r->stats.unknown_type++;
         if (ratelimit_ok(&r->rl))

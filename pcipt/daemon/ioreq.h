@@ -9,10 +9,12 @@
  *                                        -> all-ones read, write dropped,
  *                                           counted, rate-limited log
  * The state machine (READY -> INPROCESS -> IORESP_READY, barriers) is the
- * caller's: see pcipt/daemon/daemon.c. */
+ * caller's: handle_slot in pcipt/daemon/daemon_loop.c, with the slot
+ * accessors of pcipt/hv/ioreq_slot.h. */
 #ifndef PCIPT_IOREQ_H
 #define PCIPT_IOREQ_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <xen/xen.h>
@@ -47,8 +49,23 @@ struct ioreq_router {
 void ioreq_router_init(struct ioreq_router *r, struct vpci_topology *topo, uint16_t seg,
                        uint8_t bus_base, uint64_t ecam_base, uint64_t ecam_size);
 int ioreq_router_add_window(struct ioreq_router *r, uint64_t start, uint64_t size);
-/* Handle one request in place: for reads, req->data receives the answer. */
-void ioreq_dispatch(struct ioreq_router *r, ioreq_t *req);
+/* What ioreq_dispatch made of a request, for the caller's accounting and
+ * tracing (so nothing decodes a request twice). */
+enum ioreq_target {
+    IOREQ_TARGET_OTHER,           /* INVALIDATE, or a type that is not handled */
+    IOREQ_TARGET_CONFIG,          /* PCI_CONFIG, or COPY inside the ECAM window */
+    IOREQ_TARGET_MMIO,            /* COPY outside the ECAM window */
+};
+struct ioreq_decoded {
+    enum ioreq_target target;     /* set even when the request is malformed */
+    bool cfg_valid;               /* cfg holds the config access that was made */
+    struct cfg_req cfg;           /* decoded SBDF, register and size */
+    bool write;
+};
+
+/* Handle one request in place: for reads, req->data receives the answer.
+ * out (optional) receives what was decoded. */
+void ioreq_dispatch(struct ioreq_router *r, ioreq_t *req, struct ioreq_decoded *out);
 const char *ioreq_type_name(unsigned type);
 
 #endif

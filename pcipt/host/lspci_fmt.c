@@ -10,7 +10,7 @@ static void write_header(FILE *f, const struct sbdf *bdf, const char *desc)
 
     if (bdf->seg)
         fprintf(f, "%04x:", bdf->seg);
-    fprintf(f, "%02x:%02x.%u", bdf->bus, bdf->dev, bdf->fn);
+    fprintf(f, BDF_FMT, BDF_ARGS(*bdf));
     if (n)
         fprintf(f, " %.*s", (int)n, desc);
     fputc('\n', f);

@@ -24,31 +24,14 @@
 #include <xen/xen.h>
 #include <xen/hvm/dm_op.h>
 
+#include "pcipt/hv/ioreq_slot.h"
 #include "pcipt/sim/hv_sim.h"
 #include "hostbridge/common/log.h"
+#include "hostbridge/common/size_mask.h"
 #include "pcipt/sim/sim_state.h"
 
-_Static_assert(offsetof(ioreq_t, type) == 31, "ioreq_t state byte is at offset 30");
-#define STATE_BYTE 30
 
 int sim_server_page_map(struct hv_sim *s, uint32_t domid, unsigned id, shared_iopage_t **out);
-
-static uint8_t slot_state(ioreq_t *p)
-{
-    return __atomic_load_n((uint8_t *)p + STATE_BYTE, __ATOMIC_ACQUIRE) & 0xf;
-}
-
-static void slot_set_state(ioreq_t *p, uint8_t state)
-{
-    uint8_t *b = (uint8_t *)p + STATE_BYTE;
-    uint8_t v = (uint8_t)((__atomic_load_n(b, __ATOMIC_RELAXED) & 0xf0) | state);
-    __atomic_store_n(b, v, __ATOMIC_RELEASE);
-}
-
-static uint64_t size_mask(unsigned size)
-{
-    return size >= 8 ? ~0ull : (1ull << (8 * size)) - 1;
-}
 
 static int64_t now_ms(void)
 {
@@ -71,15 +54,15 @@ static int bad_io_state(struct hv_sim *s, struct sim_domain *d, const char *what
 static int send_locked(struct hv_sim *s, struct sim_domain *d, const struct target *t,
                        ioreq_t *slot, const ioreq_t *req)
 {
-    if (slot_state(slot) != STATE_IOREQ_NONE)
-        return bad_io_state(s, d, "state", slot_state(slot));
+    if (ioreq_slot_state(slot) != STATE_IOREQ_NONE)
+        return bad_io_state(s, d, "state", ioreq_slot_state(slot));
     if (slot->vp_eport != t->port)
         return bad_io_state(s, d, "event channel", slot->vp_eport);
     ioreq_t copy = *req;
     copy.state = STATE_IOREQ_NONE;
     copy.vp_eport = t->port;
     memcpy(slot, &copy, sizeof(copy));
-    slot_set_state(slot, STATE_IOREQ_READY);
+    ioreq_slot_set_state(slot, STATE_IOREQ_READY);
     d->stats.ioreqs++;
     struct sim_port *p = &d->ports[t->port];
     p->handle = s->evt_handle;                      /* the vCPU waits here */
@@ -126,7 +109,7 @@ static int wait_locked_out(struct hv_sim *s, const struct target *t, ioreq_t *sl
     int64_t deadline = now_ms() + (timeout_ms < 0 ? 0 : timeout_ms);
     unsigned prev = STATE_IOREQ_READY;
     for (;;) {
-        unsigned state = slot_state(slot);
+        unsigned state = ioreq_slot_state(slot);
         if (state == STATE_IOREQ_NONE) {
             emulator_gone(s, t->domid);
             memcpy(resp, slot, sizeof(*resp));
@@ -137,7 +120,7 @@ static int wait_locked_out(struct hv_sim *s, const struct target *t, ioreq_t *sl
             return weird_state(s, t->domid, prev, state);
         if (state == STATE_IORESP_READY) {
             memcpy(resp, slot, sizeof(*resp));
-            slot_set_state(slot, STATE_IOREQ_NONE);
+            ioreq_slot_set_state(slot, STATE_IOREQ_NONE);
             return 0;
         }
         prev = state;

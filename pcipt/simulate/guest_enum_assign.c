@@ -4,6 +4,7 @@
  * pci_set_master and MSI setup do it. */
 #include <stdlib.h>
 
+#include "hostbridge/common/pci_regs.h"
 #include "pcipt/simulate/guest_enum_int.h"
 
 #define MAX_ITEMS (GUEST_ENUM_MAX_FUNCS * (GUEST_ENUM_NBARS + 1))
@@ -118,21 +119,21 @@ static void write_bar(struct genum *g, struct guest_func *fn, unsigned i)
     uint16_t cmd = 0;
 
     if (b->kind == GUEST_BAR_ROM) {
-        unsigned reg = fn->hdr_type == 1 ? PCI_ROM_T1 : PCI_ROM_T0;
-        check_back(g, fn, reg, (uint32_t)b->addr, ROM_ADDR_MASK, b);  /* enable off */
+        unsigned reg = fn->hdr_type == 1 ? PCI_CFG_ROM_T1 : PCI_CFG_ROM_T0;
+        check_back(g, fn, reg, (uint32_t)b->addr, PCI_ROM_ADDR_MASK, b);  /* enable off */
         return;
     }
     if (b->is64) {
-        cmd = ge_read(g, &fn->bdf, PCI_COMMAND, 2);
-        ge_write(g, &fn->bdf, PCI_COMMAND, 2, cmd & ~CMD_MEM);
+        cmd = ge_read(g, &fn->bdf, PCI_CFG_COMMAND, 2);
+        ge_write(g, &fn->bdf, PCI_CFG_COMMAND, 2, cmd & ~PCI_CMD_MEMORY);
     }
-    check_back(g, fn, PCI_BAR0 + 4 * i,
-               (uint32_t)b->addr | (b->prefetch ? BAR_MEM_PREFETCH : 0) |
-                   (b->is64 ? BAR_MEM_TYPE_64 : 0),
-               BAR_MEM_ADDR_MASK, b);
+    check_back(g, fn, PCI_CFG_BAR0 + 4 * i,
+               (uint32_t)b->addr | (b->prefetch ? PCI_BAR_MEM_PREFETCH : 0) |
+                   (b->is64 ? PCI_BAR_MEM_TYPE_64 : 0),
+               PCI_BAR_MEM_ADDR_MASK, b);
     if (b->is64) {
-        check_back(g, fn, PCI_BAR0 + 4 * i + 4, (uint32_t)(b->addr >> 32), 0xffffffffu, b);
-        ge_write(g, &fn->bdf, PCI_COMMAND, 2, cmd);
+        check_back(g, fn, PCI_CFG_BAR0 + 4 * i + 4, (uint32_t)(b->addr >> 32), 0xffffffffu, b);
+        ge_write(g, &fn->bdf, PCI_CFG_COMMAND, 2, cmd);
     }
 }
 
@@ -208,10 +209,10 @@ static bool all_mem_assigned(const struct guest_func *fn, bool *any)
  * pci_enable_resources / pci_set_master / pci_intx do). */
 static void command_set(struct genum *g, struct guest_func *fn, uint16_t bits)
 {
-    uint16_t cmd = ge_read(g, &fn->bdf, PCI_COMMAND, 2);
+    uint16_t cmd = ge_read(g, &fn->bdf, PCI_CFG_COMMAND, 2);
 
     if ((cmd | bits) != cmd)
-        ge_write(g, &fn->bdf, PCI_COMMAND, 2, cmd | bits);
+        ge_write(g, &fn->bdf, PCI_CFG_COMMAND, 2, cmd | bits);
     fn->command = cmd | bits;
 }
 
@@ -227,13 +228,13 @@ void ge_enable_all(struct genum *g)
         bool any;
 
         if (all_mem_assigned(fn, &any) && any)
-            command_set(g, fn, CMD_MEM);
+            command_set(g, fn, PCI_CMD_MEMORY);
         if (g->cfg->flags & GUEST_ENUM_BUS_MASTER)
-            command_set(g, fn, CMD_MASTER);
+            command_set(g, fn, PCI_CMD_MASTER);
         if ((g->cfg->flags & GUEST_ENUM_ENABLE_MSI) && fn->msi_present) {
             ge_enable_msi(g, fn, g->cfg->msi_event_base + f);
             if (fn->msi_enabled)
-                command_set(g, fn, CMD_INTX_DISABLE);
+                command_set(g, fn, PCI_CMD_INTX_DISABLE);
         }
     }
 }

@@ -1,6 +1,7 @@
 /* The simulated guest's capability walks (as Linux's __pci_find_next_cap_ttl
  * and pci_find_next_ext_capability bound them) and MSI enabling (as
  * msi_capability_init + pci_write_msi_msg + pci_msi_set_enable do). */
+#include "hostbridge/common/pci_regs.h"
 #include "pcipt/simulate/guest_enum_int.h"
 
 #define EXT_CAP_TTL ((4096 - 256) / 8)   /* Linux: at most 480 headers */
@@ -53,10 +54,10 @@ static void parse_msix(struct genum *g, struct guest_func *fn, unsigned pos)
 static void parse_cap(struct genum *g, struct guest_func *fn, uint8_t id, unsigned pos)
 {
     switch (id) {
-    case CAP_ID_PM:   if (!fn->pm_version) parse_pm(g, fn, pos); break;
-    case CAP_ID_PCIE: if (fn->pcie_type == 0xff) parse_pcie(g, fn, pos); break;
-    case CAP_ID_MSI:  if (!fn->msi_present) parse_msi(g, fn, pos); break;
-    case CAP_ID_MSIX: if (!fn->msix_present) parse_msix(g, fn, pos); break;
+    case PCI_CAPID_PM:   if (!fn->pm_version) parse_pm(g, fn, pos); break;
+    case PCI_CAPID_PCIE: if (fn->pcie_type == 0xff) parse_pcie(g, fn, pos); break;
+    case PCI_CAPID_MSI:  if (!fn->msi_present) parse_msi(g, fn, pos); break;
+    case PCI_CAPID_MSIX: if (!fn->msix_present) parse_msix(g, fn, pos); break;
     default: break;
     }
 }
@@ -69,9 +70,9 @@ static void walk_std(struct genum *g, struct guest_func *fn)
     unsigned ttl = GUEST_ENUM_MAX_CAPS;
     unsigned pos;
 
-    if (!(fn->status & STATUS_CAP_LIST) || fn->hdr_type > 1)
+    if (!(fn->status & PCI_STS_CAP_LIST) || fn->hdr_type > 1)
         return;
-    pos = ge_read(g, &fn->bdf, PCI_CAP_PTR, 1);
+    pos = ge_read(g, &fn->bdf, PCI_CFG_CAP_PTR, 1);
     while (ttl--) {
         uint16_t ent;
 
@@ -93,7 +94,7 @@ static void walk_std(struct genum *g, struct guest_func *fn)
  * space (Linux's pci_cfg_space_size). */
 static void walk_ext(struct genum *g, struct guest_func *fn)
 {
-    unsigned ttl = EXT_CAP_TTL, pos = PCI_EXT_CAP_START;
+    unsigned ttl = EXT_CAP_TTL, pos = PCI_CFG_EXT_CAP_START;
 
     if (fn->pcie_type == 0xff)
         return;
@@ -108,7 +109,7 @@ static void walk_ext(struct genum *g, struct guest_func *fn)
         else
             fn->ext_truncated = true;
         pos = (hdr >> 20) & 0xffc;
-        if (pos < PCI_EXT_CAP_START)
+        if (pos < PCI_CFG_EXT_CAP_START)
             return;
     }
     fn->ext_truncated = true;
@@ -133,7 +134,7 @@ static unsigned find_cap(const struct guest_func *fn, uint8_t id)
  * = 0, mask bit of vector 0 clear, then Enable (PCI 3.0 sec 6.8.1). */
 void ge_enable_msi(struct genum *g, struct guest_func *fn, uint32_t data)
 {
-    unsigned pos = find_cap(fn, CAP_ID_MSI);
+    unsigned pos = find_cap(fn, PCI_CAPID_MSI);
     uint64_t addr = g->cfg->msi_doorbell;
     unsigned data_reg = pos + (fn->msi_64 ? 12 : 8);
     uint16_t ctrl;

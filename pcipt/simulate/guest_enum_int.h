@@ -2,43 +2,8 @@
 #ifndef PCIPT_GUEST_ENUM_INT_H
 #define PCIPT_GUEST_ENUM_INT_H
 
+#include "hostbridge/common/pci_regs.h"
 #include "pcipt/simulate/guest_enum.h"
-
-/* Config-space offsets and bits (PCI Local Bus 3.0 ch. 6, PCIe 5.0 ch. 7). */
-#define PCI_VENDOR_ID      0x00
-#define PCI_COMMAND        0x04
-#define PCI_STATUS         0x06
-#define PCI_CLASS_REV      0x08
-#define PCI_HEADER_TYPE    0x0e
-#define PCI_BAR0           0x10
-#define PCI_SUBSYS         0x2c
-#define PCI_ROM_T0         0x30
-#define PCI_ROM_T1         0x38
-#define PCI_CAP_PTR        0x34
-#define PCI_INT_LINE       0x3c
-#define PCI_INT_PIN        0x3d
-#define PCI_EXT_CAP_START  0x100
-
-#define CMD_IO             0x0001
-#define CMD_MEM            0x0002
-#define CMD_MASTER         0x0004
-#define CMD_INTX_DISABLE   0x0400
-#define STATUS_CAP_LIST    0x0010
-#define HDR_MULTIFN        0x80
-
-#define BAR_IO_SPACE       0x1u
-#define BAR_MEM_TYPE_MASK  0x6u
-#define BAR_MEM_TYPE_64    0x4u
-#define BAR_MEM_PREFETCH   0x8u
-#define BAR_MEM_ADDR_MASK  0xfffffff0u
-#define BAR_IO_ADDR_MASK   0xfffffffcu
-#define ROM_ENABLE         0x1u
-#define ROM_ADDR_MASK      0xfffff800u
-
-#define CAP_ID_PM          0x01
-#define CAP_ID_MSI         0x05
-#define CAP_ID_PCIE        0x10
-#define CAP_ID_MSIX        0x11
 
 /* One enumeration's state: the vCPU's accessor and where results go. */
 struct genum {

@@ -3,6 +3,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "hostbridge/common/pci_regs.h"
 #include "pcipt/simulate/guest_enum_int.h"
 
 const char *guest_cap_name(uint16_t id)
@@ -87,22 +88,22 @@ static void print_region(FILE *f, const struct guest_func *fn, unsigned i)
 static void print_cap(FILE *f, const struct guest_func *fn, const struct guest_cap *c)
 {
     fprintf(f, "\tCapabilities: [%02x] %s", c->off, guest_cap_name(c->id));
-    if (c->id == CAP_ID_PM && fn->pm_version)
+    if (c->id == PCI_CAPID_PM && fn->pm_version)
         fprintf(f, " version %u", fn->pm_version);
-    else if (c->id == CAP_ID_MSI)
+    else if (c->id == PCI_CAPID_MSI)
         fprintf(f, ": Enable%c Count=%u/%u Maskable%c 64bit%c", pm(fn->msi_enabled),
                 fn->msi_enabled ? 1u : 0u, fn->msi_vectors, pm(fn->msi_maskable),
                 pm(fn->msi_64));
-    else if (c->id == CAP_ID_PCIE)
+    else if (c->id == PCI_CAPID_PCIE)
         fprintf(f, " %s", pcie_type_name(fn->pcie_type));
-    else if (c->id == CAP_ID_MSIX)
+    else if (c->id == PCI_CAPID_MSIX)
         fprintf(f, ": Enable%c Count=%u Masked-", pm(fn->msix_enabled), fn->msix_table_size);
     else if (strcmp(guest_cap_name(c->id), "Unknown") == 0)
         fprintf(f, " [%02x]", c->id);
     fputc('\n', f);
-    if (c->id == CAP_ID_MSI && fn->msi_enabled)
+    if (c->id == PCI_CAPID_MSI && fn->msi_enabled)
         fprintf(f, "\t\tAddress: %016" PRIx64 "  Data: %04x\n", fn->msi_addr, fn->msi_data);
-    if (c->id == CAP_ID_MSIX)
+    if (c->id == PCI_CAPID_MSIX)
         fprintf(f, "\t\tVector table: BAR=%u offset=%08x\n\t\tPBA: BAR=%u offset=%08x\n",
                 fn->msix_table_bir, fn->msix_table_off, fn->msix_pba_bir, fn->msix_pba_off);
 }
@@ -111,13 +112,13 @@ static void print_func(FILE *f, const struct guest_func *fn)
 {
     uint16_t c = fn->command;
 
-    fprintf(f, "%02x:%02x.%u Class %04x: Device %04x:%04x (rev %02x)%s\n", fn->bdf.bus,
-            fn->bdf.dev, fn->bdf.fn, fn->class_code >> 8, fn->vendor, fn->device, fn->rev,
+    fprintf(f, BDF_FMT " Class %04x: Device %04x:%04x (rev %02x)%s\n", BDF_ARGS(fn->bdf),
+            fn->class_code >> 8, fn->vendor, fn->device, fn->rev,
             fn->multifunction ? " [multi-function]" : "");
     if (fn->hdr_type == 0)
         fprintf(f, "\tSubsystem: Device %04x:%04x\n", fn->subsys_vendor, fn->subsys_id);
-    fprintf(f, "\tControl: I/O%c Mem%c BusMaster%c DisINTx%c\n", pm(c & CMD_IO),
-            pm(c & CMD_MEM), pm(c & CMD_MASTER), pm(c & CMD_INTX_DISABLE));
+    fprintf(f, "\tControl: I/O%c Mem%c BusMaster%c DisINTx%c\n", pm(c & PCI_CMD_IO),
+            pm(c & PCI_CMD_MEMORY), pm(c & PCI_CMD_MASTER), pm(c & PCI_CMD_INTX_DISABLE));
     if (fn->irq_pin >= 1 && fn->irq_pin <= 4)
         fprintf(f, "\tInterrupt: pin %c routed to IRQ %u\n", 'A' + fn->irq_pin - 1,
                 fn->irq_line);

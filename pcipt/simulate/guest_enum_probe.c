@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "hostbridge/common/pci_regs.h"
 #include "pcipt/simulate/guest_enum_int.h"
 
 static uint64_t lowest_bit(uint64_t v)
@@ -30,7 +31,7 @@ static unsigned size_one_bar(struct genum *g, struct guest_func *fn, unsigned i,
                              unsigned nbars)
 {
     struct guest_bar *b = &fn->res[i];
-    unsigned reg = PCI_BAR0 + 4 * i;
+    unsigned reg = PCI_CFG_BAR0 + 4 * i;
     uint32_t lo, szlo = probe_dword(g, &fn->bdf, reg, 0xffffffffu, &lo);
     uint32_t hi = 0, szhi = 0;
     uint64_t mask;
@@ -39,27 +40,27 @@ static unsigned size_one_bar(struct genum *g, struct guest_func *fn, unsigned i,
      * (absent or broken function): Linux treats it as size 0. */
     if (szlo == 0 || szlo == 0xffffffffu)
         return 1;
-    if (lo & BAR_IO_SPACE) {
-        mask = lowest_bit(szlo & BAR_IO_ADDR_MASK);
+    if (lo & PCI_BAR_IO_SPACE) {
+        mask = lowest_bit(szlo & PCI_BAR_IO_ADDR_MASK);
         if (mask) {
             *b = (struct guest_bar){ .kind = GUEST_BAR_IO, .size = mask,
-                                     .addr = lo & BAR_IO_ADDR_MASK };
+                                     .addr = lo & PCI_BAR_IO_ADDR_MASK };
         }
         return 1;
     }
-    if ((lo & BAR_MEM_TYPE_MASK) == BAR_MEM_TYPE_64 && i + 1 < nbars) {
+    if ((lo & PCI_BAR_MEM_TYPE_MASK) == PCI_BAR_MEM_TYPE_64 && i + 1 < nbars) {
         szhi = probe_dword(g, &fn->bdf, reg + 4, 0xffffffffu, &hi);
         b->is64 = true;
     }
-    mask = ((uint64_t)szhi << 32) | (szlo & BAR_MEM_ADDR_MASK);
+    mask = ((uint64_t)szhi << 32) | (szlo & PCI_BAR_MEM_ADDR_MASK);
     b->size = lowest_bit(mask);
     if (!b->size) {
         b->is64 = false;
         return 1;
     }
     b->kind = GUEST_BAR_MEM;
-    b->prefetch = (lo & BAR_MEM_PREFETCH) != 0;
-    b->addr = ((uint64_t)hi << 32) | (lo & BAR_MEM_ADDR_MASK);
+    b->prefetch = (lo & PCI_BAR_MEM_PREFETCH) != 0;
+    b->addr = ((uint64_t)hi << 32) | (lo & PCI_BAR_MEM_ADDR_MASK);
     return b->is64 ? 2 : 1;
 }
 
@@ -70,29 +71,29 @@ static void size_rom(struct genum *g, struct guest_func *fn, unsigned reg)
     struct guest_bar *b = &fn->res[GUEST_ENUM_ROM];
     uint32_t orig = ge_read(g, &fn->bdf, reg, 4), sz;
 
-    ge_write(g, &fn->bdf, reg, 4, (orig & ~ROM_ENABLE) | ROM_ADDR_MASK);
+    ge_write(g, &fn->bdf, reg, 4, (orig & ~PCI_ROM_ENABLE) | PCI_ROM_ADDR_MASK);
     sz = ge_read(g, &fn->bdf, reg, 4);
     ge_write(g, &fn->bdf, reg, 4, orig);
-    if (sz == 0xffffffffu || !(sz & ROM_ADDR_MASK))
+    if (sz == 0xffffffffu || !(sz & PCI_ROM_ADDR_MASK))
         return;
-    *b = (struct guest_bar){ .kind = GUEST_BAR_ROM, .size = lowest_bit(sz & ROM_ADDR_MASK),
-                             .addr = orig & ROM_ADDR_MASK };
+    *b = (struct guest_bar){ .kind = GUEST_BAR_ROM, .size = lowest_bit(sz & PCI_ROM_ADDR_MASK),
+                             .addr = orig & PCI_ROM_ADDR_MASK };
 }
 
 /* Command read, decode off (PCI 3.0 sec 6.2.2: bits 0-1); returns it. */
 static uint16_t decode_off(struct genum *g, const struct guest_func *fn)
 {
-    uint16_t cmd = ge_read(g, &fn->bdf, PCI_COMMAND, 2);
+    uint16_t cmd = ge_read(g, &fn->bdf, PCI_CFG_COMMAND, 2);
 
-    if (cmd & (CMD_IO | CMD_MEM))
-        ge_write(g, &fn->bdf, PCI_COMMAND, 2, cmd & ~(CMD_IO | CMD_MEM));
+    if (cmd & (PCI_CMD_IO | PCI_CMD_MEMORY))
+        ge_write(g, &fn->bdf, PCI_CFG_COMMAND, 2, cmd & ~(PCI_CMD_IO | PCI_CMD_MEMORY));
     return cmd;
 }
 
 static void decode_restore(struct genum *g, const struct guest_func *fn, uint16_t cmd)
 {
-    if (cmd & (CMD_IO | CMD_MEM))
-        ge_write(g, &fn->bdf, PCI_COMMAND, 2, cmd);
+    if (cmd & (PCI_CMD_IO | PCI_CMD_MEMORY))
+        ge_write(g, &fn->bdf, PCI_CFG_COMMAND, 2, cmd);
 }
 
 /* Decode is turned off around sizing, so that the all-ones probe value
@@ -101,7 +102,7 @@ static void decode_restore(struct genum *g, const struct guest_func *fn, uint16_
 void ge_size_bars(struct genum *g, struct guest_func *fn)
 {
     unsigned nbars = fn->hdr_type == 0 ? 6 : fn->hdr_type == 1 ? 2 : 0;
-    unsigned rom = fn->hdr_type == 0 ? PCI_ROM_T0 : fn->hdr_type == 1 ? PCI_ROM_T1 : 0;
+    unsigned rom = fn->hdr_type == 0 ? PCI_CFG_ROM_T0 : fn->hdr_type == 1 ? PCI_CFG_ROM_T1 : 0;
     bool per_bar = (g->cfg->flags & GUEST_ENUM_PER_BAR_DECODE) != 0;
     uint16_t cmd = decode_off(g, fn);
     bool off = true;
@@ -144,25 +145,25 @@ static bool probe_function(struct genum *g, struct guest_func *fn, uint8_t bus,
 
     memset(fn, 0, sizeof(*fn));
     fn->bdf = (struct sbdf){ .seg = 0, .bus = bus, .dev = dev, .fn = func };
-    id = ge_read(g, &fn->bdf, PCI_VENDOR_ID, 4);
+    id = ge_read(g, &fn->bdf, PCI_CFG_VENDOR_ID, 4);
     if (!function_present(id))
         return false;
     fn->vendor = id & 0xffff;
     fn->device = id >> 16;
-    hdr = ge_read(g, &fn->bdf, PCI_HEADER_TYPE, 1);
+    hdr = ge_read(g, &fn->bdf, PCI_CFG_HEADER_TYPE, 1);
     fn->hdr_type = hdr & 0x7f;
-    fn->multifunction = *multifn = (hdr & HDR_MULTIFN) != 0;
-    cls = ge_read(g, &fn->bdf, PCI_CLASS_REV, 4);
+    fn->multifunction = *multifn = (hdr & PCI_HDR_MULTIFN) != 0;
+    cls = ge_read(g, &fn->bdf, PCI_CFG_CLASS_REV, 4);
     fn->rev = cls & 0xff;
     fn->class_code = cls >> 8;
-    fn->status = ge_read(g, &fn->bdf, PCI_STATUS, 2);
+    fn->status = ge_read(g, &fn->bdf, PCI_CFG_STATUS, 2);
     ge_size_bars(g, fn);
     if (fn->hdr_type == 0) {
-        fn->subsys_vendor = ge_read(g, &fn->bdf, PCI_SUBSYS, 2);
-        fn->subsys_id = ge_read(g, &fn->bdf, PCI_SUBSYS + 2, 2);
+        fn->subsys_vendor = ge_read(g, &fn->bdf, PCI_CFG_SUBSYS, 2);
+        fn->subsys_id = ge_read(g, &fn->bdf, PCI_CFG_SUBSYS + 2, 2);
     }
-    fn->irq_pin = ge_read(g, &fn->bdf, PCI_INT_PIN, 1);
-    fn->irq_line = ge_read(g, &fn->bdf, PCI_INT_LINE, 1);
+    fn->irq_pin = ge_read(g, &fn->bdf, PCI_CFG_INT_PIN, 1);
+    fn->irq_line = ge_read(g, &fn->bdf, PCI_CFG_INT_LINE, 1);
     ge_walk_caps(g, fn);
     return true;
 }

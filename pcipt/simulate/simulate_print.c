@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "pcipt/assign/attach.h"
-#include "pcipt/cli/jsonw.h"
+#include "pcipt/util/jsonw.h"
 #include "pcipt/host/lspci_fmt.h"
 #include "pcipt/simulate/simulate.h"
 
@@ -69,7 +69,7 @@ static void print_touches(FILE *f, const struct simulate_report *r)
             if (!header)
                 fprintf(f, "\nFirst load from each BAR (its first dword):\n");
             header = true;
-            fprintf(f, "  %02x:%02x.%u %-6s at 0x%" PRIx64 ": ", d->bus, d->dev, d->fn,
+            fprintf(f, "  " BDF_FMT " %-6s at 0x%" PRIx64 ": ", BDF_ARGS(*d),
                     attach_bar_label(b, lb), e->funcs[i].res[b].addr);
             if (t->kind == TOUCH_DIRECT)
                 fprintf(f, "direct (stage-2 mapped, no trap)\n");

@@ -212,9 +212,8 @@ static int compare(const struct simulate_report *r, char *err, size_t errlen)
                 if (a->touch[f][k].kind != b->touch[f][k].kind ||
                     a->touch[f][k].value != b->touch[f][k].value) {
                     char lb[16];
-                    snprintf(err, errlen, "vCPU %u's load from %02x:%02x.%u %s gave another "
-                             "answer than vCPU 0's", i, a->res->funcs[f].bdf.bus,
-                             a->res->funcs[f].bdf.dev, a->res->funcs[f].bdf.fn,
+                    snprintf(err, errlen, "vCPU %u's load from " BDF_FMT " %s gave another "
+                             "answer than vCPU 0's", i, BDF_ARGS(a->res->funcs[f].bdf),
                              attach_bar_label(k, lb));
                     return -EPROTO;
                 }
@@ -223,8 +222,8 @@ static int compare(const struct simulate_report *r, char *err, size_t errlen)
             for (unsigned off = 0; off < 4096; off++)
                 if (x[off] != y[off]) {
                     const struct sbdf *d = &a->res->funcs[f].bdf;
-                    snprintf(err, errlen, "vCPU %u read %02x:%02x.%u offset 0x%03x as 0x%02x, "
-                             "vCPU 0 as 0x%02x", i, d->bus, d->dev, d->fn, off, y[off], x[off]);
+                    snprintf(err, errlen, "vCPU %u read " BDF_FMT " offset 0x%03x as 0x%02x, "
+                             "vCPU 0 as 0x%02x", i, BDF_ARGS(*d), off, y[off], x[off]);
                     return -EPROTO;
                 }
         }

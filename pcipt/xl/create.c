@@ -9,12 +9,11 @@
 
 #include "pcipt/xl/guest_dt.h"
 #include "pcipt/assign/attach.h"
-#include "pcipt/cli/cmd_ctx.h"
-#include "pcipt/cli/cmds.h"
 #include "pcipt/xl/create.h"
 #include "pcipt/xl/launch.h"
 #include "pcipt/hv/hv.h"
 #include "pcipt/assign/plan.h"
+#include "pcipt/util/numarg.h"
 #include "pcipt/util/proc.h"
 #include "pcipt/xs/xs_publish.h"
 
@@ -68,7 +67,7 @@ static int plan_devices(struct create_run *r, char *err, size_t errlen)
         return say(err, errlen, -ENOMEM, "out of memory");
     }
     for (unsigned i = 0; i < s->nitems && !rc; i++) {
-        rc = plan_request_from_arg(g_opts.sysfs, s->items[i], &reqs[i], err, errlen);
+        rc = plan_request_from_arg(r->o->env->sysfs, s->items[i], &reqs[i], err, errlen);
         if (r->o->attach_flags & ATTACH_FORCE)
             reqs[i].force = true;
     }
@@ -82,12 +81,14 @@ static int plan_devices(struct create_run *r, char *err, size_t errlen)
  * `pcipt dtb` asks: hv_query_xen_version through --hv). */
 static int xen_version(struct create_run *r, struct dtb_options *d, char *err, size_t errlen)
 {
+    const char *hv = r->o->env->hv ? r->o->env->hv : "xen";
+
     if (r->o->xen_major) {
         d->xen_major = r->o->xen_major;
         d->xen_minor = r->o->xen_minor;
         return 0;
     }
-    return hv_query_xen_version(g_opts.hv, &d->xen_major, &d->xen_minor, err, errlen);
+    return hv_query_xen_version(hv, &d->xen_major, &d->xen_minor, err, errlen);
 }
 
 static int default_dtb_path(struct create_run *r, char *err, size_t errlen)
@@ -126,7 +127,7 @@ static int find_domid(struct create_run *r, char *err, size_t errlen)
 
     if (!rc) {
         out[strcspn(out, "\n")] = '\0';
-        if (cmd_parse_domid(out, &r->domid))
+        if (parse_domid(out, &r->domid))
             rc = say(err, errlen, -EIO, "`xl domid %s` printed '%.40s', not a domain id",
                      r->name, out);
     }
@@ -195,7 +196,7 @@ static int check_published(struct create_run *r, char *err, size_t errlen)
 static int start_daemon(struct create_run *r, char *err, size_t errlen)
 {
     char e[512];
-    int rc = daemon_start(r->domid, &r->daemon, e, sizeof(e));
+    int rc = daemon_start(r->o->env, r->domid, &r->daemon, e, sizeof(e));
 
     if (rc)
         return say(err, errlen, rc, "cannot start domain %u's daemon: %s", r->domid, e);
@@ -285,8 +286,8 @@ static int boot(struct create_run *r, char **xl_argv, char *err, size_t errlen)
     r->domain_created = true;
     if ((rc = find_domid(r, err, errlen)))
         return rc;
-    if (cmd_ctx_open(&r->ctx, true))
-        return say(err, errlen, -EIO, "cannot open the hypervisor or xenstore (above)");
+    if ((rc = attach_ctx_open(&r->ctx, r->o->env, true, err, errlen)))
+        return rc;
     r->ctx_open = true;
     r->ctx.layout = r->lay;
     r->ctx.out = r->out;
@@ -339,7 +340,7 @@ int create_domain(const struct create_opts *o, char *err, size_t errlen)
                  xlcfg_get(&r.cfg, "device_tree")->line);
         goto out;
     }
-    if ((rc = guest_layout_load(g_opts.config, g_opts.config != NULL, &r.lay, err, errlen)) ||
+    if ((rc = guest_layout_load(o->env->config, o->env->config != NULL, &r.lay, err, errlen)) ||
         (rc = plan_devices(&r, err, errlen)) || (rc = xen_version(&r, &dopt, err, errlen)) ||
         (rc = create_spi_arg(&r.cfg, &r.lay, dopt.xen_major, dopt.xen_minor, spi, sizeof(spi),
                              err, errlen)) ||
@@ -351,7 +352,7 @@ int create_domain(const struct create_opts *o, char *err, size_t errlen)
     }
     r.dtb_written = true;
     if (!(xl_argv = create_xl_argv(o, r.dtb, spi,
-                                   create_passthrough_arg(&r.cfg, hv_query_iommu(g_opts.hv))))) {
+                                   create_passthrough_arg(&r.cfg, hv_query_iommu(o->env->hv))))) {
         rc = say(err, errlen, -ENOMEM, "out of memory");
         goto out;
     }
@@ -380,7 +381,7 @@ out:
                      gb[0] ? ", but " : "", gb);
     }
     if (r.ctx_open)
-        cmd_ctx_close(&r.ctx);
+        attach_ctx_close(&r.ctx);
     create_free_argv(xl_argv);
     xlcfg_free(&r.cfg);
     free(r.plan);

@@ -27,11 +27,13 @@
 #include <stdio.h>
 
 #include "pcipt/assign/assign.h"
+#include "pcipt/util/env.h"
 #include "pcipt/xl/xlcfg.h"
 
 #define CREATE_STATE_DIR "/var/lib/pcipt"   /* $PCIPT_STATE_DIR overrides */
 
 struct create_opts {
+    const struct pcipt_env *env;   /* required by create_domain: --hv, --sysfs, --config... */
     const char *cfg_path;
     char **xl_args;          /* the user's xl options, passed on as given */
     int nxl_args;

@@ -17,6 +17,7 @@
 #include "pcipt/assign/domlock.h"
 #include "pcipt/util/proc.h"
 #include "pcipt/xs/xs.h"
+#include "pcipt/xs/xs_paths.h"
 #include "pcipt/xs/xs_publish.h"
 
 static char *server_node(uint32_t domid, const char *leaf, char *buf)
@@ -106,22 +107,23 @@ static int spawn(struct daemon_ref *d, const struct daemon_opts *o, char *err, s
     return 0;
 }
 
-int daemon_start(uint32_t domid, struct daemon_ref *d, char *err, size_t errlen)
+int daemon_start(const struct pcipt_env *env, uint32_t domid, struct daemon_ref *d, char *err,
+                 size_t errlen)
 {
     static struct daemon_opts o;      /* PATH_MAX buffers: not on the stack */
     int rc;
 
     memset(d, 0, sizeof(*d));
     d->domid = domid;
-    if ((rc = daemon_opts_build(&o, g_opts.hv ? g_opts.hv : "xen", g_opts.sysfs, g_opts.config,
-                                err, errlen)) ||
-        (rc = daemon_opts_add_host_dt(&o, g_opts.host_dt, err, errlen)))
+    if ((rc = daemon_opts_build(&o, env->hv ? env->hv : "xen", env->sysfs, env->config, err,
+                                errlen)) ||
+        (rc = daemon_opts_add_host_dt(&o, env->host_dt, err, errlen)))
         return rc;
     return systemd_usable() ? start_unit(d, &o, err, errlen) : spawn(d, &o, err, errlen);
 }
 
-int daemon_ensure(struct xs_handle *xs, uint32_t domid, pid_t *pid, bool *started, char *err,
-                  size_t errlen)
+int daemon_ensure(const struct pcipt_env *env, struct xs_handle *xs, uint32_t domid, pid_t *pid,
+                  bool *started, char *err, size_t errlen)
 {
     struct daemon_ref d;
     char e[400];
@@ -130,7 +132,7 @@ int daemon_ensure(struct xs_handle *xs, uint32_t domid, pid_t *pid, bool *starte
     *started = false;
     if (daemon_serving(domid, pid))
         return 0;
-    if ((rc = daemon_start(domid, &d, e, sizeof(e)))) {
+    if ((rc = daemon_start(env, domid, &d, e, sizeof(e)))) {
         snprintf(err, errlen, "cannot start domain %u's daemon: %s", domid, e);
         return rc;
     }

@@ -12,7 +12,7 @@
  * the pcipt binary itself (or $PCIPT_SERVE_BIN) is started as
  * `pcipt [--hv H --sysfs D --config F] serve DOMID` in its own session,
  * logging to $PCIPT_LOG_DIR/pcipt-serve-DOMID.log (default /var/log/xen).
- * Either way the daemon gets this command's global options
+ * Either way the daemon gets the caller's environment (struct pcipt_env)
  * (pcipt/xl/launch_opts.h: through the unit's environment file with systemd).
  * PCIPT_NO_SYSTEMD=1 forces the second way; PCIPT_SYSTEMD_DIR names the
  * directory whose presence means systemd runs (default /run/systemd/system). */
@@ -24,6 +24,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include <xenstore.h>
+
+#include "pcipt/util/env.h"
 
 #define DAEMON_UNIT          "pciptd@.service"
 #define DAEMON_SYSTEMD_DIR   "/run/systemd/system"
@@ -41,14 +43,15 @@ struct daemon_ref {
  * (0 if it has not written one). */
 bool daemon_serving(uint32_t domid, pid_t *pid);
 /* Start one (see above).  0 or -errno + err. */
-int daemon_start(uint32_t domid, struct daemon_ref *d, char *err, size_t errlen);
+int daemon_start(const struct pcipt_env *env, uint32_t domid, struct daemon_ref *d, char *err,
+                 size_t errlen);
 /* Make sure a daemon serves domid: the live one (daemon_serving: its
  * serve lock), or one started here and waited
  * for (stopped again if it never gets ready).  *pid = its pid (as far as
  * known: 0 for a systemd unit without a record yet), *started = whether it
  * was started here.  0 or -errno + err. */
-int daemon_ensure(struct xs_handle *xs, uint32_t domid, pid_t *pid, bool *started, char *err,
-                  size_t errlen);
+int daemon_ensure(const struct pcipt_env *env, struct xs_handle *xs, uint32_t domid, pid_t *pid,
+                  bool *started, char *err, size_t errlen);
 /* Wait until it says "ready" (a xenstore watch, not a poll loop), it dies,
  * or timeout_ms pass.  0 or -errno + err. */
 int daemon_wait_ready(struct xs_handle *xs, const struct daemon_ref *d, int timeout_ms,

@@ -9,6 +9,7 @@
 #include "pcipt/xs/xs.h"
 #include "pcipt/xs/xs_publish.h"
 #include "pcipt/xs/xs_nodes.h"
+#include "pcipt/xs/xs_paths.h"
 
 static bool rd_dec(struct xs_handle *xs, xs_transaction_t t, const char *path, uint64_t max,
                    uint64_t *v)

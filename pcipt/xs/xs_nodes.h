@@ -2,6 +2,7 @@
 #ifndef PCIPT_XS_NODES_H
 #define PCIPT_XS_NODES_H
 
+#include "pcipt/xs/xs_paths.h"
 #include "pcipt/xs/xs_publish.h"
 #include "pcipt/xs/xs_util.h"
 

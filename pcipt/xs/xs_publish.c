@@ -6,12 +6,6 @@
 
 #include "pcipt/xs/xs_nodes.h"
 
-char *xsp_backend_path(uint32_t domid, char *buf)
-{
-    snprintf(buf, XSW_PATH_MAX, "/local/domain/0/backend/pci/%u/0", domid);
-    return buf;
-}
-
 struct publish_ctx {
     uint32_t domid;
     const struct dev_assign *dev;

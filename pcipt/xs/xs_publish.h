@@ -31,9 +31,6 @@ struct xsp_server {
     uint32_t ports[XSP_MAX_VCPUS];  /* local event channel port per vCPU */
 };
 
-/* "/local/domain/0/backend/pci/DOMID/0" into buf (XSW_PATH_MAX bytes). */
-char *xsp_backend_path(uint32_t domid, char *buf);
-
 /* Add dev as the next N.  -EEXIST if its host SBDF or virtual SBDF is
  * already published for the domain; -ENOSPC beyond PCIPT_MAX_DEVS. */
 int xsp_publish_device(struct xs_handle *xs, uint32_t domid, const struct dev_assign *dev);

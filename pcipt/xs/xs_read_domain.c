@@ -268,7 +268,7 @@ int xsp_list_domains(struct xs_handle *xs, uint32_t *domids, unsigned max)
     unsigned n, out = 0;
     uint64_t v;
 
-    if (!(kids = xsw_directory(xs, XBT_NULL, "/local/domain/0/backend/pci", &n)))
+    if (!(kids = xsw_directory(xs, XBT_NULL, XSP_BACKEND_ROOT, &n)))
         return errno == ENOENT ? 0 : (errno ? -errno : -EIO);
     for (unsigned i = 0; i < n; i++) {
         unsigned j;

@@ -84,12 +84,12 @@ static ioreq_t ecam_req(unsigned reg, unsigned size, uint8_t dir, uint64_t data)
 uint32_t bench_dev_ecam_read(struct bench_dev *d, unsigned reg, unsigned size)
 {
     ioreq_t r = ecam_req(reg, size, IOREQ_READ, 0);
-    ioreq_dispatch(&d->router, &r);
+    ioreq_dispatch(&d->router, &r, NULL);
     return (uint32_t)r.data;
 }
 
 void bench_dev_ecam_write(struct bench_dev *d, unsigned reg, unsigned size, uint32_t val)
 {
     ioreq_t r = ecam_req(reg, size, IOREQ_WRITE, val);
-    ioreq_dispatch(&d->router, &r);
+    ioreq_dispatch(&d->router, &r, NULL);
 }

@@ -46,7 +46,7 @@ static const struct guest_bus_ops vcpu_ops = { .read = vcpu_read, .write = vcpu_
 
 static void dispatch(void *opaque, ioreq_t *req)
 {
-    ioreq_dispatch(opaque, req);
+    ioreq_dispatch(opaque, req, NULL);
 }
 
 static uint64_t sim_ioreqs(struct bench_sim *s)

@@ -35,7 +35,7 @@ static void handle_pcipt(void *opaque, ioreq_t *req)
 {
     struct dm_side *dm = opaque;
     uint64_t t0 = bench_now_ns();
-    ioreq_dispatch(&dm->dev->router, req);
+    ioreq_dispatch(&dm->dev->router, req, NULL);
     uint64_t t1 = bench_now_ns();
     if (dm->ndispatch < dm->cap)
         dm->dispatch_ns[dm->ndispatch++] = (double)(t1 - t0);

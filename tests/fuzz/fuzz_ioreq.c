@@ -72,7 +72,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         memcpy(&q, data, sizeof(q));
         before = q;
         bool cfg = is_config(&r, &q), read = q.dir == IOREQ_READ;
-        ioreq_dispatch(&r, &q);
+        ioreq_dispatch(&r, &q, NULL);
         if (stat_sum(&r.stats) != n + 1)
             fz_fail("ioreq type %u: %llu counters moved", q.type,
                     (unsigned long long)(stat_sum(&r.stats) - n));

@@ -20,6 +20,7 @@
 #include "pcipt/hv/map.h"
 #include "pcipt/assign/plan.h"
 #include "pcipt/xs/xs.h"
+#include "pcipt/xs/xs_paths.h"
 #include "pcipt/xs/xs_publish.h"
 #include "tests/support/dump.h"
 #include "tests/support/run_util.h"

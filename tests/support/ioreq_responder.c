@@ -6,23 +6,7 @@
 #include <stddef.h>
 #include <string.h>
 
-/* ioreq_t's state is a 4-bit field in the byte before `type`; the guest side
- * (Xen, or the sim) owns it in the other direction, so it is read and
- * written as one atomic byte with acquire/release ordering (the barriers
- * Xen's protocol asks of a device model). */
-#define STATE_BYTE (offsetof(ioreq_t, type) - 1)
-
-static unsigned slot_state(ioreq_t *s)
-{
-    return __atomic_load_n((uint8_t *)s + STATE_BYTE, __ATOMIC_ACQUIRE) & 0xf;
-}
-
-static void slot_set_state(ioreq_t *s, unsigned state)
-{
-    uint8_t *b = (uint8_t *)s + STATE_BYTE;
-    uint8_t v = (uint8_t)((__atomic_load_n(b, __ATOMIC_RELAXED) & 0xf0) | state);
-    __atomic_store_n(b, v, __ATOMIC_RELEASE);
-}
+#include "pcipt/hv/ioreq_slot.h"
 
 static void unbind_all(struct responder *r, unsigned n)
 {
@@ -79,16 +63,16 @@ fail:
 static void serve_slot(struct responder *r, unsigned vcpu)
 {
     ioreq_t *slot = &r->page->vcpu_ioreq[vcpu];
-    if (slot_state(slot) != STATE_IOREQ_READY) {
+    if (ioreq_slot_state(slot) != STATE_IOREQ_READY) {
         atomic_fetch_add(&r->spurious, 1);
         return;
     }
-    slot_set_state(slot, STATE_IOREQ_INPROCESS);
+    ioreq_slot_set_state(slot, STATE_IOREQ_INPROCESS);
     ioreq_t req;
     memcpy(&req, slot, sizeof(req));
     r->handle(r->opaque, &req);
     slot->data = req.data;                     /* the only field answered */
-    slot_set_state(slot, STATE_IORESP_READY);  /* release: data before state */
+    ioreq_slot_set_state(slot, STATE_IORESP_READY);  /* release: data before state */
     r->hv->ops->evtchn_notify(r->hv, r->port[vcpu]);
     atomic_fetch_add(&r->answered, 1);
 }

@@ -20,6 +20,7 @@
 #include "pcipt/hv/map.h"
 #include "hostbridge/common/sbdf.h"
 #include "pcipt/xs/xs.h"
+#include "pcipt/xs/xs_paths.h"
 #include "pcipt/xs/xs_publish.h"
 #include "tests/support/attach_fx.h"
 #include "tests/support/sim_fx.h"

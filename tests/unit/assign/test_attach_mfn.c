@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hostbridge/common/pci_regs.h"
 #include "pcipt/xs/xs_publish.h"
 #include "tests/support/attach_fx.h"
 #include "tests/support/run_util.h"
@@ -15,15 +16,13 @@
 #include "tests/support/testreg.h"
 #include "tests/support/xenstored_fx.h"
 
-#define PCI_INTERRUPT_PIN 0x3d
-
 static char err[512];
 
 /* The Fiji (cap-rebar) raises INTA like the 82576: give it INTB, so the
  * two may share a slot (one SPI per pin of a slot, pcipt/assign/plan.c). */
 static void gpu_on_intb(void)
 {
-    afx_set_config_byte(AFX_GPU, PCI_INTERRUPT_PIN, 2);
+    afx_set_config_byte(AFX_GPU, PCI_CFG_INT_PIN, 2);
 }
 
 START_TEST(plan_json_names_function_1)
@@ -92,7 +91,7 @@ static void tree_setup(void)
     smx_tree(tree, sizeof(tree), dumps, 2);
     snprintf(path, sizeof(path), "%s/devices/0000:09:00.0/config", tree);
     ck_assert_ptr_nonnull(f = fopen(path, "r+b"));
-    ck_assert_int_eq(fseek(f, PCI_INTERRUPT_PIN, SEEK_SET), 0);
+    ck_assert_int_eq(fseek(f, PCI_CFG_INT_PIN, SEEK_SET), 0);
     ck_assert_int_eq(fputc(2, f), 2);                   /* INTB */
     ck_assert_int_eq(fclose(f), 0);
 }

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "hostbridge/common/pci_regs.h"
 #include "pcipt/sim/hv_sim.h"
 #include "pcipt/daemon/intx.h"
 #include "tests/support/fake_memdev.h"
@@ -53,7 +54,7 @@ static void fire(void)
 static void device_asserts(bool on)
 {
     uint32_t st = memdev_get(&md, 0x06, 2);
-    memdev_set(&md, 0x06, 2, on ? st | PCI_STATUS_INTERRUPT : st & ~PCI_STATUS_INTERRUPT);
+    memdev_set(&md, 0x06, 2, on ? st | PCI_STS_INTERRUPT : st & ~PCI_STS_INTERRUPT);
 }
 
 static int spi(void) { return sim_irq_level(simfx_hv, DOM, SPI); }

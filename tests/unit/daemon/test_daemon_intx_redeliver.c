@@ -43,7 +43,7 @@ static int efd;
 static void device_asserts(bool on)
 {
     uint32_t st = memdev_get(&md, 0x06, 2);
-    memdev_set(&md, 0x06, 2, on ? st | PCI_STATUS_INTERRUPT : st & ~PCI_STATUS_INTERRUPT);
+    memdev_set(&md, 0x06, 2, on ? st | PCI_STS_INTERRUPT : st & ~PCI_STS_INTERRUPT);
 }
 
 static void fire(void)

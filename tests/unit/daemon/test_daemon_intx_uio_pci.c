@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "hostbridge/common/pci_regs.h"
 #include "pcipt/sim/hv_sim.h"
 #include "pcipt/daemon/intx.h"
 #include "tests/support/fake_memdev.h"
@@ -64,7 +65,7 @@ START_TEST(relay_unmasks_through_command)
     ck_assert_uint_eq(memdev_get(&md, 0x04, 2), 0x0002);      /* start unmasks */
 
     memdev_set(&md, 0x04, 2, 0x0402);         /* uio's handler masked it */
-    memdev_set(&md, 0x06, 2, PCI_STATUS_INTERRUPT);
+    memdev_set(&md, 0x06, 2, PCI_STS_INTERRUPT);
     ck_assert_int_eq(write(p[1], &one, sizeof(one)), sizeof(one));
     intx_fired(&line);
     ck_assert_int_eq(sim_irq_level(simfx_hv, DOM, SPI), 1);

@@ -13,6 +13,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "pcipt/hv/ioreq_slot.h"
 #include "pcipt/sim/hv_sim.h"
 #include "tests/support/daemon_fx.h"
 #include "tests/support/enum_script.h"
@@ -60,11 +61,6 @@ static ioreq_t *map_slot0(void)
     return &((shared_iopage_t *)p)->vcpu_ioreq[0];
 }
 
-static uint8_t state_of(ioreq_t *s)
-{
-    return __atomic_load_n((uint8_t *)s + 30, __ATOMIC_ACQUIRE) & 0xf;
-}
-
 static void killed_mid_request(bool inprocess)
 {
     static uint64_t pages_ref[8192][2], pages[8192][2];
@@ -97,12 +93,11 @@ static void killed_mid_request(bool inprocess)
      * simulator's robust lock); the next request then waits in the slot */
     ck_assert_int_eq(dfx_stop(&dm, SIGKILL), 128 + SIGKILL);
     sem_post(&go);
-    for (int i = 0; i < DFX_WAIT_MS && state_of(slot) != STATE_IOREQ_READY; i++)
+    for (int i = 0; i < DFX_WAIT_MS && ioreq_slot_state(slot) != STATE_IOREQ_READY; i++)
         usleep(1000);
-    ck_assert_uint_eq(state_of(slot), STATE_IOREQ_READY);
+    ck_assert_uint_eq(ioreq_slot_state(slot), STATE_IOREQ_READY);
     if (inprocess) {          /* as if it died after taking the request */
-        uint8_t *b = (uint8_t *)slot + 30;
-        __atomic_store_n(b, (uint8_t)((*b & 0xf0) | STATE_IOREQ_INPROCESS), __ATOMIC_RELEASE);
+        ioreq_slot_set_state(slot, STATE_IOREQ_INPROCESS);
     }
     dfx_start(&dm, DOM);
     ck_assert_int_eq(pthread_join(th, NULL), 0);

@@ -6,16 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hostbridge/common/pci_regs.h"
 #include "tests/support/json_util.h"
 #include "tests/support/lspci_util.h"
 #include "tests/support/run_util.h"
 #include "tests/support/testdata_util.h"
 #include "tests/support/testreg.h"
-
-#define CAP_PM    0x01
-#define CAP_MSI   0x05
-#define CAP_PCIE  0x10
-#define CAP_MSIX  0x11
 
 static const struct tree_opts opts = { .driver = TREE_DRIVER_FROM_DUMP,
                                        .reset_method = "flr" };
@@ -38,8 +34,8 @@ static uint64_t allowed_host_caps(const struct dump_func *f, uint8_t id_at[64])
         return 0;
     for (unsigned n = 0; n < 48 && ptr >= 0x40; n++) {
         uint8_t id = dump_cfg8(f, ptr);
-        bool ok = id == CAP_PM || id == CAP_MSI || id == CAP_MSIX;
-        if (id == CAP_PCIE) {
+        bool ok = id == PCI_CAPID_PM || id == PCI_CAPID_MSI || id == PCI_CAPID_MSIX;
+        if (id == PCI_CAPID_PCIE) {
             unsigned type = (dump_cfg16(f, ptr + 2) >> 4) & 0xf;
             ok = type == 0 || type == 1 || type == 9;
         }
@@ -58,8 +54,8 @@ static uint64_t allowed_host_caps(const struct dump_func *f, uint8_t id_at[64])
 static uint64_t shown_caps(const char *text, uint8_t id_at[64], const char *who)
 {
     static const struct { const char *name; uint8_t id; } allowed[] = {
-        { "Power Management", CAP_PM }, { "MSI:", CAP_MSI }, { "MSI-X:", CAP_MSIX },
-        { "Express", CAP_PCIE },
+        { "Power Management", PCI_CAPID_PM }, { "MSI:", PCI_CAPID_MSI },
+        { "MSI-X:", PCI_CAPID_MSIX }, { "Express", PCI_CAPID_PCIE },
     };
     uint64_t mask = 0;
 

@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "pcipt/hv/ioreq_slot.h"
 #include "pcipt/sim/hv_sim.h"
 #include "pcipt/sim/sim_state.h"
 #include "tests/support/sim_fx.h"
@@ -56,11 +57,10 @@ static int dm_setup_server(struct hv *hv, enum dm_mode mode, uint16_t *id)
  * INPROCESS is work a killed predecessor took but never finished. */
 static void dm_handle(struct hv *hv, ioreq_t *slot, uint32_t port, enum dm_mode mode, int out)
 {
-    unsigned st = slot->state;
+    unsigned st = ioreq_slot_state(slot);
     if (st != STATE_IOREQ_READY && st != STATE_IOREQ_INPROCESS)
         return;
-    __atomic_thread_fence(__ATOMIC_ACQUIRE);
-    slot->state = STATE_IOREQ_INPROCESS;
+    ioreq_slot_set_state(slot, STATE_IOREQ_INPROCESS);
     if (mode == DM_CREATE && slot->addr == STALL_ADDR) {
         dm_write(out, 2);      /* "stalled" */
         for (;;)
@@ -68,9 +68,8 @@ static void dm_handle(struct hv *hv, ioreq_t *slot, uint32_t port, enum dm_mode 
     }
     if (slot->dir == IOREQ_READ)
         slot->data = answer(slot);
-    __atomic_thread_fence(__ATOMIC_RELEASE);
-    slot->state = mode == DM_BAD_STATE ? 7 : mode == DM_ANSWER_NONE ? STATE_IOREQ_NONE
-                                                                     : STATE_IORESP_READY;
+    ioreq_slot_set_state(slot, mode == DM_BAD_STATE ? 7  /* beyond IORESP_READY */
+                               : mode == DM_ANSWER_NONE ? STATE_IOREQ_NONE : STATE_IORESP_READY);
     hv->ops->evtchn_notify(hv, port);
 }
 

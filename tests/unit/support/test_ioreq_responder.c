@@ -84,7 +84,7 @@ END_TEST
 
 static void dispatch(void *opaque, ioreq_t *req)
 {
-    ioreq_dispatch(opaque, req);
+    ioreq_dispatch(opaque, req, NULL);
 }
 
 /* The daemon's dispatcher behind the loop: the guest reads the emulated
@@ -116,6 +116,79 @@ START_TEST(serves_the_engine)
 }
 END_TEST
 
+static struct ioreq_decoded dispatch_one(struct ioreq_router *router, uint8_t type, uint64_t addr,
+                                        unsigned size, bool write, uint64_t *data)
+{
+    ioreq_t req = { .addr = addr, .data = *data, .count = 1, .size = size, .type = type,
+                    .dir = write ? IOREQ_WRITE : IOREQ_READ };
+    struct ioreq_decoded dec;
+
+    memset(&dec, 0xa5, sizeof(dec));
+    ioreq_dispatch(router, &req, &dec);
+    *data = req.data;
+    return dec;
+}
+
+/* ioreq_dispatch says what it decoded (the daemon's loop accounts from it):
+ * the SBDF, register and size of a config access through ECAM and through
+ * IOREQ_TYPE_PCI_CONFIG, MMIO for a COPY outside ECAM, and the target of a
+ * malformed request without a config access. */
+START_TEST(dispatch_reports_what_it_decoded)
+{
+    struct fix f;
+    struct memdev m;
+    struct ioreq_router router;
+    uint64_t gbar[PCI_NUM_RES] = { 0x100000000ull, 0, 0x23000000 }, v = 0;
+    struct ioreq_decoded d;
+
+    fix_init(&f);
+    memdev_endpoint(&m);
+    fix_add(&f, &m, 1, 0, gbar);
+    ioreq_router_init(&router, f.t, 0, 0, ECAM, 4u << 20);
+
+    d = dispatch_one(&router, IOREQ_TYPE_COPY, ECAM + (1u << 15) + 0x18, 4, false, &v);
+    ck_assert_uint_eq(v, 0x23000000);
+    ck_assert_int_eq(d.target, IOREQ_TARGET_CONFIG);
+    ck_assert(d.cfg_valid && !d.write);
+    ck_assert_uint_eq(d.cfg.seg, 0);
+    ck_assert_uint_eq(d.cfg.bus, 0);
+    ck_assert_uint_eq(d.cfg.dev, 1);
+    ck_assert_uint_eq(d.cfg.fn, 0);
+    ck_assert_uint_eq(d.cfg.reg, 0x18);
+    ck_assert_uint_eq(d.cfg.size, 4);
+
+    v = 0x5;
+    d = dispatch_one(&router, IOREQ_TYPE_PCI_CONFIG, (uint64_t)((1u << 3) | 2) << 32 | 0x04, 2,
+                     true, &v);
+    ck_assert_int_eq(d.target, IOREQ_TARGET_CONFIG);
+    ck_assert(d.cfg_valid && d.write);
+    ck_assert_uint_eq(d.cfg.bus, 0);
+    ck_assert_uint_eq(d.cfg.dev, 1);
+    ck_assert_uint_eq(d.cfg.fn, 2);
+    ck_assert_uint_eq(d.cfg.reg, 0x04);
+    ck_assert_uint_eq(d.cfg.size, 2);
+
+    d = dispatch_one(&router, IOREQ_TYPE_COPY, 0x23000000, 4, false, &v);
+    ck_assert_int_eq(d.target, IOREQ_TARGET_MMIO);
+    ck_assert(!d.cfg_valid);
+    ck_assert_uint_eq(v, 0xffffffff);
+
+    d = dispatch_one(&router, IOREQ_TYPE_COPY, ECAM, 3, false, &v);     /* bad size */
+    ck_assert_int_eq(d.target, IOREQ_TARGET_CONFIG);
+    ck_assert(!d.cfg_valid);
+
+    d = dispatch_one(&router, IOREQ_TYPE_INVALIDATE, 0, 0, false, &v);
+    ck_assert_int_eq(d.target, IOREQ_TARGET_OTHER);
+    ck_assert(!d.cfg_valid);
+    ck_assert_uint_eq(router.stats.ecam_reads, 1);
+    ck_assert_uint_eq(router.stats.pci_config_writes, 1);
+    ck_assert_uint_eq(router.stats.unclaimed, 1);
+    ck_assert_uint_eq(router.stats.malformed, 1);
+    ck_assert_uint_eq(router.stats.invalidate, 1);
+    fix_fini(&f);
+}
+END_TEST
+
 START_TEST(open_failures_leave_nothing)
 {
     struct responder r;
@@ -143,6 +216,9 @@ static Suite *ioreq_responder_suite(void)
     tcase_add_test(tc, answers_every_vcpu);
     tcase_add_test(tc, serves_the_engine);
     tcase_add_test(tc, open_failures_leave_nothing);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("dispatch");
+    tcase_add_test(tc, dispatch_reports_what_it_decoded);
     suite_add_tcase(s, tc);
     return s;
 }

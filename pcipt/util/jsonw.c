@@ -1,4 +1,4 @@
-#include "pcipt/cli/jsonw.h"
+#include "pcipt/util/jsonw.h"
 
 void json_str(FILE *f, const char *s)
 {
