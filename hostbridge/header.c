@@ -20,10 +20,36 @@ static uint32_t header_type_read(struct vdev *v, const struct vreg *r, uint32_t 
     return val;
 }
 
+static void bus_master_event(struct vdev *v, bool on)
+{
+    struct vdev_event ev = { .type = VDEV_EV_BUS_MASTER, .bar = -1, .enable = on };
+    vdev_emit(v, &ev);
+}
+
+void header_bus_master_off_locked(struct vdev *v)
+{
+    struct vreg *r = v->dma ? regset_find(&v->regs, 0x04) : NULL;
+
+    if (r && (r->val & CMD_MASTER))
+        bus_master_event(v, false);
+}
+
+/* Bus Master (§6.2.2 bit 2) lets the function issue DMA.  Without an IOMMU
+ * context for the function (vdev_config.dma false) the guest's DMA would
+ * reach host physical memory (xen-arm-dma-msi.md section 1): the bit reads
+ * 0 and the host's stays off.  Otherwise the service follows it on the
+ * host. */
 static void command_write(struct vdev *v, struct vreg *r, uint32_t val, uint32_t old,
                           uint32_t wmask)
 {
     uint32_t rom = bar_rom_ctrl(v);
+    if (!v->dma) {
+        r->val &= ~(uint32_t)CMD_MASTER;
+        val &= ~(uint32_t)CMD_MASTER;
+        old &= ~(uint32_t)CMD_MASTER;
+    } else if ((val ^ old) & CMD_MASTER) {
+        bus_master_event(v, val & CMD_MASTER);
+    }
     if ((val ^ old) & CMD_MEMORY)
         bars_update_mapping(v, (uint16_t)old, (uint16_t)val, rom, rom);
     if ((val ^ old) & CMD_INTX_DIS) {
@@ -33,7 +59,8 @@ static void command_write(struct vdev *v, struct vreg *r, uint32_t val, uint32_t
 }
 
 /* Command: decode, bus master and INTx-disable are emulated (the host's
- * command register belongs to the service); every other bit is RsvdP. */
+ * command register belongs to the service, which follows Bus Master when
+ * the vdev has .dma); every other bit is RsvdP. */
 #define HOST_RO(off, sz, nm) { .name = nm, .offset = off, .size = sz, .src = REG_HOST_RO, \
                                .ro = (uint32_t)((1ull << (sz * 8)) - 1) }
 #define ZERO(off, sz, nm) { .name = nm, .offset = off, .size = sz, .src = REG_ZERO, \

@@ -36,6 +36,9 @@ enum vdev_event_type {
     VDEV_EV_MSIX,         /* MSI-X enable or function mask changed */
     VDEV_EV_INTX,         /* guest changed Command.INTx-disable */
     VDEV_EV_STATE,        /* guest-visible state changed (persist it) */
+    VDEV_EV_BUS_MASTER,   /* Command.BusMaster changed on a vdev whose config
+                             has .dma: .enable is the new value; the service
+                             sets the host's bit to it */
 };
 
 struct vdev_event {
@@ -46,6 +49,7 @@ struct vdev_event {
     uint64_t new_addr;    /* guest physical */
     uint64_t size;        /* BAR size in bytes */
     bool mapped;          /* for BAR_MOVE: the BAR is currently mapped */
+    bool enable;          /* for BUS_MASTER: the guest's new Bus Master */
 };
 
 /* Return 0 to accept, -errno to refuse.  A refused BAR_MAP or BAR_MOVE leaves
@@ -73,6 +77,8 @@ struct vdev_config {
     uint8_t fn;                          /* 0..7 */
     uint64_t guest_bar[PCI_NUM_RES];     /* planned guest address per BAR (0 = none) */
     uint8_t intx_line;                   /* guest Interrupt Line value (SPI - 32, or 0) */
+    bool dma;                            /* the guest's Command.BusMaster reaches the host
+                                            (VDEV_EV_BUS_MASTER); false: it reads 0 */
 };
 
 /* Present host function `hd` at bus_start:slot.fn of bridge `hb`.  The engine

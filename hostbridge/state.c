@@ -68,7 +68,7 @@ void vdev_save_state(const struct vdev *v, struct vdev_state *st)
 void vdev_restore_state(struct vdev *v, const struct vdev_state *st)
 {
     pthread_mutex_lock(&v->lock);
-    put(v, 0x04, st->command);
+    put(v, 0x04, v->dma ? st->command : st->command & ~0x4u);   /* header.c: Bus Master */
     put(v, 0x06, st->status_rw1c & 0xf900);
     put(v, 0x3c, st->intx_line);
     put(v, 0x0c, st->cache_line);

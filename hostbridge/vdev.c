@@ -51,6 +51,7 @@ int vdev_create(struct hostbridge *hb, struct host_dev *hd, const struct vdev_co
     v->slot = cfg ? cfg->slot : 0;
     v->fn = cfg ? cfg->fn : 0;
     v->intx_line_init = cfg ? cfg->intx_line : 0;
+    v->dma = cfg ? cfg->dma : false;
     v->rl = (struct ratelimit)RATELIMIT_INIT(10, 1000);
     if (!hd)
         rc = root_setup(v);
@@ -118,6 +119,7 @@ void vdev_function_reset_locked(struct vdev *v)
     /* PCIe Base §6.6.2: after an FLR the function's config state is at its
      * power-on values (decode off), so the BARs are unmapped first. */
     bars_unmap_all(v);
+    header_bus_master_off_locked(v);
     struct vdev_event ev = { .type = VDEV_EV_FLR, .bar = -1 };
     vdev_emit(v, &ev);
     regs_to_power_on(v);
@@ -128,6 +130,7 @@ void vdev_reset(struct vdev *v)
 {
     pthread_mutex_lock(&v->lock);
     bars_unmap_all(v);
+    header_bus_master_off_locked(v);
     regs_to_power_on(v);
     v->dirty = false;
     pthread_mutex_unlock(&v->lock);

@@ -37,6 +37,7 @@ struct vdev {
     struct regset regs;
     struct vbar bars[PCI_NUM_RES];
     uint8_t intx_line_init;
+    bool dma;                   /* vdev_config.dma */
     uint16_t pm_base, msi_base, msix_base, pcie_base;   /* 0 = not exposed */
     bool msi_is64, msi_maskable;
     unsigned msi_max;
@@ -67,6 +68,10 @@ struct vpci_topology {
     pthread_mutex_t rl_lock;
     _Atomic uint64_t reads, writes, bad, absent, gone_host_reads, gone_host_writes;
 };
+
+/* Before a reset of the virtual Command register: a Bus Master the host
+ * follows is turned off (VDEV_EV_BUS_MASTER).  Lock held. */
+void header_bus_master_off_locked(struct vdev *v);
 
 /* Send an event (vdev lock held).  Returns the handler's result, 0 without one. */
 int vdev_emit(struct vdev *v, struct vdev_event *ev);

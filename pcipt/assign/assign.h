@@ -19,6 +19,20 @@ struct bar_assign {
     uint64_t size;               /* bytes, as the device decodes */
 };
 
+/* How the function's DMA is handled (docs/design/dma.md). */
+enum dev_dma {
+    DEV_DMA_OFF = 0,     /* no IOMMU context: the guest's Bus Master reads 0, host's off */
+    DEV_DMA_IOMMU,       /* assigned to the domain's SMMU context: Bus Master reaches
+                            the host, DMA stays inside the domain's p2m */
+    DEV_DMA_UNSAFE,      /* --unsafe-dma without an IOMMU context: Bus Master reaches
+                            the host, DMA reaches all host memory */
+};
+
+/* "off", "iommu", "unsafe" (the xenstore and status spelling). */
+const char *dev_dma_name(enum dev_dma m);
+/* 0, or -EINVAL for anything but those three words. */
+int dev_dma_parse(const char *s, enum dev_dma *out);
+
 struct dev_assign {
     struct sbdf host;            /* physical SBDF */
     struct sbdf guest;           /* virtual SBDF: seg, bus (bridge's first bus), slot, fn */
@@ -26,6 +40,8 @@ struct dev_assign {
     uint32_t spi;                /* guest SPI for INTx (0 = none) */
     uint8_t intx_pin;            /* 1..4, 0 = none */
     bool force;                  /* assigned with --force (no reset method) */
+    bool unsafe_dma;             /* asked for --unsafe-dma (input to attach) */
+    enum dev_dma dma;            /* what attach settled on */
 };
 
 #define PCIPT_MAX_DEVS 32

@@ -30,6 +30,37 @@ static uint64_t hole_pages(const struct attach_job *job, unsigned i, uint64_t nr
     return n;
 }
 
+/* The host function's Bus Master off (it never went on: the guest could
+ * not touch the device yet), then out of the domain's IOMMU context. */
+static void undo_dma(struct attach_ctx *ctx, struct attach_job *job)
+{
+    struct hostpci *hp;
+    char e[256];
+
+    if (!hostpci_open(ctx->sysfs, &job->dev.host, &hp, e, sizeof(e))) {
+        (void)dma_host_bus_master(hostpci_host_dev(hp), false);
+        hostpci_close(hp);
+    }
+    if (job->dma.assigned)
+        (void)dma_deassign(ctx->hv, job->domid, &job->dev.host);
+    job->dma.assigned = false;
+}
+
+static int setup_dma(struct attach_ctx *ctx, struct attach_job *job, bool unsafe, char *err,
+                     size_t errlen)
+{
+    struct hostpci *hp;
+    int rc;
+
+    if ((rc = hostpci_open(ctx->sysfs, &job->dev.host, &hp, err, errlen)))
+        return rc;
+    rc = dma_setup(ctx->hv, job->domid, &job->dev.host, hostpci_host_dev(hp), unsafe, &job->dma,
+                   err, errlen);
+    hostpci_close(hp);
+    job->dev.dma = job->dma.mode;
+    return rc;
+}
+
 /* Undo everything job records as done, last first.  Best effort: every
  * step is attempted whatever the previous one returned. */
 static void undo(struct attach_ctx *ctx, struct attach_job *job)
@@ -52,6 +83,7 @@ static void undo(struct attach_ctx *ctx, struct attach_job *job)
                               job->dev.bars[i].size);
         job->granted[i] = false;
     }
+    undo_dma(ctx, job);
 }
 
 static int grant_all(struct attach_ctx *ctx, struct attach_job *job, char *err, size_t errlen)
@@ -148,7 +180,9 @@ static int attach_locked(struct attach_ctx *ctx, uint32_t domid, const struct sb
     int rc;
 
     rc = attach_prepare(ctx, domid, host, slot, fn, flags, &job, err, errlen);
-    if (!rc && ((rc = grant_all(ctx, &job, err, errlen)) ||
+    /* The IOMMU context comes before anything the guest could reach. */
+    if (!rc && ((rc = setup_dma(ctx, &job, flags & ATTACH_UNSAFE_DMA, err, errlen)) ||
+                (rc = grant_all(ctx, &job, err, errlen)) ||
                 (rc = map_all(ctx, &job, verbose, err, errlen)) ||
                 (rc = publish(ctx, &job, flags & ATTACH_ADOPT, err, errlen))))
         undo(ctx, &job);
@@ -157,6 +191,7 @@ static int attach_locked(struct attach_ctx *ctx, uint32_t domid, const struct sb
         (void)attach_give_back(ctx, &job.handover, "; also ", false, err, errlen);
         return rc;
     }
+    dma_warn(host, &job.dma);
     if (ctx->handover)
         *ctx->handover = job.handover;
     if (guest)

@@ -2,7 +2,10 @@
  * (design brief §3 "Attach", CONTRACT-attach-daemon.md):
  *
  *   attach: check (domain exists, device assignable, not attached anywhere,
- *           slot free, layout fits) before anything is touched -> grant iomem
+ *           slot free, layout fits) before anything is touched -> clear the
+ *           host's Bus Master and assign the function to the domain's IOMMU
+ *           context (pcipt/assign/dma.h; DMA stays off if that is
+ *           impossible, unless ATTACH_UNSAFE_DMA) -> grant iomem
  *           per memory BAR -> map each BAR at its planned guest address in
  *           <= 64-page calls, MSI-X table/PBA pages left out -> publish the
  *           device and its p2m records in one xenstore transaction.
@@ -10,7 +13,8 @@
  *           giving the function back to the dom0 driver --bind took it from.
  *   detach: hand the device back from a live daemon (state-N 5 -> 6, <= the
  *           timeout) -> unmap what the p2m records say is mapped -> revoke
- *           iomem -> remove the xenstore nodes.  Best effort: every step is
+ *           iomem -> clear the host's Bus Master, deassign -> remove the
+ *           xenstore nodes.  Best effort: every step is
  *           tried, the first error is returned.
  *
  * Both return 0 or -errno with a one-line sentence in err naming the
@@ -25,6 +29,7 @@
 #include <xenstore.h>
 
 #include "pcipt/assign/assign.h"
+#include "pcipt/assign/dma.h"
 #include "pcipt/host/hostpci.h"
 #include "pcipt/hv/hv.h"
 #include "pcipt/hv/map.h"
@@ -33,6 +38,8 @@
 #define ATTACH_BIND     0x1u    /* hand the function to ATTACH_HOLDER first */
 #define ATTACH_FORCE    0x2u    /* accept a function without a reset method */
 #define ATTACH_VERBOSE  0x4u    /* one line per BAR (and totals) to ctx->out */
+#define ATTACH_UNSAFE_DMA 0x10u /* without an IOMMU context, let the guest's Bus
+                                   Master reach the host anyway (pcipt/assign/dma.h) */
 #define ATTACH_ADOPT    0x8u    /* the device is libxl's be/dev-<ctx->adopt_index>
                                    (xl pci-attach): publish pcipt's nodes beside
                                    libxl's (xsp_adopt_device_mapped) */
@@ -79,6 +86,7 @@ struct attach_job {
     unsigned nholes[PCI_NUM_RES];
     bool granted[PCI_NUM_RES], mapped[PCI_NUM_RES];
     struct hostpci_handover handover;               /* what ATTACH_BIND changed */
+    struct dma_setup dma;                           /* dma.assigned: undo deassigns */
 };
 
 /* Is BAR b given to the guest (memory, incl. ROM) / mapped at attach

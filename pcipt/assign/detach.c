@@ -1,7 +1,7 @@
 /* detach (CONTRACT-attach-daemon §4, §6): take the device back from a live
  * daemon (state-N = 5, wait for 6), unmap what the p2m records say is
- * mapped, revoke iomem (only once nothing is mapped), remove the xenstore
- * nodes.  Best effort: every step is tried; the first failure is reported. */
+ * mapped, revoke iomem (only once nothing is mapped), clear the host's Bus
+ * Master and deassign (pcipt/assign/dma.h), remove the xenstore nodes.  Best effort: every step is tried; the first failure is reported. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -173,6 +173,31 @@ static int revoke_all(struct attach_ctx *ctx, struct attach_job *job, char *err,
     return seen;
 }
 
+/* Bus Master off first, so nothing DMAs while the function changes
+ * context; then out of the domain's IOMMU context (a dead domain's
+ * function sits in quarantine: Xen moved it there, xen-arm-dma-msi.md
+ * section 6, and dom0 cannot use it until it is deassigned from there). */
+static int release_dma(struct attach_ctx *ctx, struct attach_job *job, int alive, char *err,
+                       size_t errlen)
+{
+    char name[SBDF_STR_LEN];
+    struct hostpci *hp;
+    int rc, seen = 0;
+
+    sbdf_format(&job->dev.host, name);
+    if (!hostpci_open(ctx->sysfs, &job->dev.host, &hp, err, errlen)) {
+        rc = dma_host_bus_master(hostpci_host_dev(hp), false);
+        hostpci_close(hp);
+        seen = first(rc, seen, err, errlen, "cannot clear Bus Master of %s: %s", name,
+                     strerror(-rc));
+    }
+    if (job->dev.dma != DEV_DMA_IOMMU)
+        return seen;
+    rc = dma_deassign(ctx->hv, alive == 1 ? job->domid : HV_DOMID_IO, &job->dev.host);
+    return first(rc, seen, err, errlen, "cannot deassign %s from domain %u's IOMMU context "
+                 "(xc_deassign_device): %s", name, job->domid, strerror(-rc));
+}
+
 /* The published device, or -ENOENT with "... is not attached to domain N".
  * *sibling: another function of its slot when it is function 0 (else the
  * seg field is 0xffff). */
@@ -247,6 +272,8 @@ static int detach_locked(struct attach_ctx *ctx, uint32_t domid, const struct sb
         if (!seen)
             seen = first(revoke_all(ctx, &job, e, sizeof(e)), seen, err, errlen, "%s", e);
     }
+    if (!seen && alive >= 0)
+        seen = first(release_dma(ctx, &job, alive, e, sizeof(e)), seen, err, errlen, "%s", e);
     if (seen) {
         /* Keep the nodes: the p2m records still say what is mapped, so
          * running detach again can finish the job. */

@@ -374,6 +374,7 @@ static int plan_into(const struct guest_layout *lay, struct domain_assign *work,
         d->guest = (struct sbdf){ 0, 0, (uint8_t)slots[i], (uint8_t)reqs[i].fn };
         d->intx_pin = reqs[i].intx_pin;
         d->force = reqs[i].force;
+        d->unsafe_dma = reqs[i].unsafe_dma;
         for (unsigned b = 0; b < PCI_NUM_RES; b++) {
             const struct host_bar *hb = &reqs[i].bars[b];
             if (hb->type == BAR_NONE || !hb->size)

@@ -1,4 +1,4 @@
-/* pcipt attach [--bind] [--force] DOMID SBDF[@SLOT[.FN]]: put a host PCI function
+/* pcipt attach [--bind] [--force] [--unsafe-dma] DOMID SBDF[@SLOT[.FN]]: put a host PCI function
  * into a running guest (pcipt/assign/attach.h). */
 #include <stdio.h>
 #include <string.h>
@@ -21,6 +21,8 @@ static int run_attach(int argc, char **argv)
             flags |= ATTACH_BIND;
         else if (!strcmp(argv[i], "--force"))
             flags |= ATTACH_FORCE;
+        else if (!strcmp(argv[i], "--unsafe-dma"))
+            flags |= ATTACH_UNSAFE_DMA;
         else if (!strcmp(argv[i], "--") && i + 1 < argc && npos < 2)
             pos[npos++] = argv[++i];
         else if (argv[i][0] == '-' && argv[i][1])
@@ -53,7 +55,7 @@ static int run_attach(int argc, char **argv)
 const struct pcipt_cmd cmd_attach = {
     .name = "attach",
     .run = run_attach,
-    .synopsis = "attach [--bind] [--force] DOMID SBDF[@SLOT[.FN]]",
+    .synopsis = "attach [--bind] [--force] [--unsafe-dma] DOMID SBDF[@SLOT[.FN]]",
     .summary = "pass a host PCI function through to a running guest",
     .help =
         "Description:\n"
@@ -73,6 +75,16 @@ const struct pcipt_cmd cmd_attach = {
         "  mapped only when the guest enables it; I/O BARs are not mapped on Arm.\n"
         "  If any step fails, everything done so far is undone, in reverse order,\n"
         "  --bind's hand-over included.\n"
+        "\n"
+        "  DMA: before the BARs are mapped, the host's Bus Master is cleared and the\n"
+        "  function is assigned to the domain's IOMMU context (xc_test_assign_device,\n"
+        "  xc_assign_device); the guest's Bus Master then reaches the host and the\n"
+        "  device can reach only the domain's memory.  Where that is impossible (no\n"
+        "  SMMU, a Xen without PCI support in its SMMU driver, the domain created\n"
+        "  without passthrough=\"enabled\", the assignment refused) the attach still\n"
+        "  succeeds with DMA off: the guest's Bus Master reads 0 and the host's stays\n"
+        "  off, and one warning names the device and the reason; the device\n"
+        "  enumerates but moves no data.  `pcipt status` shows the mode.\n"
         "\n"
         "Arguments:\n"
         "  DOMID          the guest's domain id (1..32751)\n"
@@ -97,6 +109,10 @@ const struct pcipt_cmd cmd_attach = {
         "                 goes back to the driver it had (none: it stays unbound),\n"
         "                 as `xl pci-assignable-remove -r` would do\n"
         "  --force        accept a function without a usable reset method\n"
+        "  --unsafe-dma   where the IOMMU cannot isolate the function, let the\n"
+        "                 guest's Bus Master reach the host anyway: the guest (and\n"
+        "                 any bug in its driver) can then read and write ALL host\n"
+        "                 memory; a warning says so.  No effect with an IOMMU\n"
         "  -v             (global) print each BAR's mapping and the hypercall count:\n"
         "                 mapped BAR 0: 0x23000000 <- 0xe0800000, 32 pages, 1 hypercall\n"
         "  --hv xen|sim, --sysfs DIR, --config FILE   (global) see `pcipt --help`\n"

@@ -26,6 +26,8 @@ static int run_create(int argc, char **argv)
             o.attach_flags |= ATTACH_BIND;
         } else if (!strcmp(a, "--force")) {
             o.attach_flags |= ATTACH_FORCE;
+        } else if (!strcmp(a, "--unsafe-dma")) {
+            o.attach_flags |= ATTACH_UNSAFE_DMA;
         } else if (!strcmp(a, "--dtb")) {
             if (++i >= argc || !*argv[i])
                 return usage_error(&cmd_create, "--dtb needs a file name");
@@ -59,7 +61,8 @@ static int run_create(int argc, char **argv)
 const struct pcipt_cmd cmd_create = {
     .name = "create",
     .run = run_create,
-    .synopsis = "create [--dry-run] [--dtb FILE] [--bind] [--force] [--timeout SEC] "
+    .synopsis = "create [--dry-run] [--dtb FILE] [--bind] [--force] [--unsafe-dma] "
+                "[--timeout SEC] "
                 "[--xen-version X.Y] CFG [XL OPTIONS...]",
     .summary = "create an xl domain with the devices of its `pcipt = [...]` line",
     .help =
@@ -72,7 +75,9 @@ const struct pcipt_cmd cmd_create = {
         "   2. runs `xl create -p CFG device_tree=\"DTB\" [SPIs] XL OPTIONS...`, where\n"
         "      SPIs is vuart=\"sbsa_uart\" (gives the guest SPIs 32..63, which hold\n"
         "      the INTx SPIs 48..63) unless CFG sets vuart or nr_spis, or\n"
-        "      nr_spis=N (Xen 4.19+) when pcipt.conf moves the INTx SPIs above 63;\n"
+        "      nr_spis=N (Xen 4.19+) when pcipt.conf moves the INTx SPIs above 63,\n"
+        "      and passthrough=\"enabled\" when the hypervisor runs an IOMMU and CFG\n"
+        "      does not set passthrough (the domain's DMA isolation: see attach);\n"
         "   3. finds the domain id (`xl domid NAME`) and attaches every device\n"
         "      (as `pcipt attach`, at its planned slot);\n"
         "   4. starts the domain's daemon (`systemctl start pciptd@DOMID` when\n"
@@ -88,7 +93,8 @@ const struct pcipt_cmd cmd_create = {
         "Options (before CFG; everything after CFG goes to xl create):\n"
         "  -n, --dry-run      write the device tree, print the xl command line, stop\n"
         "  --dtb FILE         where to write the device tree\n"
-        "  --bind, --force    as for `pcipt attach`\n"
+        "  --bind, --force, --unsafe-dma   as for `pcipt attach`; per device:\n"
+        "                     pcipt = [ \"SBDF[@SLOT],unsafe_dma=1\" ]\n"
         "  --timeout SEC      how long to wait for the daemon (default 10)\n"
         "  --xen-version X.Y  the target Xen (default: ask the running hypervisor)\n"
         "\n"

@@ -28,6 +28,8 @@ static int run_pci_attach(int argc, char **argv)
             flags |= ATTACH_BIND;
         else if (!strcmp(argv[i], "--force"))
             flags |= ATTACH_FORCE;
+        else if (!strcmp(argv[i], "--unsafe-dma"))
+            flags |= ATTACH_UNSAFE_DMA;
         else if (argv[i][0] == '-' && argv[i][1])
             return usage_error(&cmd_pci_attach, "unknown option '%s'", argv[i]);
         else if (npos == 2)
@@ -69,7 +71,7 @@ static int run_pci_attach(int argc, char **argv)
 const struct pcipt_cmd cmd_pci_attach = {
     .name = "pci-attach",
     .run = run_pci_attach,
-    .synopsis = "pci-attach [--bind] [--force] DOMID SBDF[@SLOT[.FN]]",
+    .synopsis = "pci-attach [--bind] [--force] [--unsafe-dma] DOMID SBDF[@SLOT[.FN]]",
     .summary = "hot-plug a host PCI function into a running guest (xl pci-attach's job)",
     .help =
         "Description:\n"
@@ -83,7 +85,7 @@ const struct pcipt_cmd cmd_pci_attach = {
         "  The guest sees the new function after a rescan of its PCI bus:\n"
         "      echo 1 > /sys/bus/pci/rescan          (in the guest)\n"
         "\n"
-        "Options: --bind, --force as for `pcipt attach`.\n"
+        "Options: --bind, --force, --unsafe-dma as for `pcipt attach`.\n"
         "Exit status: 0 attached and served; 1 failed (nothing left); 2 usage error.\n"
         "Example:  pcipt pci-attach 5 0000:01:00.0@3\n",
 };

@@ -54,13 +54,18 @@ static int do_reset(int argc, char **argv)
     return rc ? fail("cannot reset the simulator: %s", strerror(-rc)) : 0;
 }
 
-struct create_opts { unsigned long long vcpus, mib, spis; };
+struct create_opts { unsigned long long vcpus, mib, spis; unsigned flags; };
 
 static int parse_create_opts(int argc, char **argv, struct create_opts *o)
 {
-    *o = (struct create_opts){ 1, 512, 32 };
+    *o = (struct create_opts){ 1, 512, 32, 0 };
     for (int i = 3; i < argc; i += 2) {
         unsigned long long *slot = NULL, max = 0;
+        if (!strcmp(argv[i], "--passthrough")) {
+            o->flags |= SIM_DOMAIN_PASSTHROUGH;
+            i--;
+            continue;
+        }
         if (!strcmp(argv[i], "--vcpus"))
             slot = &o->vcpus, max = 128;
         else if (!strcmp(argv[i], "--memory"))
@@ -88,8 +93,8 @@ static int do_domain_create(int argc, char **argv)
         rc = parse_create_opts(argc, argv, &o);
     if (rc || open_sim(&hv))
         return rc ? rc : 1;
-    rc = sim_domain_create(hv, (uint32_t)domid, (unsigned)o.vcpus, PCIPT_RAM0_BASE, o.mib << 20,
-                           (unsigned)o.spis);
+    rc = sim_domain_create_flags(hv, (uint32_t)domid, (unsigned)o.vcpus, PCIPT_RAM0_BASE,
+                                 o.mib << 20, (unsigned)o.spis, o.flags);
     hv_close(hv);
     if (rc == -EEXIST)
         return fail("simulated domain %llu already exists", domid);
@@ -158,7 +163,8 @@ static int run_sim(int argc, char **argv)
 const struct pcipt_cmd cmd_sim = {
     .name = "sim",
     .run = run_sim,
-    .synopsis = "sim reset | domain-create DOMID [--vcpus N] [--memory MiB] [--spis N] | "
+    .synopsis = "sim reset | domain-create DOMID [--vcpus N] [--memory MiB] [--spis N] "
+                "[--passthrough] | "
                 "domain-destroy DOMID | show [DOMID] [--json]",
     .summary = "administer the simulated hypervisor (--hv sim)",
     .help =
@@ -169,11 +175,15 @@ const struct pcipt_cmd cmd_sim = {
         "  reset                   forget every guest domain (dom0 stays)\n"
         "  domain-create DOMID     create a guest domain; --vcpus N (1..128, default 1),\n"
         "                          --memory MiB (default 512, RAM at 0x40000000),\n"
-        "                          --spis N (default 32, rounded up to a multiple of 32)\n"
+        "                          --spis N (default 32, rounded up to a multiple of 32),\n"
+        "                          --passthrough (as xl's passthrough=\"enabled\": it can\n"
+        "                          take functions assigned to the simulated SMMU)\n"
         "  domain-destroy DOMID    destroy it with its servers, mappings, permissions\n"
         "  show [DOMID] [--json]   one line per fact: 'domN domain|stats|iomem|map|\n"
         "                          server|irq ...', or JSON\n"
         "\n"
         "PCIPT_SIM_FAIL=op:n:errno makes the n-th call of op (an hv operation such as\n"
-        "memory_mapping) in that process fail with errno.",
+        "memory_mapping) in that process fail with errno.  PCIPT_SIM_IOMMU=off\n"
+        "simulates a Xen without an IOMMU (every assign operation fails with\n"
+        "EOPNOTSUPP).",
 };

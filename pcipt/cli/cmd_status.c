@@ -40,12 +40,19 @@ static int mapped_record(const struct dev_assign *d, unsigned bar, uint64_t *gad
     return xsp_read_bar_mapped(g_xs, g_domid, &d->host, bar, gaddr) == 0;
 }
 
+/* pcipt/assign/dma.h: through the IOMMU, off, or NOT isolated. */
+static const char *dma_text(enum dev_dma m)
+{
+    return m == DEV_DMA_IOMMU ? "iommu" : m == DEV_DMA_UNSAFE ? "unsafe (NOT isolated)" : "off";
+}
+
 static void text_dev(const struct dev_assign *d)
 {
     char h[SBDF_STR_LEN], g[SBDF_STR_LEN];
 
-    printf("  %s -> %s  spi %u (%s)%s\n", sbdf_format(&d->host, h), sbdf_format(&d->guest, g),
-           d->spi, pin_name(d->intx_pin), d->force ? "  forced" : "");
+    printf("  %s -> %s  spi %u (%s)  dma %s%s\n", sbdf_format(&d->host, h),
+           sbdf_format(&d->guest, g), d->spi, pin_name(d->intx_pin), dma_text(d->dma),
+           d->force ? "  forced" : "");
     for (unsigned i = 0; i < PCI_NUM_RES; i++) {
         const struct bar_assign *b = &d->bars[i];
         if (b->type == BAR_NONE)
@@ -74,8 +81,9 @@ static void json_dev(const struct dev_assign *d, bool first)
     bool firstbar = true;
 
     printf("%s{\"host\": \"%s\", \"guest\": \"%s\", \"spi\": %u, \"intx_pin\": %u, "
-           "\"force\": %s, \"bars\": [", first ? "" : ", ", sbdf_format(&d->host, h),
-           sbdf_format(&d->guest, g), d->spi, d->intx_pin, d->force ? "true" : "false");
+           "\"force\": %s, \"dma\": \"%s\", \"bars\": [", first ? "" : ", ",
+           sbdf_format(&d->host, h), sbdf_format(&d->guest, g), d->spi, d->intx_pin,
+           d->force ? "true" : "false", dev_dma_name(d->dma));
     for (unsigned i = 0; i < PCI_NUM_RES; i++) {
         const struct bar_assign *b = &d->bars[i];
         if (b->type == BAR_NONE)
@@ -206,7 +214,9 @@ const struct pcipt_cmd cmd_status = {
             "\n"
             "Reads /local/domain/0/backend/pci/DOMID/0 in xenstore and prints, for\n"
             "DOMID or every domain with devices: each host device and its virtual\n"
-            "SBDF, SPI and interrupt pin, each BAR's guest address, host address and\n"
+            "SBDF, SPI and interrupt pin, its DMA (\"iommu\": assigned to the domain's\n"
+            "IOMMU context; \"off\": no IOMMU context, Bus Master held off; \"unsafe\":\n"
+            "--unsafe-dma, NOT isolated; JSON \"dma\"), each BAR's guest address, host address and\n"
             "size (and, for devices attached by `pcipt attach`, where the BAR is\n"
             "mapped in the guest right now: \"mapped 0x...\" or \"unmapped\"; JSON\n"
             "\"mapped\": \"0x...\" or null), and the domain's daemon (IOREQ server\n"

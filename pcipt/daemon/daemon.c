@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "pcipt/daemon/daemon.h"
+#include "pcipt/assign/dma.h"
 #include "pcipt/assign/domlock.h"
 #include "pcipt/host/hostpci.h"
 #include "hostbridge/common/log.h"
@@ -204,7 +205,16 @@ void daemon_cleanup_dead(struct daemon *d)
                 (void)hv_revoke_iomem(d->hv, d->domid, ba->host, ba->size);
         }
         dd->intx.spi_high = false;        /* nothing to lower in a dead domain */
-        daemon_dev_remove(d, dd);
+        struct sbdf host = dd->as.host;
+        bool iommu = dd->as.dma == DEV_DMA_IOMMU;
+        daemon_dev_remove(d, dd);         /* host Bus Master off */
+        /* Xen put the dead domain's functions in quarantine; dom0 cannot
+         * use one until it is deassigned from there (xen-arm-dma-msi.md
+         * section 6). */
+        int rc = iommu ? dma_deassign(d->hv, HV_DOMID_IO, &host) : 0;
+        if (rc)
+            log_err("dom%u: cannot deassign %04x:%02x:%02x.%x from quarantine: %s", d->domid,
+                    host.seg, host.bus, host.dev, host.fn, strerror(-rc));
     }
     daemon_server_detach(d);
     daemon_server_destroy(d);

@@ -39,7 +39,7 @@ struct daemon_dev {
 
 struct daemon_stats {
     uint64_t remaps, refused_moves, maps, unmaps, flr;
-    uint64_t intx_raised, intx_lowered;   /* of devices removed since */
+    uint64_t intx_raised, intx_lowered, intx_reraised;   /* of devices removed since */
     bool first_seen;
     uint64_t first_access_ms;      /* start -> the guest's first config access */
     uint64_t first_cfg_us, last_cfg_us;   /* CLOCK_MONOTONIC of the first/last config access */

@@ -18,6 +18,7 @@
 #include <fcntl.h>
 
 #include "pcipt/daemon/daemon.h"
+#include "pcipt/assign/dma.h"
 #include "pcipt/host/hostpci.h"
 #include "hostbridge/common/log.h"
 #include "pcipt/hv/map.h"
@@ -210,6 +211,19 @@ static void flr(struct daemon *d, struct daemon_dev *dd)
         close(fd);
 }
 
+/* The guest's Bus Master reaches the host only for a vdev made with .dma
+ * (the function is in the domain's IOMMU context, or --unsafe-dma): the
+ * engine sends nothing otherwise (hostbridge/header.c). */
+static void bus_master(struct daemon *d, struct daemon_dev *dd, bool on)
+{
+    int rc = dma_host_bus_master(dd->hd, on);
+
+    if (rc)
+        log_err("dom%u: cannot turn Bus Master %s on %04x:%02x:%02x.%x: %s", d->domid,
+                on ? "on" : "off", dd->as.host.seg, dd->as.host.bus, dd->as.host.dev,
+                dd->as.host.fn, strerror(-rc));
+}
+
 int daemon_event(void *opaque, const struct vdev_event *ev)
 {
     struct daemon *d = opaque;
@@ -244,6 +258,9 @@ int daemon_event(void *opaque, const struct vdev_event *ev)
         return 0;
     case VDEV_EV_STATE:
         dd->state_dirty = true;
+        return 0;
+    case VDEV_EV_BUS_MASTER:
+        bus_master(d, dd, ev->enable);
         return 0;
     }
     return 0;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "pcipt/daemon/daemon.h"
+#include "pcipt/assign/dma.h"
 #include "pcipt/daemon/guest_start.h"
 #include "pcipt/host/hostpci.h"
 #include "hostbridge/common/log.h"
@@ -65,6 +66,19 @@ static void initial_view(struct daemon *d, struct daemon_dev *dd)
     }
     vdev_restore_state(dd->vdev, &st);
     dd->state_dirty = true;
+}
+
+/* The host follows the guest's Bus Master (a restarted daemon restored it)
+ * only when the function may DMA (pcipt/assign/dma.h); otherwise it is off. */
+static void sync_bus_master(struct daemon *d, struct daemon_dev *dd)
+{
+    bool on = dd->as.dma != DEV_DMA_OFF && (vdev_command(dd->vdev) & PCI_COMMAND_MASTER);
+    int rc = dma_host_bus_master(dd->hd, on);
+
+    if (rc)
+        log_err("dom%u: cannot set Bus Master of %04x:%02x:%02x.%x: %s", d->domid,
+                dd->as.host.seg, dd->as.host.bus, dd->as.host.dev, dd->as.host.fn,
+                strerror(-rc));
 }
 
 static void start_intx(struct daemon *d, struct daemon_dev *dd)
@@ -128,6 +142,7 @@ int daemon_dev_add(struct daemon *d, const struct dev_assign *as, char *err, siz
     }
     dd->used = true;
     initial_view(d, dd);
+    sync_bus_master(d, dd);
     daemon_bars_reconcile(d, dd);
     start_intx(d, dd);
     daemon_msi_setup(d, dd);
@@ -154,9 +169,12 @@ void daemon_dev_remove(struct daemon *d, struct daemon_dev *dd)
 {
     if (!dd->used)
         return;
+    if (dd->hd)                       /* no DMA once the guest lets go (detach, death) */
+        (void)dma_host_bus_master(dd->hd, false);
     intx_line_stop(&dd->intx);
     d->stats.intx_raised += dd->intx.raised;
     d->stats.intx_lowered += dd->intx.lowered;
+    d->stats.intx_reraised += dd->intx.reraised;
     if (d->page)
         (void)daemon_server_claim_dev(d, dd, false);
     daemon_bars_unmap_all(d, dd);

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "hostbridge/common/log.h"
@@ -110,6 +111,39 @@ static void set_spi(struct intx_line *l, bool high)
         l->lowered++;
 }
 
+uint64_t intx_now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void rearm_reset(struct intx_line *l, uint64_t now_ms)
+{
+    l->rearm_ms = INTX_REARM_MS;
+    l->rearm_count = 0;
+    l->rearm_at_ms = now_ms + INTX_REARM_MS;
+}
+
+/* The device still asserts and the SPI is up: raise again when due (the
+ * vGIC delivered the last raise once and will not re-sample the line). */
+static void reraise(struct intx_line *l, uint64_t now_ms)
+{
+    int rc;
+
+    if (now_ms < l->rearm_at_ms)
+        return;
+    rc = l->hv->ops->set_irq_level(l->hv, l->domid, l->spi, 1);
+    if (rc)
+        log_err("dom%u: set_irq_level(SPI %u, 1): %s", l->domid, l->spi, strerror(-rc));
+    else
+        l->reraised++;
+    if (++l->rearm_count >= INTX_REARM_FAST && l->rearm_ms < INTX_REARM_MAX_MS)
+        l->rearm_ms = l->rearm_ms * 2 > INTX_REARM_MAX_MS ? INTX_REARM_MAX_MS : l->rearm_ms * 2;
+    l->rearm_at_ms = now_ms + l->rearm_ms;
+}
+
 static bool device_asserting(const struct intx_line *l)
 {
     uint32_t status;
@@ -149,22 +183,43 @@ void intx_fired(struct intx_line *l)
     }
     if (rc < 0)
         log_err("dom%u: INTx source of SPI %u: %s", l->domid, l->spi, strerror(-rc));
-    if (l->host_masked && !l->guest_disabled)
+    if (l->host_masked && !l->guest_disabled && !l->spi_high) {
         set_spi(l, true);
+        rearm_reset(l, intx_now_ms());
+    }
 }
 
-void intx_check(struct intx_line *l)
+void intx_check_at(struct intx_line *l, uint64_t now_ms)
 {
     int rc;
 
-    if (!l->active || !l->host_masked || device_asserting(l))
+    if (!l->active || !l->host_masked)
         return;
+    if (device_asserting(l)) {
+        if (l->spi_high)
+            reraise(l, now_ms);
+        return;
+    }
     set_spi(l, false);
     if ((rc = l->ops->unmask(l->ctx, l->fd)))
         log_err("dom%u: cannot unmask the host INTx of SPI %u: %s", l->domid, l->spi,
                 strerror(-rc));
     else
         l->host_masked = false;
+}
+
+void intx_check(struct intx_line *l)
+{
+    intx_check_at(l, intx_now_ms());
+}
+
+int intx_timeout_ms(const struct intx_line *l, uint64_t now_ms)
+{
+    if (!l->active || !l->host_masked)
+        return -1;
+    if (!l->spi_high)
+        return INTX_REARM_MAX_MS;     /* guest-disabled: only the deassert check */
+    return l->rearm_at_ms > now_ms ? (int)(l->rearm_at_ms - now_ms) : 0;
 }
 
 /* PCI 3.0 §6.2.2: with Interrupt Disable set the function may not assert
@@ -177,8 +232,10 @@ void intx_guest_disable(struct intx_line *l, bool disabled)
         return;
     if (disabled)
         set_spi(l, false);
-    else if (l->host_masked && device_asserting(l))
+    else if (l->host_masked && device_asserting(l) && !l->spi_high) {
         set_spi(l, true);
+        rearm_reset(l, intx_now_ms());
+    }
     intx_check(l);
 }
 

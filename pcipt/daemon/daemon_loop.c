@@ -164,9 +164,13 @@ static int timeout_ms(struct daemon *d, uint64_t now)
 {
     int t = (int)(d->last_check_ms + CHECK_MS > now ? d->last_check_ms + CHECK_MS - now : 0);
 
-    for (unsigned i = 0; i < PCIPT_MAX_DEVS; i++)
-        if (d->devs[i].used && intx_waiting(&d->devs[i].intx) && t > INTX_POLL_MS)
-            t = INTX_POLL_MS;
+    uint64_t ims = intx_now_ms();
+
+    for (unsigned i = 0; i < PCIPT_MAX_DEVS; i++) {
+        int it = d->devs[i].used ? intx_timeout_ms(&d->devs[i].intx, ims) : -1;
+        if (it >= 0 && it < t)
+            t = it;
+    }
     return t;
 }
 

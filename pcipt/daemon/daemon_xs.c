@@ -209,10 +209,12 @@ void daemon_stats_line(struct daemon *d, char *buf, size_t len)
 {
     const struct ioreq_stats *s = &d->router.stats;
     uint64_t raised = d->stats.intx_raised, lowered = d->stats.intx_lowered;
+    uint64_t reraised = d->stats.intx_reraised;
 
     for (unsigned i = 0; i < PCIPT_MAX_DEVS; i++) {
         raised += d->devs[i].intx.raised;
         lowered += d->devs[i].intx.lowered;
+        reraised += d->devs[i].intx.reraised;
     }
     snprintf(buf, len,
              "pciptd: stats dom=%u ioreqs=%" PRIu64 " cfg=%" PRIu64 " cfg_reads=%" PRIu64
@@ -221,7 +223,8 @@ void daemon_stats_line(struct daemon *d, char *buf, size_t len)
              " unclaimed=%" PRIu64 " invalidate=%" PRIu64 " malformed=%" PRIu64
              " unknown_type=%" PRIu64 " maps=%" PRIu64 " unmaps=%" PRIu64 " remaps=%" PRIu64
              " refused=%" PRIu64 " flr=%" PRIu64 " intx_raised=%" PRIu64
-             " intx_lowered=%" PRIu64 " bar_mapped_hits=%" PRIu64 " first_cfg_us=%" PRIu64
+             " intx_lowered=%" PRIu64 " intx_reraised=%" PRIu64 " bar_mapped_hits=%" PRIu64
+             " first_cfg_us=%" PRIu64
              " last_cfg_us=%" PRIu64 " first_access_ms=%s%" PRIu64,
              d->domid,
              s->ecam_reads + s->ecam_writes + s->pci_config_reads + s->pci_config_writes +
@@ -231,7 +234,7 @@ void daemon_stats_line(struct daemon *d, char *buf, size_t len)
              s->ecam_reads, s->ecam_writes, s->pci_config_reads, s->pci_config_writes,
              s->bar_window, s->unclaimed, s->invalidate, s->malformed, s->unknown_type,
              d->stats.maps, d->stats.unmaps, d->stats.remaps, d->stats.refused_moves,
-             d->stats.flr, raised, lowered, d->stats.bar_mapped_hits, d->stats.first_cfg_us,
+             d->stats.flr, raised, lowered, reraised, d->stats.bar_mapped_hits, d->stats.first_cfg_us,
              d->stats.last_cfg_us, d->stats.first_seen ? "" : "-", d->stats.first_seen ? d->stats.first_access_ms : 1);
 }
 

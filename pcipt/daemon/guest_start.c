@@ -11,7 +11,8 @@ uint8_t guest_intx_line(const struct dev_assign *as)
 void guest_vdev_config(const struct dev_assign *as, struct vdev_config *cfg)
 {
     *cfg = (struct vdev_config){ .slot = as->guest.dev, .fn = as->guest.fn,
-                                 .intx_line = guest_intx_line(as) };
+                                 .intx_line = guest_intx_line(as),
+                                 .dma = as->dma != DEV_DMA_OFF };
     for (int i = 0; i < PCI_NUM_RES; i++)
         cfg->guest_bar[i] = as->bars[i].type == BAR_NONE ? 0 : as->bars[i].guest;
 }

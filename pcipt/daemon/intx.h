@@ -28,7 +28,9 @@
 #include "hostbridge/hostdev.h"
 #include "pcipt/hv/hv.h"
 
-#define INTX_POLL_MS 5              /* deassert check period while asserted */
+#define INTX_REARM_MS 1             /* first re-raise period while asserted */
+#define INTX_REARM_FAST 32          /* re-raises at INTX_REARM_MS before backing off */
+#define INTX_REARM_MAX_MS 16        /* longest re-raise / deassert check period */
 #define PCI_STATUS_INTERRUPT 0x08   /* Status bit 3 */
 #define PCI_COMMAND_INTX_DISABLE 0x400
 
@@ -51,6 +53,10 @@ struct intx_line {
     bool spi_high;
     bool guest_disabled;            /* guest Command.INTx-disable */
     uint64_t raised, lowered, fired;
+    uint64_t reraised;              /* raises while the device still asserted */
+    uint64_t rearm_at_ms;           /* next re-raise due (monotonic ms) */
+    uint32_t rearm_ms;              /* current period */
+    uint32_t rearm_count;           /* re-raises of this assertion */
 };
 
 /* uio ops: read a 4-byte count, write a 4-byte 1 (ctx unused). */
@@ -74,13 +80,18 @@ int intx_uio_open(const char *sysfs_dev_dir, const char *devdir, int *fd, char *
                   size_t errlen);
 /* The fd is readable. */
 void intx_fired(struct intx_line *l);
-/* Deassert check (after a guest access, on the timer). */
+/* Deassert check and re-raise (after a guest access, on the timer), at
+ * now_ms (monotonic) or the current time. */
+void intx_check_at(struct intx_line *l, uint64_t now_ms);
 void intx_check(struct intx_line *l);
+/* Milliseconds until intx_check is due (0 = now); -1 when nothing waits. */
+int intx_timeout_ms(const struct intx_line *l, uint64_t now_ms);
+uint64_t intx_now_ms(void);
+/* True while the line is up (the deassert check must run). */
+static inline bool intx_waiting(const struct intx_line *l) { return l->active && l->host_masked; }
 /* The guest changed Command.INTx-disable. */
 void intx_guest_disable(struct intx_line *l, bool disabled);
 /* Lower the SPI, unmask, close the fd. */
 void intx_line_stop(struct intx_line *l);
-/* True while the timer must run. */
-static inline bool intx_waiting(const struct intx_line *l) { return l->active && l->host_masked; }
 
 #endif

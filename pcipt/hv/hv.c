@@ -71,3 +71,16 @@ int hv_query_xen_version(const char *name, unsigned *major, unsigned *minor, cha
         snprintf(err, errlen, "cannot tell the Xen version (%s)%s", why, hint);
     return rc;
 }
+
+int hv_query_iommu(const char *name)
+{
+    char why[384];
+    struct hv *hv;
+    int rc = hv_open(name, &hv, why, sizeof(why));
+
+    if (!rc) {
+        rc = hv->ops->iommu_enabled ? hv->ops->iommu_enabled(hv) : -EOPNOTSUPP;
+        hv_close(hv);
+    }
+    return rc;
+}

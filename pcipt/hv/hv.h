@@ -85,6 +85,20 @@ struct hv_ops {
     int (*its_map_event)(struct hv *hv, uint32_t domid, uint32_t host_devid,
                          uint32_t guest_devid, uint32_t event_id, bool valid);
 
+    /* IOMMU (xen-arm-dma-msi.md sections 1-2).  machine_sbdf is Xen's
+     * seg << 16 | bus << 8 | devfn (hv_machine_sbdf).  iommu_enabled: 1 when
+     * the hypervisor runs an IOMMU (XEN_SYSCTL_PHYSCAP_directio, what libxl
+     * asks before it accepts passthrough="enabled"), 0 when not, -errno.
+     * test_assign: 0 if the function can be assigned to domid (owned by dom0
+     * or quarantine).  assign: the function's DMA goes through domid's p2m
+     * (the domain must have been created with passthrough).  deassign: back
+     * to dom0; domid may be DOMID_IO for a function Xen quarantined when
+     * its domain died. */
+    int (*iommu_enabled)(struct hv *hv);
+    int (*test_assign_device)(struct hv *hv, uint32_t domid, uint32_t machine_sbdf);
+    int (*assign_device)(struct hv *hv, uint32_t domid, uint32_t machine_sbdf);
+    int (*deassign_device)(struct hv *hv, uint32_t domid, uint32_t machine_sbdf);
+
     /* The running hypervisor's version (XENVER_version: major << 16 | minor). */
     int (*xen_version)(struct hv *hv, unsigned *major, unsigned *minor);
     /* The hypervisor's build configuration (the .config text Xen publishes
@@ -99,6 +113,13 @@ struct hv {
     void *priv;
 };
 
+#define HV_DOMID_IO 0x7ff1u        /* DOMID_IO: Xen's quarantine owner */
+
+static inline uint32_t hv_machine_sbdf(uint16_t seg, uint8_t bus, uint8_t dev, uint8_t fn)
+{
+    return (uint32_t)seg << 16 | (uint32_t)bus << 8 | (uint32_t)(dev << 3 | fn);
+}
+
 /* Open a backend by name ("xen" or "sim").  On failure returns -errno and
  * writes a sentence into err. */
 int hv_open(const char *name, struct hv **out, char *err, size_t errlen);
@@ -111,5 +132,9 @@ int hv_parse_xen_version(const char *s, unsigned *major, unsigned *minor);
  * --xen-version X.Y). */
 int hv_query_xen_version(const char *name, unsigned *major, unsigned *minor, char *err,
                          size_t errlen);
+
+/* Does the backend named `name` (NULL = "xen") run an IOMMU?  1, 0, or
+ * -errno (the backend cannot be opened or cannot tell). */
+int hv_query_iommu(const char *name);
 
 #endif

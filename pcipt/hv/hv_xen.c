@@ -295,6 +295,31 @@ static int xen_evtchn_notify(struct hv *hv, uint32_t port)
     return xenevtchn_notify(xce, port) ? neg_errno() : 0;
 }
 
+static int xen_iommu_enabled(struct hv *hv)
+{
+    xc_physinfo_t info = { 0 };
+
+    if (xc_physinfo(to_xen(hv)->xch, &info))
+        return neg_errno();
+    return (info.capabilities & XEN_SYSCTL_PHYSCAP_directio) ? 1 : 0;
+}
+
+static int xen_test_assign_device(struct hv *hv, uint32_t domid, uint32_t sbdf)
+{
+    return xc_test_assign_device(to_xen(hv)->xch, domid, sbdf) ? neg_errno() : 0;
+}
+
+/* flags: XEN_DOMCTL_DEV_RDM_RELAXED is x86-only (reserved device memory). */
+static int xen_assign_device(struct hv *hv, uint32_t domid, uint32_t sbdf)
+{
+    return xc_assign_device(to_xen(hv)->xch, domid, sbdf, 0) ? neg_errno() : 0;
+}
+
+static int xen_deassign_device(struct hv *hv, uint32_t domid, uint32_t sbdf)
+{
+    return xc_deassign_device(to_xen(hv)->xch, domid, sbdf) ? neg_errno() : 0;
+}
+
 static int xen_set_irq_level(struct hv *hv, uint32_t domid, uint32_t irq, unsigned level)
 {
     DMOD_OR_FAIL(to_xen(hv));
@@ -380,6 +405,10 @@ static const struct hv_ops xen_ops = {
     .set_pci_intx_level = xen_set_pci_intx_level,
     .inject_msi = xen_inject_msi,
     .its_map_event = xen_its_map_event,
+    .iommu_enabled = xen_iommu_enabled,
+    .test_assign_device = xen_test_assign_device,
+    .assign_device = xen_assign_device,
+    .deassign_device = xen_deassign_device,
     .xen_version = xen_xen_version,
     .build_config = xen_build_config,
 };

@@ -65,8 +65,23 @@ static uint32_t vgic_num_irqs(const struct sim_domain *d)
     return GIC_NR_LOCAL_IRQS + d->nr_spis;
 }
 
+/* A raise on 4.17's vGIC (xen-arm-dma-msi.md section 6): vgic_inject_irq
+ * ignores the level and makes the SPI pending once; nothing re-samples the
+ * line after the guest's EOI.  A raise while one is still in flight (not
+ * yet EOI'd) is modelled as one more delivery queued behind it (our reading
+ * of 4.17's in-flight handling; the facts document does not cover it). */
+static void vgic_raise(struct sim_domain *d, uint32_t irq)
+{
+    uint32_t i = irq - GIC_NR_LOCAL_IRQS;
+
+    if (d->spi_pending[i] < 2)
+        d->spi_pending[i]++;
+}
+
 /* xen/arch/arm/dm.c XEN_DMOP_set_irq_level: "Only SPIs are supported":
- * irq < NR_LOCAL_IRQS or >= vgic_num_irqs(d) -> -EINVAL; level 0/1 only. */
+ * irq < NR_LOCAL_IRQS or >= vgic_num_irqs(d) -> -EINVAL; level 0/1 only.
+ * irq_level records what the device model last set (for inspection);
+ * delivery is vgic_raise's: level 0 changes nothing the guest sees. */
 static int sim_set_irq_level(struct hv *hv, uint32_t domid, uint32_t irq, unsigned level)
 {
     struct hv_sim *s = to_sim(hv);
@@ -74,9 +89,10 @@ static int sim_set_irq_level(struct hv *hv, uint32_t domid, uint32_t irq, unsign
     int rc = dm_begin(s, "set_irq_level", domid, &d);
     if (!rc && (irq < GIC_NR_LOCAL_IRQS || irq >= vgic_num_irqs(d) || level > 1))
         rc = -EINVAL;
-    if (!rc && level)
+    if (!rc && level) {
         d->irq_level[irq / 32] |= 1u << (irq % 32);
-    else if (!rc)
+        vgic_raise(d, irq);
+    } else if (!rc)
         d->irq_level[irq / 32] &= ~(1u << (irq % 32));
     sim_unlock(s);
     return rc;
@@ -206,6 +222,10 @@ const struct hv_ops sim_ops = {
     .its_map_event = sim_its_map_event,
     .xen_version = sim_xen_version,
     .build_config = sim_build_config,
+    .iommu_enabled = sim_iommu_enabled,
+    .test_assign_device = sim_test_assign_device,
+    .assign_device = sim_assign_device,
+    .deassign_device = sim_deassign_device,
 };
 
 /* "op:n:errno", errno as a number or a name among a few common ones. */
@@ -249,6 +269,8 @@ int hv_sim_open(struct hv **out, char *err, size_t errlen)
         free(s);
         return -EINVAL;
     }
+    const char *iommu = getenv(SIM_IOMMU_ENV);
+    s->no_iommu = iommu && !strcmp(iommu, "off");
     int rc = sim_state_open(s, err, errlen);
     if (rc) {
         free(s);

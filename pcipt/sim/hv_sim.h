@@ -24,14 +24,24 @@
  * anything else makes hv_open("sim") fail. */
 #define SIM_XEN_VERSION_ENV     "PCIPT_SIM_XEN_VERSION"
 #define SIM_XEN_VERSION_DEFAULT "4.17"
+/* "off": the simulated Xen runs no IOMMU (every assign op -EOPNOTSUPP, as
+ * 4.17 without an SMMU); anything else: an SMMUv3 that can take PCI
+ * functions (xen-arm-dma-msi.md section 2, the patched case). */
+#define SIM_IOMMU_ENV           "PCIPT_SIM_IOMMU"
 
 bool hv_is_sim(const struct hv *hv);
 const char *sim_dir(const struct hv *hv);
 
 /* ---- administration ---- */
 int sim_reset(struct hv *hv);
+/* Created with passthrough="enabled" (XEN_DOMCTL_CDF_iommu): it can take
+ * assigned functions.  sim_domain_create_flags: flags 0 = without. */
 int sim_domain_create(struct hv *hv, uint32_t domid, unsigned nr_vcpus, uint64_t ram_base,
                       uint64_t ram_size, unsigned nr_spis);
+#define SIM_DOMAIN_PASSTHROUGH 0x1u
+int sim_domain_create_flags(struct hv *hv, uint32_t domid, unsigned nr_vcpus,
+                            uint64_t ram_base, uint64_t ram_size, unsigned nr_spis,
+                            unsigned flags);
 /* As Xen's domain destruction: servers, ports, mappings, permissions go. */
 int sim_domain_destroy(struct hv *hv, uint32_t domid);
 /* Make the n-th next call (n >= 1) of op fail with -err, in every process.
@@ -65,9 +75,29 @@ int sim_list_ranges(struct hv *hv, uint32_t domid, uint16_t id, unsigned type,
                     struct sim_range *r, unsigned max);
 /* Asserted SPIs; returns how many. */
 int sim_list_irqs_high(struct hv *hv, uint32_t domid, uint32_t *irqs, unsigned max);
-int sim_irq_level(struct hv *hv, uint32_t domid, uint32_t irq);   /* 0/1 or -errno */
+/* The level the device model last set: 0/1 or -errno.  Not what the guest
+ * sees: on 4.17's vGIC a raise delivers once and level 0 is ignored. */
+int sim_irq_level(struct hv *hv, uint32_t domid, uint32_t irq);
+/* The guest takes one delivery of SPI irq (acknowledge + EOI): 1 if one
+ * was pending, 0 if none, -errno.  A raise while one is in flight queues
+ * one more (at most one). */
+int sim_irq_take(struct hv *hv, uint32_t domid, uint32_t irq);
+/* Deliveries of irq the guest has taken since the domain was created. */
+int sim_irq_delivered(struct hv *hv, uint32_t domid, uint32_t irq, uint64_t *n);
 /* The guest-side port of a server's vCPU (what Xen writes into vp_eport). */
 int sim_server_port(struct hv *hv, uint32_t domid, uint16_t id, unsigned vcpu);
+
+/* ---- the SMMU (sim_iommu.c) ---- */
+/* Who owns the function's StreamID: 0 (dom0), a domU, or HV_DOMID_IO. */
+int sim_device_owner(struct hv *hv, uint32_t machine_sbdf, uint32_t *owner);
+/* The function DMAs to bus address addr: SIM_DMA_OK (translated through its
+ * owner's stage 2: the owner's RAM or p2m), SIM_DMA_UNTRANSLATED (no IOMMU:
+ * addr is a host physical address), or -EFAULT (an SMMU translation
+ * fault, counted in sim_smmu_faults). */
+#define SIM_DMA_OK 0
+#define SIM_DMA_UNTRANSLATED 1
+int sim_device_dma(struct hv *hv, uint32_t machine_sbdf, uint64_t addr);
+int sim_smmu_faults(struct hv *hv, uint64_t *n);
 
 /* ---- guest side (sim_vcpu.c) ---- */
 enum sim_access_result {

@@ -25,6 +25,14 @@ int sim_reset(struct hv *hv)
 int sim_domain_create(struct hv *hv, uint32_t domid, unsigned nr_vcpus, uint64_t ram_base,
                       uint64_t ram_size, unsigned nr_spis)
 {
+    return sim_domain_create_flags(hv, domid, nr_vcpus, ram_base, ram_size, nr_spis,
+                                   SIM_DOMAIN_PASSTHROUGH);
+}
+
+int sim_domain_create_flags(struct hv *hv, uint32_t domid, unsigned nr_vcpus,
+                            uint64_t ram_base, uint64_t ram_size, unsigned nr_spis,
+                            unsigned flags)
+{
     SIM_OR_EINVAL(hv);
     /* GUEST_MAX_VCPUS 128; vgic rounds nr_spis up to a multiple of 32 */
     if (domid == 0 || domid >= 0x7ff0 || nr_vcpus == 0 || nr_vcpus > SIM_MAX_VCPUS ||
@@ -47,6 +55,7 @@ int sim_domain_create(struct hv *hv, uint32_t domid, unsigned nr_vcpus, uint64_t
         d->ram_base = ram_base;
         d->ram_size = ram_size;
         d->nr_spis = (nr_spis + 31) / 32 * 32;
+        d->passthrough = (flags & SIM_DOMAIN_PASSTHROUGH) != 0;
         rs_init(&d->perms, SIM_PERM_CAP);
         d->used = 1;
     }
@@ -67,6 +76,7 @@ int sim_domain_destroy(struct hv *hv, uint32_t domid)
             if (d->servers[id].used)
                 sim_server_teardown_locked(s, d, id);
         sim_domain_ports_close_locked(s, d);
+        sim_iommu_domain_gone_locked(s, domid);
         memset(d, 0, sizeof(*d));
     }
     sim_unlock(s);
@@ -240,6 +250,39 @@ int sim_irq_level(struct hv *hv, uint32_t domid, uint32_t irq)
         rc = -EINVAL;
     else
         rc = (d->irq_level[irq / 32] >> (irq % 32)) & 1;
+    sim_unlock(s);
+    return rc;
+}
+
+int sim_irq_take(struct hv *hv, uint32_t domid, uint32_t irq)
+{
+    SIM_OR_EINVAL(hv);
+    struct sim_domain *d;
+    int rc = query_begin(s, domid, &d);
+    if (rc)
+        return rc;
+    if (irq < GIC_NR_LOCAL_IRQS || irq >= GIC_NR_LOCAL_IRQS + d->nr_spis) {
+        rc = -EINVAL;
+    } else if (d->spi_pending[irq - GIC_NR_LOCAL_IRQS]) {
+        d->spi_pending[irq - GIC_NR_LOCAL_IRQS]--;
+        d->spi_delivered[irq - GIC_NR_LOCAL_IRQS]++;
+        rc = 1;
+    }
+    sim_unlock(s);
+    return rc;
+}
+
+int sim_irq_delivered(struct hv *hv, uint32_t domid, uint32_t irq, uint64_t *n)
+{
+    SIM_OR_EINVAL(hv);
+    struct sim_domain *d;
+    int rc = query_begin(s, domid, &d);
+    if (rc)
+        return rc;
+    if (irq < GIC_NR_LOCAL_IRQS || irq >= GIC_NR_LOCAL_IRQS + d->nr_spis)
+        rc = -EINVAL;
+    else
+        *n = d->spi_delivered[irq - GIC_NR_LOCAL_IRQS];
     sim_unlock(s);
     return rc;
 }

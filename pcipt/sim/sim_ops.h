@@ -31,4 +31,10 @@ int sim_evtchn_pending(struct hv *hv);
 int sim_evtchn_unmask(struct hv *hv, uint32_t local_port);
 int sim_evtchn_notify(struct hv *hv, uint32_t local_port);
 
+/* sim_iommu.c */
+int sim_iommu_enabled(struct hv *hv);
+int sim_test_assign_device(struct hv *hv, uint32_t domid, uint32_t sbdf);
+int sim_assign_device(struct hv *hv, uint32_t domid, uint32_t sbdf);
+int sim_deassign_device(struct hv *hv, uint32_t domid, uint32_t sbdf);
+
 #endif

@@ -177,6 +177,8 @@ void sim_state_reset_locked(struct hv_sim *s)
         memset(d, 0, sizeof(*d));
     }
     memset(st->fails, 0, sizeof(st->fails));
+    memset(st->pdevs, 0, sizeof(st->pdevs));
+    st->smmu_faults = 0;
     dom0_init(&st->domains[0]);
 }
 

@@ -12,7 +12,7 @@
 #include "pcipt/hv/hv.h"
 
 #define SIM_STATE_MAGIC   0x53494d5043495054ull   /* "SIMPCIPT" */
-#define SIM_STATE_VERSION 2
+#define SIM_STATE_VERSION 3
 
 #define SIM_MAX_DOMAINS   16
 #define SIM_MAX_VCPUS     128     /* slots in one ioreq page (facts §2) */
@@ -26,6 +26,7 @@
 #define SIM_MAX_HANDLES   256     /* pcipt simulate: 128 vCPU threads + daemon + tools */
 #define SIM_MAX_FAILS     8
 #define SIM_OP_NAME_LEN   32
+#define SIM_MAX_PDEVS     64      /* functions the SMMU model tracks */
 #define SIM_PADDR_BITS    48      /* Arm64 p2m: mfn must fit in 48 bits of address */
 
 struct sim_interval { uint64_t start, end; };   /* inclusive */
@@ -68,9 +69,14 @@ struct sim_domain_stats {
 
 struct sim_domain {
     uint8_t used, crashed;
+    uint8_t passthrough;          /* created with XEN_DOMCTL_CDF_iommu */
     uint32_t domid, nr_vcpus, nr_spis;
     uint64_t ram_base, ram_size;
-    uint32_t irq_level[(32 + SIM_MAX_SPIS + 31) / 32 + 1];
+    uint32_t irq_level[(32 + SIM_MAX_SPIS + 31) / 32 + 1];  /* last level the DM set */
+    /* 4.17's vGIC per SPI: deliveries the guest has not taken yet, 0..2
+     * (one in flight + one queued behind it); see hv_sim.c. */
+    uint8_t spi_pending[SIM_MAX_SPIS];
+    uint64_t spi_delivered[SIM_MAX_SPIS];
     struct sim_rangeset perms;              /* iomem_caps, in mfns */
     uint32_t nr_p2m;
     struct sim_p2m_entry p2m[SIM_P2M_CAP];  /* sorted by gfn */
@@ -86,6 +92,9 @@ struct sim_handle { uint8_t used; int32_t pid; uint32_t serial; uint32_t dropped
 
 struct sim_fail { char op[SIM_OP_NAME_LEN]; uint32_t countdown; int32_t err; };
 
+/* The SMMU's view of one PCI function (absent: owned by dom0). */
+struct sim_pdev { uint8_t used; uint32_t sbdf, owner; };
+
 struct sim_state {
     uint64_t magic;
     uint32_t version, size;
@@ -94,6 +103,8 @@ struct sim_state {
     struct sim_handle handles[SIM_MAX_HANDLES];
     struct sim_fail fails[SIM_MAX_FAILS];
     struct sim_domain domains[SIM_MAX_DOMAINS];   /* [0] is dom0 */
+    struct sim_pdev pdevs[SIM_MAX_PDEVS];
+    uint64_t smmu_faults;
 };
 
 /* Per-process backend object. */
@@ -106,6 +117,7 @@ struct hv_sim {
     int evt_fd;
     struct sim_fail env_fail;    /* PCIPT_SIM_FAIL, counted in this process */
     unsigned xen_major, xen_minor;   /* PCIPT_SIM_XEN_VERSION (xen_version op) */
+    bool no_iommu;                   /* PCIPT_SIM_IOMMU=off */
 };
 
 static inline struct hv_sim *to_sim(struct hv *hv) { return (struct hv_sim *)hv; }
@@ -132,6 +144,9 @@ int rs_remove(struct sim_rangeset *rs, uint64_t s, uint64_t e);   /* -ENOMEM on 
 /* sim_p2m.c */
 void sim_p2m_clear(struct sim_domain *d);
 const struct sim_p2m_entry *sim_p2m_lookup(const struct sim_domain *d, uint64_t gfn);
+
+/* sim_iommu.c: the domain's functions go to quarantine (Xen on destroy). */
+void sim_iommu_domain_gone_locked(struct hv_sim *s, uint32_t domid);
 
 /* sim_ioreq.c */
 void sim_server_teardown_locked(struct hv_sim *s, struct sim_domain *d, unsigned id);

@@ -148,7 +148,7 @@ static int attach_all(struct create_run *r, char *err, size_t errlen)
         /* a failing attach gives its own device back; the ones before are undo()'s */
         r->ctx.handover = &r->handover[i];
         rc = attach_device(&r->ctx, r->domid, &d->host, d->guest.dev, d->guest.fn,
-                           r->o->attach_flags,
+                           r->o->attach_flags | (d->unsafe_dma ? ATTACH_UNSAFE_DMA : 0),
                            &guest, e, sizeof(e));
         r->ctx.handover = NULL;
         if (rc)
@@ -350,7 +350,8 @@ int create_domain(const struct create_opts *o, char *err, size_t errlen)
         goto out;
     }
     r.dtb_written = true;
-    if (!(xl_argv = create_xl_argv(o, r.dtb, spi))) {
+    if (!(xl_argv = create_xl_argv(o, r.dtb, spi,
+                                   create_passthrough_arg(&r.cfg, hv_query_iommu(g_opts.hv))))) {
         rc = say(err, errlen, -ENOMEM, "out of memory");
         goto out;
     }

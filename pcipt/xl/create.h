@@ -4,7 +4,7 @@
  *   read CFG (pcipt/xl/xlcfg.h): name, `pcipt = [ "SBDF[@SLOT]", ... ]`
  *   -> plan the devices as a fresh domain (plan_domain) -> write the guest
  *   DT (pcipt/xl/guest_dt.h) -> `xl create -p CFG device_tree="DTB" [SPI arg]
- *   XL_ARGS...` -> `xl domid NAME` -> attach_device each (the planned slot)
+ *   [passthrough="enabled" (create_passthrough_arg)] XL_ARGS...` -> `xl domid NAME` -> attach_device each (the planned slot)
  *   -> check the published slots/SPIs are the planned ones -> start the
  *   domain's daemon (pcipt/xl/launch.h) and wait for "ready" -> `xl
  *   unpause DOMID`.  Any failure undoes everything done so far, in reverse:
@@ -37,7 +37,8 @@ struct create_opts {
     int nxl_args;
     const char *dtb_path;    /* NULL: $PCIPT_STATE_DIR/<name>.dtb */
     bool dry_run;
-    unsigned attach_flags;   /* ATTACH_BIND | ATTACH_FORCE | ATTACH_VERBOSE */
+    unsigned attach_flags;   /* ATTACH_BIND | ATTACH_FORCE | ATTACH_VERBOSE |
+                                ATTACH_UNSAFE_DMA */
     int ready_timeout_ms;    /* 0: DAEMON_READY_TIMEOUT_MS */
     unsigned xen_major, xen_minor;   /* 0.0: ask the hypervisor (hv_query_xen_version) */
     FILE *out;               /* progress and the dry-run line; NULL = stdout */
@@ -57,7 +58,11 @@ int create_spi_arg(const struct xlcfg *cfg, const struct guest_layout *lay, unsi
                    unsigned xen_minor, char *arg, size_t arglen, char *err, size_t errlen);
 /* The `xl create` argv (NULL-terminated, malloc'd; free with
  * create_free_argv). */
-char **create_xl_argv(const struct create_opts *o, const char *dtb_path, const char *spi_arg);
+/* passthrough="enabled" when iommu (hv_query_iommu) is 1 and the config
+ * does not set passthrough itself; else NULL. */
+const char *create_passthrough_arg(const struct xlcfg *cfg, int iommu);
+char **create_xl_argv(const struct create_opts *o, const char *dtb_path, const char *spi_arg,
+                      const char *pt_arg);
 void create_free_argv(char **argv);
 
 #endif

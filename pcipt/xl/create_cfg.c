@@ -115,9 +115,20 @@ static char *device_tree_arg(const char *path)
     return s;
 }
 
-char **create_xl_argv(const struct create_opts *o, const char *dtb_path, const char *spi_arg)
+/* A domain takes assigned functions only if created with passthrough
+ * (XEN_DOMCTL_CDF_iommu, xen-arm-dma-msi.md section 2), and libxl refuses
+ * passthrough="enabled" where the hypervisor runs no IOMMU ("passthrough
+ * not supported on this platform"): so it is added only with an IOMMU,
+ * and never over the config's own passthrough setting. */
+const char *create_passthrough_arg(const struct xlcfg *cfg, int iommu)
 {
-    char **argv = calloc((size_t)o->nxl_args + 8, sizeof(*argv));
+    return iommu == 1 && !xlcfg_get(cfg, "passthrough") ? "passthrough=\"enabled\"" : NULL;
+}
+
+char **create_xl_argv(const struct create_opts *o, const char *dtb_path, const char *spi_arg,
+                      const char *pt_arg)
+{
+    char **argv = calloc((size_t)o->nxl_args + 9, sizeof(*argv));
     unsigned n = 0;
     bool ok = argv != NULL;
 
@@ -128,6 +139,8 @@ char **create_xl_argv(const struct create_opts *o, const char *dtb_path, const c
          (argv[n++] = device_tree_arg(dtb_path));
     if (ok && spi_arg && *spi_arg)
         ok = (argv[n++] = strdup(spi_arg)) != NULL;
+    if (ok && pt_arg && *pt_arg)
+        ok = (argv[n++] = strdup(pt_arg)) != NULL;
     for (int i = 0; ok && i < o->nxl_args; i++)
         ok = (argv[n++] = strdup(o->xl_args[i])) != NULL;
     if (!ok) {

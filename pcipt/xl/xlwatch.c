@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pcipt/assign/dma.h"
+#include "pcipt/host/hostpci.h"
 #include "pcipt/hv/map.h"
 #include "pcipt/xl/xlwatch_int.h"
 #include "pcipt/xs/xs.h"
@@ -75,6 +77,25 @@ static bool libxl_live(const struct xlw_view *v, const struct sbdf *host)
     return i >= 0 && v->l[i].state != 5;
 }
 
+/* Bus Master off, then out of the domain's IOMMU context (from quarantine
+ * when the domain is gone): pcipt/assign/dma.h. */
+static void release_dma(struct attach_ctx *ctx, struct xlwatch *w, const struct xlwatch_dev *d,
+                        int alive)
+{
+    char name[SBDF_STR_LEN], e[256];
+    struct hostpci *hp;
+    int rc;
+
+    if (!hostpci_open(ctx->sysfs, &d->host, &hp, e, sizeof(e))) {
+        (void)dma_host_bus_master(hostpci_host_dev(hp), false);
+        hostpci_close(hp);
+    }
+    if (alive >= 0 &&
+        (rc = dma_deassign(ctx->hv, alive == 1 ? w->domid : HV_DOMID_IO, &d->host)))
+        say(w, "release %s: deassigning it from domain %u failed: %s",
+            sbdf_format(&d->host, name), w->domid, strerror(-rc));
+}
+
 /* Unmap where the records say, revoke what adopt granted.  The domain may
  * be gone already: then its p2m and permissions went with it. */
 static void release_hv(struct attach_ctx *ctx, struct xlwatch *w, const struct xlwatch_dev *d)
@@ -82,9 +103,7 @@ static void release_hv(struct attach_ctx *ctx, struct xlwatch *w, const struct x
     int alive = ctx->hv->ops->domain_exists(ctx->hv, w->domid);
     char name[SBDF_STR_LEN];
 
-    if (alive != 1)
-        return;
-    for (unsigned i = 0; i < PCI_NUM_RES; i++) {
+    for (unsigned i = 0; alive == 1 && i < PCI_NUM_RES; i++) {
         const struct bar_assign *b = &d->bars[i];
         uint64_t mfn, nr;
         int rc;
@@ -100,6 +119,7 @@ static void release_hv(struct attach_ctx *ctx, struct xlwatch *w, const struct x
             say(w, "release %s: revoking BAR %u from domain %u failed: %s",
                 sbdf_format(&d->host, name), i, w->domid, strerror(-rc));
     }
+    release_dma(ctx, w, d, alive);
 }
 
 /* Bring pcipt's nodes of a released (or stale) adopted entry k in line

@@ -3,7 +3,9 @@
  *   be = /local/domain/0/backend/pci/DOMID/0         (libxl's pciback dir)
  *     frontend, frontend-id, online, state, domain, num_devs,
  *     key-N, dev-N, vdev-N, opts-N, state-N             (libxl/pciback shapes)
- *     pcipt/dev-N/{spi,intx-pin,force}                  (our per-device nodes)
+ *     pcipt/dev-N/{spi,intx-pin,force,dma}              (our per-device nodes;
+ *                                                        dma: iommu|off|unsafe,
+ *                                                        missing = off)
  *     pcipt/dev-N/bar-I/{type,prefetchable,host,guest,size}
  *     pcipt/dev-N/state/...                             (guest-visible state)
  *     pcipt/server/{id,pid,nr-vcpus,port-V}             (the domain's daemon)

@@ -95,6 +95,25 @@ static void read_bar(struct xsu_reader *r, const char *dir, unsigned i, struct b
     xsu_get_hex(r, p, &b->size);
 }
 
+/* dma: written since DMA isolation came; records from before lack it and
+ * meant "off" (the guest's Bus Master never reached the host). */
+static void read_dma(struct xsu_reader *r, const char *p, enum dev_dma *out)
+{
+    char *v;
+
+    *out = DEV_DMA_OFF;
+    if (r->rc)
+        return;
+    if (!(v = xsw_read(r->xs, r->t, p))) {
+        if (errno != ENOENT)
+            xsu_fail(r, errno ? -errno : -EIO, p);
+        return;
+    }
+    if (dev_dma_parse(v, out))
+        xsu_bad(r, p, "'%s' is not iommu, off or unsafe", v);
+    free(v);
+}
+
 static void read_dev(struct xsu_reader *r, const char *be, unsigned n, struct dev_assign *d)
 {
     char p[XSW_PATH_MAX], dir[XSW_PATH_MAX];
@@ -124,6 +143,8 @@ static void read_dev(struct xsu_reader *r, const char *be, unsigned n, struct de
     xsu_path(p, "%s/force", dir);
     if (xsu_get_dec(r, p, 1, &v))
         d->force = v;
+    xsu_path(p, "%s/dma", dir);
+    read_dma(r, p, &d->dma);
     for (unsigned i = 0; i < PCI_NUM_RES; i++)
         read_bar(r, dir, i, &d->bars[i]);
     if (!r->rc)

@@ -58,6 +58,13 @@ void afx_setup(void)
     ck_assert_int_eq(mkdir(holder, 0755), 0);
     afx_set_resource(AFX_GPU, 0, 0x4000000000ull, 256ull << 20,
                      IORESOURCE_MEM | IORESOURCE_PREFETCH | IORESOURCE_MEM_64);
+    /* The dumps come from machines whose drivers had Bus Master on; a
+     * function waiting for passthrough has it off (tests that need it on
+     * set it). */
+    for (unsigned i = 0; i < 2; i++) {
+        const char *dev = i ? AFX_GPU : AFX_NIC;
+        afx_set_config_byte(dev, 0x04, (uint8_t)(afx_config_byte(dev, 0x04) & ~0x04u));
+    }
 
     xsw_inject_fail(0, 0);
     xs = xs_open(0);
@@ -110,6 +117,21 @@ void afx_set_resource(const char *dev, unsigned index, uint64_t start, uint64_t 
     ck_assert_int_eq(fclose(f), 0);
 }
 
+uint8_t afx_config_byte(const char *dev, unsigned off)
+{
+    char path[256];
+    FILE *f;
+    int c;
+
+    devfile(dev, "config", path, sizeof(path));
+    ck_assert_ptr_nonnull(f = fopen(path, "rb"));
+    ck_assert_int_eq(fseek(f, (long)off, SEEK_SET), 0);
+    c = fgetc(f);
+    ck_assert_int_eq(fclose(f), 0);
+    ck_assert_int_ge(c, 0);
+    return (uint8_t)c;
+}
+
 void afx_set_config_byte(const char *dev, unsigned off, uint8_t val)
 {
     char path[256];
@@ -120,6 +142,22 @@ void afx_set_config_byte(const char *dev, unsigned off, uint8_t val)
     ck_assert_int_eq(fseek(f, (long)off, SEEK_SET), 0);
     ck_assert_int_eq(fputc(val, f), val);
     ck_assert_int_eq(fclose(f), 0);
+}
+
+int afx_host_bus_master(const char *dev)
+{
+    return (afx_config_byte(dev, 0x04) & 0x04) != 0;
+}
+
+uint32_t afx_smmu_owner(const char *dev)
+{
+    struct sbdf s;
+    uint32_t owner = 0xffffffffu;
+
+    ck_assert_int_eq(sbdf_parse(dev, &s), 0);
+    ck_assert_int_eq(sim_device_owner(simfx_hv, hv_machine_sbdf(s.seg, s.bus, s.dev, s.fn),
+                                      &owner), 0);
+    return owner;
 }
 
 void afx_set_driver(const char *dev, const char *driver)
@@ -223,7 +261,8 @@ char *afx_snapshot(void)
         char st[300];
         const char *dev = d ? AFX_GPU : AFX_NIC;
         afx_driver_state(dev, st, sizeof(st));
-        fprintf(mem, "%s %s\n", dev, st);
+        fprintf(mem, "%s %s smmu-owner %u bus-master %d\n", dev, st, afx_smmu_owner(dev),
+                afx_host_bus_master(dev));
     }
     xsdump = xst_dump();
     fprintf(mem, "%s", xsdump);

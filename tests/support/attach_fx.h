@@ -8,7 +8,8 @@
  *                 (moved to host 0x4000000000 so that it does not overlap
  *                 the 82576's BAR1 from another machine), BAR2 2 MiB,
  *                 I/O BAR4, 32-bit BAR5, ROM
- * both unbound, reset method "flr bus"; DIR/drivers/uio_pci_generic exists
+ * both unbound, host Bus Master off, reset method "flr bus";
+ * DIR/drivers/uio_pci_generic exists
  * (the holder's module is loaded). */
 #ifndef TESTS_ATTACH_FX_H
 #define TESTS_ATTACH_FX_H
@@ -35,12 +36,19 @@ void afx_set_driver(const char *dev, const char *driver);
 
 /* Everything attach may touch: the sim's mappings and iomem permissions of
  * domains 3 and 5, each device's driver link and driver_override in the
- * tree, and `xenstore-ls -fp /`.  malloc'd. */
+ * tree, its SMMU owner and host Bus Master, and `xenstore-ls -fp /`.
+ * malloc'd. */
 char *afx_snapshot(void);
 /* memory_mapping calls the sim counted for domain 5. */
 uint64_t afx_sim_mapping_calls(uint32_t domid);
 
 /* attach_device / detach_device on afx_ctx with an SBDF string. */
+/* One byte of dev's sysfs config file. */
+uint8_t afx_config_byte(const char *dev, unsigned off);
+/* The host function's Command.BusMaster (its config file), 0/1. */
+int afx_host_bus_master(const char *dev);
+/* Who owns dev's StreamID in the simulated SMMU: 0, a domid, HV_DOMID_IO. */
+uint32_t afx_smmu_owner(const char *dev);
 /* Overwrite one byte of dev's sysfs config file (e.g. the Interrupt Pin). */
 void afx_set_config_byte(const char *dev, unsigned off, uint8_t val);
 int afx_attach_fn(uint32_t domid, const char *sbdf, int slot, int fn, unsigned flags,

@@ -32,7 +32,7 @@ void fix_fini(struct fix *f)
 
 struct vdev *fix_add(struct fix *f, struct memdev *m, uint8_t slot, uint8_t fn, const uint64_t *gbar)
 {
-    struct vdev_config c = { .slot = slot, .fn = fn, .intx_line = 5 };
+    struct vdev_config c = { .slot = slot, .fn = fn, .intx_line = 5, .dma = true };
     struct vdev *v = NULL;
     if (gbar)
         memcpy(c.guest_bar, gbar, sizeof(c.guest_bar));

@@ -21,7 +21,8 @@ struct fix {
 
 void fix_init(struct fix *f);
 void fix_fini(struct fix *f);
-/* Add `m` at slot.fn with guest BARs from `gbar` (may be NULL). */
+/* Add `m` at slot.fn with guest BARs from `gbar` (may be NULL), with .dma (its Bus
+ * Master reaches the host: tests/unit/hostbridge/test_bus_master.c covers both). */
 struct vdev *fix_add(struct fix *f, struct memdev *m, uint8_t slot, uint8_t fn, const uint64_t *gbar);
 uint64_t cfg_rd(struct fix *f, uint8_t slot, uint8_t fn, unsigned reg, unsigned size);
 void cfg_wr(struct fix *f, uint8_t slot, uint8_t fn, unsigned reg, unsigned size, uint64_t val);

@@ -76,7 +76,7 @@ START_TEST(dry_run_one_device)
              path("g.dtb"), path("g.cfg"));
     ck_assert_int_eq(cli("", args, &out, &err), 0);
     snprintf(want, sizeof(want), "xl create -p %s 'device_tree=\"%s\"' 'vuart=\"sbsa_uart\"' "
-             "memory=1024\n", path("g.cfg"), path("g.dtb"));
+             "'passthrough=\"enabled\"' memory=1024\n", path("g.cfg"), path("g.dtb"));
     ck_assert_str_eq(out, want);
     ck_assert_str_eq(err, "");
     /* The same tree `pcipt dtb` plans for the same devices. */
@@ -102,8 +102,8 @@ START_TEST(dry_run_two_devices_asks_the_hypervisor)
     xlfx_write("g.cfg", CFG_TWO);
     snprintf(args, sizeof(args), "create -n --dtb %s %s", path("g.dtb"), path("g.cfg"));
     ck_assert_int_eq(cli("PCIPT_SIM_XEN_VERSION=4.19", args, &out, &err), 0);
-    snprintf(want, sizeof(want), "xl create -p %s 'device_tree=\"%s\"' 'vuart=\"sbsa_uart\"'\n",
-             path("g.cfg"), path("g.dtb"));
+    snprintf(want, sizeof(want), "xl create -p %s 'device_tree=\"%s\"' 'vuart=\"sbsa_uart\"' "
+             "'passthrough=\"enabled\"'\n", path("g.cfg"), path("g.dtb"));
     ck_assert_str_eq(out, want);
     snprintf(args, sizeof(args), "dtb --xen-version 4.19 -o %s 0000:01:00.0@2 0000:09:00.0",
              path("ref.dtb"));
@@ -136,8 +136,8 @@ START_TEST(dry_run_spi_argument)
         snprintf(args, sizeof(args), "--config %s create -n --dtb %s %s", path("pcipt.conf"),
                  path("g.dtb"), path("g.cfg"));
         ck_assert_msg(cli(env, args, &out, &err) == 0, "case %u: %s", i, err);
-        snprintf(want, sizeof(want), "xl create -p %s 'device_tree=\"%s\"'%s\n", path("g.cfg"),
-                 path("g.dtb"), c[i].want);
+        snprintf(want, sizeof(want), "xl create -p %s 'device_tree=\"%s\"'%s "
+                 "'passthrough=\"enabled\"'\n", path("g.cfg"), path("g.dtb"), c[i].want);
         ck_assert_str_eq(out, want);
         free(out); free(err);
     }
@@ -168,7 +168,8 @@ START_TEST(create_runs_the_whole_flow)
     log = xlfx_slurp(path("xl.log"));
     char want[1024];
     snprintf(want, sizeof(want), "create\t-p\t%s\tdevice_tree=\"%s/guest1.dtb\"\t"
-             "vuart=\"sbsa_uart\"\tvcpus=2\ndomid\tguest1\nunpause\t7\n", path("g.cfg"),
+             "vuart=\"sbsa_uart\"\tpassthrough=\"enabled\"\tvcpus=2\ndomid\tguest1\nunpause\t7\n",
+             path("g.cfg"),
              simfx_dir);
     ck_assert_str_eq(log, want);
     ck_assert_int_eq(access(path("guest1.dtb"), R_OK), 0);

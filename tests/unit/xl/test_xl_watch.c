@@ -59,6 +59,7 @@ START_TEST(adopt_renumber_release)
     ck_assert_uint_eq(da->ndevs, 1);
     nic_bar0 = lxfx_bar_host("dev-0", 0);
     ck_assert(lxfx_maps_host(nic_bar0, 4096));
+    ck_assert_uint_eq(afx_smmu_owner(AFX_NIC), 5);          /* assigned before mapping */
     /* A scan with nothing new does nothing. */
     ck_assert_int_eq(watch_once(&out, &err), 0);
     ck_assert_str_eq(out, "");
@@ -79,6 +80,8 @@ START_TEST(adopt_renumber_release)
     ck_assert_str_eq(out, "released 0000:01:00.0 from domain 5 (libxl removed it)\n");
     free(out); free(err);
     ck_assert(!lxfx_maps_host(nic_bar0, 4096));
+    ck_assert_uint_eq(afx_smmu_owner(AFX_NIC), 0);          /* deassigned on release */
+    ck_assert_uint_eq(afx_smmu_owner(AFX_GPU), 5);
     ck_assert(lxfx_maps_host(gpu_bar0, 4096));
     /* pcipt's numbering follows libxl's again. */
     lxfx_expect(BE "/dev-0", "0000:09:00.0");
