@@ -18,6 +18,10 @@
  *                                   PREFIX.pa, waits for PREFIX.stop (at most
  *                                   SECONDS), writes "unchanged ..." or
  *                                   "CHANGED ..." to PREFIX.res
+ *   dmatool giveback SBDF           (dom0) XEN_DOMCTL_deassign_device of the
+ *                                   PCI function from quarantine (DOMID_IO)
+ *                                   to dom0, what `xl pci-assignable-remove`
+ *                                   does: pcipt has no command for it
  *
  * edu's DMA registers (QEMU docs/specs/edu.rst): 0x80 src, 0x88 dst,
  * 0x90 count, 0x98 cmd (bit 0 start/busy, bit 1 edu->RAM); its buffer is at
@@ -29,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
@@ -219,6 +224,38 @@ static int hold(const char *prefix, int secs, uint64_t lo, uint64_t hi)
     return diff == (size_t)page ? 0 : 1;
 }
 
+/* Xen 4.17's public domctl ABI (xen/include/public/domctl.h, xen.h) */
+#define HYPERVISOR_domctl 36
+#define DOMCTL_INTERFACE_VERSION 0x15
+#define DOMCTL_deassign_device 47
+#define DOMID_IO 0x7ff1
+struct privcmd_hypercall { uint64_t op, arg[5]; };
+#define IOCTL_PRIVCMD_HYPERCALL _IOC(_IOC_NONE, 'P', 0, sizeof(struct privcmd_hypercall))
+
+static int giveback(const char *sbdf)
+{
+    unsigned seg, bus, dev, fn;
+    uint8_t *b = pages(1);
+    struct privcmd_hypercall h = { .op = HYPERVISOR_domctl, .arg = { (uintptr_t)b } };
+    uint32_t v;
+    int fd, rc;
+
+    if (sscanf(sbdf, "%x:%x:%x.%x", &seg, &bus, &dev, &fn) != 4)
+        return 2;
+    v = DOMCTL_deassign_device; memcpy(b, &v, 4);          /* cmd */
+    v = DOMCTL_INTERFACE_VERSION; memcpy(b + 4, &v, 4);   /* interface_version */
+    *(uint16_t *)(b + 8) = DOMID_IO;                        /* domain */
+    v = 0; memcpy(b + 16, &v, 4);                           /* u.assign_device.dev: PCI */
+    v = seg << 16 | bus << 8 | dev << 3 | fn; memcpy(b + 24, &v, 4);   /* u.pci.machine_sbdf */
+    if ((fd = open("/dev/xen/privcmd", O_RDWR)) < 0) {
+        perror("/dev/xen/privcmd");
+        return 2;
+    }
+    rc = ioctl(fd, IOCTL_PRIVCMD_HYPERCALL, &h);
+    printf("deassign %s from DOMID_IO: %s\n", sbdf, rc < 0 ? strerror(errno) : "ok");
+    return rc < 0 ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
     page = sysconf(_SC_PAGESIZE);
@@ -235,10 +272,12 @@ int main(int argc, char **argv)
                        (uint32_t)strtoul(argv[5], NULL, 0), (uint32_t)strtoul(argv[6], NULL, 0))
             ? 2 : 0;
     }
+    if (argc == 3 && !strcmp(argv[1], "giveback"))
+        return giveback(argv[2]);
     if (argc == 6 && !strcmp(argv[1], "hold"))
         return hold(argv[2], atoi(argv[3]), strtoull(argv[4], NULL, 0),
                     strtoull(argv[5], NULL, 0));
     fprintf(stderr, "usage: dmatool bm DEV [0|1] | roundtrip DEV [COUNT] | "
-            "dma DEV SRC DST COUNT CMD | hold PREFIX SECONDS LO HI\n");
+            "dma DEV SRC DST COUNT CMD | hold PREFIX SECONDS LO HI | giveback SBDF\n");
     return 2;
 }

@@ -213,7 +213,7 @@ cat > /etc/xen/plain.cfg <<'EOF'
 name = "plain"
 kernel = "/boot/vmlinuz"
 ramdisk = "/boot/domu-initrd.gz"
-extra = "console=hvc0 rdinit=/init systest.guest=plain"
+extra = "console=hvc0 rdinit=/init cma=0 systest.guest=plain"
 memory = 128
 vcpus = 1
 EOF
@@ -246,7 +246,7 @@ cat > $CFG <<EOF
 name = "$GNAME"
 kernel = "/boot/vmlinuz"
 ramdisk = "/boot/domu-initrd.gz"
-extra = "console=hvc0 rdinit=/init systest.guest=scenario"
+extra = "console=hvc0 rdinit=/init cma=0 systest.guest=scenario"
 memory = 128
 vcpus = 1
 pcipt = [ "$EDU_SBDF@$GUEST_SLOT"${NVME:+, \"$NVME_SBDF@2\"} ]
@@ -429,9 +429,12 @@ if [ -n "$D" ]; then
     left=$(grep -E "^/local/domain/$D(/| )|/backend/[^/]+/$D(/| )|pcipt.*/$D(/| )" /run/xs-after.txt | head -5)
     [ -z "$left" ]; check step6-xenstore-clean $? "no xenstore node left for dom$D${left:+: $left}"
 
-    # after the domain: edu does no DMA as pcipt left it (host Bus Master off,
-    # out of the dead domain's context), and dom0 gets it back: with Bus
-    # Master set as a dom0 driver would, its DMA in dom0's context works
+    # after the domain: edu does no DMA as pcipt left it (host Bus Master off;
+    # pci-detach of a live domain's device leaves it in Xen's quarantine,
+    # DOMID_IO: "assigned to d[IO]"), and dom0 gets it back: deassigned from
+    # quarantine (pcipt has no command for that: dmatool giveback makes the
+    # domctl xl pci-assignable-remove makes), Bus Master set as a dom0 driver
+    # would, its DMA in dom0's context works
     if [ -n "$EDU" ]; then
         echo 1 > $EDU/enable 2>/dev/null
         bm=$(dmatool bm $EDU); xl dmesg -c > /dev/null
@@ -439,12 +442,13 @@ if [ -n "$D" ]; then
         xl dmesg > /run/xl-dmesg-quar.txt
         [ "$bm" = 0 ] && [ $rc = 1 ] && echo "$rt" | grep -q 'destination unchanged'
         check dma-quarantined $? "after pci-detach and destroy edu's host Bus Master reads ${bm:-?} and a dom0 edu DMA moves nothing (rc=$rc): $(echo $rt)"
-        narrate "dom0 takes edu back: Bus Master on, DMA in dom0's SMMU context"
+        narrate "dom0 takes edu back from quarantine: deassign from DOMID_IO, Bus Master on, DMA in dom0's SMMU context"
+        gb=$(dmatool giveback $EDU_SBDF 2>&1); echo "$gb" | show
         bm=$(dmatool bm $EDU 1)
         rt=$(dmatool roundtrip $EDU 2>&1); rc=$?
         echo "$rt" | show
         [ "$bm" = 1 ] && [ $rc = 0 ]
-        check dma-given-back $? "dom0 set Bus Master (reads ${bm:-?}) and edu's DMA works in dom0 (rc=$rc): $(echo $rt)"
+        check dma-given-back $? "$gb; dom0 set Bus Master (reads ${bm:-?}) and edu's DMA works in dom0 (rc=$rc): $(echo $rt)"
         dmatool bm $EDU 0 > /dev/null
     fi
 

@@ -80,7 +80,7 @@ cross_build_pcipt() {
 }
 # dmatool: the edu DMA checks run in dom0 and the domU (static: no libraries)
 build_dmatool() {
-    aarch64-linux-gnu-gcc -static -O2 -Wall -Wextra -Werror -o "$ARM64/dmatool.tmp" "$HERE/dmatool.c" \
+    aarch64-linux-gnu-gcc -static -s -O2 -Wall -Wextra -Werror -o "$ARM64/dmatool.tmp" "$HERE/dmatool.c" \
         >> "$W/logs/pcipt-cross-build.log" 2>&1 && mv "$ARM64/dmatool.tmp" "$ARM64/dmatool"
 }
 if cross_build_pcipt && file "$ARM64/pcipt" | grep -q 'ARM aarch64' && build_dmatool; then
