@@ -152,7 +152,7 @@ case $GO_LINE in *"go nvme"*)
         h=$(sha256sum /tmp/pat | cut -d' ' -f1)
         dd if=/tmp/pat of=$nb bs=65536 seek=16 count=1 oflag=direct conv=fsync 2>/tmp/w.txt; wrc=$?
         dd if=$nb of=/tmp/back bs=65536 skip=16 count=1 iflag=direct 2>/tmp/r.txt; rrc=$?
-        cmp -s /tmp/pat /tmp/back && rb=ok || rb=MISMATCH
+        [ "$(wc -c < /tmp/pat)" = 65536 ] && cmp -s /tmp/pat /tmp/back && rb=ok || rb=MISMATCH
         say "NVME pattern offset=1048576 len=65536 sha256=$h readback=$rb (write rc=$wrc, read rc=$rrc) on $nb"
         sync; echo 3 > /proc/sys/vm/drop_caches
         t0=$(cut -d' ' -f1 /proc/uptime)
