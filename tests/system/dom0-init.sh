@@ -33,7 +33,8 @@ show() { while IFS= read -r l; do echo "==>   $l"; done; }     # indent a comman
 say "INFO dom0 init at $(up)s, mode=${MODE:-test}"
 
 # ------------------------------------------------------------ plumbing
-for m in xen-evtchn xen-privcmd xenfs xen-gntdev xen-gntalloc xen-pciback uio uio_pci_generic; do
+for m in xen-evtchn xen-privcmd xenfs xen-gntdev xen-gntalloc xen-pciback uio uio_pci_generic \
+         crct10dif_common crc-t10dif crc64 crc64-rocksoft t10-pi nvme-core nvme; do
     [ -f /lib/modules/$m.ko ] && { insmod /lib/modules/$m.ko 2>/dev/null || echo "insmod $m failed"; }
 done
 mount -t xenfs xenfs /proc/xen
@@ -52,12 +53,14 @@ todo=$(for c in list create serve pci-detach; do
     grep -qE "^ +$c +\(not implemented yet\)" /run/pcipt-help.txt && echo -n "$c "; done)
 say "INFO pcipt commands the scenario needs that are placeholders: ${todo:-none}"
 
-EDU=
+EDU=; NVME=
 for d in /sys/bus/pci/devices/*; do
     [ -e "$d" ] || continue
     say "INFO dom0 pci $(basename $d) $(cat $d/vendor):$(cat $d/device) class=$(cat $d/class) irq=$(cat $d/irq)"
     [ "$(cat $d/vendor):$(cat $d/device)" = 0x1234:0x11e8 ] && EDU=$d
+    [ "$(cat $d/class)" = 0x010802 ] && NVME=$d
 done
+NVME_SBDF=$(basename "${NVME:-none}")
 EDU_SBDF=$(basename "${EDU:-none}")
 EDU_BAR0=$( [ -n "$EDU" ] && head -1 $EDU/resource | cut -d' ' -f1)
 [ -n "$EDU" ] && [ $((EDU_BAR0)) -ne 0 ]
@@ -86,12 +89,55 @@ if [ -n "$EDU" ]; then
     put_byte $EDU/config 4 $was_cmd_lo; put_byte $EDU/config 5 $was_cmd_hi
     say "INFO edu after the dom0 checks: driver=$(basename "$(readlink $EDU/driver)" 2>/dev/null) enable=$(cat $EDU/enable) command=$(od -An -tx2 -j4 -N2 $EDU/config | tr -d ' ')"
 fi
-# INTx: edu must not share its line with another endpoint (QEMU virt maps
-# slot+pin onto 4 SPIs); systest.sh gives QEMU no other PCI endpoint.
-n=0; for d in /sys/bus/pci/devices/*; do
-    [ "$(cat $d/class)" = 0x060000 ] || [ "$d" = "$EDU" ] || n=$((n + 1))
+# INTx: edu must not share its line with another endpoint: QEMU virt maps
+# (slot + pin - 1) mod 4 onto 4 SPIs; systest.sh puts the nvme at slot 2
+intx_line() { # DEVDIR: the SPI index of its INTx, or none
+    local pin d; pin=$(get_byte $1/config $((0x3d)))
+    [ "${pin:-0}" -gt 0 ] && { d=$(basename $1); d=${d##*:}; echo $(( (0x${d%.*} + pin - 1) % 4 )); } || echo none
+}
+n=0; others=; el=$( [ -n "$EDU" ] && intx_line $EDU)
+for d in /sys/bus/pci/devices/*; do
+    [ "$(cat $d/class)" = 0x060000 ] || [ "$d" = "$EDU" ] && continue
+    others="$others $(basename $d):$(intx_line $d)"
+    [ "$(intx_line $d)" = "$el" ] && n=$((n + 1))
 done
-[ $n -eq 0 ]; check plumbing-intx-alone $? "no other PCI endpoint shares edu's INTx line ($n other)"
+[ -n "$el" ] && [ $n -eq 0 ]; check plumbing-intx-alone $? "no other PCI endpoint shares edu's INTx line ${el:-?} ($n sharing; others:${others:- none})"
+
+# nvme in dom0: its own driver (DMA in dom0's SMMU context), a timed
+# sequential read of 64 MiB: the baseline of nvme_read_ratio
+# nvme_read DEV: seconds (uptime delta) for 64 MiB with O_DIRECT, or nothing
+nvme_read() {
+    local t0 t1
+    sync; echo 3 > /proc/sys/vm/drop_caches
+    t0=$(up)
+    dd if=$1 of=/dev/null bs=1M count=64 iflag=direct > /run/nvme-dd.txt 2>&1 || return 1
+    t1=$(up)
+    grep -q '^64+0 records out' /run/nvme-dd.txt || return 1
+    awk -v a=$t0 -v b=$t1 'BEGIN { d = b - a; if (d < 0.01) d = 0.01; printf "%.2f", d }'
+}
+# (the only nvme: with native multipath the namespace is nvme0n1, not under the PCI device)
+NV0=; i=0
+while [ -n "$NVME" ] && [ $i -lt 150 ]; do
+    for NV0 in /dev/nvme[0-9]n1 ""; do [ -b "$NV0" ] && break; done
+    [ -n "$NV0" ] && break
+    sleep 0.2; i=$((i + 1))
+done
+DOM0_NVME_S=$( [ -n "$NV0" ] && nvme_read $NV0 )
+DOM0_NVME_MBS=$( [ -n "$DOM0_NVME_S" ] && awk -v s=$DOM0_NVME_S 'BEGIN { printf "%.1f", 64 / s }')
+[ -n "$DOM0_NVME_MBS" ]
+check nvme-dom0-read $? "dom0's nvme driver read 64 MiB of ${NV0:-no nvme block device} ($NVME_SBDF) in ${DOM0_NVME_S:-?} s: ${DOM0_NVME_MBS:-?} MB/s ($(tr '\n' ' ' < /run/nvme-dd.txt 2>/dev/null))"
+
+# pcipt check on the real hypervisor: everything passthrough with DMA
+# isolation needs is there (uio_pci_generic was loaded above)
+narrate "pcipt check"
+pcipt check < /dev/null > /run/pcipt-check.txt 2>&1; rc=$?
+show < /run/pcipt-check.txt
+notok=
+for c in dom0 ioreq smmu iommu-map holder xenstored; do
+    grep -qE "^OK +$c " /run/pcipt-check.txt || notok="$notok $c"
+done
+[ -z "$notok" ]
+check check-ready $? "pcipt check (rc=$rc): OK for dom0, ioreq, smmu, iommu-map, holder, xenstored${notok:+; not OK:$notok}"
 
 # ------------------------------------------------- helpers for domains
 # console_log NAME: xenconsoled's log of domain NAME's console
@@ -121,11 +167,32 @@ wait_guest() {
     say "INFO timeout: no '$2' from guest $1 within $3 s"
     return 1
 }
-# send_go DOMID: type "go" into the guest's console (xenconsoled's pty)
+# send_go DOMID [TEXT]: type "go" (or TEXT) into the guest's console (xenconsoled's pty)
 send_go() {
     local tty; tty=$(xenstore-read /local/domain/$1/console/tty 2>/dev/null)
-    [ -n "$tty" ] && echo go > "$tty"
+    [ -n "$tty" ] && echo "${2:-go}" > "$tty"
 }
+# smmu_faults FILE: "SID INPUTADDR IPA" per SMMUv3 translation fault (event
+# 0x10) Xen logged in FILE (xl dmesg): the event record's 4 words follow its line
+smmu_faults() {
+    grep -A4 'event 0x10 received' "$1" | grep -o '0x[0-9a-fA-F]\{16\}' | {
+        while read -r w0 && read -r w1 && read -r w2 && read -r w3; do
+            printf '%d 0x%x 0x%x\n' $((w0 >> 32)) $((w2)) $((w3))
+        done; }
+}
+# faulted FILE SID ADDR: a fault of SID at ADDR's page is in FILE
+faulted() {
+    local sid a2 a3
+    smmu_faults "$1" > /run/faults.txt
+    while read -r sid a2 a3; do
+        [ "$sid" = "$2" ] || continue
+        [ $((a2 >> 12)) = $(($3 >> 12)) ] || [ $((a3 >> 12)) = $(($3 >> 12)) ] && return 0
+    done < /run/faults.txt
+    return 1
+}
+# the edu's StreamID: its requester ID (iommu-map <0 &smmu 0 0x10000>)
+sid_of() { local b d; b=$(echo $1 | cut -d: -f2); d=$(echo $1 | cut -d: -f3); echo $(( 0x$b * 256 + 0x${d%.*} * 8 + ${d#*.} )); }
+EDU_SID=$(sid_of ${EDU_SBDF:-0000:00:00.0})
 # relay guest PASS/FAIL lines as our own
 guest_results() {
     grep -a -E '^GUEST (PASS|FAIL) ' "$(console_log $1)" | tr -d '\r' | sed 's/^GUEST /SYSTEST /' \
@@ -146,7 +213,7 @@ cat > /etc/xen/plain.cfg <<'EOF'
 name = "plain"
 kernel = "/boot/vmlinuz"
 ramdisk = "/boot/domu-initrd.gz"
-extra = "console=hvc0 rdinit=/init systest.guest=plain"
+extra = "console=hvc0 rdinit=/init cma=0 systest.guest=plain"
 memory = 128
 vcpus = 1
 EOF
@@ -179,10 +246,10 @@ cat > $CFG <<EOF
 name = "$GNAME"
 kernel = "/boot/vmlinuz"
 ramdisk = "/boot/domu-initrd.gz"
-extra = "console=hvc0 rdinit=/init systest.guest=scenario"
+extra = "console=hvc0 rdinit=/init cma=0 systest.guest=scenario"
 memory = 128
 vcpus = 1
-pcipt = [ "$EDU_SBDF@$GUEST_SLOT" ]
+pcipt = [ "$EDU_SBDF@$GUEST_SLOT"${NVME:+, \"$NVME_SBDF@2\"} ]
 EOF
 narrate "pcipt create --bind --force $CFG, with:"; show < $CFG
 relay $GNAME
@@ -253,6 +320,64 @@ if [ -n "$D" ]; then
     if wait_guest $GNAME 'GUEST WAIT lspci-done' 60; then
         stats_snapshot lspci; send_go $D
     fi
+    # DMA through the SMMU: the guest's roundtrip, then its stray DMAs
+    hold_pid=
+    if wait_guest $GNAME 'GUEST WAIT dma-stray' 180; then
+        narrate "pcipt status $D"
+        pcipt status $D < /dev/null > /run/pcipt-status.txt 2>&1; show < /run/pcipt-status.txt
+        rt=$(grep -a -m1 '^GUEST DMA roundtrip' "$(console_log $GNAME)" | tr -d '\r' | cut -c7-)
+        st=$(grep -m1 "$EDU_SBDF" /run/pcipt-status.txt | grep -o 'dma [a-z]*')
+        echo "$rt" | grep -q 'rc=0 bm=1: roundtrip ok' && [ "$st" = "dma iommu" ]
+        check dma-roundtrip $? "in the domU edu copied a random pattern RAM -> edu -> RAM: ${rt:-no result from the guest}; pcipt status: ${st:-no dma field for $EDU_SBDF}"
+        # a canary page of dom0's memory outside the domU's RAM [0x40000000, 0x48000000)
+        rm -f /run/canary.*
+        dmatool hold /run/canary 300 0x40000000 0x48000000 > /run/canary.log 2>&1 &
+        hold_pid=$!
+        i=0; while [ ! -s /run/canary.pa ] && [ $i -lt 50 ]; do sleep 0.2; i=$((i + 1)); done
+        canary=$(cat /run/canary.pa 2>/dev/null)
+        xl dmesg -c > /dev/null
+        narrate "the guest aims edu's DMA at 0x48000000 (past its 128 MiB) and at dom0's canary page ${canary:-?}"
+        send_go $D "go ${canary:-none}"
+    fi
+    if wait_guest $GNAME 'GUEST WAIT dma-checked' 60; then
+        sleep 1
+        xl dmesg > /run/xl-dmesg-stray.txt
+        touch /run/canary.stop; [ -n "$hold_pid" ] && wait $hold_pid
+        res=$(cat /run/canary.res 2>/dev/null)
+        grep -a '^GUEST DMA stray' "$(console_log $GNAME)" | tr -d '\r' | cut -c7- | show
+        grep -A4 'event 0x10 received' /run/xl-dmesg-stray.txt | head -10 | show
+        f1=no; faulted /run/xl-dmesg-stray.txt $EDU_SID 0x48000000 && f1=yes
+        f2=no; [ -n "$canary" ] && faulted /run/xl-dmesg-stray.txt $EDU_SID $canary && f2=yes
+        say "INFO SMMU translation faults after the stray DMAs: $(grep -c . /run/faults.txt) records; StreamID and page: $(while read -r sid a2 a3; do printf '%s:0x%x ' $sid $((a2 >> 12 << 12)); done < /run/faults.txt | tr ' ' '\n' | uniq | head -6 | tr '\n' ' ')"
+        [ $f1 = yes ] && [ $f2 = yes ] && echo "$res" | grep -q '^unchanged'
+        check dma-contained $? "stray guest DMA faulted in the SMMU (event 0x10, StreamID $EDU_SID): at 0x48000000 $f1, at dom0's canary ${canary:-none} $f2; canary ${res:-not checked ($(cat /run/canary.log))}"
+        send_go $D
+    fi
+    # nvme (attached by pcipt create at slot 2: a function pci-attached later
+    # at a new slot has no INTx route in the guest's device tree, which pcipt
+    # writes at create time); the guest's own Linux driver does the I/O
+    if wait_guest $GNAME 'GUEST WAIT nvme' 60; then
+        narrate "the guest's nvme driver takes QEMU's nvme ($NVME_SBDF at guest slot 2)"
+        send_go $D "go ${NVME:+nvme}"
+    fi
+    if wait_guest $GNAME 'GUEST WAIT nvme-done' 300; then
+        grep -a '^GUEST NVME' "$(console_log $GNAME)" | tr -d '\r' | cut -c7- | show
+        l=$(grep -a -m1 '^GUEST NVME pattern' "$(console_log $GNAME)" | tr -d '\r' | cut -c20-)
+        say "NVME-PATTERN ${l:-none}"
+        s=$(grep -a -m1 '^GUEST NVME read' "$(console_log $GNAME)" | tr -d '\r' | sed -n 's/.* in \([0-9.]*\) s.*/\1/p')
+        if [ -n "$s" ] && [ -n "$DOM0_NVME_MBS" ]; then
+            v=$(awk -v s=$s 'BEGIN { if (s < 0.01) s = 0.01; printf "%.1f", 64 / s }')
+            say "INFO metric=nvme_read_ratio value=$v baseline=$DOM0_NVME_MBS ratio=$(awk -v v=$v -v b=$DOM0_NVME_MBS 'BEGIN { printf "%.3f", v / b }')"
+        else
+            say "INFO metric=nvme_read_ratio unknown: domU read ${s:-failed} s, dom0 ${DOM0_NVME_MBS:-failed} MB/s"
+        fi
+        if [ -n "$NVME" ]; then
+            timeout 60 pcipt pci-detach $D $NVME_SBDF < /dev/null > /var/log/pcipt/pci-detach-nvme.log 2>&1
+            rc=$?; show < /var/log/pcipt/pci-detach-nvme.log
+            say "INFO pcipt pci-detach of nvme $NVME_SBDF: rc=$rc"
+        fi
+        send_go $D
+    fi
     wait_guest $GNAME 'GUEST WAIT detached' 120
     guest_results $GNAME
     # step 6: detach, check the device left the guest, destroy, check leftovers
@@ -304,6 +429,29 @@ if [ -n "$D" ]; then
     left=$(grep -E "^/local/domain/$D(/| )|/backend/[^/]+/$D(/| )|pcipt.*/$D(/| )" /run/xs-after.txt | head -5)
     [ -z "$left" ]; check step6-xenstore-clean $? "no xenstore node left for dom$D${left:+: $left}"
 
+    # after the domain: edu does no DMA as pcipt left it (host Bus Master off;
+    # pci-detach of a live domain's device leaves it in Xen's quarantine,
+    # DOMID_IO: "assigned to d[IO]"), and dom0 gets it back: deassigned from
+    # quarantine (pcipt has no command for that: dmatool giveback makes the
+    # domctl xl pci-assignable-remove makes), Bus Master set as a dom0 driver
+    # would, its DMA in dom0's context works
+    if [ -n "$EDU" ]; then
+        echo 1 > $EDU/enable 2>/dev/null
+        bm=$(dmatool bm $EDU); xl dmesg -c > /dev/null
+        rt=$(dmatool roundtrip $EDU 2>&1); rc=$?
+        xl dmesg > /run/xl-dmesg-quar.txt
+        [ "$bm" = 0 ] && [ $rc = 1 ] && echo "$rt" | grep -q 'destination unchanged'
+        check dma-quarantined $? "after pci-detach and destroy edu's host Bus Master reads ${bm:-?} and a dom0 edu DMA moves nothing (rc=$rc): $(echo $rt)"
+        narrate "dom0 takes edu back from quarantine: deassign from DOMID_IO, Bus Master on, DMA in dom0's SMMU context"
+        gb=$(dmatool giveback $EDU_SBDF 2>&1); echo "$gb" | show
+        bm=$(dmatool bm $EDU 1)
+        rt=$(dmatool roundtrip $EDU 2>&1); rc=$?
+        echo "$rt" | show
+        [ "$bm" = 1 ] && [ $rc = 0 ]
+        check dma-given-back $? "$gb; dom0 set Bus Master (reads ${bm:-?}) and edu's DMA works in dom0 (rc=$rc): $(echo $rt)"
+        dmatool bm $EDU 0 > /dev/null
+    fi
+
     boot_cfg=$(field boot cfg); hits=$(field final bar_mapped_hits)
     # pcipt create unpauses as its last step: its return is the unpause time
     # (/proc/uptime and the daemon's CLOCK_MONOTONIC agree in a VM that never suspends)
@@ -319,6 +467,36 @@ if [ -n "$D" ]; then
 fi
 sleep 1
 stop_relay $GNAME
+
+# ------------------------------------------------- DMA off: no isolation
+# A domain created without passthrough="enabled" cannot take edu into an
+# IOMMU context: pcipt attaches it with DMA off (no --unsafe-dma); the
+# guest's Bus Master must read 0 and an edu DMA must move nothing.
+if [ -n "$EDU" ]; then
+    sed -e "s/^name = .*/name = \"nodma\"/" -e 's/systest.guest=scenario/systest.guest=nodma/' \
+        -e "s/^pcipt = .*/pcipt = [ \"$EDU_SBDF@$GUEST_SLOT\" ]/" $CFG > /etc/xen/nodma.cfg
+    echo 'passthrough = "disabled"' >> /etc/xen/nodma.cfg
+    narrate "pcipt create --bind --force /etc/xen/nodma.cfg (passthrough disabled: DMA off)"
+    relay nodma
+    timeout 120 pcipt create --bind --force /etc/xen/nodma.cfg < /dev/null > /var/log/pcipt/create-nodma.log 2>&1
+    rc=$?; show < /var/log/pcipt/create-nodma.log
+    N=$(xl domid nodma 2>/dev/null)
+    if [ $rc = 0 ] && [ -n "$N" ] && wait_guest nodma 'GUEST WAIT boot' 150; then
+        pcipt status $N < /dev/null > /run/pcipt-status-nodma.txt 2>&1; show < /run/pcipt-status-nodma.txt
+        st=$(grep -m1 "$EDU_SBDF" /run/pcipt-status-nodma.txt | grep -o 'dma [a-z]*')
+        hbm=$(dmatool bm $EDU)
+        send_go $N
+        wait_guest nodma 'GUEST DONE' 60
+        off=$(grep -a -m1 '^GUEST DMA off' "$(console_log nodma)" | tr -d '\r' | cut -c7-)
+        echo "$off" | grep -q 'reads 0; roundtrip rc=1: .*destination unchanged' && [ "$st" = "dma off" ] && [ "$hbm" = 0 ]
+        check dma-off-without-iommu $? "pcipt create (rc=$rc) of a domain with passthrough disabled: pcipt status ${st:-no dma field}, host Bus Master ${hbm:-?}; guest: ${off:-no result}"
+    else
+        failm "dma-off-without-iommu: pcipt create (rc=$rc, domid ${N:-none}) or the guest's boot failed"
+    fi
+    [ -n "$N" ] && xl destroy $N
+    i=0; while xl list | grep -q '^nodma ' && [ $i -lt 50 ]; do sleep 0.2; i=$((i + 1)); done
+    stop_relay nodma
+fi
 for f in $(daemon_logs); do echo "PCIPTD| ==> $f"; while IFS= read -r l; do echo "PCIPTD| $l"; done < $f; done
 say "END"
 poweroff -f

@@ -5,11 +5,14 @@
 # dom0: the Debian userland of the .debs (Xen tools, real xenstored, xl,
 #       libraries, busybox), Xen + uio kernel modules, pcipt, /init =
 #       dom0-init.sh, and under /boot the domU kernel and initramfs.
+# Both: dmatool (dmatool.c, edu DMA checks): dom0 /usr/local/bin, domU /usr/bin.
 # domU: busybox, lspci with the libraries it needs (ELF closure), pci.ids,
 #       uio + uio_pci_generic, /init = guest-init.sh.
 
-DOM0_MODULES="xen-evtchn xen-privcmd xenfs xen-gntdev xen-gntalloc xen-pciback uio uio_pci_generic"
-DOMU_MODULES="uio uio_pci_generic"
+# nvme and what it needs, in load order (insmod: no modules.dep)
+NVME_MODULES="crct10dif_common crc-t10dif crc64 crc64-rocksoft t10-pi nvme-core nvme"
+DOM0_MODULES="xen-evtchn xen-privcmd xenfs xen-gntdev xen-gntalloc xen-pciback uio uio_pci_generic $NVME_MODULES"
+DOMU_MODULES="uio uio_pci_generic $NVME_MODULES"
 LIBDIRS="lib/aarch64-linux-gnu usr/lib/aarch64-linux-gnu"
 
 mk_cpio() {
@@ -55,6 +58,7 @@ build_domu_root() {
     rm -rf "$r"; mkdir -p "$r"/{bin,sbin,usr/bin,usr/share/misc,dev,proc,sys,tmp,lib} || return 1
     cp "$W/sysroot/bin/busybox" "$r/bin/" || return 1
     cp "$W/sysroot/usr/bin/lspci" "$r/usr/bin/" || return 1
+    install -m 0755 "$ARM64/dmatool" "$r/usr/bin/dmatool" || return 1
     cp "$W/sysroot/usr/share/misc/pci.ids" "$r/usr/share/misc/" || return 1
     cp -L "$W/sysroot/lib/ld-linux-aarch64.so.1" "$r/lib/" || return 1
     copy_elf_libs "$r" "$r/usr/bin/lspci" || return 1
@@ -75,6 +79,7 @@ build_dom0_root() {
     mkdir -p "$r"/{bin,dev,proc,sys,tmp,run,boot,etc/xen,usr/local/bin} || return 1
     copy_modules "$r" $DOM0_MODULES || return 1
     install -m 0755 "$ARM64/pcipt" "$r/usr/local/bin/pcipt" || return 1
+    install -m 0755 "$ARM64/dmatool" "$r/usr/local/bin/dmatool" || return 1
     copy_elf_libs "$r" "$r/usr/local/bin/pcipt" || return 1
     cp "$(kernel_image)" "$r/boot/vmlinuz" || return 1
     cp "$W/domu-initrd.gz" "$r/boot/domu-initrd.gz" || return 1
@@ -94,5 +99,5 @@ build_initrds() {
 initrd_key() {
     keyof "$(cat "$W/stamps/sysroot" 2>/dev/null)" \
         "$(cat "$HERE/dom0-init.sh" "$HERE/guest-init.sh" "$HERE/edu.sh" "$HERE/bringup.sh" "$HERE/initramfs.sh" | sha256sum)" \
-        "$(sha256sum < "$ARM64/pcipt" 2>/dev/null)"
+        "$(sha256sum < "$ARM64/pcipt" 2>/dev/null)" "$(sha256sum < "$ARM64/dmatool" 2>/dev/null)"
 }
