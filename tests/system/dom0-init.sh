@@ -275,7 +275,12 @@ check step2-daemon $? "daemon 'pcipt serve ${D:-?}' running (pid ${P:-none})"
 # debug key dump) holds frame PFN (hex), "no" if not, "unknown" if no dump
 iomem_has() {
     local line r lo hi pfn=$((0x$2))
+    # the domain is paused for the dump: once in seven runs Xen's 'q' handler
+    # looped for ever printing a running guest's pending vtimer ("Pending
+    # irq=27"), as if the list changed under it
+    xl pause "$1" 2>/dev/null
     xl dmesg -c > /dev/null; xl debug-keys q; xl dmesg -c > /run/xl-dmesg.txt
+    xl unpause "$1" 2>/dev/null
     line=$(awk -v d="Rangesets belonging to domain $1:" 'index($0,d){f=1;next} f&&/I\/O Memory/{print;exit}' /run/xl-dmesg.txt)
     [ -n "$line" ] || { echo unknown; return; }
     for r in $(echo "$line" | sed 's/.*{//; s/}.*//; s/,/ /g'); do
