@@ -239,6 +239,12 @@ int sim_list_irqs_high(struct hv *hv, uint32_t domid, uint32_t *irqs, unsigned m
     return (int)n;
 }
 
+/* irq is one of the domain's SPIs (32 .. 32 + nr_spis - 1). */
+static bool is_spi(const struct sim_domain *d, uint32_t irq)
+{
+    return irq >= GIC_NR_LOCAL_IRQS && irq < GIC_NR_LOCAL_IRQS + d->nr_spis;
+}
+
 int sim_irq_level(struct hv *hv, uint32_t domid, uint32_t irq)
 {
     SIM_OR_EINVAL(hv);
@@ -246,7 +252,7 @@ int sim_irq_level(struct hv *hv, uint32_t domid, uint32_t irq)
     int rc = query_begin(s, domid, &d);
     if (rc)
         return rc;
-    if (irq < GIC_NR_LOCAL_IRQS || irq >= GIC_NR_LOCAL_IRQS + d->nr_spis)
+    if (!is_spi(d, irq))
         rc = -EINVAL;
     else
         rc = (d->irq_level[irq / 32] >> (irq % 32)) & 1;
@@ -261,7 +267,7 @@ int sim_irq_take(struct hv *hv, uint32_t domid, uint32_t irq)
     int rc = query_begin(s, domid, &d);
     if (rc)
         return rc;
-    if (irq < GIC_NR_LOCAL_IRQS || irq >= GIC_NR_LOCAL_IRQS + d->nr_spis) {
+    if (!is_spi(d, irq)) {
         rc = -EINVAL;
     } else if (d->spi_pending[irq - GIC_NR_LOCAL_IRQS]) {
         d->spi_pending[irq - GIC_NR_LOCAL_IRQS]--;
@@ -279,7 +285,7 @@ int sim_irq_delivered(struct hv *hv, uint32_t domid, uint32_t irq, uint64_t *n)
     int rc = query_begin(s, domid, &d);
     if (rc)
         return rc;
-    if (irq < GIC_NR_LOCAL_IRQS || irq >= GIC_NR_LOCAL_IRQS + d->nr_spis)
+    if (!is_spi(d, irq))
         rc = -EINVAL;
     else
         *n = d->spi_delivered[irq - GIC_NR_LOCAL_IRQS];
