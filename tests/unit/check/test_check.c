@@ -119,12 +119,11 @@ struct res { int status; char *out, *err; };
 
 static void run(const char *env, const char *args, struct res *r)
 {
-    char cmd[2400], src[512];
-    snprintf(cmd, sizeof(cmd), "PCIPT_SIM_DIR='%s' PCIPT_MODPROBE='%s' %s %s --sysfs %s %s", simfx_dir,
-             test_src_path("tests/support/fakebin/modprobe", src, sizeof(src)), env ? env : "",
-             test_pcipt_bin(), sysfs, args);
+    char words[1200], src[512];
+    snprintf(words, sizeof(words), "PCIPT_SIM_DIR=%s PCIPT_MODPROBE=%s %s", simfx_dir,
+             test_src_path("tests/support/fakebin/modprobe", src, sizeof(src)), env ? env : "");
     r->out = r->err = NULL;
-    r->status = run_sh(NULL, &r->out, &r->err, "%s", cmd);
+    r->status = run_pcipt(RUN_ENV(words), &r->out, &r->err, "--sysfs %s %s", sysfs, args);
 }
 
 static void has(const struct res *r, const char *line)
