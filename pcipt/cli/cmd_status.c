@@ -211,9 +211,7 @@ const struct pcipt_cmd cmd_status = {
     .run = run_status,
     .synopsis = "status [DOMID] [--json]",
     .summary = "show what is passed through, as published in xenstore",
-    .help = "usage: pcipt status [DOMID] [--json]\n"
-            "\n"
-            "Reads /local/domain/0/backend/pci/DOMID/0 in xenstore and prints, for\n"
+    .help = "Reads /local/domain/0/backend/pci/DOMID/0 in xenstore and prints, for\n"
             "DOMID or every domain with devices: each host device and its virtual\n"
             "SBDF, SPI and interrupt pin, its DMA (\"iommu\": assigned to the domain's\n"
             "IOMMU context; \"off\": no IOMMU context, Bus Master held off; \"unsafe\":\n"

@@ -15,6 +15,9 @@ int hv_sim_open(struct hv **out, char *err, size_t errlen);
  * returned, the first one's domid and dying flag.  1 = alive, 0 = gone
  * (none, the next domain, or dying). */
 int hv_xen_dominfo_alive(int n, uint32_t domid, uint32_t info_domid, bool dying);
+/* ...and when xc_domain_getinfo failed with errno err: ESRCH (no domain at
+ * or after domid, what `attach 999` meets) is 0 = gone, anything else -err. */
+int hv_xen_getinfo_failed(int err);
 
 /* Count one memory_mapping call (and an E2BIG result). */
 void hv_count_mapping(struct hv *hv, int rc);

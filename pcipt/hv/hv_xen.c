@@ -102,6 +102,11 @@ int hv_xen_dominfo_alive(int n, uint32_t domid, uint32_t info_domid, bool dying)
     return n == 1 && info_domid == domid && !dying;
 }
 
+int hv_xen_getinfo_failed(int err)
+{
+    return err == ESRCH ? 0 : -err;
+}
+
 /* 4.17 API: xc_domain_getinfo may return the NEXT domain, so compare domid.
  * A dying domain (xl destroy under way) counts as gone: it stays in Xen's
  * list, as "(null) --p--d", until every foreign mapping of its pages is
@@ -113,7 +118,7 @@ static int xen_domain_exists(struct hv *hv, uint32_t domid)
     errno = 0;
     int n = xc_domain_getinfo(to_xen(hv)->xch, domid, 1, &info);
     if (n < 0)
-        return neg_errno();
+        return hv_xen_getinfo_failed(errno ? errno : EIO);
     return hv_xen_dominfo_alive(n, domid, info.domid, n == 1 && info.dying);
 }
 

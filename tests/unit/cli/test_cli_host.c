@@ -376,6 +376,31 @@ START_TEST(mksysfs_tool)
 }
 END_TEST
 
+/* Every command's --help prints its usage line once, first (status printed
+ * it twice: its help text began with it too). */
+START_TEST(help_has_one_usage_line)
+{
+    static const char *const cmds[] = { "check", "list", "guest-view", "plan", "attach",
+                                        "detach", "status", "serve", "simulate", "dtb",
+                                        "create", "pci-attach", "pci-detach", "sim", "watch" };
+
+    for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+        char *out = NULL, *err = NULL, want[64];
+        const char *at;
+        int n = 0;
+
+        ck_assert_int_eq(run_pcipt(NULL, &out, &err, "%s --help", cmds[i]), 0);
+        snprintf(want, sizeof(want), "usage: pcipt %s", cmds[i]);
+        ck_assert_msg(!strncmp(out, want, strlen(want)), "%s --help starts: %.60s", cmds[i], out);
+        for (at = out; (at = strstr(at, "usage:")); at++)
+            n++;
+        ck_assert_msg(n == 1, "pcipt %s --help: %d usage lines", cmds[i], n);
+        free(out);
+        free(err);
+    }
+}
+END_TEST
+
 static Suite *cli_host_suite(void)
 {
     Suite *s = suite_create("cli_host");
@@ -386,6 +411,7 @@ static Suite *cli_host_suite(void)
         n++;
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, list_own_sysfs);
+    tcase_add_test(tc, help_has_one_usage_line);
     tcase_add_loop_test(tc, list_every_tree, 0, (int)n);
     tcase_add_test(tc, list_errors);
     tcase_add_test(tc, list_broken_tree);
