@@ -222,14 +222,23 @@ int attach_give_back(const struct attach_ctx *ctx, const struct hostpci_handover
 
 /* Serialised per domain (domlock.h): the plan reads the domain's published
  * devices, so no other attach/detach of the domain may run until this one
- * has published (or undone everything). */
+ * has published (or undone everything).  And per host function
+ * (devlock_acquire): one owner, whatever races. */
 int attach_device(struct attach_ctx *ctx, uint32_t domid, const struct sbdf *host, int slot,
                   int fn, unsigned flags, struct sbdf *guest, char *err, size_t errlen)
 {
-    int lock = domlock_acquire(domid, err, errlen);
+    int lock = domlock_acquire(domid, err, errlen), dev;
+    int rc;
+
     if (lock < 0)
         return lock;
-    int rc = attach_locked(ctx, domid, host, slot, fn, flags, guest, err, errlen);
+    dev = devlock_acquire(host, err, errlen);
+    if (dev < 0) {
+        domlock_release(lock);
+        return dev;
+    }
+    rc = attach_locked(ctx, domid, host, slot, fn, flags, guest, err, errlen);
+    domlock_release(dev);
     domlock_release(lock);
     return rc;
 }

@@ -36,7 +36,10 @@ int domlock_make_run_dir(char *err, size_t errlen)
     return make_dir(domlock_run_dir(), err, errlen);
 }
 
-int domlock_acquire(uint32_t domid, char *err, size_t errlen)
+/* flock LOCK_EX on $PCIPT_RUN_DIR/lock/NAME (created 0600, never through a
+ * link); what names the lock in messages ("domain 5", "0000:01:00.0").
+ * The fd, or -errno + err. */
+static int lock_named(const char *name, const char *what, char *err, size_t errlen)
 {
     char dir[4096], path[4096 + 32];
     int fd, rc;
@@ -47,24 +50,41 @@ int domlock_acquire(uint32_t domid, char *err, size_t errlen)
     }
     if ((rc = make_dir(domlock_run_dir(), err, errlen)) || (rc = make_dir(dir, err, errlen)))
         return rc;
-    snprintf(path, sizeof(path), "%s/dom%" PRIu32, dir, domid);
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
     fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0) {
         rc = -errno;
-        snprintf(err, errlen, "cannot open the lock file %s of domain %" PRIu32 ": %s", path,
-                 domid, strerror(-rc));
+        snprintf(err, errlen, "cannot open the lock file %s of %s: %s", path, what,
+                 strerror(-rc));
         return rc;
     }
     while (flock(fd, LOCK_EX) < 0) {
         if (errno == EINTR)
             continue;
         rc = -errno;
-        snprintf(err, errlen, "cannot lock %s for domain %" PRIu32 ": %s", path, domid,
-                 strerror(-rc));
+        snprintf(err, errlen, "cannot lock %s for %s: %s", path, what, strerror(-rc));
         close(fd);
         return rc;
     }
     return fd;
+}
+
+int domlock_acquire(uint32_t domid, char *err, size_t errlen)
+{
+    char name[32], what[32];
+
+    snprintf(name, sizeof(name), "dom%" PRIu32, domid);
+    snprintf(what, sizeof(what), "domain %" PRIu32, domid);
+    return lock_named(name, what, err, errlen);
+}
+
+int devlock_acquire(const struct sbdf *host, char *err, size_t errlen)
+{
+    char s[SBDF_STR_LEN], name[32];
+
+    sbdf_format(host, s);
+    snprintf(name, sizeof(name), "dev-%s", s);
+    return lock_named(name, s, err, errlen);
 }
 
 void domlock_release(int fd)

@@ -11,7 +11,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <sys/types.h>
+
+#include "hostbridge/common/sbdf.h"
 
 #define DOMLOCK_RUN_DIR_DEFAULT "/run/pcipt"
 #define DOMLOCK_ENV             "PCIPT_RUN_DIR"
@@ -25,6 +28,12 @@ int domlock_make_run_dir(char *err, size_t errlen);
  * lock directories (0700) when missing.  Returns a descriptor >= 0 for
  * domlock_release, or -errno with a sentence naming the path in err. */
 int domlock_acquire(uint32_t domid, char *err, size_t errlen);
+/* The host function's lock ($PCIPT_RUN_DIR/lock/dev-SSSS:BB:DD.F): held by
+ * an attach from its "already attached to another domain?" check until it
+ * has published (or undone everything), so that of two attaches of one
+ * function to two domains exactly one wins.  Taken after the domain's lock.
+ * The fd (release with domlock_release), or -errno + err. */
+int devlock_acquire(const struct sbdf *host, char *err, size_t errlen);
 /* Release (close) a descriptor from domlock_acquire; negative is a no-op. */
 void domlock_release(int fd);
 
