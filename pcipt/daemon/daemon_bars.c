@@ -164,6 +164,25 @@ static void refuse_log(struct daemon *d, struct daemon_dev *dd, int bar, uint64_
              SBDF_ARGS(dd->as.host), bar, addr, size, why);
 }
 
+/* The host's Expansion ROM Enable (PCI 3.0 §6.2.5.2: "the device responds to
+ * accesses to its expansion ROM only when both the Memory Space bit and the
+ * Expansion ROM Enable bit are set") follows the guest's ROM mapping:
+ * on while the ROM is mapped, off again when it is not, so the guest never
+ * reads an undecoded window (all-ones, or an SError on some Arm root
+ * complexes).  The address bits stay the host's. */
+static void host_rom_decode(struct daemon *d, struct daemon_dev *dd, bool on)
+{
+    uint32_t v;
+    int rc = host_cfg_read(dd->hd, PCI_CFG_ROM_T0, 4, &v);
+
+    if (!rc && !!(v & PCI_ROM_ENABLE) != on)
+        rc = host_cfg_write(dd->hd, PCI_CFG_ROM_T0, 4,
+                            on ? v | PCI_ROM_ENABLE : v & ~PCI_ROM_ENABLE);
+    if (rc)
+        log_err("dom%u: " SBDF_FMT " ROM: cannot turn the host's ROM decode %s: %s", d->domid,
+                SBDF_ARGS(dd->as.host), on ? "on" : "off", strerror(-rc));
+}
+
 static int map_checked(struct daemon *d, struct daemon_dev *dd, int bar, uint64_t addr,
                        uint64_t size)
 {
@@ -178,11 +197,15 @@ static int map_checked(struct daemon *d, struct daemon_dev *dd, int bar, uint64_
     if ((rc = p2m(d, dd, bar, addr, true)))
         return rc;
     record(d, dd, bar, addr);
+    if (bar == PCI_ROM_SLOT)
+        host_rom_decode(d, dd, true);
     return 0;
 }
 
 static void unmap_recorded(struct daemon *d, struct daemon_dev *dd, int bar, uint64_t addr)
 {
+    if (bar == PCI_ROM_SLOT)
+        host_rom_decode(d, dd, false);
     (void)p2m(d, dd, bar, addr, false);
     record(d, dd, bar, 0);
 }
@@ -311,5 +334,7 @@ void daemon_bars_unmap_all(struct daemon *d, struct daemon_dev *dd)
         else if (bi.mapped)
             (void)p2m(d, dd, b, bi.guest_addr, false);
         record(d, dd, b, 0);
+        if (b == PCI_ROM_SLOT && (rec || bi.mapped))
+            host_rom_decode(d, dd, false);
     }
 }

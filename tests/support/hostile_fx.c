@@ -272,6 +272,10 @@ static void check_p2m(struct hostile_world *w, const char *phase)
     }
 }
 
+/* Nothing the guest does changes the host's config space, except the
+ * Expansion ROM Enable bit (0x30 bit 0), which follows the guest's ROM
+ * mapping on purpose (pcipt/daemon/daemon_bars.c host_rom_decode; tested in
+ * tests/unit/daemon/test_daemon_bars.c). */
 static void check_host_config(struct hostile_world *w, const char *phase)
 {
     char path[256];
@@ -280,6 +284,8 @@ static void check_host_config(struct hostile_world *w, const char *phase)
         size_t len;
         dev_file(dev_names[i], "config", path, sizeof(path));
         unsigned char *now = slurp(path, &len);
+        if (len == w->config_len[i] && len > 0x30)
+            now[0x30] = (unsigned char)((now[0x30] & ~1u) | (w->config[i][0x30] & 1u));
         ck_assert_msg(len == w->config_len[i] && !memcmp(now, w->config[i], len),
                       "%s: host config space of %s changed", phase, dev_names[i]);
         free(now);

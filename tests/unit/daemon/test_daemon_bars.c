@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hostbridge/common/pci_regs.h"
 #include "pcipt/sim/hv_sim.h"
 #include "pcipt/hv/map.h"
 #include "pcipt/xs/xs.h"
@@ -135,6 +136,49 @@ START_TEST(moves_remap_and_refusals_leave_nothing_mapped)
 }
 END_TEST
 
+/* The host's ROM BAR of host device n (config 0x30 of its sysfs tree). */
+static uint32_t host_rom_bar(unsigned n)
+{
+    char path[160];
+    uint32_t v = 0;
+    snprintf(path, sizeof(path), "%s/devices/0000:0%u:00.0/config", dfx_tree, n);
+    FILE *f = fopen(path, "rb");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(fseek(f, 0x30, SEEK_SET), 0);
+    ck_assert_uint_eq(fread(&v, 4, 1, f), 1);
+    fclose(f);
+    return v;                 /* config space is little-endian, as is the host */
+}
+
+/* The host's ROM decode follows the guest's ROM mapping: enabled while
+ * mapped (the guest would read an undecoded window otherwise), off once
+ * the guest turns it off, the host address bits untouched. */
+START_TEST(host_rom_decode_follows_the_mapping)
+{
+    struct dev_assign a;
+    struct dfx_daemon dm;
+
+    dfx_domain(DOM, 1);
+    dfx_assign(DOM, 1, &a);
+    uint32_t host_before = host_rom_bar(1);
+    ck_assert_uint_eq(host_before & PCI_ROM_ENABLE, 0);
+    dfx_start(&dm, DOM);
+    struct hv *g = simfx_open();
+    unsigned sa = a.guest.dev;
+    uint64_t rom = a.bars[PCI_ROM_SLOT].guest;
+
+    ck_assert_uint_ne(rom, 0);
+    dfx_cfg_write(g, DOM, 0, sa, 0x30, 4, (uint32_t)rom | PCI_ROM_ENABLE);
+    ck_assert_uint_eq(mfn_at(rom), a.bars[PCI_ROM_SLOT].host >> 12);
+    ck_assert_uint_eq(host_rom_bar(1), host_before | PCI_ROM_ENABLE);
+    dfx_cfg_write(g, DOM, 0, sa, 0x30, 4, (uint32_t)rom);
+    ck_assert_uint_eq(mfn_at(rom), ~0ull);
+    ck_assert_uint_eq(host_rom_bar(1), host_before);
+    hv_close(g);
+    ck_assert_int_eq(dfx_stop(&dm, SIGTERM), 0);
+}
+END_TEST
+
 /* attach maps the planned BARs itself and records them (docs/design/attach.md
  * "Hand-over: what attach publishes"); a
  * record may also be stale (a daemon killed between p2m and record). */
@@ -215,6 +259,7 @@ static Suite *daemon_bars_suite(void)
     tcase_add_test(tc, moves_remap_and_refusals_leave_nothing_mapped);
     tcase_add_test(tc, startup_reconciles_with_the_p2m_records);
     tcase_add_test(tc, xs_mapped_records);
+    tcase_add_test(tc, host_rom_decode_follows_the_mapping);
     suite_add_tcase(s, tc);
     return s;
 }
