@@ -99,6 +99,7 @@ int daemon_setup(struct daemon *d, char *err, size_t errlen)
 
     d->stats.start_ms = daemon_now_ms();
     d->refuse_rl = (struct ratelimit)RATELIMIT_INIT(10, 1000);
+    d->xs_rl = (struct ratelimit)RATELIMIT_INIT(5, 1000);
     if ((rc = d->hv->ops->domain_exists(d->hv, d->domid)) <= 0) {
         snprintf(err, errlen, "domain %u does not exist%s", d->domid, rc < 0 ? " (or cannot be "
                  "queried)" : "");

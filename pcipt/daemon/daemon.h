@@ -77,6 +77,8 @@ struct daemon {
     /* refused BAR maps/moves: the guest decides how many there are, so their
      * warnings go through a token bucket (10 burst, 1/s) like bad accesses */
     struct ratelimit refuse_rl;
+    struct ratelimit xs_rl;        /* xenstore write failures */
+    bool xs_lost;                  /* xenstored went away: exit for the supervisor */
     char last_stats[1024];
     uint64_t last_stats_ms, last_check_ms;
 };
@@ -124,6 +126,9 @@ void daemon_msi_release(struct daemon *d);
 /* daemon_loop.c */
 int daemon_run(struct daemon *d);
 /* Answer every slot in READY or INPROCESS (startup after a restart). */
+/* A xenstore operation failed with rc: lost connection (daemon->xs_lost) or a
+ * rate-limited error line. */
+void daemon_xs_failed(struct daemon *d, int rc, const char *what);
 void daemon_handle_all_slots(struct daemon *d);
 
 /* daemon_xs.c */

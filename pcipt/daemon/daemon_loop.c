@@ -169,7 +169,7 @@ int daemon_run(struct daemon *d)
 
     d->last_check_ms = daemon_now_ms();
     daemon_handle_all_slots(d);
-    while (!d->stop && !d->domain_dead) {
+    while (!d->stop && !d->domain_dead && !d->xs_lost) {
         unsigned n = 0;
         uint64_t now = daemon_now_ms();
 
@@ -207,6 +207,8 @@ int daemon_run(struct daemon *d)
                 intx_fired(&d->devs[dev_of[k]].intx);
         tick(d, daemon_now_ms());
     }
+    if (d->xs_lost)
+        return 1;             /* the IOREQ server and the mappings stay for the next one */
     if (d->domain_dead) {
         daemon_cleanup_dead(d);
         return 0;

@@ -38,6 +38,24 @@ int daemon_server_state(struct daemon *d, const char *state)
     return xsp_write_server_node(d->xs, d->domid, "state", state);
 }
 
+/* A failed xenstore write: the connection is gone (xenstored restarted or
+ * died: libxenstore does not reconnect), so the daemon stops serving and
+ * exits with status 1 for its supervisor (pciptd@.service Restart=) to
+ * start a new one, which takes over the same IOREQ server and state; any
+ * other failure is logged, rate-limited. */
+void daemon_xs_failed(struct daemon *d, int rc, const char *what)
+{
+    if (rc == -EPIPE || rc == -ECONNRESET || rc == -ENOTCONN || rc == -EBADF || rc == -EIO ||
+        rc == -ESHUTDOWN) {
+        if (!d->xs_lost)
+            log_err("dom%u: lost the xenstore connection (%s: %s): exiting so that the "
+                    "daemon is started again", d->domid, what, strerror(-rc));
+        d->xs_lost = true;
+    } else if (ratelimit_ok(&d->xs_rl)) {
+        log_err("dom%u: %s: %s", d->domid, what, strerror(-rc));
+    }
+}
+
 void daemon_flush_state(struct daemon *d)
 {
     for (unsigned i = 0; i < PCIPT_MAX_DEVS; i++) {
@@ -49,10 +67,12 @@ void daemon_flush_state(struct daemon *d)
             continue;
         dd->state_dirty = false;
         vdev_save_state(dd->vdev, &st);
-        if ((rc = xsp_write_vdev_state(d->xs, d->domid, &dd->as.host, &st)))
-            log_err("dom%u: cannot save the guest state of " SBDF_FMT ": %s", d->domid,
-                    SBDF_ARGS(dd->as.host),
-                    strerror(-rc));
+        if ((rc = xsp_write_vdev_state(d->xs, d->domid, &dd->as.host, &st))) {
+            char what[64];
+            snprintf(what, sizeof(what), "cannot save the guest state of " SBDF_FMT,
+                     SBDF_ARGS(dd->as.host));
+            daemon_xs_failed(d, rc, what);
+        }
     }
 }
 
