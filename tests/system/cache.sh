@@ -19,7 +19,8 @@
 #   stamps/NAME     the key a step was last completed with
 
 HOST_PKGS="qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross make flex bison
- python3 dpkg-dev xz-utils cpio gzip ca-certificates pkg-config debian-archive-keyring patch"
+ python3 dpkg-dev xz-utils cpio gzip ca-certificates pkg-config debian-archive-keyring patch
+ linux-kbuild-6.1 bc"
 
 # arm64 packages.  Guests: busybox, the Xen tools (real xenstored, xl), lspci.
 # Sysroot for cross-building pcipt: the -dev packages and their libraries.
@@ -144,7 +145,10 @@ step_fetch() {
     kpkg=$(apt-cache $A64 depends linux-image-arm64 | awk '/Depends: linux-image-/{print $2; exit}')
     [ -n "$kpkg" ] || { echo "no arm64 kernel package found"; return 1; }
     # shellcheck disable=SC2086
-    (cd "$W/debs" && apt-get $A64 download "${kpkg}-unsigned" $ARM64_PKGS) \
+    # and its headers: the system test's kernel module (msitest/) is built against them
+    local kv=${kpkg#linux-image-}
+    (cd "$W/debs" && apt-get $A64 download "${kpkg}-unsigned" "linux-headers-$kv" \
+        "linux-headers-${kv%-arm64}-common" $ARM64_PKGS) \
         > "$W/logs/arm64-download.log" 2>&1 || { tail -5 "$W/logs/arm64-download.log"; return 1; }
 }
 
@@ -216,12 +220,34 @@ step_xen() {
 }
 
 kernel_image() { ls "$W"/sysroot/boot/vmlinuz-* | head -1; }
+
+# The test module (msitest/pcipt_msitest.c) cross-built against Debian's
+# linux-headers-<version>-arm64 in the sysroot.  Those headers include their
+# -common half by an absolute path and take the build tools (fixdep,
+# modpost) from linux-kbuild-6.1, which is installed on the host (the amd64
+# build of the same source version): both are pointed at here.
+step_kmod() {
+    local kv h o=$W/kmod
+    kv=$(basename "$(kernel_image)"); kv=${kv#vmlinuz-}
+    h=$W/sysroot/usr/src/linux-headers-$kv
+    [ -d "$h" ] && [ -d /usr/lib/linux-kbuild-6.1 ] || { echo "no headers for $kv or no linux-kbuild-6.1"; return 1; }
+    sed -i "s#^include /usr/src/#include $W/sysroot/usr/src/#" "$h/Makefile" || return 1
+    mkdir -p "$W/sysroot/usr/lib" && ln -sfn /usr/lib/linux-kbuild-6.1 "$W/sysroot/usr/lib/linux-kbuild-6.1" || return 1
+    rm -rf "$o"; mkdir -p "$o"; cp "$HERE"/msitest/* "$o/" || return 1
+    env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES \
+        make -C "$h" M="$o" ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- modules \
+        > "$W/logs/kmod-build.log" 2>&1 || { tail -20 "$W/logs/kmod-build.log"; return 1; }
+    aarch64-linux-gnu-strip --strip-debug "$o/pcipt_msitest.ko" || return 1
+    grep -q "vermagic=$kv " <(aarch64-linux-gnu-strings "$o/pcipt_msitest.ko") ||
+        { echo "pcipt_msitest.ko was not built for $kv"; return 1; }
+}
 kmod() { find "$W/sysroot/lib/modules" -name "$1.ko" | head -1; }
 
 prepare_all() {
     step_host || { echo "FAIL prepare host packages (see $W/logs/host-apt.log)"; return 1; }
-    cached fetch "$(keyof "$ARM64_PKGS")" step_fetch
+    cached fetch "$(keyof "$ARM64_PKGS" "kernel headers")" step_fetch
     cached sysroot "$(keyof "$(cat "$W/stamps/fetch")" 3)" step_sysroot
     cached xensrc "$(keyof "$(cat "$W/stamps/fetch")")" step_xensrc
     cached xen "$(keyof "$(cat "$W/stamps/xensrc")" "$XEN_CONFIG" "$(xen_patches_key)")" step_xen
+    cached kmod "$(keyof "$(cat "$W/stamps/sysroot")" "$(cat "$HERE"/msitest/* | sha256sum)")" step_kmod
 }

@@ -103,6 +103,15 @@ for d in /sys/bus/pci/devices/*; do
 done
 [ -n "$el" ] && [ $n -eq 0 ]; check plumbing-intx-alone $? "no other PCI endpoint shares edu's INTx line ${el:-?} ($n sharing; others:${others:- none})"
 
+# edu's interrupt latency in dom0 (pcipt_msitest.ko, the same module the
+# guest runs): the baselines of irq_latency_msi and irq_latency_intx.  dom0's
+# MSI is a DMA write to the host ITS through dom0's SMMU context (patch 0007
+# maps the ITS translater frame there)
+if [ -n "$EDU" ]; then
+    DOM0_MSI=$(msitest msi $EDU 200 2>&1); say "INFO dom0 edu MSI: $DOM0_MSI"
+    DOM0_INTX=$(msitest intx $EDU 200 2>&1); say "INFO dom0 edu INTx: $DOM0_INTX"
+fi
+
 # nvme in dom0: its own driver (DMA in dom0's SMMU context), a timed
 # sequential read of 64 MiB: the baseline of nvme_read_ratio
 # nvme_read DEV: seconds (uptime delta) for 64 MiB with O_DIRECT, or nothing
@@ -325,6 +334,33 @@ if [ -n "$D" ]; then
     if wait_guest $GNAME 'GUEST WAIT lspci-done' 60; then
         stats_snapshot lspci; send_go $D
     fi
+    # MSI through the vITS: 200 edu MSIs in the guest; the INTx relay must
+    # count none of them; then 200 INTx for the latency comparison
+    if wait_guest $GNAME 'GUEST WAIT msi' 60; then
+        stats_snapshot msi0; send_go $D
+    fi
+    if wait_guest $GNAME 'GUEST WAIT intx' 120; then
+        stats_snapshot msi1; send_go $D
+    fi
+    if wait_guest $GNAME 'GUEST WAIT msi-done' 120; then
+        send_go $D
+        gm=$(grep -a 'GUEST MSI edu rc=' "$(console_log $GNAME)" | tr -d '\r' | tail -1)
+        gi=$(grep -a 'GUEST INTX edu rc=' "$(console_log $GNAME)" | tr -d '\r' | tail -1)
+        r0=$(field msi0 intx_raised); r1=$(field msi1 intx_raised)
+        st=$(pcipt status --json $D 2>/dev/null | tr -d ' \n' | grep -o '"msi":"[a-z]*"' | head -1)
+        msitest_ok "$gm" 200 && echo "$gm" | grep -q 'ITS-MSI' && echo "$gm" | grep -q 'rc=0:' &&
+            [ -n "$r0" ] && [ "$r0" = "$r1" ]
+        check msi-edu $? "in the domU edu's MSI came through the vITS: ${gm#GUEST } ; INTx relay raised ${r0:-?} before and ${r1:-?} after; pcipt status: ${st:-no msi field}"
+        for k in msi intx; do
+            [ $k = msi ] && { g=$gm; b=$DOM0_MSI; } || { g=$gi; b=$DOM0_INTX; }
+            gv=$(echo "$g" | sed -n 's/.* median_ns=\([0-9]*\).*/\1/p'); bv=$(echo "$b" | sed -n 's/.* median_ns=\([0-9]*\).*/\1/p')
+            if [ -n "$gv" ] && [ -n "$bv" ] && [ "$gv" != 0 ] && [ "$bv" != 0 ]; then
+                say "INFO metric=irq_latency_$k value=$((gv / 1000)) baseline=$((bv / 1000)) unit=us ratio=$(awk -v v=$gv -v b=$bv 'BEGIN { printf "%.3f", v / b }')"
+            else
+                say "INFO metric=irq_latency_$k unknown: domU median ${gv:-?} ns, dom0 median ${bv:-?} ns"
+            fi
+        done
+    fi
     # DMA through the SMMU: the guest's roundtrip, then its stray DMAs
     hold_pid=
     if wait_guest $GNAME 'GUEST WAIT dma-stray' 180; then
@@ -383,6 +419,14 @@ if [ -n "$D" ]; then
         fi
         send_go $D
     fi
+    # the guest's MAPD for a DeviceID pcipt never announced (it printed the
+    # probe before "WAIT nvme-done"): Xen refuses it before any host ITS command
+    xl dmesg > /run/xl-dmesg-mapd.txt 2>&1
+    gp=$(grep -a 'GUEST MAPD probe:' "$(console_log $GNAME)" | tr -d '\r' | tail -1)
+    xr=$(grep -a 'vITS: MAPD of DeviceID 0xf8 .*refused' /run/xl-dmesg-mapd.txt | tail -1)
+    xb=$(grep -a -c 'guest DeviceID 0xf8 bound' /run/xl-dmesg-mapd.txt)
+    echo "$gp" | grep -q 'consumed it' && [ -n "$xr" ] && [ "$xb" = 0 ]
+    check msi-unannounced-refused $? "guest: ${gp#GUEST MAPD probe: }; Xen: ${xr:-no refusal logged}; host bindings of 0xf8: $xb"
     wait_guest $GNAME 'GUEST WAIT detached' 120
     guest_results $GNAME
     # step 6: detach, check the device left the guest, destroy, check leftovers
@@ -414,6 +458,21 @@ if [ -n "$D" ]; then
         timeout 60 pcipt pci-detach $D $EDU_SBDF < /dev/null > /var/log/pcipt/pci-detach2.log 2>&1
         rc=$?; show < /var/log/pcipt/pci-detach2.log
         check step7-pci-detach $rc "pcipt pci-detach $D $EDU_SBDF a second time (rc=$rc)"
+        send_go $D
+    fi
+    # intx-hotplug: edu into slot 3, which the domain's device tree got an
+    # INTx route for at create although no device used it
+    if wait_guest $GNAME 'GUEST WAIT hotplug' 120; then
+        narrate "pcipt pci-attach --bind --force $D $EDU_SBDF@3 (a slot unused at create)"
+        timeout 120 pcipt pci-attach --bind --force $D $EDU_SBDF@3 < /dev/null > /var/log/pcipt/pci-attach3.log 2>&1
+        rc=$?; show < /var/log/pcipt/pci-attach3.log
+        pcipt status $D 2>&1 | show
+        say "INFO pcipt pci-attach of edu at slot 3: rc=$rc"
+        send_go $D
+    fi
+    if wait_guest $GNAME 'GUEST WAIT hotplug-done' 120; then
+        timeout 60 pcipt pci-detach $D $EDU_SBDF < /dev/null > /var/log/pcipt/pci-detach3.log 2>&1
+        say "INFO pcipt pci-detach of edu from slot 3: rc=$?"
         send_go $D
     fi
     wait_guest $GNAME 'GUEST DONE' 60

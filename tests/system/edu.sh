@@ -115,3 +115,27 @@ edu_intx() {
     grep -i uio /proc/interrupts
     edu_uio_unbind $d
 }
+
+# msitest MODE DEVDIR N: give edu to the test module pcipt_msitest.ko
+# (tests/system/msitest/) with one MSI (MODE msi) or its INTx (intx), raise N
+# interrupts one at a time, print the module's stats line ("mode= irq=
+# fired= handled= timeouts= spurious= min_ns= median_ns=": raise-to-handler
+# times measured in this kernel) and its /proc/interrupts line, unload it.
+# Non-zero when the module could not take the device.
+msitest() {
+    local m=/lib/modules/pcipt_msitest.ko d
+    d=$(readlink $2/driver 2>/dev/null) && echo "$(basename $2)" > $2/driver/unbind
+    insmod $m mode=$1 2> /tmp/msitest.err || { echo "insmod $m mode=$1: $(cat /tmp/msitest.err)"; return 1; }
+    if [ ! -e $2/pcipt_fire ]; then
+        echo "pcipt_msitest did not take $(basename $2): $(dmesg | grep -i 'pcipt_msitest\|of_irq' | tail -2 | tr '\n' ' ')"
+        rmmod pcipt_msitest; return 1
+    fi
+    echo $3 > $2/pcipt_fire
+    echo "$(cat $2/pcipt_stats) interrupts:$(grep pcipt_msitest /proc/interrupts | tr -s ' ')"
+    rmmod pcipt_msitest
+}
+# msitest_ok LINE N: the line says N fired, N handled, no timeout
+msitest_ok() {
+    echo "$1" | grep -q " fired=$2 " && echo "$1" | grep -q " timeouts=0 " &&
+        [ "$(echo "$1" | sed -n 's/.* handled=\([0-9]*\) .*/\1/p')" -ge "$2" ] 2>/dev/null
+}

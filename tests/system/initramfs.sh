@@ -5,7 +5,8 @@
 # dom0: the Debian userland of the .debs (Xen tools, real xenstored, xl,
 #       libraries, busybox), Xen + uio kernel modules, pcipt, /init =
 #       dom0-init.sh, and under /boot the domU kernel and initramfs.
-# Both: dmatool (dmatool.c, edu DMA checks): dom0 /usr/local/bin, domU /usr/bin.
+# Both: dmatool (dmatool.c, edu DMA checks): dom0 /usr/local/bin, domU /usr/bin;
+#       the test module pcipt_msitest.ko (msitest/) in /lib/modules.
 # domU: busybox, lspci with the libraries it needs (ELF closure), pci.ids,
 #       uio + uio_pci_generic, /init = guest-init.sh.
 
@@ -63,6 +64,7 @@ build_domu_root() {
     cp -L "$W/sysroot/lib/ld-linux-aarch64.so.1" "$r/lib/" || return 1
     copy_elf_libs "$r" "$r/usr/bin/lspci" || return 1
     copy_modules "$r" $DOMU_MODULES || return 1
+    cp "$W/kmod/pcipt_msitest.ko" "$r/lib/modules/" || return 1
     cp "$HERE/guest-init.sh" "$r/init" && chmod +x "$r/init" || return 1
     cp "$HERE/edu.sh" "$r/edu.sh" || return 1
     mk_cpio "$r" "$W/domu-initrd.gz"
@@ -75,9 +77,10 @@ build_dom0_root() {
         --exclude=./usr/share/man --exclude=./usr/share/locale --exclude=./usr/include \
         --exclude='*.a' --exclude='./usr/lib/python3*' --exclude=./usr/lib/aarch64-linux-gnu/gconv \
         --exclude=./usr/lib/xen-4.17/bin/oxenstored --exclude=./usr/sbin/oxenstored \
-        --exclude=./usr/lib/aarch64-linux-gnu/pkgconfig .) | tar -x -C "$r" || return 1
+        --exclude=./usr/lib/aarch64-linux-gnu/pkgconfig --exclude=./usr/src --exclude=./usr/lib/linux-kbuild-6.1 .) | tar -x -C "$r" || return 1
     mkdir -p "$r"/{bin,dev,proc,sys,tmp,run,boot,etc/xen,usr/local/bin} || return 1
     copy_modules "$r" $DOM0_MODULES || return 1
+    cp "$W/kmod/pcipt_msitest.ko" "$r/lib/modules/" || return 1
     install -m 0755 "$ARM64/pcipt" "$r/usr/local/bin/pcipt" || return 1
     install -m 0755 "$ARM64/dmatool" "$r/usr/local/bin/dmatool" || return 1
     copy_elf_libs "$r" "$r/usr/local/bin/pcipt" || return 1
@@ -97,7 +100,7 @@ build_initrds() {
 
 # the images depend on the sysroot, the scripts, this file and pcipt
 initrd_key() {
-    keyof "$(cat "$W/stamps/sysroot" 2>/dev/null)" \
+    keyof "$(cat "$W/stamps/sysroot" 2>/dev/null)" "$(cat "$W/stamps/kmod" 2>/dev/null)" \
         "$(cat "$HERE/dom0-init.sh" "$HERE/guest-init.sh" "$HERE/edu.sh" "$HERE/bringup.sh" "$HERE/initramfs.sh" | sha256sum)" \
         "$(sha256sum < "$ARM64/pcipt" 2>/dev/null)" "$(sha256sum < "$ARM64/dmatool" 2>/dev/null)"
 }

@@ -53,6 +53,7 @@ SCENARIO_STEPS="step1-list step2-create step2-daemon step3-root-complex step3-ed
  step6-guest-remove step6-pci-detach step6-no-permission step6-unmapped step6-gone step6-destroy
  step6-daemon-gone step6-domain-gone step6-xenstore-clean step6-no-bar-traps
  step7-pci-attach step7-same-daemon step7-rescan step7-id step7-guest-remove step7-pci-detach
+ msi-edu nvme-msix msi-unannounced-refused intx-hotplug
  check-ready dma-roundtrip dma-contained dma-quarantined dma-given-back dma-off-without-iommu
  nvme-dom0-read nvme-io"
 
@@ -109,10 +110,10 @@ SERIAL=$W/logs/serial.log
 # The SMMUv3 has stage 2 (QEMU >= 8.1), which Xen needs; Xen is built with
 # the patch series of toolstack-hooks/xen-patches/4.17 and started with
 # pci-passthrough=on, so dom0's PCI functions are SMMU masters attached to
-# dom0 (plumbing-smmu).  dom0 runs with pci=nomsi: an MSI is a DMA write to
-# the ITS doorbell, which dom0's SMMU context (its p2m) does not map on 4.17
-# (measured: dom0's nvme lost every interrupt, "I/O 12 QID 0 timeout,
-# completion polled"); on INTx dom0's nvme works.  edu's DMA mask covers guest RAM at 0x40000000.
+# dom0 (plumbing-smmu).  dom0's MSIs are DMA writes to the host ITS's
+# translater frame, which dom0's SMMU context (its p2m) maps only with patch
+# 0007 (without it: dom0's nvme lost every interrupt, "I/O 12 QID 0
+# timeout, completion polled").  edu's DMA mask covers guest RAM at 0x40000000.
 QEMU=(qemu-system-aarch64
     -machine virt,virtualization=on,gic-version=3,iommu=smmuv3 -global arm-smmuv3.stage=2
     -cpu cortex-a57 -smp 2 -m "$MEM"
@@ -121,7 +122,7 @@ QEMU=(qemu-system-aarch64
     -drive file="$W/nvme.img",if=none,id=nv0,format=raw -device nvme,drive=nv0,serial=pcipt0,addr=02.0
     -kernel "$W/xen/xen-ioreq"
     -append "console=dtuart dom0_mem=512M loglvl=all guest_loglvl=all bootscrub=false pci-passthrough=on"
-    -device guest-loader,addr=0x42000000,kernel="$(kernel_image)",bootargs="console=hvc0 earlycon=xen rdinit=/init panic=-1 pci=nomsi systest.mode=$MODE${SYSTEST_SERVE:+ systest.serve=$SYSTEST_SERVE}"
+    -device guest-loader,addr=0x42000000,kernel="$(kernel_image)",bootargs="console=hvc0 earlycon=xen rdinit=/init panic=-1 systest.mode=$MODE${SYSTEST_SERVE:+ systest.serve=$SYSTEST_SERVE}"
     -device guest-loader,addr=0x4c000000,initrd="$W/dom0-initrd.gz")
 echo "booting Xen + dom0 under QEMU (serial: $SERIAL, limit $QTIMEOUT s)"
 TB=$(date +%s)
@@ -179,10 +180,26 @@ nvme_io_result() {
         echo "FAIL nvme-io: domU: $l; image at $o: sha256 $f"
     fi
 }
+# nvme-msix: the domU's nvme driver ran on MSI-X through the vITS ("NVME
+# msix queues=Q its-msi=M counting=C" relayed by dom0: every nvme vector an
+# ITS-MSI one, each counting, at least the admin and one I/O queue) and the
+# I/O check passed with it
+nvme_msix_result() {
+    local l q m c
+    l=$(grep -a -m1 '^GUEST| GUEST NVME msix ' "$SERIAL.txt" | cut -c19-)
+    q=$(echo "$l" | sed -n 's/^msix queues=\([0-9]*\) .*/\1/p'); m=$(echo "$l" | sed -n 's/.* its-msi=\([0-9]*\) .*/\1/p')
+    c=$(echo "$l" | sed -n 's/.* counting=\([0-9]*\):.*/\1/p')
+    if [ -n "$q" ] && [ "$q" -ge 2 ] && [ "$m" = "$q" ] && [ "$c" = "$q" ] && nvme_io_result | grep -q '^PASS'; then
+        echo "PASS nvme-msix: the domU's nvme driver used $q MSI-X vectors through the vITS, all counting, and nvme-io passed: $l"
+    else
+        echo "FAIL nvme-msix: ${l:-no NVME msix line from the domU}; nvme-io: $(nvme_io_result | cut -c1-4)"
+    fi
+}
 failed_required=0
 for s in $PLUMBING_STEPS $SCENARIO_STEPS; do
     case $s in prepare-*) l=$(grep -E "^(PASS|FAIL) $s:" "$RESULTS" | tail -1) ;;
                nvme-io) l=$(nvme_io_result); echo "$l" >> "$RESULTS" ;;
+               nvme-msix) l=$(nvme_msix_result); echo "$l" >> "$RESULTS" ;;
                *) l=$(status_of "$s"); echo "$l" >> "$RESULTS" ;; esac
     [ "$MODE" = demo ] || case $s in prepare-*) ;; *) echo "$l" ;; esac
     case $l in FAIL*)
