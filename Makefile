@@ -32,7 +32,10 @@ WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototyp
            -Wno-unused-parameter
 CFLAGS   ?= -O2 -g
 SANFLAGS = $(if $(SAN),-fsanitize=$(SAN) -fno-omit-frame-pointer -fno-sanitize-recover=all,)
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DPCIPT_VERSION=\"0.1\" -DPCIPT_LIBEXEC=\"$(LIBEXEC)\" -D__XEN_TOOLS__ $(WARN) $(CFLAGS) $(SANFLAGS) \
+# TEST_HOOKS=0: a production binary that ignores the test-only environment
+# switches (pcipt/util/testenv.h); the Debian package is built so.
+TEST_HOOKS ?= 1
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DPCIPT_VERSION=\"0.1\" -DPCIPT_LIBEXEC=\"$(LIBEXEC)\" -DPCIPT_TEST_HOOKS=$(TEST_HOOKS) -D__XEN_TOOLS__ $(WARN) $(CFLAGS) $(SANFLAGS) \
              -I. -MMD -MP $(DEP_CFLAGS)
 ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
 
@@ -46,7 +49,10 @@ LIB      = $(BUILD)/libpcipt.a
 CLI_OBJ  = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard pcipt/cli/*.c))
 
 TEST_SRC = $(wildcard tests/unit/*/*.c) $(wildcard tests/support/*.c)
-TEST_OBJ = $(TEST_SRC:%.c=$(BUILD)/obj/%.o)
+# pcipt/util/testenv.c once more, as a production build compiles it
+# (TEST_HOOKS=0), under other names, for tests/unit/util/test_testenv.c
+TESTENV_OFF = $(BUILD)/obj/tests/testenv_off.o
+TEST_OBJ = $(TEST_SRC:%.c=$(BUILD)/obj/%.o) $(TESTENV_OFF)
 TEST_BIN = $(BUILD)/tests/check_pcipt
 
 PCIPT    = $(BUILD)/pcipt
@@ -77,6 +83,11 @@ all: $(PCIPT) $(FAKEXEN) $(DRIVERCORE) $(TEST_BIN) $(MKSYSFS) $(BENCH)
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(TESTENV_OFF): pcipt/util/testenv.c pcipt/util/testenv.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -UPCIPT_TEST_HOOKS -DPCIPT_TEST_HOOKS=0 -Dtest_env=test_env_off \
+	    -Dtest_env_enabled=test_env_enabled_off -c -o $@ $<
 
 $(BUILD)/obj/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)

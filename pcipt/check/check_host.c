@@ -16,6 +16,7 @@
 #include "pcipt/host/hostpci.h"
 #include "pcipt/util/proc.h"
 #include "pcipt/xs/xs.h"
+#include "pcipt/util/testenv.h"
 
 #define HOLDER           "uio_pci_generic"
 #define MODPROBE_ENV     "PCIPT_MODPROBE"
@@ -113,7 +114,7 @@ static int check_dt(const struct check_env *env, struct check_report *rep)
 static int check_holder(const struct check_env *env, struct check_report *rep)
 {
     const char *sysfs = env->sysfs ? env->sysfs : HOSTPCI_DEFAULT_SYSFS;
-    const char *prog = getenv(MODPROBE_ENV);
+    const char *prog = test_env(MODPROBE_ENV);
     char dir[512], *said = NULL;
     char *argv[] = { (char *)(prog && *prog ? prog : "modprobe"), "-n", HOLDER, NULL };
     struct stat st;

@@ -8,6 +8,7 @@
 #include "pcipt/check/check.h"
 #include "pcipt/cli/cmds.h"
 #include "pcipt/util/jsonw.h"
+#include "pcipt/util/testenv.h"
 
 static void print_text(const struct check_report *rep)
 {
@@ -42,7 +43,7 @@ static void print_json(const struct check_report *rep)
 static int run_check(int argc, char **argv)
 {
     struct check_env env = { .hv_name = g_opts.hv, .sysfs = g_opts.sysfs,
-                             .host_dt = g_opts.host_dt, .xen_caps = getenv("PCIPT_XEN_CAPS") };
+                             .host_dt = g_opts.host_dt, .xen_caps = test_env("PCIPT_XEN_CAPS") };
     struct sbdf *devs = calloc((size_t)argc, sizeof(*devs));
     struct check_report rep;
     size_t n = 0;

@@ -16,6 +16,7 @@
 #include "pcipt/daemon/guest_start.h"
 #include "pcipt/host/hostpci.h"
 #include "hostbridge/common/log.h"
+#include "pcipt/util/testenv.h"
 
 struct daemon_dev *daemon_dev_by_vdev(struct daemon *d, const struct vdev *v)
 {
@@ -90,7 +91,7 @@ static void start_intx(struct daemon *d, struct daemon_dev *dd)
 
     if (!dd->as.spi || !dd->as.intx_pin || !dd->hp)
         return;
-    rc = intx_uio_open(hostpci_sysfs_dir(dd->hp), getenv("PCIPT_UIO_DEV_DIR"), &fd, err,
+    rc = intx_uio_open(hostpci_sysfs_dir(dd->hp), test_env("PCIPT_UIO_DEV_DIR"), &fd, err,
                        sizeof(err));
     if (rc) {
         log_warn("dom%u: INTx of " SBDF_FMT " will not reach SPI %u: %s", d->domid,

@@ -22,6 +22,7 @@
 
 #include "pcipt/util/proc.h"
 #include "pcipt/host/sysfs_attr.h"
+#include "pcipt/util/testenv.h"
 
 #define MODPROBE_ENV     "PCIPT_MODPROBE"
 #define MODPROBE_DEFAULT "modprobe"
@@ -62,7 +63,7 @@ static void last_line(const char *text, char *buf, size_t len)
  * -ENODEV with why = the sentence for the operator. */
 static int load_module(const char *holder, char *why, size_t whylen)
 {
-    const char *module = holder_module(holder), *prog = getenv(MODPROBE_ENV);
+    const char *module = holder_module(holder), *prog = test_env(MODPROBE_ENV);
     char *argv[] = { (char *)(prog && *prog ? prog : MODPROBE_DEFAULT), (char *)module, NULL };
     char *said = NULL, line[200] = "";
     int st = proc_run_stderr(argv, &said);

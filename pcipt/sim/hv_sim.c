@@ -12,6 +12,7 @@
 #include "hostbridge/common/log.h"
 #include "pcipt/sim/sim_ops.h"
 #include "pcipt/sim/sim_state.h"
+#include "pcipt/util/testenv.h"
 
 #define GIC_NR_LOCAL_IRQS 32   /* SGIs + PPIs: set_irq_level takes SPIs only */
 
@@ -253,7 +254,7 @@ int hv_sim_open(struct hv **out, char *err, size_t errlen)
     s->state_fd = -1;
     s->evt_handle = -1;
     s->evt_fd = -1;
-    const char *spec = getenv(SIM_FAIL_ENV);
+    const char *spec = test_env(SIM_FAIL_ENV);
     if (spec && *spec && parse_fail_spec(spec, &s->env_fail)) {
         snprintf(err, errlen, "%s='%s': expected op:n:errno (e.g. memory_mapping:3:5)",
                  SIM_FAIL_ENV, spec);

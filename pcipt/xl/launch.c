@@ -19,6 +19,7 @@
 #include "pcipt/xs/xs.h"
 #include "pcipt/xs/xs_paths.h"
 #include "pcipt/xs/xs_publish.h"
+#include "pcipt/util/testenv.h"
 
 static char *server_node(uint32_t domid, const char *leaf, char *buf)
 {
@@ -38,7 +39,7 @@ bool daemon_serving(uint32_t domid, pid_t *pid)
 static bool systemd_usable(void)
 {
     struct stat st;
-    const char *no = getenv("PCIPT_NO_SYSTEMD"), *dir = getenv("PCIPT_SYSTEMD_DIR");
+    const char *no = getenv("PCIPT_NO_SYSTEMD"), *dir = test_env("PCIPT_SYSTEMD_DIR");
     char *argv[] = { "systemctl", "cat", "--", DAEMON_UNIT, NULL };
     char *out = NULL;
     int rc;
@@ -76,7 +77,7 @@ static int start_unit(struct daemon_ref *d, const struct daemon_opts *o, char *e
 
 static const char *self_binary(char *buf, size_t len)
 {
-    const char *env = getenv("PCIPT_SERVE_BIN");
+    const char *env = test_env("PCIPT_SERVE_BIN");
 
     if (env && *env)
         return env;

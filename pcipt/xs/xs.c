@@ -9,6 +9,7 @@
 #include <xenstore_lib.h>
 
 #include "pcipt/xs/xs.h"
+#include "pcipt/util/testenv.h"
 
 static unsigned inject_at;      /* fail when ops_done reaches this (0 = never) */
 static int inject_errno;
@@ -31,7 +32,7 @@ unsigned long xsw_ops(void)
 /* PCIPT_XS_FAIL="n:errno" (errno as a number, e.g. "3:5" for EIO). */
 static void check_env(void)
 {
-    const char *s = getenv("PCIPT_XS_FAIL");
+    const char *s = test_env("PCIPT_XS_FAIL");
     unsigned n;
     int e;
 

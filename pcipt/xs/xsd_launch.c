@@ -14,6 +14,7 @@
 
 #include "pcipt/util/child_proc.h"
 #include "pcipt/xs/xsd_launch.h"
+#include "pcipt/util/testenv.h"
 
 #define XSD_UP_TRIES 1000      /* x 10 ms: a generous bound for a slow machine */
 
@@ -21,7 +22,7 @@ extern char **environ;
 
 int xsd_find_shim(char *buf, size_t len, char *err, size_t errlen)
 {
-    const char *env = getenv("PCIPT_FAKEXEN");
+    const char *env = test_env("PCIPT_FAKEXEN");
     char exe[512], near[600];
 
     if (env && *env) {
@@ -118,7 +119,7 @@ static int wait_until_up(struct xsd_proc *p)
 
 int xsd_launch(const char *dir, struct xsd_proc *p, char *err, size_t errlen)
 {
-    const char *bin = getenv("PCIPT_XENSTORED");
+    const char *bin = test_env("PCIPT_XENSTORED");
     char shim[600], line[200];
     int rc;
 

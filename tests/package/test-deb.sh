@@ -50,6 +50,8 @@ D=(dpkg --root="$root" --force-script-chrootless --force-depends --log=/dev/null
 check "deb-install: dpkg -i into a scratch root" bash -c "$(printf '%q ' "${D[@]}") -i '$deb' > '$out/install.log' 2>&1"
 check "deb-runs: the installed pcipt --help prints its usage" \
     bash -c "'$root/usr/bin/pcipt' --help | grep -q '^usage: pcipt'"
+check "deb-no-test-switches: the installed pcipt ignores PCIPT_XEN_CAPS (a test switch) and says so" \
+    bash -c "PCIPT_XEN_CAPS=ioreq '$root/usr/bin/pcipt' check 2>&1 | grep -q '^pcipt: PCIPT_XEN_CAPS is ignored: this build does not honour test switches'"
 check "deb-status: dpkg reports pcipt installed" \
     bash -c "dpkg-query --admindir='$root/var/lib/dpkg' -W -f='\${Status}' pcipt | grep -q 'install ok installed'"
 check "deb-remove: dpkg -r leaves no binary, keeps conffiles" \
