@@ -135,6 +135,53 @@ START_TEST(msi_map_with_vits)
 }
 END_TEST
 
+/* With a vITS: /passthrough/its@4020000 as the arm,gic-v3-its binding wants
+ * it, and the bridge's msi-map phandle resolves to exactly that node. */
+START_TEST(its_node_with_vits)
+{
+    struct domain_assign da = { .domid = 3 };
+    struct dtb_options o;
+    const uint32_t reg[] = { 0, 0x04020000, 0, 0x20000 }, one[] = { 1 }, ph[] = { 64999 };
+    char err[256];
+    const fdt32_t *mm;
+    int n, its, len = -1;
+
+    dtb_options_default(&o);
+    o.vits = true;
+    dtbt_add(&da, 0, 0x01, 0, 0, 0, 1, 0, 1, 44);
+    ck_assert_int_gt(build(&da, &o, err), 0);
+    ck_assert_int_eq(fdt_check_full(blob, sizeof(blob)), 0);
+    its = dtbt_node(blob, "/passthrough/its@4020000");
+    dtbt_assert_str(blob, its, "compatible", "arm,gic-v3-its");
+    dtbt_assert_cells(blob, its, "msi-controller", NULL, 0);
+    dtbt_assert_cells(blob, its, "#msi-cells", one, 1);
+    dtbt_assert_cells(blob, its, "reg", reg, 4);
+    dtbt_assert_cells(blob, its, "phandle", ph, 1);
+    n = dtbt_node(blob, "/passthrough/pcie@10000000");
+    mm = fdt_getprop(blob, n, "msi-map", &len);
+    ck_assert_int_eq(len, 16);
+    ck_assert_int_eq(fdt_node_offset_by_phandle(blob, fdt32_to_cpu(mm[1])), its);
+    /* a changed phandle moves with it */
+    o.its_phandle = 7;
+    ck_assert_int_gt(build(&da, &o, err), 0);
+    n = dtbt_node(blob, "/passthrough/pcie@10000000");
+    mm = fdt_getprop(blob, n, "msi-map", &len);
+    ck_assert_int_eq(fdt_node_offset_by_phandle(blob, fdt32_to_cpu(mm[1])),
+                     dtbt_node(blob, "/passthrough/its@4020000"));
+    /* an unaligned base is refused */
+    o.its_base = 0x04021000;
+    ck_assert_int_eq(build(&da, &o, err), -EINVAL);
+    ck_assert_ptr_nonnull(strstr(err, "0x4021000"));
+    /* without a vITS: neither the node nor msi-map */
+    dtb_options_default(&o);
+    ck_assert_int_gt(build(&da, &o, err), 0);
+    ck_assert_int_lt(fdt_path_offset(blob, "/passthrough/its@4020000"), 0);
+    ck_assert_int_lt(fdt_node_offset_by_compatible(blob, -1, "arm,gic-v3-its"), 0);
+    ck_assert_ptr_null(fdt_getprop(blob, dtbt_node(blob, "/passthrough/pcie@10000000"),
+                                   "msi-map", NULL));
+}
+END_TEST
+
 START_TEST(several_devices)
 {
     struct domain_assign da = { .domid = 9 };
@@ -244,6 +291,7 @@ static Suite *dtb_suite(void)
     tcase_add_test(tc, one_device);
     tcase_add_test(tc, xen_version_selects_prefetch_type);
     tcase_add_test(tc, msi_map_with_vits);
+    tcase_add_test(tc, its_node_with_vits);
     tcase_add_test(tc, several_devices);
     tcase_add_test(tc, bus_range_trimmed_to_buses_used);
     tcase_add_test(tc, no_intx_no_interrupt_map);

@@ -111,6 +111,11 @@ START_TEST(dtc_accepts_several_with_vits)
     ck_assert_ptr_nonnull(strstr(dts, "pcie@10200000 {"));
     ck_assert_ptr_nonnull(strstr(dts, "msi-map = <0x00 0xfde7 0x10000 0x10000>;"));
     ck_assert_ptr_nonnull(strstr(dts, "0x43000000"));
+    /* the ITS node the msi-map names, as dtc prints it */
+    ck_assert_ptr_nonnull(strstr(dts, "its@4020000 {"));
+    ck_assert_ptr_nonnull(strstr(dts, "compatible = \"arm,gic-v3-its\";"));
+    ck_assert_ptr_nonnull(strstr(dts, "reg = <0x00 0x4020000 0x00 0x20000>;"));
+    ck_assert_ptr_nonnull(strstr(dts, "phandle = <0xfde7>;"));
     free(dts);
 }
 END_TEST
