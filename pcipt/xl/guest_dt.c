@@ -43,7 +43,7 @@ uint32_t dtb_prefetch_phys_hi(unsigned xen_major, unsigned xen_minor)
 /* A growable array of big-endian cells for one property. */
 struct cells {
     unsigned n;
-    fdt32_t v[PCIPT_MAX_DEVS * 16];
+    fdt32_t v[DTB_MAX_ROUTES * 12];   /* interrupt-map: <4 + 1 + 3 + 3> per route at most */
 };
 
 static void put(struct cells *c, uint32_t v)

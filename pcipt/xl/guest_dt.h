@@ -33,7 +33,7 @@
 #define OF_PCI_PREF_MEM64   0x43000000u   /* Xen 4.19+ (232ee07c23) */
 
 #define DTB_ECAM_BUS_SIZE   (1ull << 20)  /* ECAM: bus<<20 | dev<<15 | fn<<12 | reg */
-#define DTB_MAX_SIZE        (64u * 1024u) /* far more than 32 devices need */
+#define DTB_MAX_SIZE        (256u * 1024u) /* 32 bridges of 124 routes need < 200 KiB */
 
 struct dtb_options {
     unsigned xen_major, xen_minor;    /* selects the prefetchable phys.hi */
