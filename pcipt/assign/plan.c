@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "pcipt/assign/plan.h"
+#include "pcipt/assign/intx_route.h"
 
 char *format_size(uint64_t bytes, char *buf, size_t len)
 {
@@ -256,10 +257,9 @@ static int choose_slots(const struct domain_assign *dom, const struct plan_reque
     return check_function0(owner, err, errlen);
 }
 
-/* The INTx relay raises one guest SPI per host function and cannot OR two
- * host lines into one; functions of one slot that use the same pin would
- * share a guest SPI (the interrupt-map routes per slot and pin), so that is
- * refused. */
+/* Functions of one slot that use the same pin would be one interrupt-map
+ * entry (it routes per slot and pin): refused, so that a slot's pin belongs
+ * to one host function.  (Different slots may share an SPI: intx_route.h.) */
 static int check_shared_pin(const struct domain_assign *work, const struct dev_assign *d,
                             char *err, size_t errlen)
 {
@@ -272,7 +272,7 @@ static int check_shared_pin(const struct domain_assign *work, const struct dev_a
         if (o == d || o->guest.dev != d->guest.dev || o->intx_pin != d->intx_pin)
             continue;
         snprintf(err, errlen, "%s and %s would share INT%c of virtual slot %u: two host "
-                 "functions on one guest SPI are not supported; put one in another slot",
+                 "functions on one pin of a slot are not supported; put one in another slot",
                  sbdf_format(&o->host, a), sbdf_format(&d->host, b), 'A' + d->intx_pin - 1,
                  d->guest.dev);
         return -EINVAL;
@@ -314,27 +314,22 @@ static int check_requests(const struct domain_assign *dom, const struct plan_req
     return 0;
 }
 
-/* One SPI per function with an INTx pin, the lowest free in the range. */
-static int choose_spi(const struct guest_layout *lay, const struct domain_assign *work,
-                      struct dev_assign *d, char *err, size_t errlen)
+/* A function's SPI is its slot and pin's fixed route (intx_route.h): the
+ * one the guest's interrupt-map already has for that slot, whenever the
+ * function is attached. */
+static int choose_spi(const struct guest_layout *lay, struct dev_assign *d, char *err,
+                      size_t errlen)
 {
     char a[SBDF_STR_LEN];
 
     if (!d->intx_pin)
         return 0;
-    for (uint32_t spi = lay->spi_base; spi < lay->spi_base + lay->spi_count; spi++) {
-        bool used = false;
-        for (unsigned i = 0; i < work->ndevs && !used; i++)
-            used = work->devs[i].spi == spi;
-        if (!used) {
-            d->spi = spi;
-            return 0;
-        }
-    }
-    snprintf(err, errlen, "%s: no free guest SPI for INTx (all %u of %u..%u are taken)",
-             sbdf_format(&d->host, a), lay->spi_count, lay->spi_base,
-             lay->spi_base + lay->spi_count - 1);
-    return -ENOSPC;
+    d->spi = intx_route_spi(lay, d->guest.dev, d->intx_pin);
+    if (d->spi)
+        return 0;
+    snprintf(err, errlen, "%s: INT%c of virtual slot %u has no guest SPI route",
+             sbdf_format(&d->host, a), 'A' + d->intx_pin - 1, d->guest.dev);
+    return -EINVAL;
 }
 
 /* The k-th request in plan order: those for function 0, then the others. */
@@ -364,8 +359,8 @@ static int plan_into(const struct guest_layout *lay, struct domain_assign *work,
             if (work->devs[i].bars[b].type != BAR_NONE && work->devs[i].bars[b].type != BAR_IO)
                 mark_existing(holes, &work->devs[i].bars[b]);
     /* Functions 0 first (then the rest, each in request order): attached one
-     * at a time in this order, every function > 0 finds its function 0 and
-     * the same lowest-free SPIs (pcipt/xl/create.c). */
+     * at a time in this order, every function > 0 finds its function 0
+     * (pcipt/xl/create.c); SPIs are the fixed routes either way. */
     for (unsigned k = 0; k < n; k++) {
         unsigned i = plan_order(reqs, n, k);
         struct dev_assign *d = &work->devs[work->ndevs++];
@@ -384,7 +379,7 @@ static int plan_into(const struct guest_layout *lay, struct domain_assign *work,
                 items[nitems++] = (struct item){ first + k, b, hb->size };
         }
         if ((rc = check_shared_pin(work, d, err, errlen)) ||
-            (rc = choose_spi(lay, work, d, err, errlen)))
+            (rc = choose_spi(lay, d, err, errlen)))
             return rc;
     }
     qsort(items, nitems, sizeof(items[0]), cmp_item);

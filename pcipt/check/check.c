@@ -56,10 +56,12 @@ int check_run(const struct check_env *env, const struct sbdf *devs, size_t n,
     if (hv_open(env->hv_name ? env->hv_name : "xen", &hv, err, sizeof(err)) < 0)
         hv = NULL;      /* check_xen says what is missing */
     rc = check_xen(env, hv, rep);
-    if (hv)
-        hv_close(hv);
     if (!rc)
         rc = check_host(env, rep);
+    if (!rc && rep->dom0 && hv)
+        rc = check_vits(env, hv, rep);
+    if (hv)
+        hv_close(hv);
     if (!rc)
         rc = check_devices(env, devs, n, rep);
     return rc;

@@ -8,6 +8,8 @@
  *                 build configuration (hypfs /buildinfo/config)
  *   check_host.c  dom0: the host device tree (iommu-map, ITS, msi-map), the
  *                 holder driver, xenstored
+ *   check_vits.c  Xen's domU vITS: the patched hypervisor with an ITS driver
+ *                 and a host ITS (its/its_vits.h)
  *   check_dev.c   each function: reset method, BARs sharing a page with
  *                 another function, slot neighbours, I/O BARs */
 #ifndef PCIPT_CHECK_H
@@ -61,6 +63,7 @@ int check_add(struct check_report *rep, const char *name, enum check_status st,
               const char *todo, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 int check_xen(const struct check_env *env, struct hv *hv, struct check_report *rep);
 int check_host(const struct check_env *env, struct check_report *rep);
+int check_vits(const struct check_env *env, struct hv *hv, struct check_report *rep);
 int check_devices(const struct check_env *env, const struct sbdf *devs, size_t n,
                   struct check_report *rep);
 /* "CONFIG_NAME=y" on a line of a .config text. */

@@ -238,7 +238,7 @@ const struct pcipt_cmd cmd_dtb = {
         "  --xen-version X.Y  target Xen (default: ask the running hypervisor through\n"
         "                   --hv; without one, give it): from 4.19 the prefetchable\n"
         "                   window is 64-bit (phys.hi 0x43000000, else 0x42000000)\n"
-        "  --vits ADDR      the guest has a virtual ITS at ADDR: emit msi-map\n"
+        "  --vits ADDR      the guest has a virtual ITS at ADDR: emit its ITS node and msi-map\n"
         "  --its-phandle N  phandle of the guest's ITS node (default 64999)\n"
         "  --sysfs DIR      (global) read host devices from a sysfs-shaped tree\n"
         "\n"

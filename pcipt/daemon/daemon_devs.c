@@ -84,6 +84,18 @@ static void sync_bus_master(struct daemon *d, struct daemon_dev *dd)
                 strerror(-rc));
 }
 
+/* Another device whose INTx line already carries the same guest SPI (fixed
+ * routes share SPIs between slots: pcipt/assign/intx_route.h), or NULL. */
+static struct intx_line *intx_sharer(struct daemon *d, const struct daemon_dev *dd)
+{
+    for (unsigned i = 0; i < PCIPT_MAX_DEVS; i++) {
+        struct daemon_dev *o = &d->devs[i];
+        if (o != dd && o->used && o->intx.active && o->intx.spi == dd->as.spi)
+            return &o->intx;
+    }
+    return NULL;
+}
+
 static void start_intx(struct daemon *d, struct daemon_dev *dd)
 {
     char err[512];
@@ -99,8 +111,9 @@ static void start_intx(struct daemon *d, struct daemon_dev *dd)
                  dd->as.spi, err);
         return;
     }
-    if (intx_line_start(&dd->intx, d->hv, d->domid, dd->as.spi, dd->hd, fd,
-                        intx_uio_ops_for(hostpci_info(dd->hp)->driver), (void *)dd->hd))
+    if (intx_line_start_shared(&dd->intx, intx_sharer(d, dd), d->hv, d->domid, dd->as.spi,
+                               dd->hd, fd, intx_uio_ops_for(hostpci_info(dd->hp)->driver),
+                               (void *)dd->hd))
         close(fd);
     else
         dd->intx.guest_disabled = vdev_command(dd->vdev) & PCI_CMD_INTX_DISABLE;

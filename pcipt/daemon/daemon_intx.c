@@ -94,22 +94,68 @@ int intx_uio_open(const char *sysfs_dev_dir, const char *devdir, int *fd, char *
     return 0;
 }
 
+/* The level of the guest's SPI: the OR of every active line sharing it (a
+ * lone line's ring is itself or NULL).  Level-triggered INTx lines are
+ * wired-OR in PCI (PCI 3.0 §2.2.6: "INTx# ... may be shared"). */
+static bool wire_high(const struct intx_line *l)
+{
+    const struct intx_line *p = l;
+
+    do {
+        if (p->active && p->spi_high)
+            return true;
+        p = p->share_next;
+    } while (p && p != l);
+    return false;
+}
+
+/* This line's contribution goes to high/low; the hypervisor hears of it only
+ * when the OR changes, so a line that drops while another sharing its SPI
+ * still asserts does not lower the guest's SPI. */
 static void set_spi(struct intx_line *l, bool high)
 {
+    bool was = l->spi_high, before;
     int rc;
 
-    if (l->spi_high == high)
+    if (was == high)
         return;
-    rc = l->hv->ops->set_irq_level(l->hv, l->domid, l->spi, high ? 1 : 0);
-    if (rc) {
-        log_err("dom%u: set_irq_level(SPI %u, %d): %s", l->domid, l->spi, high, strerror(-rc));
-        return;
-    }
+    before = wire_high(l);
     l->spi_high = high;
+    if (wire_high(l) != before) {
+        rc = l->hv->ops->set_irq_level(l->hv, l->domid, l->spi, high ? 1 : 0);
+        if (rc) {
+            log_err("dom%u: set_irq_level(SPI %u, %d): %s", l->domid, l->spi, high,
+                    strerror(-rc));
+            l->spi_high = was;
+            return;
+        }
+    }
     if (high)
         l->raised++;
     else
         l->lowered++;
+}
+
+static void ring_join(struct intx_line *l, struct intx_line *share)
+{
+    if (share && share->active && share->share_next && share->hv == l->hv &&
+        share->domid == l->domid && share->spi == l->spi) {
+        l->share_next = share->share_next;
+        share->share_next = l;
+    } else {
+        l->share_next = l;
+    }
+}
+
+static void ring_leave(struct intx_line *l)
+{
+    struct intx_line *p = l->share_next;
+
+    while (p && p != l && p->share_next != l)
+        p = p->share_next;
+    if (p && p != l)
+        p->share_next = l->share_next;
+    l->share_next = NULL;
 }
 
 uint64_t intx_now_ms(void)
@@ -154,22 +200,31 @@ static bool device_asserting(const struct intx_line *l)
     return status != 0xffff && (status & PCI_STS_INTERRUPT);
 }
 
-int intx_line_start(struct intx_line *l, struct hv *hv, uint32_t domid, uint32_t spi,
-                    const struct host_dev *hd, int fd, const struct intx_src_ops *ops,
-                    void *ctx)
+int intx_line_start_shared(struct intx_line *l, struct intx_line *share, struct hv *hv,
+                           uint32_t domid, uint32_t spi, const struct host_dev *hd, int fd,
+                           const struct intx_src_ops *ops, void *ctx)
 {
     int rc;
 
     *l = (struct intx_line){ .active = true, .fd = fd, .ops = ops, .ctx = ctx, .hd = hd,
                              .hv = hv, .domid = domid, .spi = spi, .spi_high = true };
+    ring_join(l, share);
     set_spi(l, false);
     l->lowered = 0;
     if ((rc = ops->unmask(ctx, fd))) {
         log_err("dom%u: cannot unmask the host INTx of SPI %u: %s", domid, spi, strerror(-rc));
+        ring_leave(l);
         l->active = false;
         return rc;
     }
     return 0;
+}
+
+int intx_line_start(struct intx_line *l, struct hv *hv, uint32_t domid, uint32_t spi,
+                    const struct host_dev *hd, int fd, const struct intx_src_ops *ops,
+                    void *ctx)
+{
+    return intx_line_start_shared(l, NULL, hv, domid, spi, hd, fd, ops, ctx);
 }
 
 void intx_fired(struct intx_line *l)
@@ -249,5 +304,6 @@ void intx_line_stop(struct intx_line *l)
         (void)l->ops->unmask(l->ctx, l->fd);
     if (l->fd >= 0 && (l->ops == &intx_uio_ops || l->ops == &intx_uio_pci_ops))
         close(l->fd);
+    ring_leave(l);
     l->active = false;
 }

@@ -63,6 +63,7 @@ struct intx_line {
     uint64_t rearm_at_ms;           /* next re-raise due (monotonic ms) */
     uint32_t rearm_ms;              /* current period */
     uint32_t rearm_count;           /* re-raises of this assertion */
+    struct intx_line *share_next;   /* ring of the lines sharing this SPI (self: none) */
 };
 
 /* uio ops: read a 4-byte count, write a 4-byte 1 (ctx unused). */
@@ -80,6 +81,12 @@ const struct intx_src_ops *intx_uio_ops_for(const char *driver);
 int intx_line_start(struct intx_line *l, struct hv *hv, uint32_t domid, uint32_t spi,
                     const struct host_dev *hd, int fd, const struct intx_src_ops *ops,
                     void *ctx);
+/* The same, for a line whose SPI share (an active line of the same domain)
+ * already carries: the guest's SPI is the OR of the lines sharing it
+ * (pcipt/assign/intx_route.h says why slots share SPIs).  share NULL = alone. */
+int intx_line_start_shared(struct intx_line *l, struct intx_line *share, struct hv *hv,
+                           uint32_t domid, uint32_t spi, const struct host_dev *hd, int fd,
+                           const struct intx_src_ops *ops, void *ctx);
 /* Open SYSFS_DEV_DIR/uio/uioN's /dev/uioN (devdir NULL = "/dev").  -ENOENT
  * when the device has no uio (not bound to uio_pci_generic). */
 int intx_uio_open(const char *sysfs_dev_dir, const char *devdir, int *fd, char *err,

@@ -7,6 +7,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "hostbridge/common/log.h"
+#include "its/its_vits.h"
 #include "pcipt/xl/guest_dt.h"
 #include "pcipt/assign/attach.h"
 #include "pcipt/xl/create.h"
@@ -299,6 +301,19 @@ static int boot(struct create_run *r, char **xl_argv, char *err, size_t errlen)
     return xl(argv, NULL, err, errlen);
 }
 
+/* The guest DT describes the vITS only when Xen will create one
+ * (create_vits); otherwise MSI stays hidden from the guest and this is said
+ * once. */
+static void msi_decision(struct create_run *r, struct dtb_options *dopt, int iommu)
+{
+    char why[512];
+
+    dopt->vits = create_vits(r->o->env, &r->cfg, iommu, why, sizeof(why));
+    dopt->its_base = ITS_GUEST_VITS_BASE;
+    if (!dopt->vits)
+        log_warn("domain %s: MSI off, its devices use INTx: %s", r->name, why);
+}
+
 /* xl create options that block until the guest's console or the domain
  * ends (-c, -V, -A, -F, -e) or create nothing (-n): pcipt must go on after
  * `xl create -p` returns. */
@@ -323,7 +338,7 @@ int create_domain(const struct create_opts *o, char *err, size_t errlen)
     struct dtb_options dopt;
     char spi[64], e[512];
     char **xl_argv = NULL;
-    int rc;
+    int rc, iommu;
 
     dtb_options_default(&dopt);
     if ((rc = check_xl_options(o, err, errlen)) ||
@@ -346,13 +361,15 @@ int create_domain(const struct create_opts *o, char *err, size_t errlen)
                              err, errlen)) ||
         (rc = default_dtb_path(&r, err, errlen)))
         goto out;
+    iommu = hv_query_iommu(o->env->hv);
+    msi_decision(&r, &dopt, iommu);
     if ((rc = dtb_write_file(r.dtb, r.plan, &r.lay, &dopt, e, sizeof(e)))) {
         say(err, errlen, rc, "cannot write the device tree %s: %s", r.dtb, e);
         goto out;
     }
     r.dtb_written = true;
     if (!(xl_argv = create_xl_argv(o, r.dtb, spi,
-                                   create_passthrough_arg(&r.cfg, hv_query_iommu(o->env->hv))))) {
+                                   create_passthrough_arg(&r.cfg, iommu)))) {
         rc = say(err, errlen, -ENOMEM, "out of memory");
         goto out;
     }

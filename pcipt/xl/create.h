@@ -63,6 +63,13 @@ int create_spi_arg(const struct xlcfg *cfg, const struct guest_layout *lay, unsi
 /* passthrough="enabled" when iommu (hv_query_iommu) is 1 and the config
  * does not set passthrough itself; else NULL. */
 const char *create_passthrough_arg(const struct xlcfg *cfg, int iommu);
+/* Is the domain created with the IOMMU on (passthrough enabled)? */
+bool create_domain_iommu(const struct xlcfg *cfg, int iommu);
+/* Will the domain have Xen's domU vITS (its/its_vits.h: the patched Xen
+ * with an ITS driver, an ITS on the host, the IOMMU on)?  false with one
+ * sentence in why saying which fact is missing (pcipt/xl/create_vits.c). */
+bool create_vits(const struct pcipt_env *env, const struct xlcfg *cfg, int iommu, char *why,
+                 size_t len);
 char **create_xl_argv(const struct create_opts *o, const char *dtb_path, const char *spi_arg,
                       const char *pt_arg);
 void create_free_argv(char **argv);

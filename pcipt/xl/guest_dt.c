@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "its/its_vits.h"
 #include "pcipt/xl/guest_dt_plan.h"
 
 /* The root's and /passthrough's cells (GUEST_ROOT_ADDRESS_CELLS/SIZE_CELLS). */
@@ -25,6 +26,7 @@ void dtb_options_default(struct dtb_options *o)
     memset(o, 0, sizeof(*o));
     o->xen_major = 4;
     o->xen_minor = 17;
+    o->its_base = ITS_GUEST_VITS_BASE;
     o->its_phandle = GUEST_PHANDLE_ITS_DEFAULT;
     o->gic_phandle = PCIPT_PHANDLE_GIC;
     o->gic_address_cells = GUEST_GIC_ADDRESS_CELLS;
@@ -41,7 +43,7 @@ uint32_t dtb_prefetch_phys_hi(unsigned xen_major, unsigned xen_minor)
 /* A growable array of big-endian cells for one property. */
 struct cells {
     unsigned n;
-    fdt32_t v[PCIPT_MAX_DEVS * 16];
+    fdt32_t v[DTB_MAX_ROUTES * 12];   /* interrupt-map: <4 + 1 + 3 + 3> per route at most */
 };
 
 static void put(struct cells *c, uint32_t v)
@@ -157,6 +159,33 @@ static int bridge_node(void *fdt, const struct dtb_bridge *b, const struct guest
     return fdt_end_node(fdt);
 }
 
+/* The guest's ITS, beside the bridges so that msi-map's phandle resolves
+ * inside /passthrough (libxl copies nothing else from a partial FDT):
+ * the arm,gic-v3-its binding's compatible, msi-controller and
+ * #msi-cells = <1> (the msi-map tuples carry one DeviceID cell), reg =
+ * GUEST_GICV3_ITS_BASE/SIZE of the vITS patch
+ * (toolstack-hooks/xen-patches/4.17/0006-arm-vits-domu-pcipt.patch). */
+static int its_node(void *fdt, const struct dtb_options *o)
+{
+    struct cells reg = { 0 };
+    char name[32];
+    int rc;
+
+    if (!o->vits)
+        return 0;
+    snprintf(name, sizeof(name), "its@%llx", (unsigned long long)o->its_base);
+    put64(&reg, o->its_base);
+    put64(&reg, ITS_GUEST_VITS_SIZE);
+    if ((rc = fdt_begin_node(fdt, name)) ||
+        (rc = fdt_property_string(fdt, "compatible", "arm,gic-v3-its")) ||
+        (rc = fdt_property(fdt, "msi-controller", NULL, 0)) ||
+        (rc = fdt_property_cell(fdt, "#msi-cells", 1)) ||
+        (rc = prop_cells(fdt, "reg", &reg)) ||
+        (rc = fdt_property_cell(fdt, "phandle", o->its_phandle)))
+        return rc;
+    return fdt_end_node(fdt);
+}
+
 static int write_tree(void *fdt, size_t size, const struct dtb_plan *p,
                       const struct guest_layout *lay, const struct dtb_options *o)
 {
@@ -176,7 +205,7 @@ static int write_tree(void *fdt, size_t size, const struct dtb_plan *p,
     for (unsigned i = 0; i < p->nbridges; i++)
         if ((rc = bridge_node(fdt, &p->bridges[i], lay, o)))
             return rc;
-    if ((rc = fdt_end_node(fdt)) || (rc = fdt_end_node(fdt)))
+    if ((rc = its_node(fdt, o)) || (rc = fdt_end_node(fdt)) || (rc = fdt_end_node(fdt)))
         return rc;
     return fdt_finish(fdt);
 }
@@ -191,6 +220,11 @@ static int check_options(const struct dtb_options *o, char *err, size_t errlen)
     if (o->vits && (o->its_phandle == 0 || o->its_phandle == 0xffffffffu ||
                     o->its_phandle == o->gic_phandle)) {
         snprintf(err, errlen, "ITS phandle %#x is not usable", o->its_phandle);
+        return -EINVAL;
+    }
+    if (o->vits && (o->its_base == 0 || o->its_base % 0x10000)) {
+        snprintf(err, errlen, "ITS address %#llx is not a 64 KiB aligned guest address",
+                 (unsigned long long)o->its_base);
         return -EINVAL;
     }
     if (o->gic_phandle == 0 || o->gic_phandle == 0xffffffffu || o->gic_address_cells > 3) {

@@ -7,8 +7,9 @@
  * `ranges`).  One pcie@<ecam> node per guest PCI segment, shaped like
  * libxl's make_vpci_node but trimmed to the buses in use and carrying what
  * libxl leaves out: INTx (interrupt-map to guest SPIs through the GIC,
- * phandle 65000) and, when a vITS is offered, msi-map
- * (docs/xen-facts.md "Guest device tree", "vITS"). */
+ * phandle 65000) and, when a vITS is offered, msi-map and the ITS node
+ * its@4020000 beside the bridges (docs/xen-facts.md "Guest device tree",
+ * "vITS"; docs/design/guest-dt-its.md). */
 #ifndef HOSTBRIDGE_DTB_H
 #define HOSTBRIDGE_DTB_H
 
@@ -32,12 +33,12 @@
 #define OF_PCI_PREF_MEM64   0x43000000u   /* Xen 4.19+ (232ee07c23) */
 
 #define DTB_ECAM_BUS_SIZE   (1ull << 20)  /* ECAM: bus<<20 | dev<<15 | fn<<12 | reg */
-#define DTB_MAX_SIZE        (64u * 1024u) /* far more than 32 devices need */
+#define DTB_MAX_SIZE        (256u * 1024u) /* 32 bridges of 124 routes need < 200 KiB */
 
 struct dtb_options {
     unsigned xen_major, xen_minor;    /* selects the prefetchable phys.hi */
-    bool vits;                        /* emit msi-map to the vITS */
-    uint64_t its_base;                /* guest address of the vITS (informative) */
+    bool vits;                        /* emit the ITS node and msi-map to it */
+    uint64_t its_base;                /* guest address of the vITS (ITS_GUEST_VITS_BASE) */
     uint32_t its_phandle;             /* phandle of the guest's ITS node */
     uint32_t gic_phandle;             /* PCIPT_PHANDLE_GIC */
     unsigned gic_address_cells;       /* the GIC node's #address-cells (0 upstream) */

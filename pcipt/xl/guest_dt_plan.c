@@ -3,10 +3,12 @@
  * One node per guest PCI segment.  All segments share Xen's single guest
  * ECAM window (PCIPT_VPCI_ECAM_BASE, 256 buses of 1 MiB), so each node's
  * `reg` is the slice of that window for its own buses: segments must use
- * disjoint bus numbers.  INTx routes are keyed by (slot, pin) only, because
- * interrupt-map-mask is <0xf800 0 0 7> (device number and pin; PCI Firmware
- * spec / IEEE 1275 PCI binding): two functions of one slot that share a pin
- * must share the SPI. */
+ * disjoint bus numbers.  Every bridge routes every slot 1..31 and pin
+ * INTA..INTD to its fixed SPI (pcipt/assign/intx_route.h), so a function
+ * hot-plugged after create finds its route; routes are keyed by (slot, pin)
+ * only, because interrupt-map-mask is <0xf800 0 0 7> (device number and
+ * pin; PCI Firmware spec / IEEE 1275 PCI binding).  A device whose SPI is
+ * not its slot and pin's route is refused: the tree would lie. */
 #include "pcipt/xl/guest_dt_plan.h"
 
 #include <errno.h>
@@ -14,10 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pcipt/assign/intx_route.h"
 #include "pcipt/xl/guest_dt.h"
-
-#define GIC_FIRST_SPI 32u
-#define GIC_LAST_SPI  1019u   /* INTIDs 1020-1023 are special (GICv3 arch spec) */
 
 static struct dtb_bridge *bridge_for(struct dtb_plan *p, uint16_t seg, uint8_t bus)
 {
@@ -65,48 +65,28 @@ static int check_device(const struct domain_assign *da, unsigned i,
         snprintf(err, errlen, "device %s: interrupt pin %u is not INTA..INTD", h, d->intx_pin);
         return -EINVAL;
     }
-    if (d->spi && (d->spi < GIC_FIRST_SPI || d->spi > GIC_LAST_SPI)) {
-        snprintf(err, errlen, "device %s: INTx SPI %u is not a GIC SPI (32..1019)", h, d->spi);
-        return -EINVAL;
-    }
-    if (d->spi && d->intx_pin && lay->spi_count &&
-        (d->spi < lay->spi_base || d->spi - lay->spi_base >= lay->spi_count)) {
-        snprintf(err, errlen, "device %s: INTx SPI %u is outside the guest's INTx SPIs %u..%u",
-                 h, d->spi, lay->spi_base, lay->spi_base + lay->spi_count - 1);
+    if (d->spi && d->intx_pin && d->spi != intx_route_spi(lay, d->guest.dev, d->intx_pin)) {
+        snprintf(err, errlen, "device %s: INT%c of guest slot %u uses SPI %u, but the guest's "
+                 "interrupt-map routes that slot and pin to SPI %u (detach and attach it "
+                 "again to get the route)", h, 'A' + d->intx_pin - 1, d->guest.dev, d->spi,
+                 intx_route_spi(lay, d->guest.dev, d->intx_pin));
         return -EINVAL;
     }
     return 0;
 }
 
-static int add_route(struct dtb_bridge *b, const struct dev_assign *d, char *err, size_t errlen)
+/* Every slot's every pin, in slot then pin order (an empty SPI range
+ * routes nothing). */
+static void add_routes(struct dtb_bridge *b, const struct guest_layout *lay)
 {
-    char h[SBDF_STR_LEN];
-    unsigned k;
-
-    if (!d->intx_pin || !d->spi)
-        return 0;
-    for (k = 0; k < b->nroutes; k++) {
-        struct dtb_intx_route *r = &b->routes[k];
-        if (r->slot != d->guest.dev || r->pin != d->intx_pin)
-            continue;
-        if (r->spi == d->spi)
-            return 0;
-        snprintf(err, errlen, "device %s: INT%c of guest slot %u on segment %04x goes to "
-                 "SPI %u, but another function of that slot already routes it to SPI %u",
-                 sbdf_format(&d->host, h), 'A' + d->intx_pin - 1, d->guest.dev, b->seg,
-                 d->spi, r->spi);
-        return -EINVAL;
-    }
-    b->routes[b->nroutes++] = (struct dtb_intx_route){
-        .bus = d->guest.bus, .slot = d->guest.dev, .pin = d->intx_pin, .spi = d->spi };
-    return 0;
-}
-
-static int cmp_route(const void *a, const void *b)
-{
-    const struct dtb_intx_route *x = a, *y = b;
-    int kx = x->slot * 8 + x->pin, ky = y->slot * 8 + y->pin;
-    return (kx > ky) - (kx < ky);
+    for (unsigned slot = INTX_ROUTE_FIRST_SLOT; slot <= INTX_ROUTE_LAST_SLOT; slot++)
+        for (unsigned pin = 1; pin <= INTX_ROUTE_PINS; pin++) {
+            uint32_t spi = intx_route_spi(lay, (uint8_t)slot, (uint8_t)pin);
+            if (spi)
+                b->routes[b->nroutes++] = (struct dtb_intx_route){
+                    .bus = b->bus_first, .slot = (uint8_t)slot, .pin = (uint8_t)pin,
+                    .spi = spi };
+        }
 }
 
 static int cmp_bridge(const void *a, const void *b)
@@ -161,13 +141,10 @@ int dtb_plan_make(const struct domain_assign *da, const struct guest_layout *lay
         rc = check_device(da, i, lay, err, errlen);
         if (rc)
             return rc;
-        rc = add_route(bridge_for(plan, d->guest.seg, d->guest.bus), d, err, errlen);
-        if (rc)
-            return rc;
+        bridge_for(plan, d->guest.seg, d->guest.bus);
     }
     for (unsigned i = 0; i < plan->nbridges; i++)
-        qsort(plan->bridges[i].routes, plan->bridges[i].nroutes,
-              sizeof(plan->bridges[i].routes[0]), cmp_route);
+        add_routes(&plan->bridges[i], lay);
     qsort(plan->bridges, plan->nbridges, sizeof(plan->bridges[0]), cmp_bridge);
     return check_ecam(plan, lay, err, errlen);
 }

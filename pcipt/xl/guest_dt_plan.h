@@ -7,6 +7,9 @@
 #include <stdint.h>
 
 #include "pcipt/assign/assign.h"
+#include "pcipt/assign/intx_route.h"
+
+#define DTB_MAX_ROUTES (INTX_ROUTE_LAST_SLOT * INTX_ROUTE_PINS)
 
 struct dtb_intx_route {
     uint8_t bus, slot, pin;      /* pin 1..4 = INTA..INTD */
@@ -17,7 +20,7 @@ struct dtb_bridge {
     uint16_t seg;
     uint8_t bus_first, bus_last;            /* buses with devices on them */
     unsigned nroutes;
-    struct dtb_intx_route routes[PCIPT_MAX_DEVS];  /* sorted by slot, pin */
+    struct dtb_intx_route routes[DTB_MAX_ROUTES];  /* every slot and pin, sorted */
 };
 
 struct dtb_plan {

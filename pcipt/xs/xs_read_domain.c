@@ -151,8 +151,10 @@ static void read_dev(struct xsu_reader *r, const char *be, unsigned n, struct de
         xsp_check_dev(r, dir, d);
 }
 
-/* Two devices may share neither host nor virtual SBDF, nor an INTx SPI
- * (the relay raises one SPI for one host line: it does not OR two). */
+/* Two devices may share neither host nor virtual SBDF.  They may share an
+ * INTx SPI: the routes are fixed per slot and pin and wrap around the SPI
+ * range (pcipt/assign/intx_route.h), and the relay ORs the lines that share
+ * one (pcipt/daemon/daemon_intx.c). */
 static void check_unique(struct xsu_reader *r, const char *be, const struct domain_assign *a)
 {
     char p[XSW_PATH_MAX];
@@ -166,10 +168,6 @@ static void check_unique(struct xsu_reader *r, const char *be, const struct doma
             if (sbdf_equal(&a->devs[i].guest, &a->devs[j].guest)) {
                 xsu_path(p, "%s/vdev-%u", be, i);
                 return xsu_bad(r, p, "same virtual address as vdev-%u", j);
-            }
-            if (a->devs[i].spi && a->devs[i].spi == a->devs[j].spi) {
-                xsu_path(p, "%s/pcipt/dev-%u/spi", be, i);
-                return xsu_bad(r, p, "same INTx SPI as dev-%u", j);
             }
         }
 }

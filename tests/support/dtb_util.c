@@ -101,6 +101,9 @@ void dtbt_assert_fits(const void *fdt, const struct domain_assign *da)
 
     ck_assert_int_ge(pt, 0);
     fdt_for_each_subnode(n, fdt, pt) {
+        const char *t = fdt_getprop(fdt, n, "device_type", NULL);
+        if (!t || strcmp(t, "pci"))
+            continue;           /* the ITS node beside the bridges */
         assert_bridge_fits(fdt, n, da);
         bridges++;
     }
@@ -161,4 +164,29 @@ bool dtbt_intx_lookup(const void *fdt, int node, uint8_t bus, uint8_t slot, uint
         return true;
     }
     return false;
+}
+
+void dtbt_assert_every_slot_routed(const void *fdt, int node, uint32_t spi_base,
+                                   uint32_t spi_count, unsigned gic_address_cells)
+{
+    const unsigned entry = 4 + 1 + gic_address_cells + GIC_INTERRUPT_CELLS;
+    int len = -1;
+    uint32_t gic[3];
+
+    ck_assert_ptr_nonnull(fdt_getprop(fdt, node, "interrupt-map", &len));
+    ck_assert_msg(len == (int)(31 * 4 * entry * 4), "interrupt-map has %d bytes, not 124 "
+                  "entries of %u cells", len, entry);
+    if (gic_address_cells != GIC_ADDRESS_CELLS)
+        return;
+    for (uint8_t slot = 1; slot <= 31; slot++)
+        for (uint8_t pin = 1; pin <= 4; pin++)
+            for (unsigned bus = 0; bus < 256; bus += 85) {
+                uint32_t want = spi_base + ((uint32_t)slot - 1 + pin - 1) % spi_count;
+                ck_assert_msg(dtbt_intx_lookup(fdt, node, (uint8_t)bus, slot, pin, gic),
+                              "bus %u slot %u INT%c: no interrupt-map entry", bus, slot,
+                              'A' + pin - 1);
+                ck_assert_msg(gic[0] == 0 && gic[1] + 32 == want && gic[2] == 4,
+                              "slot %u INT%c: <%u %u %u>, expected SPI %u level-high", slot,
+                              'A' + pin - 1, gic[0], gic[1], gic[2], want);
+            }
 }

@@ -33,5 +33,13 @@ void *dtbt_load(const char *path);
  * and true, or false if no entry matches. */
 bool dtbt_intx_lookup(const void *fdt, int node, uint8_t bus, uint8_t slot, uint8_t pin,
                       uint32_t gic[3]);
+/* The bridge node routes every slot 1..31 and pin INTA..INTD, one entry
+ * each (entry = 4 + 1 + gic_address_cells + 3 cells), and each resolves
+ * (dtbt_intx_lookup, on any bus: the mask ignores it) to a level-high GIC
+ * SPI spi_base + (slot - 1 + pin - 1) mod spi_count: the swizzle
+ * docs/design/xl.md states, written out here independently of
+ * pcipt/assign/intx_route.c.  Lookups use GIC #address-cells 0 only. */
+void dtbt_assert_every_slot_routed(const void *fdt, int node, uint32_t spi_base,
+                                   uint32_t spi_count, unsigned gic_address_cells);
 
 #endif

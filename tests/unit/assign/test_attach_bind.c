@@ -326,10 +326,19 @@ static const struct create_case creates[] = {
     { "FAKE_SERVE_MODE=exit", "domain 7's daemon exited with status 3" },
 };
 
+/* create's one line saying MSI is off (the sim publishes no build
+ * configuration, so no vITS) comes first; the failure is the rest. */
+static const char *past_msi_line(const char *err)
+{
+    const char *nl = strchr(err, '\n');
+    return strstr(err, ": MSI off, ") && nl && strstr(err, ": MSI off, ") < nl ? nl + 1 : err;
+}
+
 START_TEST(create_gives_every_device_back)
 {
     const struct create_case *c = &creates[_i];
     char args[512], cfg[256], *before, *after, *out, *err, *log;
+    const char *e1;
 
     afx_set_driver(AFX_NIC, "igb");
     afx_set_driver(AFX_GPU, "amdgpu");
@@ -338,8 +347,9 @@ START_TEST(create_gives_every_device_back)
     snprintf(args, sizeof(args), "create --bind %s", xlfx_path("g.cfg", cfg, sizeof(cfg)));
     ck_assert_msg(run_pcipt(xlfx_opts(core_env(c->env)), &out, &err, "%s %s", afx_args(),
                             args) == 1, "%s", err);
-    ck_assert_msg(strstr(err, c->msg) && strstr(err, "; everything done so far was undone\n") &&
-                  strchr(err, '\n') == err + strlen(err) - 1, "%s", err);
+    e1 = past_msi_line(err);
+    ck_assert_msg(strstr(e1, c->msg) && strstr(e1, "; everything done so far was undone\n") &&
+                  strchr(e1, '\n') == e1 + strlen(e1) - 1, "%s", err);
     ck_assert(!xlfx_domain_exists(7));
     after = afx_snapshot();
     ck_assert_str_eq(after, before);        /* igb and amdgpu have theirs back */
@@ -367,7 +377,8 @@ START_TEST(create_names_a_device_it_cannot_give_back)
     snprintf(want, sizeof(want), "; everything done so far was undone, but could not give "
              "0000:01:00.0 back to 'igb': cannot write '0000:01:00.0' to %s/drivers/igb/bind: "
              "Is a directory\n", afx_tree);
-    ck_assert_msg(strstr(err, want) && strchr(err, '\n') == err + strlen(err) - 1, "%s", err);
+    ck_assert_msg(strstr(past_msi_line(err), want) &&
+                  strchr(past_msi_line(err), '\n') == err + strlen(err) - 1, "%s", err);
     expect_state(AFX_GPU, "driver amdgpu override (null)");
     expect_state(AFX_NIC, "driver none override (null)");
     free(out); free(err);

@@ -51,7 +51,8 @@ START_TEST(two_functions_share_a_slot)
     ck_assert_uint_eq(dom.devs[2].host.fn, 1);           /* 01:00.1 -> 00:01.1, INTB */
     ck_assert_uint_eq(dom.devs[2].guest.dev, 1);
     ck_assert_uint_eq(dom.devs[2].guest.fn, 1);
-    ck_assert_uint_eq(dom.devs[2].spi, 50);
+    ck_assert_uint_eq(dom.devs[2].spi, 49);              /* slot 1 INTB: route 48 + 1, */
+                                                         /* shared with slot 2's INTA */
     /* the BARs of both functions are laid out like any other */
     ck_assert_uint_ne(dom.devs[0].bars[0].guest, dom.devs[2].bars[0].guest);
 
@@ -98,8 +99,8 @@ START_TEST(two_functions_on_one_pin_are_refused)
 
     ck_assert_int_eq(plan_domain(&lay, &dom, r, 2, err, sizeof(err)), -EINVAL);
     ck_assert_str_eq(err, "0000:01:00.0 and 0000:01:00.1 would share INTA of virtual slot 1: "
-                          "two host functions on one guest SPI are not supported; put one in "
-                          "another slot");
+                          "two host functions on one pin of a slot are not supported; put one "
+                          "in another slot");
     ck_assert_uint_eq(dom.ndevs, 0);
     r[1].intx_pin = 0;                    /* a function without INTx may join */
     ck_assert_int_eq(plan_domain(&lay, &dom, r, 2, err, sizeof(err)), 0);

@@ -16,7 +16,7 @@
 #include "tests/support/xenstored_fx.h"
 
 #define CFG_READY "CONFIG_EXPERT=y\nCONFIG_IOREQ_SERVER=y\nCONFIG_ARM_SMMU_V3=y\n" \
-                  "CONFIG_HAS_PCI=y\nCONFIG_ARM_PCI_PASSTHROUGH_PCIPT=y\n"
+                  "CONFIG_HAS_PCI=y\nCONFIG_ARM_PCI_PASSTHROUGH_PCIPT=y\nCONFIG_HAS_ITS=y\n"
 
 /* QEMU virt as Xen gives it to dom0 with iommu=smmuv3: the SMMU, an ITS,
  * one host bridge with iommu-map and msi-map. */
@@ -169,7 +169,9 @@ START_TEST(ready_host_all_ok)
     has(&r, "OK       xenstored                 xenstored answers");
     has(&r, "OK       0000:00:04.0              ready for passthrough (reset: flr)\n");
     hasnt(&r, "0000:00:09.0");                 /* only the function asked for */
-    has(&r, "pcipt check: 9 OK, 0 WARN, 0 MISSING\n");
+    has(&r, "OK       vits                      Xen's domU vITS at 0x4020000 and a host ITS: "
+            "domains created with passthrough get MSI and MSI-X through it\n");
+    has(&r, "pcipt check: 10 OK, 0 WARN, 0 MISSING\n");
     done(&r);
 }
 END_TEST
@@ -233,6 +235,50 @@ START_TEST(host_dt_lines)
     has(&r, "WARN     iommu-map                 cannot tell: ");
     has(&r, "nope.dtb");
     has(&r, "-> give the host's DTB with --host-dt FILE");
+    done(&r);
+}
+END_TEST
+
+/* The domU vITS line: each missing fact is a WARN naming it (guests keep
+ * INTx), with what to do. */
+START_TEST(vits_lines)
+{
+    struct res r;
+    char args[900];
+
+    sim_config("CONFIG_IOREQ_SERVER=y\nCONFIG_ARM_SMMU_V3=y\nCONFIG_HAS_ITS=y\n");
+    check_ready("", &r);
+    has(&r, "WARN     vits                      no domU vITS: Xen lacks pcipt's patch series "
+            "(no CONFIG_ARM_PCI_PASSTHROUGH_PCIPT=y), which adds the domU vITS\n");
+    has(&r, "-> apply pcipt's Xen patch series (toolstack-hooks/xen-patches/4.17/");
+    done(&r);
+
+    sim_config("CONFIG_IOREQ_SERVER=y\nCONFIG_ARM_PCI_PASSTHROUGH_PCIPT=y\n");
+    check_ready("", &r);
+    has(&r, "WARN     vits                      no domU vITS: Xen was built without an ITS "
+            "driver (no CONFIG_HAS_ITS=y)\n");
+    has(&r, "-> rebuild Xen with CONFIG_UNSUPPORTED=y CONFIG_HAS_ITS=y");
+    done(&r);
+
+    sim_config(NULL);
+    check_ready("", &r);
+    has(&r, "WARN     vits                      no domU vITS: cannot tell whether Xen has the "
+            "domU vITS (its build configuration: hypfs /buildinfo/config: the hypervisor "
+            "publishes no build configuration)\n");
+    done(&r);
+
+    sim_config(CFG_READY);
+    snprintf(args, sizeof(args), "--hv sim --host-dt %s check", dtb_noits);
+    run(NULL, args, &r);
+    has(&r, "WARN     vits                      no domU vITS: the host has no GICv3 ITS (no "
+            "\"arm,gic-v3-its\" node in its device tree)\n");
+    has(&r, "-> MSI in domUs needs a GICv3 ITS on the host; guests use INTx\n");
+    done(&r);
+
+    snprintf(args, sizeof(args), "--hv sim --host-dt %s/nope.dtb check", tmp);
+    run(NULL, args, &r);
+    has(&r, "WARN     vits                      no domU vITS: the host has no GICv3 ITS (cannot "
+            "read the host device tree: ");
     done(&r);
 }
 END_TEST
@@ -334,7 +380,8 @@ START_TEST(json_and_usage)
     ck_assert_ptr_nonnull(jv_get(v, "missing"));
     ck_assert(jv_get(v, "missing")->type == JV_NUM && jv_get(v, "missing")->num == 1);
     ck_assert(jv_get(v, "ok")->type == JV_NUM && jv_get(v, "ok")->num == 8);
-    ck_assert(jv_get(v, "checks")->type == JV_ARR && jv_get(v, "checks")->n == 9);
+    ck_assert(jv_get(v, "checks")->type == JV_ARR && jv_get(v, "checks")->n == 10);
+    ck_assert_ptr_nonnull(strstr(r.out, "{\"name\":\"vits\",\"status\":\"WARN\""));
     ck_assert_ptr_nonnull(strstr(r.out, "{\"name\":\"smmu\",\"status\":\"MISSING\",\"found\":"
                                         "\"Xen has no SMMU driver"));
     ck_assert_ptr_nonnull(strstr(r.out, "\"dom0\":true"));
@@ -366,6 +413,7 @@ static Suite *check_suite(void)
     tcase_add_test(tc, ready_host_all_ok);
     tcase_add_test(tc, xen_build_config_lines);
     tcase_add_test(tc, host_dt_lines);
+    tcase_add_test(tc, vits_lines);
     tcase_add_test(tc, holder_and_xenstored_lines);
     tcase_add_test(tc, device_lines);
     tcase_add_test(tc, not_dom0);

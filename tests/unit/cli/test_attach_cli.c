@@ -137,7 +137,7 @@ static const struct bad_case bad[] = {
       "virtual slot 3 is already taken by 0000:01:00.0" },
     { attach_nic_slot3, "", "attach 5 0000:09:00.0@3.1", 1,
       "0000:01:00.0 and 0000:09:00.0 would share INTA of virtual slot 3: two host functions "
-      "on one guest SPI are not supported; put one in another slot" },
+      "on one pin of a slot are not supported; put one in another slot" },
     { nic_slot3_gpu_slot3_fn1, "", "detach 5 0000:01:00.0", 1,
       "0000:01:00.0 is function 0 of virtual slot 3 and 0000:09:00.0 is still there: detach "
       "the slot's other functions first" },

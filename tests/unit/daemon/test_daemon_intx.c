@@ -143,6 +143,88 @@ START_TEST(unreadable_device_does_not_hold_the_line)
 }
 END_TEST
 
+/* A second device on the same SPI (fixed routes share SPIs between slots,
+ * pcipt/assign/intx_route.h): the guest's SPI is the OR of both lines.  One
+ * device deasserting while the other still asserts leaves it up; it drops
+ * only when both have; either stopping leaves the other's level. */
+static struct memdev md2;
+static struct dbl ctx2;
+static struct intx_line line2;
+static int efd2;
+
+static void fire2(void)
+{
+    uint64_t one = 1;
+    ck_assert_int_eq(write(efd2, &one, sizeof(one)), sizeof(one));
+    intx_fired(&line2);
+}
+
+static void device2_asserts(bool on)
+{
+    uint32_t st = memdev_get(&md2, 0x06, 2);
+    memdev_set(&md2, 0x06, 2, on ? st | PCI_STS_INTERRUPT : st & ~PCI_STS_INTERRUPT);
+}
+
+static void start2(void)
+{
+    memdev_init(&md2, 0x8086, 0x10c9, 256);
+    device2_asserts(false);
+    ctx2 = (struct dbl){ 0 };
+    efd2 = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    ck_assert_int_ge(efd2, 0);
+    ck_assert_int_eq(intx_line_start_shared(&line2, &line, simfx_hv, DOM, SPI, &md2.hd, efd2,
+                                            &dbl_ops, &ctx2), 0);
+}
+
+START_TEST(shared_spi_is_the_or_of_its_lines)
+{
+    start2();
+    ck_assert_int_eq(spi(), 0);
+    device_asserts(true);
+    fire();
+    ck_assert_int_eq(spi(), 1);
+    device2_asserts(true);
+    fire2();
+    ck_assert_int_eq(spi(), 1);
+    device_asserts(false);                    /* the first is served; the second still asks */
+    intx_check(&line);
+    ck_assert_int_eq(spi(), 1);
+    ck_assert_uint_eq(ctx.unmasks, 2);        /* the first's host line is unmasked all the same */
+    intx_check(&line2);
+    ck_assert_int_eq(spi(), 1);
+    device2_asserts(false);
+    intx_check(&line2);
+    ck_assert_int_eq(spi(), 0);
+    ck_assert_uint_eq(ctx2.unmasks, 2);
+    /* the second raises alone, the first asserts too, then the second's
+     * disable holds only its own contribution down */
+    device2_asserts(true);
+    fire2();
+    device_asserts(true);
+    fire();
+    intx_guest_disable(&line2, true);
+    ck_assert_int_eq(spi(), 1);
+    intx_guest_disable(&line2, false);
+    /* the first stops while the second asserts: the SPI stays up */
+    intx_line_stop(&line);
+    ck_assert_int_eq(spi(), 1);
+    device2_asserts(false);
+    intx_check(&line2);
+    ck_assert_int_eq(spi(), 0);
+    /* a line starting beside a raised one does not lower it */
+    device2_asserts(true);
+    fire2();
+    ck_assert_int_eq(spi(), 1);
+    ck_assert_int_eq(intx_line_start_shared(&line, &line2, simfx_hv, DOM, SPI, &md.hd, efd,
+                                            &dbl_ops, &ctx), 0);
+    ck_assert_int_eq(spi(), 1);
+    intx_line_stop(&line2);
+    close(efd2);
+    ck_assert_int_eq(spi(), 0);               /* the remaining line is low */
+    ck_assert_ptr_eq(line.share_next, &line); /* alone again */
+}
+END_TEST
+
 START_TEST(uio_lookup)
 {
     char dir[] = "/tmp/pcipt-uio-XXXXXX", path[256], err[512];
@@ -179,6 +261,7 @@ static Suite *daemon_intx_suite(void)
     tcase_add_test(tc, fire_raise_deassert_lower_unmask_and_again);
     tcase_add_test(tc, guest_intx_disable_holds_the_line_down);
     tcase_add_test(tc, unreadable_device_does_not_hold_the_line);
+    tcase_add_test(tc, shared_spi_is_the_or_of_its_lines);
     suite_add_tcase(s, tc);
     TCase *tu = tcase_create("uio");
     tcase_add_test(tu, uio_lookup);

@@ -107,7 +107,7 @@ START_TEST(two_functions_of_a_slot)
     ck_assert_uint_eq(view_byte(view, 2, 0x0e), 0x00);
     ck_assert_uint_eq(view_byte(view, 0, 0x0e), 0x00);     /* the root complex: alone */
     ck_assert_uint_eq(view_byte(view, 2, 0x3d), 1);        /* virtio-net keeps INTA */
-    ck_assert_uint_eq(view_byte(view, 2, 0x3c), 48 - 32);  /* the first INTx SPI */
+    ck_assert_uint_eq(view_byte(view, 2, 0x3c), 51 - 32);  /* slot 4 INTA's route: 48 + 3 */
     ck_assert_int_eq(run_pcipt(NULL, &plan_out, &err,
                                "--sysfs %s " "plan --json " FS "@4 " NET "@4.1", tree), 0);
     free(err);
@@ -164,8 +164,8 @@ static const struct refusal refusals[] = {
     { "guest-view " FS "@4 " FS "@4.1", FS " is given twice" },
     /* both on INTA (FS's pin set to 1 first) */
     { "guest-view " FS "@4 " NET "@4.1",
-      FS " and " NET " would share INTA of virtual slot 4: two host functions on one guest SPI "
-      "are not supported; put one in another slot" },
+      FS " and " NET " would share INTA of virtual slot 4: two host functions on one pin of a "
+      "slot are not supported; put one in another slot" },
 };
 
 static void set_pin(const char *dev, uint8_t pin)

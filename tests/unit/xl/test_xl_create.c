@@ -74,7 +74,10 @@ START_TEST(dry_run_one_device)
     snprintf(want, sizeof(want), "xl create -p %s 'device_tree=\"%s\"' 'vuart=\"sbsa_uart\"' "
              "'passthrough=\"enabled\"' memory=1024\n", path("g.cfg"), path("g.dtb"));
     ck_assert_str_eq(out, want);
-    ck_assert_str_eq(err, "");
+    /* the sim publishes no build configuration: no vITS, said once */
+    ck_assert_str_eq(err, "pcipt: warning: domain guest1: MSI off, its devices use INTx: cannot "
+                          "tell whether Xen has the domU vITS (its build configuration: the "
+                          "hypervisor publishes none)\n");
     /* The same tree `pcipt dtb` plans for the same devices. */
     snprintf(args, sizeof(args), "dtb -o %s 0000:01:00.0@2", path("ref.dtb"));
     ck_assert_int_eq(run_pcipt(NULL, NULL, NULL, "%s %s", afx_args(), args), 0);
@@ -82,7 +85,8 @@ START_TEST(dry_run_one_device)
     dts = dts_of(path("g.dtb"));
     ck_assert_ptr_nonnull(strstr(dts, "pci-host-ecam-generic"));
     ck_assert_ptr_nonnull(strstr(dts, "0x42000000"));      /* 4.17's prefetch phys.hi */
-    ck_assert_ptr_nonnull(strstr(dts, "interrupt-map = <0x1000 0x00 0x00 0x01 0xfde8 0x00 0x10 0x04>"));
+    /* slot 2 INTA's fixed route: SPI 49 = GIC SPI 0x11 (pcipt/assign/intx_route.h) */
+    ck_assert_ptr_nonnull(strstr(dts, " 0x1000 0x00 0x00 0x01 0xfde8 0x00 0x11 0x04 "));
     /* A dry run asks xl nothing (version given) and creates nothing. */
     log = xlfx_slurp(path("xl.log"));
     ck_assert_str_eq(log, "");

@@ -236,7 +236,6 @@ START_TEST(wrong_values_named)
         { "pcipt/dev-0/spi", "1020", "pcipt/dev-0/spi" },
         { "pcipt/dev-0/spi", "4294967296", "pcipt/dev-0/spi" },
         { "pcipt/dev-0/intx-pin", "5", "pcipt/dev-0/intx-pin" },
-        { "pcipt/dev-1/spi", "40", "pcipt/dev-1/spi" },       /* dev-0's: not relayed */
         { "pcipt/dev-0/force", "2", "pcipt/dev-0/force" },
         { "pcipt/dev-0/bar-0/type", "mem16", "pcipt/dev-0/bar-0/type" },
         { "pcipt/dev-0/bar-0/type", "rom", "pcipt/dev-0/bar-0" },
