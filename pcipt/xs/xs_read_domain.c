@@ -119,6 +119,7 @@ static void read_dev(struct xsu_reader *r, const char *be, unsigned n, struct de
     char p[XSW_PATH_MAX], dir[XSW_PATH_MAX];
     struct sbdf key;
     uint64_t v;
+    int rc;
 
     xsu_path(p, "%s/dev-%u", be, n);
     read_sbdf(r, p, false, &d->host);
@@ -145,6 +146,12 @@ static void read_dev(struct xsu_reader *r, const char *be, unsigned n, struct de
         d->force = v;
     xsu_path(p, "%s/dma", dir);
     read_dma(r, p, &d->dma);
+    rc = r->rc ? 0 : xsp_read_msi_dir(r->xs, r->t, dir, &d->msi, &d->its_guest_devid,
+                                       &d->its_host_devid);
+    if (rc == -EINVAL)
+        xsu_bad(r, dir, "msi is not vits or off, or its DeviceIDs are missing or bad");
+    else if (rc)
+        xsu_fail(r, rc, dir);
     for (unsigned i = 0; i < PCI_NUM_RES; i++)
         read_bar(r, dir, i, &d->bars[i]);
     if (!r->rc)
