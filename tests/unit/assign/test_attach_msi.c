@@ -347,6 +347,31 @@ START_TEST(status_text_and_json)
 }
 END_TEST
 
+/* The host device tree says another host DeviceID than Xen bound (the sim
+ * binds the RID 0x100; segment 0's msi-map there gives 0x20100): a
+ * warning, and the binding stays. */
+START_TEST(host_dt_disagreeing_with_xen_warns)
+{
+    char src[512], dtb[128], *out = NULL, *e = NULL;
+
+    snprintf(dtb, sizeof(dtb), "%s/host.dtb", afx_tree);
+    ck_assert_int_eq(run_sh(NULL, &out, &e, "dtc -I dts -O dtb -o %s %s", dtb,
+                            test_src_path("tests/data/host-dt/virt-gicv3-its.dts", src,
+                                          sizeof(src))), 0);
+    free(out);
+    free(e);
+    afx_ctx.host_dt = dtb;
+    ck_assert_msg(afx_attach(5, AFX_NIC, -1, 0, err, sizeof(err)) == 0, "%s", err);
+    afx_ctx.host_dt = NULL;
+    ck_assert_int_eq(nbound(5), 1);
+    ck_assert_uint_eq(nwarnings, 1);
+    ck_assert_msg(strstr(warnings, "dom5: 0000:01:00.0: Xen bound host ITS DeviceID 0x100 but "
+                                   "the host device tree "), "%s", warnings);
+    ck_assert_msg(strstr(warnings, " gives 0x20100: the device's MSIs may not arrive"), "%s",
+                  warnings);
+}
+END_TEST
+
 static Suite *attach_msi_suite(void)
 {
     Suite *s = suite_create("attach_msi");
@@ -365,6 +390,7 @@ static Suite *attach_msi_suite(void)
     tcase_add_test(tc, no_msi_capability_no_bind);
     tcase_add_test(tc, domain_death_releases_and_detach_is_quiet);
     tcase_add_test(tc, status_text_and_json);
+    tcase_add_test(tc, host_dt_disagreeing_with_xen_warns);
     suite_add_tcase(s, tc);
     return s;
 }
