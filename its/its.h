@@ -7,9 +7,10 @@
  *          emits as <0 ITS seg<<16 0x10000>: seg<<16 | RID (identity on
  *          segment 0);
  *   EventID = the MSI data the device writes to GITS_TRANSLATER.
- * Xen needs (guest DeviceID, EventID) bound to the host device
- * (gicv3_its_map_guest_device); upstream has no interface for a domU, so
- * its_bind_event reports that and the guest keeps INTx. */
+ * Xen needs the guest DeviceID bound to the host device; upstream has no
+ * interface for a domU, the project's patch adds XEN_DMOP_pcipt_its_device,
+ * which attach calls (pcipt/assign/msi_announce.h); without it the guest
+ * keeps INTx. */
 #ifndef ITS_ITS_H
 #define ITS_ITS_H
 

@@ -1,7 +1,7 @@
 /* A bind request: one (DeviceID, EventID) of a guest device and the host
  * function behind it, as Xen's gicv3_its_map_guest_device and
- * gicv3_assign_guest_event take them.  Sending it to the hypervisor is the
- * daemon's (pcipt/daemon/its_bind.c). */
+ * gicv3_assign_guest_event take them.  (Xen's domU vITS binds whole
+ * devices at attach instead: pcipt/assign/msi_announce.c.) */
 #include "its/its.h"
 
 #include <string.h>

@@ -33,6 +33,19 @@ const char *dev_dma_name(enum dev_dma m);
 /* 0, or -EINVAL for anything but those three words. */
 int dev_dma_parse(const char *s, enum dev_dma *out);
 
+/* Whether the function's MSI/MSI-X reaches the guest through Xen's virtual
+ * ITS (docs/design/msi-announce.md): attach announced its DeviceID, or not
+ * (the guest sees no MSI/MSI-X capability and uses INTx). */
+enum dev_msi {
+    DEV_MSI_OFF = 0,
+    DEV_MSI_VITS,
+};
+
+/* "off", "vits" (the xenstore and status spelling). */
+const char *dev_msi_name(enum dev_msi m);
+/* 0, or -EINVAL for anything but those two words. */
+int dev_msi_parse(const char *s, enum dev_msi *out);
+
 struct dev_assign {
     struct sbdf host;            /* physical SBDF */
     struct sbdf guest;           /* virtual SBDF: seg, bus (bridge's first bus), slot, fn */
@@ -42,6 +55,9 @@ struct dev_assign {
     bool force;                  /* assigned with --force (no reset method) */
     bool unsafe_dma;             /* asked for --unsafe-dma (input to attach) */
     enum dev_dma dma;            /* what attach settled on */
+    enum dev_msi msi;            /* what attach settled on */
+    uint32_t its_guest_devid;    /* with msi vits: the DeviceID bound in Xen's vITS */
+    uint32_t its_host_devid;     /* with msi vits: the host ITS DeviceID Xen derived */
 };
 
 #define PCIPT_MAX_DEVS 32

@@ -63,6 +63,37 @@ static int setup_dma(struct attach_ctx *ctx, struct attach_job *job, bool unsafe
     return rc;
 }
 
+/* Announce the function to Xen's vITS (msi_announce.h): after the IOMMU
+ * assignment, before anything the guest can see.  Never fails the attach:
+ * what cannot be announced keeps MSI off (job->dev.msi). */
+static void announce(struct attach_ctx *ctx, struct attach_job *job)
+{
+    struct msi_announce_args a = { .hv = ctx->hv, .domid = job->domid, .host = &job->dev.host,
+                                   .guest = &job->dev.guest, .dma = job->dev.dma,
+                                   .sysfs = ctx->sysfs, .host_dt = ctx->host_dt };
+    struct hostpci *hp;
+    char e[256];
+
+    memset(&job->msi, 0, sizeof(job->msi));
+    if (hostpci_open(ctx->sysfs, &job->dev.host, &hp, e, sizeof(e))) {
+        snprintf(job->msi.why, sizeof(job->msi.why), "%s", e);
+    } else {
+        a.hd = hostpci_host_dev(hp);
+        msi_announce(&a, &job->msi);
+        hostpci_close(hp);
+    }
+    job->dev.msi = job->msi.mode;
+    job->dev.its_guest_devid = job->msi.guest_devid;
+    job->dev.its_host_devid = job->msi.host_devid;
+}
+
+static void undo_announce(struct attach_ctx *ctx, struct attach_job *job)
+{
+    if (job->msi.mode == DEV_MSI_VITS)
+        (void)msi_unannounce(ctx->hv, job->domid, &job->dev.host, job->msi.guest_devid);
+    job->msi.mode = job->dev.msi = DEV_MSI_OFF;
+}
+
 /* Undo everything job records as done, last first.  Best effort: every
  * step is attempted whatever the previous one returned. */
 static void undo(struct attach_ctx *ctx, struct attach_job *job)
@@ -85,6 +116,7 @@ static void undo(struct attach_ctx *ctx, struct attach_job *job)
                               job->dev.bars[i].size);
         job->granted[i] = false;
     }
+    undo_announce(ctx, job);
     undo_dma(ctx, job);
 }
 
@@ -182,12 +214,18 @@ static int attach_locked(struct attach_ctx *ctx, uint32_t domid, const struct sb
     int rc;
 
     rc = attach_prepare(ctx, domid, host, slot, fn, flags, &job, err, errlen);
-    /* The IOMMU context comes before anything the guest could reach. */
-    if (!rc && ((rc = setup_dma(ctx, &job, flags & ATTACH_UNSAFE_DMA, err, errlen)) ||
-                (rc = grant_all(ctx, &job, err, errlen)) ||
-                (rc = map_all(ctx, &job, verbose, err, errlen)) ||
-                (rc = publish(ctx, &job, flags & ATTACH_ADOPT, err, errlen))))
-        undo(ctx, &job);
+    /* The IOMMU context, then the vITS binding (which needs it), come
+     * before anything the guest could reach. */
+    if (!rc) {
+        if (!(rc = setup_dma(ctx, &job, flags & ATTACH_UNSAFE_DMA, err, errlen))) {
+            announce(ctx, &job);
+            if (!(rc = grant_all(ctx, &job, err, errlen)) &&
+                !(rc = map_all(ctx, &job, verbose, err, errlen)))
+                rc = publish(ctx, &job, flags & ATTACH_ADOPT, err, errlen);
+        }
+        if (rc)
+            undo(ctx, &job);
+    }
     if (rc) {
         /* last of all: --bind's hand-over, which came first */
         (void)attach_give_back(ctx, &job.handover, "; also ", false, err, errlen);
@@ -206,6 +244,11 @@ static int attach_locked(struct attach_ctx *ctx, uint32_t domid, const struct sb
                 sbdf_format(host, name), domid, sbdf_format(&job.dev.guest, g),
                 ctx->hv->counters.memory_mapping_calls - before.memory_mapping_calls,
                 ctx->hv->counters.iomem_permission_calls - before.iomem_permission_calls);
+    if (verbose && job.dev.msi == DEV_MSI_VITS)
+        fprintf(out_of(ctx), "msi vits: guest DeviceID 0x%x bound to host DeviceID 0x%x, %u "
+                "events\n", job.msi.guest_devid, job.msi.host_devid, job.msi.nr_events);
+    else if (verbose)
+        fprintf(out_of(ctx), "msi off: %s\n", job.msi.why);
     return 0;
 }
 

@@ -5,7 +5,9 @@
  *           slot free, layout fits) before anything is touched -> clear the
  *           host's Bus Master and assign the function to the domain's IOMMU
  *           context (pcipt/assign/dma.h; DMA stays off if that is
- *           impossible, unless ATTACH_UNSAFE_DMA) -> grant iomem
+ *           impossible, unless ATTACH_UNSAFE_DMA) -> announce it to Xen's
+ *           virtual ITS (pcipt/assign/msi_announce.h; MSI stays off where
+ *           it cannot be) -> grant iomem
  *           per memory BAR -> map each BAR at its planned guest address in
  *           <= 64-page calls, MSI-X table/PBA pages left out -> publish the
  *           device and its p2m records in one xenstore transaction.
@@ -13,7 +15,8 @@
  *           giving the function back to the dom0 driver --bind took it from.
  *   detach: hand the device back from a live daemon (state-N 5 -> 6, <= the
  *           timeout) -> unmap what the p2m records say is mapped -> revoke
- *           iomem -> clear the host's Bus Master, deassign -> remove the
+ *           iomem -> unannounce from the vITS -> clear the host's Bus
+ *           Master, deassign -> remove the
  *           xenstore nodes.  Best effort: every step is
  *           tried, the first error is returned.
  *
@@ -30,6 +33,7 @@
 
 #include "pcipt/assign/assign.h"
 #include "pcipt/assign/dma.h"
+#include "pcipt/assign/msi_announce.h"
 #include "pcipt/host/hostpci.h"
 #include "pcipt/hv/hv.h"
 #include "pcipt/hv/map.h"
@@ -55,6 +59,7 @@ struct attach_ctx {
     struct hv *hv;
     struct xs_handle *xs;
     const char *sysfs;              /* NULL = /sys/bus/pci */
+    const char *host_dt;            /* host FDT (msi_announce's check); NULL = default */
     struct guest_layout layout;
     FILE *out;                      /* verbose lines; NULL = stdout */
     int detach_timeout_ms;          /* 0 = DETACH_TIMEOUT_MS */
@@ -95,6 +100,7 @@ struct attach_job {
     bool granted[PCI_NUM_RES], mapped[PCI_NUM_RES];
     struct hostpci_handover handover;               /* what ATTACH_BIND changed */
     struct dma_setup dma;                           /* dma.assigned: undo deassigns */
+    struct msi_announce msi;                        /* mode vits: undo unbinds */
 };
 
 /* Is BAR b given to the guest (memory, incl. ROM) / mapped at attach

@@ -14,6 +14,7 @@ int attach_ctx_open(struct attach_ctx *ctx, const struct pcipt_env *env, bool wi
 
     memset(ctx, 0, sizeof(*ctx));
     ctx->sysfs = env->sysfs;
+    ctx->host_dt = env->host_dt;
     if (with_layout &&
         (rc = guest_layout_load(env->config, env->config != NULL, &ctx->layout, err, errlen)))
         return rc < 0 ? rc : -EINVAL;

@@ -1,8 +1,8 @@
 /* detach (docs/design/attach.md "Hand-over: detach takes a device back",
  * "Hand-over: a dead domain"): take the device back from a live
  * daemon (state-N = 5, wait for 6), unmap what the p2m records say is
- * mapped, revoke iomem (only once nothing is mapped), clear the host's Bus
- * Master and deassign (pcipt/assign/dma.h), remove the xenstore nodes.  Best effort: every step is tried; the first failure is reported. */
+ * mapped, revoke iomem (only once nothing is mapped), unbind from Xen's
+ * vITS, clear the host's Bus Master and deassign (pcipt/assign/dma.h), remove the xenstore nodes.  Best effort: every step is tried; the first failure is reported. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -200,6 +200,23 @@ static int release_dma(struct attach_ctx *ctx, struct attach_job *job, int alive
                  "(xc_deassign_device): %s", name, job->domid, strerror(-rc));
 }
 
+/* Out of Xen's vITS before the function leaves the domain's IOMMU context
+ * (pcipt/assign/msi_announce.h).  A failure is a warning only: deassigning
+ * the function unbinds it in Xen too (the patch's deassign_device hook). */
+static void unannounce(struct attach_ctx *ctx, const struct attach_job *job)
+{
+    char name[SBDF_STR_LEN];
+    int rc;
+
+    if (job->dev.msi != DEV_MSI_VITS)
+        return;
+    rc = msi_unannounce(ctx->hv, job->domid, &job->dev.host, job->dev.its_guest_devid);
+    if (rc)
+        log_warn("dom%u: unbinding guest DeviceID %#x of %s from Xen's virtual ITS failed: "
+                 "%s (deassigning it unbinds it too)", job->domid, job->dev.its_guest_devid,
+                 sbdf_format(&job->dev.host, name), strerror(-rc));
+}
+
 /* The published device, or -ENOENT with "... is not attached to domain N".
  * *sibling: another function of its slot when it is function 0 (else the
  * seg field is 0xffff). */
@@ -275,6 +292,8 @@ static int detach_locked(struct attach_ctx *ctx, uint32_t domid, const struct sb
         if (!seen)
             seen = first(revoke_all(ctx, &job, e, sizeof(e)), seen, err, errlen, "%s", e);
     }
+    if (!seen && alive == 1)
+        unannounce(ctx, &job);
     if (!seen && alive >= 0)
         seen = first(release_dma(ctx, &job, alive, e, sizeof(e)), seen, err, errlen, "%s", e);
     if (seen) {

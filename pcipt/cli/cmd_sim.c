@@ -143,6 +143,35 @@ static int do_show(int argc, char **argv)
     return rc ? fail("cannot show the simulator state: %s", strerror(-rc)) : 0;
 }
 
+/* The guest's MAPD (sim_guest_its_mapd): exit 0 accepted, 1 refused. */
+static int do_its_mapd(int argc, char **argv)
+{
+    unsigned long long domid, devid, events;
+    struct hv *hv;
+    if (argc != 5)
+        return usage_error(&cmd_sim, "sim its-mapd takes DOMID DEVICEID EVENTS");
+    int rc = parse_domid(argv[2], &domid);
+    if (rc)
+        return rc;
+    if (parse_num(argv[3], 0, UINT32_MAX, &devid) || parse_num(argv[4], 0, UINT32_MAX, &events))
+        return usage_error(&cmd_sim, "sim its-mapd: DEVICEID and EVENTS are numbers");
+    if (open_sim(&hv))
+        return 1;
+    rc = sim_guest_its_mapd(hv, (uint32_t)domid, (uint32_t)devid, (uint32_t)events);
+    hv_close(hv);
+    if (rc == -EPERM)
+        return fail("domain %llu's MAPD of DeviceID %#llx (%llu events) refused: nothing "
+                    "bound it to a device with that many events", domid, devid, events);
+    if (rc == -EOPNOTSUPP)
+        return fail("simulated domain %llu has no virtual ITS", domid);
+    if (rc == -ESRCH)
+        return fail("no simulated domain %llu", domid);
+    if (rc)
+        return fail("MAPD in simulated domain %llu failed: %s", domid, strerror(-rc));
+    printf("dom%llu MAPD DeviceID %#llx events %llu accepted\n", domid, devid, events);
+    return 0;
+}
+
 static int run_sim(int argc, char **argv)
 {
     if (wants_help(argc, argv))
@@ -157,6 +186,8 @@ static int run_sim(int argc, char **argv)
         return do_domain_destroy(argc, argv);
     if (!strcmp(argv[1], "show"))
         return do_show(argc, argv);
+    if (!strcmp(argv[1], "its-mapd"))
+        return do_its_mapd(argc, argv);
     return usage_error(&cmd_sim, "unknown sim action '%s'", argv[1]);
 }
 
@@ -165,7 +196,7 @@ const struct pcipt_cmd cmd_sim = {
     .run = run_sim,
     .synopsis = "sim reset | domain-create DOMID [--vcpus N] [--memory MiB] [--spis N] "
                 "[--passthrough] | "
-                "domain-destroy DOMID | show [DOMID] [--json]",
+                "domain-destroy DOMID | show [DOMID] [--json] | its-mapd DOMID DEVICEID EVENTS",
     .summary = "administer the simulated hypervisor (--hv sim)",
     .help =
         "The simulated hypervisor keeps domains, their p2m, iomem permissions,\n"
@@ -180,10 +211,14 @@ const struct pcipt_cmd cmd_sim = {
         "                          take functions assigned to the simulated SMMU)\n"
         "  domain-destroy DOMID    destroy it with its servers, mappings, permissions\n"
         "  show [DOMID] [--json]   one line per fact: 'domN domain|stats|iomem|map|\n"
-        "                          server|irq ...', or JSON\n"
+        "                          server|irq|its|its-mapd ...', or JSON\n"
+        "  its-mapd DOMID DEVICEID EVENTS\n"
+        "                          the guest's ITS MAPD: accepted (exit 0) only for a\n"
+        "                          DeviceID pcipt bound with at least EVENTS events\n"
         "\n"
         "PCIPT_SIM_FAIL=op:n:errno makes the n-th call of op (an hv operation such as\n"
         "memory_mapping) in that process fail with errno.  PCIPT_SIM_IOMMU=off\n"
         "simulates a Xen without an IOMMU (every assign operation fails with\n"
-        "EOPNOTSUPP).",
+        "EOPNOTSUPP).  PCIPT_SIM_VITS=off simulates a Xen without the project's\n"
+        "domU vITS patch (binding a device fails with EOPNOTSUPP).",
 };

@@ -51,9 +51,13 @@ static void text_dev(const struct dev_assign *d)
 {
     char h[SBDF_STR_LEN], g[SBDF_STR_LEN];
 
-    printf("  %s -> %s  spi %u (%s)  dma %s%s\n", sbdf_format(&d->host, h),
+    printf("  %s -> %s  spi %u (%s)  dma %s  msi %s", sbdf_format(&d->host, h),
            sbdf_format(&d->guest, g), d->spi, pin_name(d->intx_pin), dma_text(d->dma),
-           d->force ? "  forced" : "");
+           dev_msi_name(d->msi));
+    if (d->msi == DEV_MSI_VITS)
+        printf(" (guest DeviceID 0x%x, host DeviceID 0x%x)", d->its_guest_devid,
+               d->its_host_devid);
+    printf("%s\n", d->force ? "  forced" : "");
     for (unsigned i = 0; i < PCI_NUM_RES; i++) {
         const struct bar_assign *b = &d->bars[i];
         if (b->type == BAR_NONE)
@@ -82,9 +86,14 @@ static void json_dev(const struct dev_assign *d, bool first)
     bool firstbar = true;
 
     printf("%s{\"host\": \"%s\", \"guest\": \"%s\", \"spi\": %u, \"intx_pin\": %u, "
-           "\"force\": %s, \"dma\": \"%s\", \"bars\": [", first ? "" : ", ",
+           "\"force\": %s, \"dma\": \"%s\", ", first ? "" : ", ",
            sbdf_format(&d->host, h), sbdf_format(&d->guest, g), d->spi, d->intx_pin,
            d->force ? "true" : "false", dev_dma_name(d->dma));
+    printf("\"msi\": \"%s\", ", dev_msi_name(d->msi));
+    if (d->msi == DEV_MSI_VITS)
+        printf("\"its_guest_devid\": \"0x%x\", \"its_host_devid\": \"0x%x\", ",
+               d->its_guest_devid, d->its_host_devid);
+    printf("\"bars\": [");
     for (unsigned i = 0; i < PCI_NUM_RES; i++) {
         const struct bar_assign *b = &d->bars[i];
         if (b->type == BAR_NONE)

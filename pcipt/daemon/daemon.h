@@ -31,7 +31,7 @@ struct daemon_dev {
     struct vdev *vdev;
     struct intx_line intx;
     bool state_dirty;              /* VDEV_EV_STATE seen during this access */
-    bool msi_noted;                /* its_bind_event already tried */
+    bool msi_noted;                /* MSI or MSI-X enable seen */
     bool p2m_released;             /* xlwatch released it: unmapped, revoked, records rewritten */
     bool has_host_devid;           /* MSI possible: the host DT maps its RID */
     uint32_t host_devid;           /* its host ITS DeviceID (daemon_msi.c) */

@@ -12,7 +12,6 @@
 #include <stdlib.h>
 
 #include "its/its.h"
-#include "pcipt/daemon/its_bind.h"
 #include "pcipt/daemon/daemon.h"
 #include "hostbridge/common/log.h"
 
@@ -49,26 +48,18 @@ void daemon_msi_setup(struct daemon *d, struct daemon_dev *dd)
              dd->host_devid);
 }
 
+/* The device's DeviceID is bound to Xen's vITS at attach (pcipt/assign/
+ * msi_announce.h), not per event: nothing to ask the hypervisor here. */
 void daemon_msi_enabled(struct daemon *d, struct daemon_dev *dd)
 {
     struct msi_info mi;
     struct msix_info xi;
-    struct its_bind_req r;
-    char err[256];
-    int rc;
 
+    (void)d;
     vdev_msi_info(dd->vdev, &mi);
     vdev_msix_info(dd->vdev, &xi);
-    if (dd->msi_noted || (!mi.enabled && !xi.enabled))
-        return;
-    dd->msi_noted = true;
-    if (!dd->has_host_devid)
-        return;                  /* said at daemon_msi_setup */
-    its_bind_req_init(&r, d->domid, &dd->as.host, dd->host_devid, &dd->as.guest,
-                      its_events_needed(mi.max_vectors, xi.nr_entries), mi.data, true);
-    rc = its_bind_event(d->hv, &r, err, sizeof(err));
-    if (rc && rc != -EOPNOTSUPP)
-        log_warn("dom%u: MSI of " SBDF_FMT ": %s", d->domid, SBDF_ARGS(dd->as.host), err);
+    if (mi.enabled || xi.enabled)
+        dd->msi_noted = true;
 }
 
 void daemon_msi_release(struct daemon *d)

@@ -8,7 +8,8 @@
  *                          pages per memory_mapping (-E2BIG), iomem permission
  *                          for dom0 and the target, no overlapping mappings
  *                          (-EEXIST), buffered ioreqs refused (-EINVAL),
- *                          inject_msi / set_pci_intx_level -EOPNOTSUPP, at most
+ *                          inject_msi / set_pci_intx_level -EOPNOTSUPP, the
+ *                          patched vITS's device bindings, at most
  *                          8 servers per domain and 256 ranges per server and
  *                          range type.  Its state lives in a directory shared
  *                          by processes (PCIPT_SIM_DIR), so successive pcipt
@@ -80,10 +81,19 @@ struct hv_ops {
                               uint8_t dev, uint8_t intx, unsigned level); /* -EOPNOTSUPP on Arm */
     int (*inject_msi)(struct hv *hv, uint32_t domid, uint64_t addr, uint32_t data); /* -EOPNOTSUPP on Arm */
 
-    /* vITS: bind (guest DeviceID, EventID) to the host device.  Upstream Xen
-     * has no interface for this: xen returns -EOPNOTSUPP (see its/). */
-    int (*its_map_event)(struct hv *hv, uint32_t domid, uint32_t host_devid,
-                         uint32_t guest_devid, uint32_t event_id, bool valid);
+    /* vITS (XEN_DMOP_pcipt_its_device, toolstack-hooks/xen-patches/4.17/
+     * 0006-arm-vits-domu-pcipt.patch): bind guest DeviceID guest_devid of
+     * domid to the host function machine_sbdf (hv_machine_sbdf) with an ITT
+     * of nr_events (a power of two >= 32), *host_devid receiving the host
+     * ITS DeviceID Xen derived; or unbind (bind false: nr_events ignored,
+     * host_devid may be NULL).  -EOPNOTSUPP: no vITS for the domain (an
+     * unpatched Xen, or no host ITS); -EINVAL bad nr_events or guest_devid;
+     * -ENODEV no msi-map entry; -EPERM the function is not assigned to
+     * domid; -EBUSY guest_devid or the function already bound; -ENOENT
+     * unbind of something not bound.  NULL member = -EOPNOTSUPP. */
+    int (*its_device)(struct hv *hv, uint32_t domid, uint32_t guest_devid,
+                      uint32_t machine_sbdf, uint32_t nr_events, bool bind,
+                      uint32_t *host_devid);
 
     /* IOMMU (xen-arm-dma-msi.md sections 1-2).  machine_sbdf is Xen's
      * seg << 16 | bus << 8 | devfn (hv_machine_sbdf).  iommu_enabled: 1 when

@@ -17,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -27,8 +29,10 @@
 #include <xenhypfs.h>
 #include <xen/hvm/hvm_op.h>
 #include <xen/memory.h>
+#include <xen/sys/privcmd.h>
 
 #include "pcipt/hv/hv_backends.h"
+#include "pcipt/hv/xen_dmop_its.h"
 #include "hostbridge/common/log.h"
 
 #define XEN_PRIVCMD "/dev/xen/privcmd"
@@ -346,14 +350,33 @@ static int xen_inject_msi(struct hv *hv, uint32_t domid, uint64_t addr, uint32_t
     return xendevicemodel_inject_msi(dm, domid, addr, data) ? neg_errno() : 0;
 }
 
-/* docs/xen-facts.md "vITS": no upstream interface binds a domU DeviceID. */
-static int xen_its_map_event(struct hv *hv, uint32_t domid, uint32_t host_devid,
-                             uint32_t guest_devid, uint32_t event_id, bool valid)
+/* XEN_DMOP_pcipt_its_device (pcipt/hv/xen_dmop_its.h).  Through the
+ * privcmd DM_OP ioctl rather than libxencall: the kernel pins our buffer
+ * and hands it to HYPERVISOR_dm_op itself (the way libxendevicemodel
+ * issues its own ops), so no hypercall buffer, no new library, and the OUT
+ * field lands in our struct.  An unpatched Xen answers -EOPNOTSUPP (its
+ * dm_op table ends before 0x70). */
+static int xen_its_device(struct hv *hv, uint32_t domid, uint32_t guest_devid,
+                          uint32_t machine_sbdf, uint32_t nr_events, bool bind,
+                          uint32_t *host_devid)
 {
-    log_warn("dom%u: cannot bind vITS event (host DeviceID %#x, guest DeviceID %#x, EventID "
-             "%u): upstream Xen has no domU vITS interface", domid,
-             host_devid, guest_devid, event_id);
-    return -EOPNOTSUPP;
+    struct pcipt_xen_dm_op op = { .op = PCIPT_XEN_DMOP_ITS_DEVICE };
+    privcmd_dm_op_buf_t buf = { .uptr = &op, .size = sizeof(op) };
+    privcmd_dm_op_t call = { .dom = (domid_t)domid, .num = 1, .ubufs = &buf };
+    int fd, rc;
+
+    op.u.its_device = (struct pcipt_xen_dm_op_its_device){
+        .guest_devid = guest_devid, .machine_sbdf = machine_sbdf,
+        .nr_events = bind ? nr_events : 0, .flags = bind ? PCIPT_XEN_DMOP_ITS_BIND : 0 };
+    hv->counters.dm_op_calls++;
+    fd = open(XEN_PRIVCMD, O_RDWR | O_CLOEXEC);
+    if (fd < 0)
+        return neg_errno();
+    rc = ioctl(fd, IOCTL_PRIVCMD_DM_OP, &call) < 0 ? neg_errno() : 0;
+    close(fd);
+    if (!rc && host_devid)
+        *host_devid = op.u.its_device.host_devid;
+    return rc;
 }
 
 /* XENVER_version answers (major << 16) | minor, never an error code on
@@ -411,7 +434,7 @@ static const struct hv_ops xen_ops = {
     .set_irq_level = xen_set_irq_level,
     .set_pci_intx_level = xen_set_pci_intx_level,
     .inject_msi = xen_inject_msi,
-    .its_map_event = xen_its_map_event,
+    .its_device = xen_its_device,
     .iommu_enabled = xen_iommu_enabled,
     .test_assign_device = xen_test_assign_device,
     .assign_device = xen_assign_device,

@@ -121,15 +121,6 @@ static int sim_inject_msi(struct hv *hv, uint32_t domid, uint64_t addr, uint32_t
     return arm_unsupported(hv, domid, "inject_msi");
 }
 
-static int sim_its_map_event(struct hv *hv, uint32_t domid, uint32_t host_devid,
-                             uint32_t guest_devid, uint32_t event_id, bool valid)
-{
-    log_warn("dom%u: cannot bind vITS event (host DeviceID %#x, guest DeviceID %#x, EventID "
-             "%u): upstream Xen has no domU vITS interface", domid, host_devid, guest_devid,
-             event_id);
-    return -EOPNOTSUPP;
-}
-
 /* The version hv_sim_open took from $PCIPT_SIM_XEN_VERSION (default
  * SIM_XEN_VERSION_DEFAULT). */
 static int sim_xen_version(struct hv *hv, unsigned *major, unsigned *minor)
@@ -220,7 +211,7 @@ const struct hv_ops sim_ops = {
     .set_irq_level = sim_set_irq_level,
     .set_pci_intx_level = sim_set_pci_intx_level,
     .inject_msi = sim_inject_msi,
-    .its_map_event = sim_its_map_event,
+    .its_device = sim_its_device,
     .xen_version = sim_xen_version,
     .build_config = sim_build_config,
     .iommu_enabled = sim_iommu_enabled,
@@ -272,6 +263,8 @@ int hv_sim_open(struct hv **out, char *err, size_t errlen)
     }
     const char *iommu = getenv(SIM_IOMMU_ENV);
     s->no_iommu = iommu && !strcmp(iommu, "off");
+    const char *vits = getenv(SIM_VITS_ENV);
+    s->no_vits = vits && !strcmp(vits, "off");
     int rc = sim_state_open(s, err, errlen);
     if (rc) {
         free(s);

@@ -28,6 +28,11 @@
  * 4.17 without an SMMU); anything else: an SMMUv3 that can take PCI
  * functions (xen-arm-dma-msi.md section 2, the patched case). */
 #define SIM_IOMMU_ENV           "PCIPT_SIM_IOMMU"
+/* "off": the simulated Xen has no virtual ITS for domUs (an unpatched Xen,
+ * or a host without an ITS): its_device answers -EOPNOTSUPP.  Anything
+ * else: the project's patch (toolstack-hooks/xen-patches/4.17/
+ * 0006-arm-vits-domu-pcipt.patch) on a host with an ITS. */
+#define SIM_VITS_ENV            "PCIPT_SIM_VITS"
 
 bool hv_is_sim(const struct hv *hv);
 const char *sim_dir(const struct hv *hv);
@@ -98,6 +103,20 @@ int sim_device_owner(struct hv *hv, uint32_t machine_sbdf, uint32_t *owner);
 #define SIM_DMA_UNTRANSLATED 1
 int sim_device_dma(struct hv *hv, uint32_t machine_sbdf, uint64_t addr);
 int sim_smmu_faults(struct hv *hv, uint64_t *n);
+
+/* ---- the vITS (sim_its.c) ---- */
+#define SIM_ITS_DEVID_LIMIT 0x10000u   /* the patch's vITS: 16 DeviceID bits */
+struct sim_its_binding { uint32_t guest_devid, machine_sbdf, host_devid, nr_events; };
+/* The domain's bindings (by guest DeviceID); returns how many. */
+int sim_list_its_bindings(struct hv *hv, uint32_t domid, struct sim_its_binding *b,
+                          unsigned max);
+/* The guest's MAPD of guest_devid with an ITT of nr_events (the patch's
+ * its_handle_mapd for a domU): 0 accepted (a bound DeviceID, at most its
+ * events), -EPERM refused, -EOPNOTSUPP no vITS; both counted in the
+ * domain's its_mapd_accepted / its_mapd_refused. */
+int sim_guest_its_mapd(struct hv *hv, uint32_t domid, uint32_t guest_devid,
+                       uint32_t nr_events);
+int sim_its_mapd_counts(struct hv *hv, uint32_t domid, uint64_t *accepted, uint64_t *refused);
 
 /* ---- guest side (sim_vcpu.c) ---- */
 enum sim_access_result {

@@ -76,6 +76,7 @@ int sim_domain_destroy(struct hv *hv, uint32_t domid)
             if (d->servers[id].used)
                 sim_server_teardown_locked(s, d, id);
         sim_domain_ports_close_locked(s, d);
+        sim_its_domain_gone_locked(s, domid);    /* before its functions leave */
         sim_iommu_domain_gone_locked(s, domid);
         memset(d, 0, sizeof(*d));
     }

@@ -107,6 +107,8 @@ int sim_deassign_device(struct hv *hv, uint32_t domid, uint32_t sbdf)
         rc = -ENODEV;
     if (!rc)
         rc = set_owner(s->st, sbdf, 0);
+    if (!rc)
+        sim_its_release_sbdf_locked(s, sbdf);   /* the patch: deassign unbinds */
     sim_unlock(s);
     return rc;
 }

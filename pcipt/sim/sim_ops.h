@@ -36,5 +36,8 @@ int sim_iommu_enabled(struct hv *hv);
 int sim_test_assign_device(struct hv *hv, uint32_t domid, uint32_t sbdf);
 int sim_assign_device(struct hv *hv, uint32_t domid, uint32_t sbdf);
 int sim_deassign_device(struct hv *hv, uint32_t domid, uint32_t sbdf);
+/* sim_its.c */
+int sim_its_device(struct hv *hv, uint32_t domid, uint32_t guest_devid, uint32_t sbdf,
+                   uint32_t nr_events, bool bind, uint32_t *host_devid);
 
 #endif

@@ -9,6 +9,8 @@
  *   dom5 server 0 port 0x0-0xff
  *   dom5 server 0 pcidev 0000:00:01.0
  *   dom5 irq 40 level=1
+ *   dom5 its guest-devid=0x8 sbdf=0000:01:00.0 host-devid=0x100 events=32
+ *   dom5 its-mapd accepted=1 refused=0
  * JSON: {"domains":[{"domid":5,...}]} with the same facts (numbers decimal). */
 #include "pcipt/sim/sim_show.h"
 
@@ -26,6 +28,7 @@ struct lists {
     struct sim_range rng[3][MAX_LIST];
     struct sim_server_info srv[8];
     uint32_t irqs[1024];
+    struct sim_its_binding its[64];
 };
 
 static unsigned clampn(int n, unsigned max) { return n < 0 ? 0 : (unsigned)n > max ? max : (unsigned)n; }
@@ -82,6 +85,18 @@ static void show_text(FILE *f, struct hv *hv, const struct sim_domain_info *di, 
     n = clampn(sim_list_irqs_high(hv, d, l->irqs, 1024), 1024);
     for (unsigned i = 0; i < n; i++)
         fprintf(f, "dom%u irq %u level=1\n", d, l->irqs[i]);
+    n = clampn(sim_list_its_bindings(hv, d, l->its, 64), 64);
+    for (unsigned i = 0; i < n; i++) {
+        char buf[SBDF_STR_LEN];
+        struct sbdf sb = sbdf_decode(l->its[i].machine_sbdf);
+        fprintf(f, "dom%u its guest-devid=0x%x sbdf=%s host-devid=0x%x events=%u\n", d,
+                l->its[i].guest_devid, sbdf_format(&sb, buf), l->its[i].host_devid,
+                l->its[i].nr_events);
+    }
+    uint64_t acc = 0, ref = 0;
+    if (d && !sim_its_mapd_counts(hv, d, &acc, &ref))
+        fprintf(f, "dom%u its-mapd accepted=%llu refused=%llu\n", d, (unsigned long long)acc,
+                (unsigned long long)ref);
 }
 
 static void json_ranges(FILE *f, const struct sim_range *r, unsigned n)
@@ -130,7 +145,19 @@ static void show_json(FILE *f, struct hv *hv, const struct sim_domain_info *di, 
     n = clampn(sim_list_irqs_high(hv, d, l->irqs, 1024), 1024);
     for (unsigned i = 0; i < n; i++)
         fprintf(f, "%s%u", i ? "," : "", l->irqs[i]);
-    fputs("]}", f);
+    fputs("],\"its\":[", f);
+    n = clampn(sim_list_its_bindings(hv, d, l->its, 64), 64);
+    for (unsigned i = 0; i < n; i++) {
+        char buf[SBDF_STR_LEN];
+        struct sbdf sb = sbdf_decode(l->its[i].machine_sbdf);
+        fprintf(f, "%s{\"guest_devid\":%u,\"sbdf\":\"%s\",\"host_devid\":%u,\"events\":%u}",
+                i ? "," : "", l->its[i].guest_devid, sbdf_format(&sb, buf),
+                l->its[i].host_devid, l->its[i].nr_events);
+    }
+    uint64_t acc = 0, ref = 0;
+    (void)sim_its_mapd_counts(hv, d, &acc, &ref);
+    fprintf(f, "],\"its_mapd\":{\"accepted\":%llu,\"refused\":%llu}}",
+            (unsigned long long)acc, (unsigned long long)ref);
 }
 
 int sim_show(struct hv *hv, FILE *f, long domid, bool json)

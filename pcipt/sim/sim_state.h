@@ -12,7 +12,7 @@
 #include "pcipt/hv/hv.h"
 
 #define SIM_STATE_MAGIC   0x53494d5043495054ull   /* "SIMPCIPT" */
-#define SIM_STATE_VERSION 3
+#define SIM_STATE_VERSION 4
 
 #define SIM_MAX_DOMAINS   16
 #define SIM_MAX_VCPUS     128     /* slots in one ioreq page (docs/xen-facts.md "The ioreq ABI") */
@@ -29,6 +29,7 @@
 #define SIM_OP_NAME_LEN   32
 #define SIM_MAX_PDEVS     64      /* functions the SMMU model tracks */
 #define SIM_PADDR_BITS    48      /* Arm64 p2m: mfn must fit in 48 bits of address */
+#define SIM_MAX_ITS_BINDINGS SIM_MAX_PDEVS   /* one per assigned function at most */
 
 struct sim_interval { uint64_t start, end; };   /* inclusive */
 
@@ -66,6 +67,8 @@ struct sim_domain_stats {
     uint64_t aborts;              /* data aborts injected into the guest */
     uint64_t bad_state;           /* "device model set bad IO state/event channel" */
     uint64_t emulator_gone;       /* completion found NONE: data all ones */
+    uint64_t its_mapd_accepted;   /* the guest's MAPDs of a bound DeviceID (sim_its.c) */
+    uint64_t its_mapd_refused;    /* MAPDs of an unbound DeviceID or beyond its events */
 };
 
 struct sim_domain {
@@ -96,6 +99,9 @@ struct sim_fail { char op[SIM_OP_NAME_LEN]; uint32_t countdown; int32_t err; };
 /* The SMMU's view of one PCI function (absent: owned by dom0). */
 struct sim_pdev { uint8_t used; uint32_t sbdf, owner; };
 
+/* A vITS binding (XEN_DMOP_pcipt_its_device, sim_its.c). */
+struct sim_its_bind { uint8_t used; uint32_t domid, guest_devid, sbdf, host_devid, nr_events; };
+
 struct sim_state {
     uint64_t magic;
     uint32_t version, size;
@@ -106,6 +112,7 @@ struct sim_state {
     struct sim_domain domains[SIM_MAX_DOMAINS];   /* [0] is dom0 */
     struct sim_pdev pdevs[SIM_MAX_PDEVS];
     uint64_t smmu_faults;
+    struct sim_its_bind its[SIM_MAX_ITS_BINDINGS];
 };
 
 /* Per-process backend object. */
@@ -119,6 +126,7 @@ struct hv_sim {
     struct sim_fail env_fail;    /* PCIPT_SIM_FAIL, counted in this process */
     unsigned xen_major, xen_minor;   /* PCIPT_SIM_XEN_VERSION (xen_version op) */
     bool no_iommu;                   /* PCIPT_SIM_IOMMU=off */
+    bool no_vits;                    /* PCIPT_SIM_VITS=off */
 };
 
 static inline struct hv_sim *to_sim(struct hv *hv) { return (struct hv_sim *)hv; }
@@ -148,6 +156,11 @@ const struct sim_p2m_entry *sim_p2m_lookup(const struct sim_domain *d, uint64_t 
 
 /* sim_iommu.c: the domain's functions go to quarantine (Xen on destroy). */
 void sim_iommu_domain_gone_locked(struct hv_sim *s, uint32_t domid);
+
+/* sim_its.c: the bindings of a function leaving its domain (deassign), of
+ * a domain going away. */
+void sim_its_release_sbdf_locked(struct hv_sim *s, uint32_t sbdf);
+void sim_its_domain_gone_locked(struct hv_sim *s, uint32_t domid);
 
 /* sim_ioreq.c */
 void sim_server_teardown_locked(struct hv_sim *s, struct sim_domain *d, unsigned id);

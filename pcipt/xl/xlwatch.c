@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "pcipt/assign/dma.h"
+#include "pcipt/assign/msi_announce.h"
 #include "pcipt/host/hostpci.h"
 #include "pcipt/hv/map.h"
 #include "pcipt/xl/xlwatch_int.h"
@@ -77,8 +78,8 @@ static bool libxl_live(const struct xlw_view *v, const struct sbdf *host)
     return i >= 0 && v->l[i].state != 5;
 }
 
-/* Bus Master off, then out of the domain's IOMMU context (from quarantine
- * when the domain is gone): pcipt/assign/dma.h. */
+/* Out of Xen's vITS, Bus Master off, then out of the domain's IOMMU
+ * context (from quarantine when the domain is gone): pcipt/assign/dma.h. */
 static void release_dma(struct attach_ctx *ctx, struct xlwatch *w, const struct xlwatch_dev *d,
                         int alive)
 {
@@ -86,6 +87,11 @@ static void release_dma(struct attach_ctx *ctx, struct xlwatch *w, const struct 
     struct hostpci *hp;
     int rc;
 
+    /* out of Xen's vITS first (deassigning unbinds too: a warning only) */
+    if (alive == 1 && d->msi == DEV_MSI_VITS &&
+        (rc = msi_unannounce(ctx->hv, w->domid, &d->host, d->its_guest_devid)))
+        say(w, "release %s: unbinding it from domain %u's virtual ITS failed: %s",
+            sbdf_format(&d->host, name), w->domid, strerror(-rc));
     if (!hostpci_open(ctx->sysfs, &d->host, &hp, e, sizeof(e))) {
         (void)dma_host_bus_master(hostpci_host_dev(hp), false);
         hostpci_close(hp);
@@ -196,6 +202,8 @@ static int adopt_one(struct attach_ctx *ctx, struct xlwatch *w, const struct xlw
         memset(c, 0, sizeof(*c));
         c->host = dev.host;
         memcpy(c->bars, dev.bars, sizeof(c->bars));
+        c->msi = dev.msi;
+        c->its_guest_devid = dev.its_guest_devid;
         for (unsigned b = 0; b < PCI_NUM_RES; b++)
             c->mapped[b] = attach_bar_mapped_at_attach(&dev.bars[b]) ? dev.bars[b].guest : 0;
     }

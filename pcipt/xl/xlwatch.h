@@ -41,6 +41,8 @@ struct xlwatch_dev {
     struct sbdf host;
     struct bar_assign bars[PCI_NUM_RES];
     uint64_t mapped[PCI_NUM_RES];     /* guest address mapped, 0 = none */
+    enum dev_msi msi;                 /* vits: release unbinds its_guest_devid */
+    uint32_t its_guest_devid;
 };
 
 struct xlwatch {

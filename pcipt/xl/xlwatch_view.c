@@ -99,6 +99,8 @@ static void read_pcipt(struct xs_handle *xs, xs_transaction_t t, const char *be,
         e->adopted = false;
     }
     read_bars(xs, t, dir, &e->dev);
+    uint32_t host_devid;
+    (void)xsp_read_msi_dir(xs, t, dir, &e->dev.msi, &e->dev.its_guest_devid, &host_devid);
 }
 
 static int view_body(struct xs_handle *xs, xs_transaction_t t, void *arg)

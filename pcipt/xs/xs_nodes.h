@@ -34,6 +34,11 @@ int xsp_num_devs(struct xsu_reader *r, const char *be, unsigned *num);
 /* Index N of the device with host SBDF host, or -ENOENT. */
 int xsp_find_dev(struct xsu_reader *r, const char *be, unsigned num, const struct sbdf *host);
 
+/* pcipt/dev-N/{msi,its-guest-devid,its-host-devid} of d under dir
+ * (pcipt/xs/xs_msi.c). */
+int xsp_write_msi(struct xs_handle *xs, xs_transaction_t t, const char *dir,
+                  const struct dev_assign *d);
+
 /* Write a p2m record value: "0x%llx", or "none" for 0. */
 int xsp_fmt_mapped(struct xs_handle *xs, xs_transaction_t t, const char *path, uint64_t gaddr);
 

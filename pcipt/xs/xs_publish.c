@@ -95,7 +95,7 @@ static int write_bar(struct xs_handle *xs, xs_transaction_t t, const char *dir, 
     return 0;
 }
 
-/* be/pcipt/dev-N: what pciback does not know (SPI, pin, force, DMA, BARs). */
+/* be/pcipt/dev-N: what pciback does not know (SPI, pin, force, DMA, MSI, BARs). */
 static int write_pcipt_dev(struct xs_handle *xs, xs_transaction_t t, const char *be, unsigned n,
                            const struct dev_assign *d, const uint64_t *mapped)
 {
@@ -111,6 +111,8 @@ static int write_pcipt_dev(struct xs_handle *xs, xs_transaction_t t, const char 
     if ((rc = xsu_path(p, "%s/force", dir)) || (rc = xsw_write(xs, t, p, d->force ? "1" : "0")))
         return rc;
     if ((rc = xsu_path(p, "%s/dma", dir)) || (rc = xsw_write(xs, t, p, dev_dma_name(d->dma))))
+        return rc;
+    if ((rc = xsp_write_msi(xs, t, dir, d)))
         return rc;
     for (unsigned i = 0; i < PCI_NUM_RES; i++)
         if (d->bars[i].type != BAR_NONE && (rc = write_bar(xs, t, dir, i, &d->bars[i], mapped)))

@@ -6,6 +6,9 @@
  *     pcipt/dev-N/{spi,intx-pin,force,dma}              (our per-device nodes;
  *                                                        dma: iommu|off|unsafe,
  *                                                        missing = off)
+ *     pcipt/dev-N/{msi,its-guest-devid,its-host-devid}  (msi: vits|off, missing =
+ *                                                        off; the DeviceIDs "0x.."
+ *                                                        with vits only)
  *     pcipt/dev-N/bar-I/{type,prefetchable,host,guest,size}
  *     pcipt/dev-N/state/...                             (guest-visible state)
  *     pcipt/server/{id,pid,nr-vcpus,port-V}             (the domain's daemon)
@@ -87,6 +90,16 @@ int xsp_write_vdev_state(struct xs_handle *xs, uint32_t domid, const struct sbdf
 /* -ENOENT if the device or its state is absent, -EINVAL on bad contents. */
 int xsp_read_vdev_state(struct xs_handle *xs, uint32_t domid, const struct sbdf *host,
                         struct vdev_state *st, char *err, size_t errlen);
+
+/* The MSI nodes of a published device (found by host SBDF): msi, and with
+ * vits its-guest-devid and its-host-devid.  A device published without
+ * them reads DEV_MSI_OFF.  -ENOENT if the device is absent, -EINVAL on
+ * bad contents. */
+int xsp_read_dev_msi(struct xs_handle *xs, uint32_t domid, const struct sbdf *host,
+                     enum dev_msi *msi, uint32_t *guest_devid, uint32_t *host_devid);
+/* The same from a pcipt/dev-N directory inside transaction t (xlwatch). */
+int xsp_read_msi_dir(struct xs_handle *xs, xs_transaction_t t, const char *dir,
+                     enum dev_msi *msi, uint32_t *guest_devid, uint32_t *host_devid);
 
 /* The domain's daemon.  Needs a published device (-ENOENT otherwise). */
 int xsp_write_server(struct xs_handle *xs, uint32_t domid, const struct xsp_server *srv);

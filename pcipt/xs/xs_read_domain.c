@@ -114,6 +114,38 @@ static void read_dma(struct xsu_reader *r, const char *p, enum dev_dma *out)
     free(v);
 }
 
+/* msi (docs/design/msi-announce.md "xenstore"): absent = off, as devices
+ * published before it; with vits, both DeviceIDs. */
+static void read_msi(struct xsu_reader *r, const char *dir, struct dev_assign *d)
+{
+    char p[XSW_PATH_MAX], *v;
+    uint64_t n = 0;
+
+    d->msi = DEV_MSI_OFF;
+    if (r->rc)
+        return;
+    xsu_path(p, "%s/msi", dir);
+    if (!(v = xsw_read(r->xs, r->t, p))) {
+        if (errno != ENOENT)
+            xsu_fail(r, errno ? -errno : -EIO, p);
+        return;
+    }
+    if (dev_msi_parse(v, &d->msi))
+        xsu_bad(r, p, "'%s' is not vits or off", v);
+    free(v);
+    if (r->rc || d->msi != DEV_MSI_VITS)
+        return;
+    xsu_path(p, "%s/its-guest-devid", dir);
+    if (xsu_get_hex(r, p, &n) && n > UINT32_MAX)
+        xsu_bad(r, p, "does not fit 32 bits");
+    d->its_guest_devid = (uint32_t)n;
+    n = 0;
+    xsu_path(p, "%s/its-host-devid", dir);
+    if (xsu_get_hex(r, p, &n) && n > UINT32_MAX)
+        xsu_bad(r, p, "does not fit 32 bits");
+    d->its_host_devid = (uint32_t)n;
+}
+
 static void read_dev(struct xsu_reader *r, const char *be, unsigned n, struct dev_assign *d)
 {
     char p[XSW_PATH_MAX], dir[XSW_PATH_MAX];
@@ -145,6 +177,7 @@ static void read_dev(struct xsu_reader *r, const char *be, unsigned n, struct de
         d->force = v;
     xsu_path(p, "%s/dma", dir);
     read_dma(r, p, &d->dma);
+    read_msi(r, dir, d);
     for (unsigned i = 0; i < PCI_NUM_RES; i++)
         read_bar(r, dir, i, &d->bars[i]);
     if (!r->rc)

@@ -257,6 +257,12 @@ char *afx_snapshot(void)
         for (int i = 0; i < n && i < 256; i++)
             fprintf(mem, "dom%u iomem %" PRIx64 "-%" PRIx64 "\n", doms[d],
                    r[i].start, r[i].end);
+        struct sim_its_binding b[16];
+        n = sim_list_its_bindings(simfx_hv, doms[d], b, 16);
+        ck_assert_int_ge(n, 0);
+        for (int i = 0; i < n && i < 16; i++)
+            fprintf(mem, "dom%u its %x %x %x %u\n", doms[d], b[i].guest_devid,
+                    b[i].machine_sbdf, b[i].host_devid, b[i].nr_events);
     }
     for (unsigned d = 0; d < 2; d++) {
         char st[300];

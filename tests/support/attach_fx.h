@@ -34,8 +34,8 @@ void afx_set_resource(const char *dev, unsigned index, uint64_t start, uint64_t 
 /* Set DEV's driver link (NULL: unbound). */
 void afx_set_driver(const char *dev, const char *driver);
 
-/* Everything attach may touch: the sim's mappings and iomem permissions of
- * domains 3 and 5, each device's driver link and driver_override in the
+/* Everything attach may touch: the sim's mappings, iomem permissions and
+ * vITS bindings of domains 3 and 5, each device's driver link and driver_override in the
  * tree, its SMMU owner and host Bus Master, and `xenstore-ls -fp /`.
  * malloc'd. */
 char *afx_snapshot(void);

@@ -49,7 +49,9 @@ void xst_sample(int which, struct dev_assign *d)
 bool xst_dev_equal(const struct dev_assign *a, const struct dev_assign *b)
 {
     if (!sbdf_equal(&a->host, &b->host) || !sbdf_equal(&a->guest, &b->guest) ||
-        a->spi != b->spi || a->intx_pin != b->intx_pin || a->force != b->force)
+        a->spi != b->spi || a->intx_pin != b->intx_pin || a->force != b->force ||
+        a->msi != b->msi || a->its_guest_devid != b->its_guest_devid ||
+        a->its_host_devid != b->its_host_devid)
         return false;
     for (unsigned i = 0; i < PCI_NUM_RES; i++) {
         const struct bar_assign *x = &a->bars[i], *y = &b->bars[i];

@@ -108,6 +108,13 @@ static int fwd_test(struct hv *hv, uint32_t domid, uint32_t sbdf)
     return simfx_hv->ops->test_assign_device(simfx_hv, domid, sbdf);
 }
 
+static int fwd_its(struct hv *hv, uint32_t domid, uint32_t g, uint32_t sbdf, uint32_t n,
+                   bool bind, uint32_t *h)
+{
+    (void)hv;
+    return simfx_hv->ops->its_device(simfx_hv, domid, g, sbdf, n, bind, h);
+}
+
 static int fwd_iommu(struct hv *hv)
 {
     (void)hv;
@@ -119,7 +126,8 @@ START_TEST(assigned_before_the_bars_are_mapped_and_deassigned_last)
     rec_ops = (struct hv_ops){ .name = "record", .domain_exists = fwd_exists,
                                .iomem_permission = fwd_iomem, .memory_mapping = rec_mapping,
                                .iommu_enabled = fwd_iommu, .test_assign_device = fwd_test,
-                               .assign_device = rec_assign, .deassign_device = rec_deassign };
+                               .assign_device = rec_assign, .deassign_device = rec_deassign,
+                               .its_device = fwd_its };
     rec_hv = (struct hv){ .ops = &rec_ops };
     afx_ctx.hv = &rec_hv;
     order[0] = '\0';

@@ -1,12 +1,10 @@
-/* its/: guest DeviceIDs, the doorbell, events per device, and the bind
- * request through a fake hypervisor backend. */
+/* its/: guest DeviceIDs, the doorbell and events per device. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "its/its.h"
-#include "pcipt/daemon/its_bind.h"
 #include "pcipt/hv/hv.h"
 #include "hostbridge/common/log.h"
 #include "tests/support/testreg.h"
@@ -123,106 +121,6 @@ START_TEST(events_from_config_space)
 }
 END_TEST
 
-/* ---- a fake hypervisor backend: records its_map_event --------------------- */
-struct fake_hv {
-    int rc;
-    unsigned calls;
-    uint32_t domid, host_devid, guest_devid, event_id;
-    bool valid;
-};
-
-static int fake_its_map_event(struct hv *hv, uint32_t domid, uint32_t host_devid,
-                              uint32_t guest_devid, uint32_t event_id, bool valid)
-{
-    struct fake_hv *f = hv->priv;
-    f->calls++;
-    f->domid = domid;
-    f->host_devid = host_devid;
-    f->guest_devid = guest_devid;
-    f->event_id = event_id;
-    f->valid = valid;
-    return f->rc;
-}
-
-static const struct hv_ops fake_ops = { .name = "fake", .its_map_event = fake_its_map_event };
-static const struct hv_ops bare_ops = { .name = "bare" };
-
-static unsigned warnings;
-static char last_warning[256];
-
-static void sink(enum log_level lvl, const char *msg, void *opaque)
-{
-    (void)opaque;
-    if (lvl == LOG_LVL_WARN) {
-        warnings++;
-        snprintf(last_warning, sizeof(last_warning), "%s", msg);
-    }
-}
-
-static void req(struct its_bind_req *r, uint32_t ev)
-{
-    struct sbdf h = { 0, 1, 0, 0 }, g = { 0, 0, 2, 1 };
-    its_bind_req_init(r, 7, &h, 0x1000, &g, 32, ev, true);
-}
-
-START_TEST(bind_forwards_request)
-{
-    struct fake_hv f = { .rc = 0 };
-    struct hv hv = { .ops = &fake_ops, .priv = &f };
-    struct its_bind_req r;
-    char err[256];
-
-    req(&r, 5);
-    ck_assert_uint_eq(r.guest_devid, 0x11);
-    ck_assert_int_eq(its_bind_event(&hv, &r, err, sizeof(err)), 0);
-    ck_assert_uint_eq(f.calls, 1);
-    ck_assert_uint_eq(f.domid, 7);
-    ck_assert_uint_eq(f.host_devid, 0x1000);
-    ck_assert_uint_eq(f.guest_devid, 0x11);
-    ck_assert_uint_eq(f.event_id, 5);
-    ck_assert(f.valid);
-    /* an event beyond the device's events never reaches the hypervisor */
-    req(&r, 32);
-    ck_assert_int_eq(its_bind_event(&hv, &r, err, sizeof(err)), -ERANGE);
-    ck_assert_ptr_nonnull(strstr(err, "event 32 is beyond its 32 events"));
-    req(&r, 0);
-    r.nr_events = 48;
-    ck_assert_int_eq(its_bind_event(&hv, &r, err, sizeof(err)), -EINVAL);
-    ck_assert_uint_eq(f.calls, 1);
-    /* another failure is reported with the device and DeviceIDs */
-    f.rc = -EBUSY;
-    req(&r, 1);
-    ck_assert_int_eq(its_bind_event(&hv, &r, err, sizeof(err)), -EBUSY);
-    ck_assert_ptr_nonnull(strstr(err, "domain 7: binding event 1 of device 0000:01:00.0 "
-                                      "(host DeviceID 0x1000, guest DeviceID 0x11) failed"));
-}
-END_TEST
-
-START_TEST(bind_without_domu_vits_reported_once)
-{
-    struct fake_hv f = { .rc = -EOPNOTSUPP };
-    struct hv hv = { .ops = &fake_ops, .priv = &f }, bare = { .ops = &bare_ops };
-    struct its_bind_req r;
-    char err[256];
-
-    its_bind_reset_notice();
-    warnings = 0;
-    log_set_sink(sink, NULL);
-    for (uint32_t ev = 0; ev < 3; ev++) {
-        req(&r, ev);
-        err[0] = '\0';
-        ck_assert_int_eq(its_bind_event(&hv, &r, err, sizeof(err)), -EOPNOTSUPP);
-        ck_assert_str_eq(err, "Xen has no domU vITS interface; the guest falls back to INTx");
-    }
-    ck_assert_uint_eq(f.calls, 3);
-    /* a backend without the operation means the same */
-    ck_assert_int_eq(its_bind_event(&bare, &r, err, sizeof(err)), -EOPNOTSUPP);
-    ck_assert_uint_eq(warnings, 1);
-    ck_assert_str_eq(last_warning, ITS_NO_DOMU_VITS_MSG);
-    log_set_sink(NULL, NULL);
-}
-END_TEST
-
 static Suite *its_suite(void)
 {
     Suite *s = suite_create("its");
@@ -231,8 +129,6 @@ static Suite *its_suite(void)
     tcase_add_test(tc, doorbell);
     tcase_add_test(tc, events_rounding);
     tcase_add_test(tc, events_from_config_space);
-    tcase_add_test(tc, bind_forwards_request);
-    tcase_add_test(tc, bind_without_domu_vits_reported_once);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -145,7 +145,6 @@ START_TEST(arm_unsupported_ops)
     uint16_t id;   /* dm_op on the caller's own domain */
     ck_assert_int_eq(H->ops->ioreq_create(H, 0, 0, &id), -EPERM);
     ck_assert_int_eq(H->ops->set_irq_level(H, 0, 40, 1), -EPERM);
-    ck_assert_int_eq(H->ops->its_map_event(H, DOM, 8, 8, 0, true), -EOPNOTSUPP);
     unsigned n = 0;
     ck_assert_int_eq(H->ops->domain_nr_vcpus(H, DOM, &n), 0);
     ck_assert_uint_eq(n, 4);

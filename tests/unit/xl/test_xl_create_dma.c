@@ -62,6 +62,8 @@ START_TEST(with_iommu_every_device_is_assigned)
     ck_assert_uint_eq(afx_smmu_owner(AFX_GPU), 7);
     published(DEV_DMA_IOMMU, DEV_DMA_IOMMU);
     ck_assert_msg(!strstr(err, "DMA"), "%s", err);     /* isolated: no warning */
+    /* both announced to the vITS (attach runs while the domain is paused) */
+    ck_assert_int_eq(sim_list_its_bindings(simfx_hv, 7, NULL, 0), 2);
     free(out); free(err); free(log);
 }
 END_TEST
@@ -83,6 +85,9 @@ START_TEST(without_iommu_off_or_unsafe_per_device)
                   err);
     published(DEV_DMA_UNSAFE, DEV_DMA_OFF);
     ck_assert_uint_eq(afx_smmu_owner(AFX_NIC), 0);
+    /* no IOMMU context, no vITS binding (an MSI is a DMA write), nothing said */
+    ck_assert_int_eq(sim_list_its_bindings(simfx_hv, 7, NULL, 0), 0);
+    ck_assert_msg(!strstr(err, "virtual ITS"), "%s", err);
     free(out); free(err); free(log);
 }
 END_TEST

@@ -61,6 +61,13 @@ START_TEST(adopt_renumber_release)
     nic_bar0 = lxfx_bar_host("dev-0", 0);
     ck_assert(lxfx_maps_host(nic_bar0, 4096));
     ck_assert_uint_eq(afx_smmu_owner(AFX_NIC), 5);          /* assigned before mapping */
+    /* announced to the vITS as its guest DeviceID (slot 3: 0x18) */
+    struct sim_its_binding b[2];
+    ck_assert_int_eq(sim_list_its_bindings(simfx_hv, 5, b, 2), 1);
+    ck_assert_uint_eq(b[0].guest_devid, 0x18);
+    ck_assert_uint_eq(b[0].machine_sbdf, 0x0100);
+    lxfx_expect(BE "/pcipt/dev-0/msi", "vits");
+    lxfx_expect(BE "/pcipt/dev-0/its-guest-devid", "0x18");
     /* A scan with nothing new does nothing. */
     ck_assert_int_eq(watch_once(&out, &err), 0);
     ck_assert_str_eq(out, "");
@@ -82,6 +89,8 @@ START_TEST(adopt_renumber_release)
     free(out); free(err);
     ck_assert(!lxfx_maps_host(nic_bar0, 4096));
     ck_assert_uint_eq(afx_smmu_owner(AFX_NIC), 0);          /* deassigned on release */
+    ck_assert_int_eq(sim_list_its_bindings(simfx_hv, 5, b, 2), 1);   /* the GPU's only */
+    ck_assert_uint_eq(b[0].machine_sbdf, 0x0900);
     ck_assert_uint_eq(afx_smmu_owner(AFX_GPU), 5);
     ck_assert(lxfx_maps_host(gpu_bar0, 4096));
     /* pcipt's numbering follows libxl's again. */

@@ -37,12 +37,12 @@ static void teardown(void)
 
 static const char text5[] =
     "domain 5: ioreq server 3, daemon pid 4242, ports 17,18\n"
-    "  0000:03:00.0 -> 0000:00:01.0  spi 40 (INTA)  dma off\n"
+    "  0000:03:00.0 -> 0000:00:01.0  spi 40 (INTA)  dma off  msi off\n"
     "    BAR0 mem64 pref guest 0x100000000 host 0x8000100000 size 0x100000\n"
     "    BAR2 mem32      guest 0x23000000 host 0x10004000 size 0x4000\n"
     "    BAR3 mem32      guest 0x23004300 host 0x10008300 size 0x100\n"
     "    ROM  rom        guest 0x23010000 host 0x10010000 size 0x10000\n"
-    "  0001:0a:1f.7 -> 0000:00:02.0  spi 0 (none)  dma off  forced\n"
+    "  0001:0a:1f.7 -> 0000:00:02.0  spi 0 (none)  dma off  msi off  forced\n"
     "    BAR0 io         guest 0x0 host 0x1020 size 0x20\n"
     "    BAR1 mem32      guest 0x23020000 host 0x20001000 size 0x1000\n";
 
@@ -68,7 +68,7 @@ START_TEST(status_all_domains)
     ck_assert_int_eq(run_pcipt(NULL, &out, &err, "status"), 0);
     snprintf(want, sizeof(want), "%s%s", text5,
              "domain 12: no daemon recorded\n"
-             "  0000:04:00.0 -> 0000:00:03.0  spi 41 (INTB)  dma off\n"
+             "  0000:04:00.0 -> 0000:00:03.0  spi 41 (INTB)  dma off  msi off\n"
              "    BAR0 mem32      guest 0x23030000 host 0x30000000 size 0x10000\n");
     ck_assert_str_eq(out, want);
     free(out);
@@ -84,7 +84,7 @@ START_TEST(status_json)
     ck_assert_str_eq(out,
         "{\"domains\": [{\"domid\": 5, \"server\": {\"id\": 3, \"pid\": 4242, \"ports\": [17, 18]}, "
         "\"devices\": [{\"host\": \"0000:03:00.0\", \"guest\": \"0000:00:01.0\", \"spi\": 40, "
-        "\"intx_pin\": 1, \"force\": false, \"dma\": \"off\", \"bars\": ["
+        "\"intx_pin\": 1, \"force\": false, \"dma\": \"off\", \"msi\": \"off\", \"bars\": ["
         "{\"index\": 0, \"type\": \"mem64\", \"prefetchable\": true, \"guest\": \"0x100000000\", "
         "\"host\": \"0x8000100000\", \"size\": \"0x100000\"}, "
         "{\"index\": 2, \"type\": \"mem32\", \"prefetchable\": false, \"guest\": \"0x23000000\", "
@@ -94,7 +94,7 @@ START_TEST(status_json)
         "{\"index\": 6, \"type\": \"rom\", \"prefetchable\": false, \"guest\": \"0x23010000\", "
         "\"host\": \"0x10010000\", \"size\": \"0x10000\"}]}, "
         "{\"host\": \"0001:0a:1f.7\", \"guest\": \"0000:00:02.0\", \"spi\": 0, "
-        "\"intx_pin\": 0, \"force\": true, \"dma\": \"off\", \"bars\": ["
+        "\"intx_pin\": 0, \"force\": true, \"dma\": \"off\", \"msi\": \"off\", \"bars\": ["
         "{\"index\": 0, \"type\": \"io\", \"prefetchable\": false, \"guest\": \"0x0\", "
         "\"host\": \"0x1020\", \"size\": \"0x20\"}, "
         "{\"index\": 1, \"type\": \"mem32\", \"prefetchable\": false, \"guest\": \"0x23020000\", "
