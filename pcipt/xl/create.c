@@ -149,7 +149,8 @@ static int attach_all(struct create_run *r, char *err, size_t errlen)
         /* a failing attach gives its own device back; the ones before are undo()'s */
         r->ctx.handover = &r->handover[i];
         rc = attach_device(&r->ctx, r->domid, &d->host, d->guest.dev, d->guest.fn,
-                           r->o->attach_flags | (d->unsafe_dma ? ATTACH_UNSAFE_DMA : 0),
+                           r->o->attach_flags | (d->unsafe_dma ? ATTACH_UNSAFE_DMA : 0) |
+                           (d->force ? ATTACH_FORCE : 0),
                            &guest, e, sizeof(e));
         r->ctx.handover = NULL;
         if (rc)
