@@ -44,7 +44,8 @@ static void main_usage(FILE *f)
         "  -v, --verbose   more detail; for `serve`, a trace of every config access\n"
         "  -h, --help      this text; `pcipt COMMAND --help` for a command\n"
         "\n"
-        "Exit status: 0 success, 1 failure, 2 usage error.\n"
+        "Exit status: 0 success, 1 failure, 2 usage error (`status DOMID`: 3 when\n"
+        "nothing is published for DOMID).\n"
         "See pcipt(1).\n");
 }
 

@@ -151,6 +151,11 @@ static const struct bad_case bad[] = {
       "cannot reach xenstore at /nonexistent/socket" },
     { NULL, "XENSTORED_PATH=/nonexistent/socket", "detach 5 0000:01:00.0", 1,
       "cannot reach xenstore at /nonexistent/socket" },
+    /* status: nothing published (3) is not xenstore unreachable (1) */
+    { NULL, "", "status 999", 3, "pcipt: no devices are published for domain 999\n" },
+    { attach_nic_slot3, "", "status 3", 3, "no devices are published for domain 3" },
+    { NULL, "XENSTORED_PATH=/nonexistent/socket", "status 999", 1,
+      "cannot reach xenstore at /nonexistent/socket" },
     { NULL, "PCIPT_SIM_FAIL=domain_exists:1:5", "attach 5 0000:01:00.0", 1,
       "cannot check whether domain 5 exists: Input/output error" },
     { NULL, "PCIPT_SIM_FAIL=iomem_permission:3:1", "attach 5 0000:01:00.0", 1,
