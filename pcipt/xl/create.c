@@ -9,6 +9,7 @@
 
 #include "pcipt/xl/guest_dt.h"
 #include "pcipt/assign/attach.h"
+#include "pcipt/assign/domlock.h"
 #include "pcipt/xl/create.h"
 #include "pcipt/xl/launch.h"
 #include "pcipt/hv/hv.h"
@@ -366,9 +367,11 @@ int create_domain(const struct create_opts *o, char *err, size_t errlen)
     }
     if ((rc = boot(&r, xl_argv, err, errlen)))
         goto out;
-    fprintf(r.out, "domain %s (%u) is running with %u pcipt device%s; daemon %s\n", r.name,
-            r.domid, r.nattached, r.nattached == 1 ? "" : "s",
-            r.daemon.systemd ? "pciptd@ (systemd)" : r.daemon.log);
+    /* the daemon's pid (the serve lock's holder, systemd's too), then its log */
+    fprintf(r.out, "domain %s (%u) is running with %u pcipt device%s; daemon pid %d (%s%s)\n",
+            r.name, r.domid, r.nattached, r.nattached == 1 ? "" : "s",
+            (int)servelock_holder(r.domid), r.daemon.systemd ? "pciptd@, log in the journal"
+            : "log ", r.daemon.systemd ? "" : r.daemon.log);
     r.dtb_written = r.domain_created = r.daemon_started = false;
     r.nattached = 0;
 out:

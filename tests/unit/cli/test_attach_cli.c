@@ -301,6 +301,33 @@ START_TEST(plan_domain_predicts_attach)
 }
 END_TEST
 
+/* `pcipt serve` started by hand on a terminal says once how to keep its
+ * log (script(1) gives it a pty); with stderr elsewhere it does not. */
+START_TEST(serve_on_a_terminal_says_where_it_logs)
+{
+    static const char hint[] = "pcipt: serve 999 logs to this terminal only; to keep its log "
+        "run `systemctl start pciptd@999` (journal), add --log syslog, or redirect stderr "
+        "(2>>/var/log/xen/pcipt-serve-999.log)";
+    char *out = NULL, *err = NULL;
+    const char *first;
+
+    ck_assert_int_eq(run_sh(NULL, &out, &err, "script -qec '%s %s serve 999' /dev/null",
+                            test_pcipt_bin(), afx_args()), 1);
+    ck_assert_msg((first = strstr(out, hint)) && !strstr(first + 1, hint), "%s", out);
+    free(out);
+    free(err);
+    ck_assert_int_eq(run_pcipt(NULL, &out, &err, "%s serve 999", afx_args()), 1);
+    ck_assert_msg(!strstr(err, "logs to this terminal"), "%s", err);
+    free(out);
+    free(err);
+    ck_assert_int_eq(run_sh(NULL, &out, &err, "script -qec '%s %s serve --log syslog 999' "
+                            "/dev/null", test_pcipt_bin(), afx_args()), 1);
+    ck_assert_msg(!strstr(out, "logs to this terminal"), "%s", out);
+    free(out);
+    free(err);
+}
+END_TEST
+
 START_TEST(help_is_a_manual)
 {
     static const char *const cmds[] = { "attach --help", "detach --help", "help attach" };
@@ -328,6 +355,7 @@ static Suite *attach_cli_suite(void)
     tcase_add_loop_test(tc, bad_operator_input, 0, (int)(sizeof(bad) / sizeof(bad[0])));
     tcase_add_test(tc, verbose_attach_status_detach);
     tcase_add_test(tc, plan_domain_predicts_attach);
+    tcase_add_test(tc, serve_on_a_terminal_says_where_it_logs);
     tcase_add_test(tc, help_is_a_manual);
     suite_add_tcase(s, tc);
     return s;
