@@ -151,7 +151,7 @@ static int run_plan(int argc, char **argv)
         return fail("out of memory");
     }
     for (int i = 1; i < argc && !rc; i++) {
-        uint32_t d;
+        uint32_t d = 0;
         if (!strcmp(argv[i], "--json")) {
             json = true;
         } else if (!strcmp(argv[i], "--domain")) {
