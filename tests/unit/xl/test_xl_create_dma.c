@@ -163,13 +163,15 @@ START_TEST(force_option_is_per_device)
     char args[512], *out, *err;
 
     nic_without_reset();
-    xlfx_write("g.cfg", "name = \"guest1\"\npcipt = [ \"0000:01:00.0\", \"0000:09:00.0,force=1\" ]\n");
+    xlfx_write("g.cfg", "name = \"guest1\"\n"
+                        "pcipt = [ \"0000:01:00.0\", \"0000:09:00.0,force=1\" ]\n");
     snprintf(args, sizeof(args), "create %s", path("g.cfg"));
     ck_assert_int_eq(run_pcipt(xlfx_opts(""), &out, &err, "%s %s", afx_args(), args), 1);
     ck_assert_msg(strstr(err, "0000:01:00.0 has no usable reset method"), "%s", err);
     ck_assert(!xlfx_domain_exists(7));
     free(out); free(err);
-    xlfx_write("g.cfg", "name = \"guest1\"\npcipt = [ \"0000:01:00.0,force=1\", \"0000:09:00.0\" ]\n");
+    xlfx_write("g.cfg", "name = \"guest1\"\n"
+                        "pcipt = [ \"0000:01:00.0,force=1\", \"0000:09:00.0\" ]\n");
     ck_assert_msg(run_pcipt(xlfx_opts(""), &out, &err, "%s %s", afx_args(), args) == 0, "%s", err);
     ck_assert_msg(strstr(out, "attached 0000:01:00.0 as "), "%s", out);
     ck_assert_msg(strstr(out, "attached 0000:09:00.0 as "), "%s", out);
