@@ -28,11 +28,14 @@ static void bar_complete_move(struct vdev *v, int i)
     struct vdev_event ev = { .type = VDEV_EV_BAR_MOVE, .bar = i, .old_addr = b->committed,
                              .new_addr = b->pending, .size = b->size, .mapped = b->mapped };
     int rc = vdev_emit(v, &ev);
+    /* A refusal is the service's to report (it knows the domain, the host
+     * function and why: one warning per refusal, e.g. pcipt/daemon's
+     * "... not mapped: outside the guest's vPCI holes"); here only a debug
+     * line, so that a refused move is not warned about twice. */
     if (rc < 0 && b->mapped) {
         b->mapped = false;    /* refused: the BAR stays unmapped until decode is toggled */
-        if (ratelimit_ok(&v->rl))
-            log_warn("%02x.%x: move of BAR %d to 0x%" PRIx64 " refused (%d); BAR left unmapped",
-                     v->slot, v->fn, i, b->pending, rc);
+        log_debug("%02x.%x: move of BAR %d to 0x%" PRIx64 " refused (%d); BAR left unmapped",
+                  v->slot, v->fn, i, b->pending, rc);
     }
     b->committed = b->pending;
 }
@@ -56,9 +59,9 @@ void bars_update_mapping(struct vdev *v, uint16_t old_cmd, uint16_t new_cmd,
                                      .new_addr = b->committed, .size = b->size };
             int rc = vdev_emit(v, &ev);
             b->mapped = rc == 0;
-            if (rc && ratelimit_ok(&v->rl))
-                log_warn("%02x.%x: map of BAR %d at 0x%" PRIx64 " refused (%d)",
-                         v->slot, v->fn, i, b->committed, rc);
+            if (rc)         /* the service warned (see bar_complete_move) */
+                log_debug("%02x.%x: map of BAR %d at 0x%" PRIx64 " refused (%d)",
+                          v->slot, v->fn, i, b->committed, rc);
         } else if (b->mapped) {
             struct vdev_event ev = { .type = VDEV_EV_BAR_UNMAP, .bar = i, .old_addr = b->committed,
                                      .new_addr = b->committed, .size = b->size, .mapped = true };

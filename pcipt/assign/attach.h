@@ -45,6 +45,8 @@
 #define ATTACH_VERBOSE  0x4u    /* one line per BAR (and totals) to ctx->out */
 #define ATTACH_UNSAFE_DMA 0x10u /* without an IOMMU context, let the guest's Bus
                                    Master reach the host anyway (pcipt/assign/dma.h) */
+#define ATTACH_PREVIEW  0x100u  /* pcipt simulate: a dom0 driver or no reset method
+                                   is a warning, not a refusal (hostpci_check_preview) */
 #define ATTACH_ADOPT    0x8u    /* the device is libxl's be/dev-<ctx->adopt_index>
                                    (xl pci-attach): publish pcipt's nodes beside
                                    libxl's (xsp_adopt_device_mapped) */

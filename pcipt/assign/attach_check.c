@@ -67,7 +67,10 @@ static int open_assignable(struct attach_ctx *ctx, const struct sbdf *host, unsi
         if ((rc = hostpci_open(ctx->sysfs, host, hp, err, errlen)))
             return rc;
     }
-    rc = hostpci_check_assignable(*hp, flags & ATTACH_FORCE, err, errlen);
+    if (flags & ATTACH_PREVIEW)
+        rc = hostpci_check_preview(*hp, err, errlen);
+    else
+        rc = hostpci_check_assignable(*hp, flags & ATTACH_FORCE, err, errlen);
 out:
     if (rc) {
         hostpci_close(*hp);

@@ -27,7 +27,7 @@ struct plan_request {
                                               function 0 is (being) assigned */
     struct host_bar bars[PCI_NUM_RES];     /* from hostpci (sysfs resource) */
     uint8_t intx_pin;                      /* 0: no INTx, no SPI */
-    bool force;
+    bool force;                            /* ",force=1" or --force */
     bool unsafe_dma;                       /* ",unsafe_dma=1" (pcipt/assign/dma.h) */
 };
 
@@ -46,7 +46,7 @@ int guest_layout_validate(const struct guest_layout *l, const char *who, char *e
 int plan_domain(const struct guest_layout *lay, struct domain_assign *dom,
                 const struct plan_request *reqs, unsigned n, char *err, size_t errlen);
 
-/* Parse "SBDF[@SLOT[.FN]][,unsafe_dma=1]" and read that host function under sysfs (NULL =
+/* Parse "SBDF[@SLOT[.FN]][,force=0|1][,unsafe_dma=0|1]" and read that host function under sysfs (NULL =
  * /sys/bus/pci) into a request; bridges are refused.  0 or -errno with a
  * sentence in err. */
 int plan_request_from_arg(const char *sysfs, const char *arg, struct plan_request *rq, char *err,

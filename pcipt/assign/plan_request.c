@@ -1,28 +1,44 @@
 /* SBDF[@SLOT[.FN]] command-line arguments into planner requests (shared by
  * `pcipt plan` and `pcipt dtb`). */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "pcipt/host/hostpci.h"
 #include "pcipt/assign/plan.h"
 
-/* ",unsafe_dma=0|1" options after the device (the only one so far). */
+/* The per-device options after the device, xl.cfg(5)'s PCI_SPEC_STRING
+ * convention ("[DDDD:]BB:DD.F[@VSLOT],KEY=VALUE,..."; a boolean is 0 or 1;
+ * the last one given wins):
+ *   force=0|1       accept the function without a usable reset method
+ *                   (as `attach --force`, for this device only)
+ *   unsafe_dma=0|1  let its Bus Master reach the host without an IOMMU
+ *                   context (pcipt/assign/dma.h)
+ * Any other key, or another value, is refused naming the entry. */
 static int parse_options(const char *arg, const char *opts, struct plan_request *rq, char *err,
                          size_t errlen)
 {
     while (*opts) {
-        size_t n = strcspn(opts, ",");
+        size_t n = strcspn(opts, ","), k = strcspn(opts, "=,");
+        const char *val = opts + k + 1;
+        bool *flag = NULL;
 
-        if (n == 12 && !strncmp(opts, "unsafe_dma=1", 12))
-            rq->unsafe_dma = true;
-        else if (n == 12 && !strncmp(opts, "unsafe_dma=0", 12))
-            rq->unsafe_dma = false;
-        else {
-            snprintf(err, errlen, "'%s': unknown option '%.*s' (the only one is "
-                     "unsafe_dma=1)", arg, (int)n, opts);
+        if (k == 5 && !strncmp(opts, "force", 5))
+            flag = &rq->force;
+        else if (k == 10 && !strncmp(opts, "unsafe_dma", 10))
+            flag = &rq->unsafe_dma;
+        if (!flag) {
+            snprintf(err, errlen, "'%s': unknown option '%.*s' (per-device options: force=0|1, "
+                     "unsafe_dma=0|1)", arg, (int)k, opts);
             return -EINVAL;
         }
+        if (k == n || n - k != 2 || (*val != '0' && *val != '1')) {
+            snprintf(err, errlen, "'%s': option '%.*s' must be %.*s=0 or %.*s=1", arg, (int)n,
+                     opts, (int)k, opts, (int)k, opts);
+            return -EINVAL;
+        }
+        *flag = *val == '1';
         opts += n + (opts[n] == ',');
     }
     return 0;
@@ -41,7 +57,7 @@ int plan_request_from_arg(const char *sysfs, const char *arg, struct plan_reques
     memset(rq, 0, sizeof(*rq));
     snprintf(dev, sizeof(dev), "%.*s", comma ? (int)(comma - arg) : (int)strlen(arg), arg);
     if (sbdf_parse_vslot(dev, &rq->host, &rq->slot, &rq->fn)) {
-        snprintf(err, errlen, "'%s' is not SSSS:BB:DD.F[@SLOT[.FN]][,unsafe_dma=1] (slot "
+        snprintf(err, errlen, "'%s' is not SSSS:BB:DD.F[@SLOT[.FN]][,KEY=0|1...] (slot "
                  "1..31, function 0..7)", arg);
         return -EINVAL;
     }

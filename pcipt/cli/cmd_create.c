@@ -94,7 +94,7 @@ const struct pcipt_cmd cmd_create = {
         "  -n, --dry-run      write the device tree, print the xl command line, stop\n"
         "  --dtb FILE         where to write the device tree\n"
         "  --bind, --force, --unsafe-dma   as for `pcipt attach`; per device:\n"
-        "                     pcipt = [ \"SBDF[@SLOT],unsafe_dma=1\" ]\n"
+        "                     pcipt = [ \"SBDF[@SLOT],force=1,unsafe_dma=1\" ]\n"
         "  --timeout SEC      how long to wait for the daemon (default 10)\n"
         "  --xen-version X.Y  the target Xen (default: ask the running hypervisor)\n"
         "\n"

@@ -68,3 +68,14 @@ void cmd_ctx_close(struct attach_ctx *ctx)
 {
     attach_ctx_close(ctx);
 }
+
+void cmd_preview_warnings(const struct sbdf *host)
+{
+    struct hostpci *hp;
+    char err[512];
+
+    if (hostpci_open(g_opts.sysfs, host, &hp, err, sizeof(err)))
+        return;
+    (void)hostpci_check_preview(hp, err, sizeof(err));
+    hostpci_close(hp);
+}

@@ -31,4 +31,9 @@ int cmd_parse_dev_args(const struct pcipt_cmd *cmd, int argc, char **argv, unsig
 int cmd_ctx_open(struct attach_ctx *ctx, bool with_layout);
 void cmd_ctx_close(struct attach_ctx *ctx);
 
+/* For the preview commands (plan, guest-view): warn, one line each, when
+ * host is bound to a dom0 driver or has no usable reset method
+ * (hostpci_check_preview); anything else is left to the command. */
+void cmd_preview_warnings(const struct sbdf *host);
+
 #endif

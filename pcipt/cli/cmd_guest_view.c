@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "pcipt/assign/assign.h"
+#include "pcipt/cli/cmd_ctx.h"
 #include "pcipt/cli/cmds.h"
 #include "pcipt/host/guest_view.h"
 #include "pcipt/assign/plan.h"
@@ -92,6 +93,8 @@ static int run_guest_view(int argc, char **argv)
     if (guest_view_open_functions(g_opts.sysfs, g_opts.config, fns, a.ndev, &gv, err,
                                   sizeof(err)))
         return fail("%s", err);
+    for (unsigned i = 0; i < a.ndev; i++)      /* shown as they are, with a warning */
+        cmd_preview_warnings(&fns[i].host);
     guest_view_print(gv, a.all, stdout);
     guest_view_close(gv);
     if (fflush(stdout) || ferror(stdout))
@@ -112,7 +115,8 @@ const struct pcipt_cmd cmd_guest_view = {
         "reads through ECAM: every dword of each function's 4 KiB config space,\n"
         "read with 4-byte accesses through the same register engine the daemon\n"
         "uses.  Nothing is written to the host: no register, no sysfs file, no\n"
-        "driver binding.\n"
+        "driver binding.  A function bound to a dom0 driver or without a usable\n"
+        "reset method is shown as it is, with a warning on stderr.\n"
         "\n"
         "The output is an `lspci -xxxx` dump: per function, in slot and function\n"
         "order, a line `00:SS.F DESCRIPTION`, then 256 lines `OOO: xx xx ... xx`\n"

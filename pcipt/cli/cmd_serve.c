@@ -61,12 +61,25 @@ static void report_ready(struct daemon *d, int ready_fd)
 
 static struct daemon g_daemon;
 
+/* A daemon started by hand on a terminal logs there and its messages are
+ * gone with the terminal: say so once, and how to keep them.  Not for
+ * systemd's (stderr is the journal) nor the ones pcipt starts (stderr is
+ * their log file: pcipt/xl/launch.h). */
+static void hint_where_it_logs(unsigned long domid, bool syslog)
+{
+    if (syslog || !isatty(STDERR_FILENO))
+        return;
+    fprintf(stderr, "pcipt: serve %lu logs to this terminal only; to keep its log run "
+            "`systemctl start pciptd@%lu` (journal), add --log syslog, or redirect stderr "
+            "(2>>/var/log/xen/pcipt-serve-%lu.log)\n", domid, domid, domid);
+}
+
 static int run_serve(int argc, char **argv)
 {
     struct daemon *d = &g_daemon;
     unsigned long domid = 0, fd = 0;
     int ready_fd = -1, rc;
-    bool have_dom = false;
+    bool have_dom = false, syslog = false;
     pid_t holder;
     char err[768];
 
@@ -80,7 +93,7 @@ static int run_serve(int argc, char **argv)
         } else if (!strcmp(a, "--log") || !strncmp(a, "--log=", 6)) {
             const char *v = a[5] == '=' ? a + 6 : (i + 1 < argc ? argv[++i] : NULL);
             if (v && !strcmp(v, "syslog"))
-                log_use_syslog(true, "pcipt-serve");
+                log_use_syslog(syslog = true, "pcipt-serve");
             else if (!v || strcmp(v, "stderr"))
                 return usage_error(&cmd_serve, "--log takes syslog or stderr");
         } else if (a[0] == '-' && a[1]) {
@@ -100,6 +113,7 @@ static int run_serve(int argc, char **argv)
      * commands keep one -v at info. */
     if (g_opts.verbose)
         log_set_level(LOG_LVL_TRACE);
+    hint_where_it_logs(domid, syslog);
 
     memset(d, 0, sizeof(*d));
     d->domid = (uint32_t)domid;
@@ -150,7 +164,8 @@ const struct pcipt_cmd cmd_serve = {
         "\n"
         "Options:\n"
         "  --ready-fd N          write \"READY=1\\n\" to fd N and close it once serving\n"
-        "  --log syslog|stderr   where messages go (default stderr)\n"
+        "  --log syslog|stderr   where messages go (default stderr; started by hand\n"
+        "                        on a terminal, it says once how to keep its log)\n"
         "  -v, --verbose         (global, also after serve) trace every config access:\n"
         "                        SBDF, register, size, value (\"cfg read  0000:00:01.0\n"
         "                        reg 0x000 size 4 -> 0x10c98086\"), with info messages\n"

@@ -11,6 +11,9 @@
 #include "pcipt/xs/xs_paths.h"
 
 #define MAX_DOMAINS 256
+/* `status DOMID` for a domain with nothing published: not a failure to
+ * read, so a script can tell it from xenstore being unreachable (1). */
+#define EXIT_NOT_PUBLISHED 3
 
 static const char *pin_name(uint8_t pin)
 {
@@ -133,7 +136,8 @@ static void json_domain(const struct domain_assign *a, int src, const struct xsp
     printf("]}");
 }
 
-/* One domain; 0, or 1 after printing why it cannot be shown. */
+/* One domain; 0, EXIT_NOT_PUBLISHED, or 1 after printing why it cannot be
+ * shown. */
 static int show_domain(struct xs_handle *xs, uint32_t domid, bool json, bool first)
 {
     static struct domain_assign a;
@@ -144,8 +148,10 @@ static int show_domain(struct xs_handle *xs, uint32_t domid, bool json, bool fir
     g_xs = xs;
     g_domid = domid;
     rc = xsp_read_domain(xs, domid, &a, err, sizeof(err));
-    if (rc == -ENOENT)
-        return fail("no devices are published for domain %u", domid);
+    if (rc == -ENOENT) {
+        (void)fail("no devices are published for domain %u", domid);
+        return EXIT_NOT_PUBLISHED;
+    }
     if (rc)
         return fail("domain %u: %s", domid, err);
     src = xsp_read_server(xs, domid, &srv, err, sizeof(err));
@@ -207,7 +213,7 @@ static int run_status(int argc, char **argv)
     for (int i = 0, shown = 0; i < n; i++) {
         int r = show_domain(xs, domids[i], json, shown == 0);
         shown += !r;
-        rc |= r;
+        rc = rc ? rc : r;
     }
     if (json)
         printf("]}\n");
@@ -233,6 +239,7 @@ const struct pcipt_cmd cmd_status = {
             "\n"
             "  --json   one JSON object: {\"domains\": [{\"domid\", \"server\", \"devices\"}]}\n"
             "\n"
-            "Exit status: 0 success, 1 xenstore unreachable or a domain unreadable,\n"
-            "2 usage error.\n",
+            "Exit status: 0 success; 1 xenstore unreachable or a domain unreadable;\n"
+            "2 usage error; 3 nothing is published for DOMID (no such domain, or\n"
+            "no device passed through to it).\n",
 };

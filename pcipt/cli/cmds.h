@@ -26,7 +26,8 @@ struct pcipt_cmd {
 
 extern const struct pcipt_cmd cmd_list, cmd_guest_view, cmd_plan, cmd_attach, cmd_detach,
     cmd_status, cmd_serve, cmd_simulate, cmd_dtb, cmd_create, cmd_pci_attach,
-    cmd_pci_detach, cmd_sim, cmd_watch, cmd_check;
+    cmd_pci_detach, cmd_sim, cmd_watch, cmd_check, cmd_pci_assignable_add,
+    cmd_pci_assignable_list, cmd_pci_assignable_remove;
 
 /* Print "pcipt: <msg>\n" to stderr; returns 1 (for `return fail(...)`). */
 int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -13,7 +13,8 @@ struct pcipt_env g_opts = { .hv = "xen" };
 static const struct pcipt_cmd *const commands[] = {
     &cmd_check, &cmd_list, &cmd_guest_view, &cmd_plan, &cmd_attach, &cmd_detach, &cmd_status,
     &cmd_serve, &cmd_simulate, &cmd_dtb, &cmd_create, &cmd_pci_attach, &cmd_pci_detach,
-    &cmd_sim, &cmd_watch,
+    &cmd_sim, &cmd_watch, &cmd_pci_assignable_add, &cmd_pci_assignable_list,
+    &cmd_pci_assignable_remove,
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -29,7 +30,7 @@ static void main_usage(FILE *f)
         "\n"
         "Commands:\n");
     for (size_t i = 0; i < NCOMMANDS; i++)
-        fprintf(f, "  %-12s %s\n", commands[i]->name, commands[i]->summary);
+        fprintf(f, "  %-22s %s\n", commands[i]->name, commands[i]->summary);
     fprintf(f,
         "\n"
         "Global options (accepted anywhere on the command line):\n"
@@ -43,7 +44,8 @@ static void main_usage(FILE *f)
         "  -v, --verbose   more detail; for `serve`, a trace of every config access\n"
         "  -h, --help      this text; `pcipt COMMAND --help` for a command\n"
         "\n"
-        "Exit status: 0 success, 1 failure, 2 usage error.\n"
+        "Exit status: 0 success, 1 failure, 2 usage error (`status DOMID`: 3 when\n"
+        "nothing is published for DOMID).\n"
         "See pcipt(1).\n");
 }
 

@@ -407,9 +407,11 @@ bool hostpci_is_holder(const char *driver)
     return false;
 }
 
-int hostpci_check_assignable(const struct hostpci *hp, bool force, char *err, size_t errlen)
+/* The checks no --force or preview waives: an endpoint, BARs it can present. */
+static int check_shape(const struct hostpci *hp, char *err, size_t errlen)
 {
     const struct hostpci_info *in = &hp->info;
+    char why[200];
 
     /* Header type 1 (PCI-PCI bridge) and 2 (CardBus bridge) forward a whole
      * bus: only type 0 functions are passed through. */
@@ -419,7 +421,31 @@ int hostpci_check_assignable(const struct hostpci *hp, bool force, char *err, si
                  : in->header_type == 2 ? "CardBus bridge" : "bridge", in->header_type);
         return -EINVAL;
     }
-    if (in->driver[0] && !hostpci_is_holder(in->driver)) {
+    if (host_dev_check_bars(&hp->hd, why, sizeof(why))) {
+        snprintf(err, errlen, "%s: %s", hp->name, why);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+static bool dom0_driver(const struct hostpci_info *in)
+{
+    return in->driver[0] && !hostpci_is_holder(in->driver);
+}
+
+static const char *no_reset_why(const struct hostpci_info *in)
+{
+    return in->reset_known ? "reset_method is empty" : "no reset_method in sysfs";
+}
+
+int hostpci_check_assignable(const struct hostpci *hp, bool force, char *err, size_t errlen)
+{
+    const struct hostpci_info *in = &hp->info;
+    int rc;
+
+    if (in->header_type != 0)
+        return check_shape(hp, err, errlen);
+    if (dom0_driver(in)) {
         /* --bind rebinds to uio_pci_generic (ATTACH_HOLDER, pcipt/assign/attach.h):
          * the daemon relays INTx through its /dev/uioN. */
         snprintf(err, errlen, "%s is in use by the dom0 driver '%s'; use --bind to rebind it to "
@@ -427,17 +453,30 @@ int hostpci_check_assignable(const struct hostpci *hp, bool force, char *err, si
                  hp->name, in->driver);
         return -EBUSY;
     }
-    char why[200];
-    if (host_dev_check_bars(&hp->hd, why, sizeof(why))) {
-        snprintf(err, errlen, "%s: %s", hp->name, why);
-        return -EINVAL;
-    }
+    if ((rc = check_shape(hp, err, errlen)))
+        return rc;
     if (!force && !in->reset_method[0]) {
         snprintf(err, errlen, "%s has no usable reset method (%s); the device could carry "
                  "state between guests: use --force to assign it anyway", hp->name,
-                 in->reset_known ? "reset_method is empty" : "no reset_method in sysfs");
+                 no_reset_why(in));
         return -EOPNOTSUPP;
     }
+    return 0;
+}
+
+int hostpci_check_preview(const struct hostpci *hp, char *err, size_t errlen)
+{
+    const struct hostpci_info *in = &hp->info;
+    int rc = check_shape(hp, err, errlen);
+
+    if (rc)
+        return rc;
+    if (dom0_driver(in))
+        log_warn("%s is in use by the dom0 driver '%s': a real attach needs --bind (shown "
+                 "as it is; nothing is changed on the host)", hp->name, in->driver);
+    if (!in->reset_method[0])
+        log_warn("%s has no usable reset method (%s): a real attach needs --force", hp->name,
+                 no_reset_why(in));
     return 0;
 }
 

@@ -57,6 +57,11 @@ bool hostpci_is_holder(const char *driver);
  * type != 0), and (-EOPNOTSUPP) one with no usable reset method unless
  * force.  err names the device and the reason. */
 int hostpci_check_assignable(const struct hostpci *hp, bool force, char *err, size_t errlen);
+/* The same for a preview that changes nothing on the host (pcipt simulate):
+ * a bridge or BARs it cannot present are still refused, but a dom0 driver
+ * and a missing reset method are only warned about (log_warn, one line
+ * each), so that a driver author sees the device as it is. */
+int hostpci_check_preview(const struct hostpci *hp, char *err, size_t errlen);
 
 /* Hand the function to holder (e.g. "pciback", "vfio-pci") as
  * `xl pci-assignable-add` does: write the SBDF to driver/unbind when bound

@@ -43,7 +43,8 @@ static int attach_all(struct sim_machine *m, const struct simulate_opts *o,
             }
             r->host[r->ndevs] = d->host;
             rc = attach_device(&ctx, r->domid, &d->host, d->slot, d->fn,
-                               o->attach_flags | (o->verbose ? ATTACH_VERBOSE : 0),
+                               o->attach_flags | ATTACH_PREVIEW |
+                               (o->verbose ? ATTACH_VERBOSE : 0),
                                &r->guest[r->ndevs], err, errlen);
             if (!rc)
                 r->ndevs++;

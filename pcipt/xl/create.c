@@ -11,6 +11,7 @@
 #include "its/its_vits.h"
 #include "pcipt/xl/guest_dt.h"
 #include "pcipt/assign/attach.h"
+#include "pcipt/assign/domlock.h"
 #include "pcipt/xl/create.h"
 #include "pcipt/xl/launch.h"
 #include "pcipt/hv/hv.h"
@@ -151,7 +152,8 @@ static int attach_all(struct create_run *r, char *err, size_t errlen)
         /* a failing attach gives its own device back; the ones before are undo()'s */
         r->ctx.handover = &r->handover[i];
         rc = attach_device(&r->ctx, r->domid, &d->host, d->guest.dev, d->guest.fn,
-                           r->o->attach_flags | (d->unsafe_dma ? ATTACH_UNSAFE_DMA : 0),
+                           r->o->attach_flags | (d->unsafe_dma ? ATTACH_UNSAFE_DMA : 0) |
+                           (d->force ? ATTACH_FORCE : 0),
                            &guest, e, sizeof(e));
         r->ctx.handover = NULL;
         if (rc)
@@ -382,9 +384,11 @@ int create_domain(const struct create_opts *o, char *err, size_t errlen)
     }
     if ((rc = boot(&r, xl_argv, err, errlen)))
         goto out;
-    fprintf(r.out, "domain %s (%u) is running with %u pcipt device%s; daemon %s\n", r.name,
-            r.domid, r.nattached, r.nattached == 1 ? "" : "s",
-            r.daemon.systemd ? "pciptd@ (systemd)" : r.daemon.log);
+    /* the daemon's pid (the serve lock's holder, systemd's too), then its log */
+    fprintf(r.out, "domain %s (%u) is running with %u pcipt device%s; daemon pid %d (%s%s)\n",
+            r.name, r.domid, r.nattached, r.nattached == 1 ? "" : "s",
+            (int)servelock_holder(r.domid), r.daemon.systemd ? "pciptd@, log in the journal"
+            : "log ", r.daemon.systemd ? "" : r.daemon.log);
     r.dtb_written = r.domain_created = r.daemon_started = false;
     r.nattached = 0;
 out:

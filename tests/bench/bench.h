@@ -64,6 +64,21 @@ void bench_dev_close(struct bench_dev *d);
 uint32_t bench_dev_ecam_read(struct bench_dev *d, unsigned reg, unsigned size);
 void bench_dev_ecam_write(struct bench_dev *d, unsigned reg, unsigned size, uint32_t val);
 
+/* ---- the real-sysfs baseline (bench_real.c) ----
+ * A real PCI function of this machine (a virtio one first; or
+ * $PCIPT_BENCH_REAL_DEV=SBDF, "none" for no real function), through libpci
+ * on /sys/bus/pci: what pciback and QEMU's xen_pt pay per config access.
+ * Only read, never written. */
+struct bench_real {
+    char name[32];            /* its SBDF */
+    struct hostpci *hp;
+    struct host_dev *hd;
+    bool extended;            /* its config beyond 64 bytes reads (root, PCIe) */
+};
+/* true when one was opened; else false with why (for the printed note). */
+bool bench_real_open(struct bench_real *r, char *why, size_t whylen);
+void bench_real_close(struct bench_real *r);
+
 /* ---- the groups ---- */
 void bench_cfg(const struct bench_opts *o);
 void bench_ioreq(const struct bench_opts *o);

@@ -3,8 +3,13 @@
  * sequence, a capability walk), handled by pcipt (an ECAM ioreq through
  * ioreq_dispatch and the register engine) against the same accesses passed
  * to the host through libpci on every access (pci_read_block/pci_write_block
- * on the function's sysfs `config` file, what QEMU xen_pt and pciback do). */
+ * on the function's sysfs `config` file, what QEMU xen_pt and pciback do).
+ * Two baselines: the measured device's tree on tmpfs (a pread of a file:
+ * the libpci and syscall cost alone), and, for the patterns that only read,
+ * a real function's /sys/bus/pci config (bench_real.c: the kernel's config
+ * accessors too, what a user of pciback or xen_pt really pays). */
 #include <errno.h>
+#include <stdbool.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -140,13 +145,18 @@ struct pattern {
     const char *name;           /* metric name prefix */
     const char *what;
     unsigned (*seq)(const struct port *p);
+    bool writes;                /* never run on a real function */
+    bool extended;              /* reads beyond config byte 64 */
 };
 
 static const struct pattern patterns[] = {
-    { "config_read_emulated", "emulated header registers (11 reads)", seq_header_read },
-    { "config_bar_sizing", "Linux pci_read_bases: 6 BARs + ROM", seq_bar_sizing },
-    { "config_cap_walk", "whole capability + extended list", seq_cap_walk },
+    { "config_read_emulated", "emulated header registers (11 reads)", seq_header_read, false,
+      false },
+    { "config_bar_sizing", "Linux pci_read_bases: 6 BARs + ROM", seq_bar_sizing, true, false },
+    { "config_cap_walk", "whole capability + extended list", seq_cap_walk, false, true },
 };
+
+#define TMPFS_BASELINE "tmpfs tree: libpci pread/pwrite of a file per access"
 #define NPATTERNS (sizeof(patterns) / sizeof(patterns[0]))
 
 static struct port engine_port(struct bench_dev *d)
@@ -309,6 +319,56 @@ static double host_accesses_per_access(struct bench_dev *d, const struct pattern
     return (double)(b.host_reads - a.host_reads + b.host_writes - a.host_writes) / n;
 }
 
+static uint32_t real_rd(void *ctx, unsigned reg, unsigned size)
+{
+    struct bench_real *r = ctx;
+    uint32_t v = 0;
+    if (host_cfg_read(r->hd, reg, size, &v))
+        bench_fail("libpci read of 0x%x (size %u) from the real function %s failed", reg, size,
+                   r->name);
+    return v;
+}
+
+static void real_wr(void *ctx, unsigned reg, unsigned size, uint32_t val)
+{
+    struct bench_real *r = ctx;
+    bench_fail("refusing to write 0x%x to 0x%x (size %u) of the real function %s", val, reg,
+               size, r->name);
+}
+
+/* The read-only patterns again, the engine against a real function's sysfs
+ * config (metrics <pattern>_sysfs_ns); where there is none, a note says so
+ * and only the tmpfs baseline stands. */
+static void real_sysfs_baseline(const struct port *eng, double target_ms)
+{
+    struct bench_real r;
+    char why[256], name[64], what[96];
+    unsigned done = 0;
+
+    if (!bench_real_open(&r, why, sizeof(why))) {
+        bench_note("real sysfs baseline: none (%s); the config_*_ns ratios use the tmpfs "
+                   "tree only", why);
+        return;
+    }
+    struct port real = { "real", real_rd, real_wr, &r };
+    snprintf(what, sizeof(what), "real sysfs %s: libpci pread of its config per access", r.name);
+    for (unsigned i = 0; i < NPATTERNS; i++) {
+        const struct pattern *pt = &patterns[i];
+        double e, h;
+        if (pt->writes || (pt->extended && !r.extended))
+            continue;
+        ns_per_access(pt, eng, &real, target_ms, &e, &h);
+        snprintf(name, sizeof(name), "%s_sysfs_ns", pt->name);
+        bench_metric(name, e, h, "ns", what);
+        done++;
+    }
+    bench_note("real sysfs baseline: %s (/sys/bus/pci/devices/%s/config), read only: %u "
+               "pattern%s (BAR sizing writes, never done on a real function%s)", r.name, r.name,
+               done, done == 1 ? "" : "s", r.extended ? "" : "; its config beyond 64 bytes "
+               "does not read, so no capability walk");
+    bench_real_close(&r);
+}
+
 void bench_cfg(const struct bench_opts *o)
 {
     struct bench_dev d;
@@ -323,10 +383,11 @@ void bench_cfg(const struct bench_opts *o)
         ns_per_access(pt, &eng, &host, target_ms, &e, &h);
         unsigned ne = pt->seq(&eng), nh = pt->seq(&host);
         snprintf(name, sizeof(name), "%s_ns", pt->name);
-        bench_metric(name, e, h, "ns", "libpci host read/write per access");
+        bench_metric(name, e, h, "ns", TMPFS_BASELINE);
         bench_note("%s: %s; %u accesses through pcipt, %u on the host", pt->name, pt->what, ne,
                    nh);
     }
+    real_sysfs_baseline(&eng, target_ms);
     for (unsigned i = 0; i < NPATTERNS; i++) {
         snprintf(name, sizeof(name), "%s_syscalls", patterns[i].name);
         bench_metric(name, host_accesses_per_access(&d, &patterns[i]), 1.0, "calls",
@@ -351,7 +412,7 @@ void bench_cfg(const struct bench_opts *o)
         if (e < 0 || h < 0)
             bench_fail("callgrind could not count instructions for %s", patterns[i].name);
         snprintf(name, sizeof(name), "%s_instr", patterns[i].name);
-        bench_metric(name, e, h, "instr", "libpci host read/write per access");
+        bench_metric(name, e, h, "instr", TMPFS_BASELINE);
     }
     bench_note("instr: user-space instructions (callgrind Ir); the host baseline's syscalls "
                "(pread/pwrite of sysfs config) cost kernel work callgrind does not count");

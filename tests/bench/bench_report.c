@@ -77,8 +77,8 @@ unsigned bench_print(void)
     printf("\n");
     for (unsigned i = 0; i < nmetrics; i++) {
         const struct metric *m = &metrics[i];
-        printf("metric=%s value=%.6g baseline=%.6g ratio=%.6g unit=%s\n", m->name, m->value,
-               m->baseline, ratio(m), m->unit);
+        printf("metric=%s value=%.6g baseline=%.6g ratio=%.6g unit=%s baseline_is=\"%s\"\n",
+               m->name, m->value, m->baseline, ratio(m), m->unit, m->what);
     }
     if (nnotes)
         printf("\n");

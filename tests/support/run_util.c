@@ -335,3 +335,16 @@ int run_pcipt_bg(const struct run_opts *o, const char *log, const char *fmt, ...
     free(out);
     return pid > 0 ? pid : -1;
 }
+
+bool run_only_preview_warnings(const char *err)
+{
+    for (const char *l = err; *l;) {
+        const char *end = strchr(l, '\n');
+        size_t n = end ? (size_t)(end - l) : strlen(l);
+        if (strncmp(l, "pcipt: warning: ", 16) ||
+            !memmem(l, n, ": a real attach needs --", 24))
+            return false;
+        l += n + (end != NULL);
+    }
+    return true;
+}

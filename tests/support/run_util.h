@@ -13,6 +13,7 @@
 #ifndef TESTS_RUN_UTIL_H
 #define TESTS_RUN_UTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -64,5 +65,11 @@ ssize_t run_ready(struct run_proc *p, char *buf, size_t len, int timeout_ms);
 /* Wait for the exit (bounded by the start's timeout), read the captures,
  * close them: as run_pcipt. */
 int run_wait(struct run_proc *p, char **out, char **err);
+
+/* true when err holds nothing but the preview commands' warnings (guest-view,
+ * plan, simulate: "pcipt: warning: SBDF is in use by the dom0 driver ...",
+ * "... has no usable reset method ...: a real attach needs --force"), one
+ * per line; "" is true. */
+bool run_only_preview_warnings(const char *err);
 
 #endif

@@ -151,6 +151,11 @@ static const struct bad_case bad[] = {
       "cannot reach xenstore at /nonexistent/socket" },
     { NULL, "XENSTORED_PATH=/nonexistent/socket", "detach 5 0000:01:00.0", 1,
       "cannot reach xenstore at /nonexistent/socket" },
+    /* status: nothing published (3) is not xenstore unreachable (1) */
+    { NULL, "", "status 999", 3, "pcipt: no devices are published for domain 999\n" },
+    { attach_nic_slot3, "", "status 3", 3, "no devices are published for domain 3" },
+    { NULL, "XENSTORED_PATH=/nonexistent/socket", "status 999", 1,
+      "cannot reach xenstore at /nonexistent/socket" },
     { NULL, "PCIPT_SIM_FAIL=domain_exists:1:5", "attach 5 0000:01:00.0", 1,
       "cannot check whether domain 5 exists: Input/output error" },
     { NULL, "PCIPT_SIM_FAIL=iomem_permission:3:1", "attach 5 0000:01:00.0", 1,
@@ -264,6 +269,65 @@ START_TEST(verbose_attach_status_detach)
 }
 END_TEST
 
+/* `plan --domain 5` predicts what the attach then does: each line it
+ * prints for the new function is (a prefix of) the line `status 5` prints
+ * for it afterwards, which adds only dma and mapped. */
+START_TEST(plan_domain_predicts_attach)
+{
+    char *plan = NULL, *out = NULL, *err = NULL, *line, *save = NULL;
+    unsigned lines = 0;
+
+    attach_nic_slot3();
+    ck_assert_msg(run_pcipt(NULL, &plan, &err, "%s plan --domain 5 0000:09:00.0", afx_args()) == 0,
+                  "%s", err);
+    ck_assert_msg(!strncmp(plan, "domain 5, as pci-attach would add:\n  0000:09:00.0 -> ", 52),
+                  "%s", plan);
+    ck_assert_msg(!strstr(plan, "0000:01:00.0"), "the attached NIC is not new: %s", plan);
+    free(err);
+    ck_assert_int_eq(run_pcipt(NULL, &out, &err, "%s attach 5 0000:09:00.0", afx_args()), 0);
+    free(out);
+    free(err);
+    ck_assert_int_eq(run_pcipt(NULL, &out, &err, "%s status 5", afx_args()), 0);
+    for (line = strtok_r(strchr(plan, '\n') + 1, "\n", &save); line;
+         line = strtok_r(NULL, "\n", &save), lines++) {
+        char want[256];
+        snprintf(want, sizeof(want), "\n%s", line);
+        ck_assert_msg(strstr(out, want), "status lacks '%s':\n%s", line, out);
+    }
+    ck_assert_uint_ge(lines, 6);        /* the function and its BARs 0, 2, 4, 5, ROM */
+    free(plan);
+    free(out);
+    free(err);
+}
+END_TEST
+
+/* `pcipt serve` started by hand on a terminal says once how to keep its
+ * log (script(1) gives it a pty); with stderr elsewhere it does not. */
+START_TEST(serve_on_a_terminal_says_where_it_logs)
+{
+    static const char hint[] = "pcipt: serve 999 logs to this terminal only; to keep its log "
+        "run `systemctl start pciptd@999` (journal), add --log syslog, or redirect stderr "
+        "(2>>/var/log/xen/pcipt-serve-999.log)";
+    char *out = NULL, *err = NULL;
+    const char *first;
+
+    ck_assert_int_eq(run_sh(NULL, &out, &err, "script -qec '%s %s serve 999' /dev/null",
+                            test_pcipt_bin(), afx_args()), 1);
+    ck_assert_msg((first = strstr(out, hint)) && !strstr(first + 1, hint), "%s", out);
+    free(out);
+    free(err);
+    ck_assert_int_eq(run_pcipt(NULL, &out, &err, "%s serve 999", afx_args()), 1);
+    ck_assert_msg(!strstr(err, "logs to this terminal"), "%s", err);
+    free(out);
+    free(err);
+    ck_assert_int_eq(run_sh(NULL, &out, &err, "script -qec '%s %s serve --log syslog 999' "
+                            "/dev/null", test_pcipt_bin(), afx_args()), 1);
+    ck_assert_msg(!strstr(out, "logs to this terminal"), "%s", out);
+    free(out);
+    free(err);
+}
+END_TEST
+
 START_TEST(help_is_a_manual)
 {
     static const char *const cmds[] = { "attach --help", "detach --help", "help attach" };
@@ -290,6 +354,8 @@ static Suite *attach_cli_suite(void)
     tcase_add_checked_fixture(tc, afx_setup, afx_teardown);
     tcase_add_loop_test(tc, bad_operator_input, 0, (int)(sizeof(bad) / sizeof(bad[0])));
     tcase_add_test(tc, verbose_attach_status_detach);
+    tcase_add_test(tc, plan_domain_predicts_attach);
+    tcase_add_test(tc, serve_on_a_terminal_says_where_it_logs);
     tcase_add_test(tc, help_is_a_manual);
     suite_add_tcase(s, tc);
     return s;

@@ -1,6 +1,8 @@
 /* pcipt simulate: bad input of every kind gets its exit status and one
  * clear line, and leaves nothing behind (no xenstored, no daemon, no
- * directory: simulate_fx.c checks after every run); Ctrl-C tears down. */
+ * directory: simulate_fx.c checks after every run); Ctrl-C tears down; a
+ * dom0 driver or a missing reset method only warns (simulate, plan,
+ * guest-view). */
 #include <dirent.h>
 #include <errno.h>
 #include <glob.h>
@@ -18,7 +20,7 @@
 #include "tests/support/testdata_util.h"
 #include "tests/support/testreg.h"
 
-static char tree[64], bridge_tree[64], igb_tree[64], conf[128];
+static char tree[64], bridge_tree[64], igb_tree[64], igb_noreset_tree[64], conf[128];
 
 static void trees_setup(void)
 {
@@ -29,7 +31,9 @@ static void trees_setup(void)
 
     smx_tree(tree, sizeof(tree), dumps, 2);
     smx_tree(bridge_tree, sizeof(bridge_tree), bridge, 1);
+    struct tree_opts igb_noreset = { .driver = TREE_DRIVER_FROM_DUMP, .reset_method = "" };
     testdata_tree("cap-pcie-2", &igb, igb_tree, sizeof(igb_tree));
+    testdata_tree("cap-pcie-2", &igb_noreset, igb_noreset_tree, sizeof(igb_noreset_tree));
     /* a 1 MiB MEM hole: the 82576's 4 MiB BAR 1 cannot fit */
     snprintf(conf, sizeof(conf), "%s/small.conf", tree);
     ck_assert_ptr_nonnull(f = fopen(conf, "w"));
@@ -42,6 +46,7 @@ static void trees_teardown(void)
     sysfs_tree_remove(tree);
     sysfs_tree_remove(bridge_tree);
     sysfs_tree_remove(igb_tree);
+    sysfs_tree_remove(igb_noreset_tree);
 }
 
 struct bad_case {
@@ -66,7 +71,6 @@ static const struct bad_case cases[] = {
     { "main", "", "01:00.0 01:00.0", 1, "0000:01:00.0 is already attached to domain 1" },
     { "main", "", "01:00.0@3 09:00.0@3", 1, "virtual slot 3 is already taken" },
     { "bridge", "", "04:00.0", 1, "bridge" },
-    { "igb", "", "01:00.0", 1, "in use by the dom0 driver 'igb'" },
     { "main", "", "--config %s 01:00.0", 1, "does not fit" },
     { "main", "PCIPT_XENSTORED=/nonexistent/xenstored", "01:00.0", 1,
       "xenstored is not installed (/nonexistent/xenstored: No such file or directory): "
@@ -107,6 +111,30 @@ START_TEST(bad_input)
                       r.err);
     ck_assert_str_eq(r.out, "");
     smx_free(&r);
+}
+END_TEST
+
+/* A preview changes nothing on the host: a function bound to a dom0 driver
+ * and without a reset method is simulated as it is, with one warning each
+ * (plan and guest-view too). */
+START_TEST(dom0_driver_and_no_reset_are_warnings)
+{
+    static const char *const cmds[] = { "simulate", "plan", "guest-view" };
+    char *out = NULL, *err = NULL;
+
+    for (unsigned i = 0; i < 3; i++) {
+        int st = run_pcipt(NULL, &out, &err, "--sysfs %s %s 01:00.0", igb_noreset_tree, cmds[i]);
+        ck_assert_msg(st == 0, "%s: status %d: %s", cmds[i], st, err);
+        ck_assert_msg(strstr(err, "pcipt: warning: 0000:01:00.0 is in use by the dom0 driver "
+                                  "'igb': a real attach needs --bind (shown as it is; nothing is "
+                                  "changed on the host)\n"), "%s: %s", cmds[i], err);
+        ck_assert_msg(strstr(err, "pcipt: warning: 0000:01:00.0 has no usable reset method "
+                                  "(reset_method is empty): a real attach needs --force\n"),
+                      "%s: %s", cmds[i], err);
+        ck_assert_msg(strlen(out) > 0, "%s printed nothing", cmds[i]);
+        free(out);
+        free(err);
+    }
 }
 END_TEST
 
@@ -217,6 +245,7 @@ static Suite *simulate_cli_suite(void)
     tcase_add_checked_fixture(tc, trees_setup, trees_teardown);
     tcase_set_timeout(tc, 120);
     tcase_add_loop_test(tc, bad_input, 0, sizeof(cases) / sizeof(cases[0]));
+    tcase_add_test(tc, dom0_driver_and_no_reset_are_warnings);
     tcase_add_test(tc, help_text);
     tcase_add_test(tc, shim_lookup);
     tcase_add_test(tc, ctrl_c_tears_down);

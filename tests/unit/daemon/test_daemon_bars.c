@@ -52,6 +52,21 @@ static void assert_record_addr(unsigned n, int bar, uint64_t addr)
     assert_record(n, bar, want);
 }
 
+/* Lines of log that are warnings holding what. */
+static unsigned count_warnings_with(const char *log, const char *what)
+{
+    unsigned n = 0;
+
+    for (const char *l = log; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+        const char *end = strchr(l, '\n'), *w = strstr(l, "warning: "), *h;
+        if (!w || (end && w > end))
+            continue;
+        h = strstr(l, what);
+        n += h && (!end || h < end);
+    }
+    return n;
+}
+
 START_TEST(moves_remap_and_refusals_leave_nothing_mapped)
 {
     struct dev_assign a, b;
@@ -127,6 +142,9 @@ START_TEST(moves_remap_and_refusals_leave_nothing_mapped)
     ck_assert_ptr_nonnull(strstr(log, "BAR 0 at 0x38000000 size 0x20000 not mapped: outside"));
     ck_assert_ptr_nonnull(strstr(log, "BAR 3 at 0x"));
     ck_assert_ptr_nonnull(strstr(log, "over another mapped BAR"));
+    /* one refusal, one warning: the daemon's, not also the engine's */
+    ck_assert_uint_eq(count_warnings_with(log, "BAR "), 2);
+    ck_assert_uint_eq(count_warnings_with(log, " not mapped: "), 2);
     free(log);
     /* a clean stop leaves the mappings and the assignment */
     ck_assert_uint_eq(mfn_at(0x2b000000), a.bars[0].host >> 12);

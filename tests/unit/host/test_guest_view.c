@@ -160,7 +160,7 @@ static void check_endpoint(const char *dir, const struct dump_func *f, int slot,
     snprintf(args, sizeof(args), "guest-view --slot %d %s", slot, sbdf);
     ck_assert_msg(run_pcipt(NULL, &view, &err, "--sysfs %s %s", dir, args) == 0, "%s: %s", who,
                   err);
-    ck_assert_msg(!strcmp(err, ""), "%s: stderr %s", who, err);
+    ck_assert_msg(run_only_preview_warnings(err), "%s: stderr %s", who, err);
     ck_assert_uint_eq(strlen(view), 1 + 256 * (4 + 16 * 3 + 1) + strchr(view, '\n') - view + 1);
     snprintf(devline, sizeof(devline), "00:%02x.0 ", slot);
     ck_assert_msg(!strncmp(view, devline, strlen(devline)), "%s: %.40s", who, view);

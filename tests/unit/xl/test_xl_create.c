@@ -186,6 +186,10 @@ START_TEST(create_runs_the_whole_flow)
     ck_assert_int_eq(xlfx_serve_pids(pids, 4), 0);              /* not the double */
     char *slog = xlfx_slurp(path("pcipt-serve-7.log"));
     ck_assert_int_eq(access(path("pcipt-serve-7.log"), R_OK), 0);
+    /* create said the daemon's pid, then where it logs */
+    snprintf(want, sizeof(want), "is running with 2 pcipt devices; daemon pid %d (log %s)\n",
+             dpid, path("pcipt-serve-7.log"));
+    ck_assert_msg(strstr(out, want), "'%s' not in: %s", want, out);
     /* The domain dies: the daemon cleans up and exits. */
     ck_assert_int_eq(sim_domain_destroy(simfx_hv, 7), 0);
     for (int i = 0; i < 100 && xlfx_alive(dpid); i++)

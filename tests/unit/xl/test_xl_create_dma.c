@@ -2,7 +2,8 @@
  * domain gets passthrough="enabled" and every device is assigned to it;
  * without one (PCIPT_SIM_IOMMU=off, which the fake xl honours as libxl
  * does) no passthrough is asked for, each device warns once and its DMA is
- * off, or unsafe where `unsafe_dma=1` (per device) or --unsafe-dma asks. */
+ * off, or unsafe where `unsafe_dma=1` (per device) or --unsafe-dma asks;
+ * the per-device options (force=1, unsafe_dma=1) and their refusals. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,16 +125,61 @@ START_TEST(config_passthrough_disabled_is_kept)
 }
 END_TEST
 
+/* xl.cfg's PCI_SPEC_STRING convention: KEY=0|1 after the device; any
+ * other key or value refuses the create before a domain exists. */
+static const struct { const char *entry, *msg; } bad_opts[] = {
+    { "0000:01:00.0,unsafe_dma=2",
+      "'0000:01:00.0,unsafe_dma=2': option 'unsafe_dma=2' must be unsafe_dma=0 or unsafe_dma=1" },
+    { "0000:01:00.0@2,force=yes", "'0000:01:00.0@2,force=yes': option 'force=yes' must be "
+      "force=0 or force=1" },
+    { "0000:01:00.0,force", "'0000:01:00.0,force': option 'force' must be force=0 or force=1" },
+    { "0000:01:00.0,force=1,seize=1", "'0000:01:00.0,force=1,seize=1': unknown option 'seize' "
+      "(per-device options: force=0|1, unsafe_dma=0|1)" },
+};
+
 START_TEST(unknown_device_option_is_refused)
+{
+    char args[512], cfg[256], *out, *err;
+
+    snprintf(cfg, sizeof(cfg), "name = \"guest1\"\npcipt = [ \"%s\" ]\n", bad_opts[_i].entry);
+    xlfx_write("g.cfg", cfg);
+    snprintf(args, sizeof(args), "create %s", path("g.cfg"));
+    ck_assert_int_eq(run_pcipt(xlfx_opts(""), &out, &err, "%s %s", afx_args(), args), 1);
+    ck_assert_msg(strstr(err, bad_opts[_i].msg), "%s", err);
+    ck_assert(!xlfx_domain_exists(7));
+    free(out); free(err);
+}
+END_TEST
+
+/* The NIC has no usable reset method (reset_method empty). */
+static void nic_without_reset(void)
+{
+    char p[256];
+    FILE *f;
+
+    snprintf(p, sizeof(p), "%s/devices/%s/reset_method", afx_tree, AFX_NIC);
+    ck_assert_ptr_nonnull(f = fopen(p, "w"));
+    fclose(f);
+}
+
+/* force=1 on one entry covers that device only (--force would cover all). */
+START_TEST(force_option_is_per_device)
 {
     char args[512], *out, *err;
 
-    xlfx_write("g.cfg", "name = \"guest1\"\npcipt = [ \"0000:01:00.0,unsafe_dma=2\" ]\n");
+    nic_without_reset();
+    xlfx_write("g.cfg", "name = \"guest1\"\n"
+                        "pcipt = [ \"0000:01:00.0\", \"0000:09:00.0,force=1\" ]\n");
     snprintf(args, sizeof(args), "create %s", path("g.cfg"));
     ck_assert_int_eq(run_pcipt(xlfx_opts(""), &out, &err, "%s %s", afx_args(), args), 1);
-    ck_assert_msg(strstr(err, "'0000:01:00.0,unsafe_dma=2': unknown option 'unsafe_dma=2' (the "
-                              "only one is unsafe_dma=1)"), "%s", err);
+    ck_assert_msg(strstr(err, "0000:01:00.0 has no usable reset method"), "%s", err);
     ck_assert(!xlfx_domain_exists(7));
+    free(out); free(err);
+    xlfx_write("g.cfg", "name = \"guest1\"\n"
+                        "pcipt = [ \"0000:01:00.0,force=1\", \"0000:09:00.0\" ]\n");
+    ck_assert_msg(run_pcipt(xlfx_opts(""), &out, &err, "%s %s", afx_args(), args) == 0, "%s", err);
+    ck_assert_msg(strstr(out, "attached 0000:01:00.0 as "), "%s", out);
+    ck_assert_msg(strstr(out, "attached 0000:09:00.0 as "), "%s", out);
     free(out); free(err);
 }
 END_TEST
@@ -150,7 +196,9 @@ static Suite *xl_create_dma_suite(void)
     tcase_add_test(tc, without_iommu_off_or_unsafe_per_device);
     tcase_add_test(tc, unsafe_dma_option_covers_every_device);
     tcase_add_test(tc, config_passthrough_disabled_is_kept);
-    tcase_add_test(tc, unknown_device_option_is_refused);
+    tcase_add_loop_test(tc, unknown_device_option_is_refused, 0,
+                        (int)(sizeof(bad_opts) / sizeof(bad_opts[0])));
+    tcase_add_test(tc, force_option_is_per_device);
     suite_add_tcase(s, tc);
     return s;
 }
