@@ -211,6 +211,7 @@ static Suite *sim_its_suite(void)
     TCase *tc = tcase_create("vits");
 
     tcase_add_checked_fixture(tc, setup, simfx_teardown);
+    tcase_set_timeout(tc, 60);          /* fail_injection_and_show runs pcipt 4 times */
     tcase_add_test(tc, bind_returns_the_rid_and_lists_it);
     tcase_add_test(tc, bad_arguments_einval);
     tcase_add_test(tc, function_must_be_assigned_to_the_domain_eperm);
