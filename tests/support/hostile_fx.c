@@ -128,6 +128,22 @@ void hw_teardown(struct hostile_world *w)
         free(w->config[i]);
 }
 
+/* The host's MSI-X location from its config space (PCI 3.0 §6.7 list). */
+static void host_msix(const unsigned char *cfg, size_t len, struct hg_dev *d)
+{
+    unsigned p = len > 0x34 ? cfg[0x34] & 0xfc : 0;
+
+    for (unsigned n = 0; p >= 0x40 && p + 12 <= len && n < 48; n++, p = cfg[p + 1] & 0xfc) {
+        if (cfg[p] != 0x11)
+            continue;
+        d->msix_n = ((cfg[p + 2] | cfg[p + 3] << 8) & 0x7ff) + 1u;
+        for (unsigned k = 0; k < 2; k++)
+            d->msix_loc[k] = cfg[p + 4 + 4 * k] | cfg[p + 5 + 4 * k] << 8 |
+                             cfg[p + 6 + 4 * k] << 16 | (uint32_t)cfg[p + 7 + 4 * k] << 24;
+        return;
+    }
+}
+
 struct hostile_guest *hw_guest(struct hostile_world *w, unsigned v, uint64_t seed)
 {
     struct hostile_guest *h = malloc(sizeof(*h));
@@ -136,8 +152,10 @@ struct hostile_guest *hw_guest(struct hostile_world *w, unsigned v, uint64_t see
     ck_assert_ptr_nonnull(h);
     retire(w, v);
     hg_init(h, simfx_open(), w->domid, w->server, v, seed);
-    for (unsigned i = 0; i < w->dom.ndevs; i++)
+    for (unsigned i = 0; i < w->dom.ndevs; i++) {
         ck_assert_int_eq(hg_add_dev(h, &w->dom.devs[i]), 0);
+        host_msix(w->config[i], w->config_len[i], &h->devs[i]);
+    }
     hg_discover(h);
     w->guests[v] = h;
     return h;
