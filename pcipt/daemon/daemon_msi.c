@@ -1,6 +1,5 @@
 /* MSI of the daemon's devices (docs/design/msi.md "The daemon: MSI and
- * MSI-X"; the delivery chain: /work/shared/docs/xen-arm-dma-msi.md section 5
- * as summarised there).
+ * MSI-X", with the delivery chain).
  *
  * Attach writes pcipt/dev-N/msi: `vits` when Xen's virtual ITS knows the
  * device (announced), `off` otherwise.  For `vits` the guest's MSI
