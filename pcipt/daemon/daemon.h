@@ -131,6 +131,8 @@ void daemon_msi_release(struct daemon *d);
  * device) or rebuild the guest's from it (restored: a taken-over domain). */
 void daemon_msix_setup(struct daemon *d, struct daemon_dev *dd, bool restored);
 void daemon_msix_release(struct daemon_dev *dd);
+/* The host function was reset: the physical table is unknown until rewritten. */
+void daemon_msix_forget(struct daemon_dev *dd);
 /* Physical entry i := the guest's (VDEV_EV_MSIX_ENTRY). */
 void daemon_msix_entry(struct daemon *d, struct daemon_dev *dd, unsigned i);
 /* The host's MSI-X Enable and Function Mask := the guest's (VDEV_EV_MSIX). */

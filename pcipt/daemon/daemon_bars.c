@@ -271,6 +271,7 @@ int daemon_event(void *opaque, const struct vdev_event *ev)
         return rc;
     case VDEV_EV_FLR:
         flr(d, dd);
+        daemon_msix_forget(dd);
         return 0;
     case VDEV_EV_MSI:
         daemon_msi_program(d, dd);

@@ -136,7 +136,7 @@ void daemon_msix_setup(struct daemon *d, struct daemon_dev *dd, bool restored)
         }
         if (rc) {
             phys_failed(d, dd, i, rc);
-            *p = (struct msix_entry){ .addr_lo = ~0u, .ctrl = 0 };   /* unknown: rewrite all */
+            *p = (struct msix_entry){ .addr_lo = ~0u, .ctrl = 0 };   /* as daemon_msix_forget */
             continue;
         }
         p->data = (uint32_t)v;
@@ -150,6 +150,19 @@ void daemon_msix_setup(struct daemon *d, struct daemon_dev *dd, bool restored)
         sync_entry(d, dd, &m, i);
     if (restored)
         daemon_msix_ctrl(d, dd);
+}
+
+/* Contents no longer known (an FLR reset the function: PCI 3.0 §6.8.2.9
+ * sets every Mask bit, the rest is undefined): the next sync rewrites every
+ * entry, masked first.  Bits 1:0 of a guest address are always 0, so ~0
+ * never equals it. */
+void daemon_msix_forget(struct daemon_dev *dd)
+{
+    struct msix_info m;
+
+    vdev_msix_info(dd->vdev, &m);
+    for (unsigned i = 0; dd->msix_phys && i < m.nr_entries; i++)
+        dd->msix_phys[i] = (struct msix_entry){ .addr_lo = ~0u, .ctrl = 0 };
 }
 
 void daemon_msix_release(struct daemon_dev *dd)
