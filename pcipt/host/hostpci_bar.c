@@ -51,8 +51,10 @@ int hostpci_bar_access(struct hostpci_bars *b, const char *devdir, const struct 
         off % size ||
         (hd->bars[bar].type != BAR_MEM32 && hd->bars[bar].type != BAR_MEM64))
         return -EINVAL;
+    if (b->failed[bar])
+        return b->failed[bar];
     if (!b->map[bar] && (rc = map_bar(b, devdir, hd, bar)))
-        return rc;
+        return b->failed[bar] = rc;
     if (off + size > b->len[bar])
         return -EINVAL;
     /* One access of exactly the guest's size: device registers may have

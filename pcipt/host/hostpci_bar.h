@@ -14,6 +14,7 @@
 struct hostpci_bars {
     volatile uint8_t *map[PCI_NUM_BARS];   /* mapped at the first access */
     size_t len[PCI_NUM_BARS];
+    int failed[PCI_NUM_BARS];              /* -errno of a failed map: said once, not retried */
 };
 
 /* One access at off of BAR bar (size 1, 2, 4 or 8, naturally aligned, inside the
