@@ -122,7 +122,7 @@ START_TEST(bar_access_through_resource_files)
     ck_assert_int_eq(host_bar_write(hd, 3, 0x102, 2, 0xabcd), 0);
     ck_assert_int_eq(host_bar_write(hd, 3, 0x107, 1, 0x99), 0);
     ck_assert_int_eq(host_bar_read(hd, 3, 0x100, 8, &v), 0);
-    ck_assert_uint_eq(v, 0x9922334455abcd88ull);
+    ck_assert_uint_eq(v, 0x99223344abcd7788ull);
     ck_assert_int_eq(host_bar_read(hd, 3, 0x104, 4, &v), 0);
     ck_assert_uint_eq(v, 0x99223344u);
     ck_assert_int_eq(host_bar_read(hd, 3, 0x3ffc, 4, &v), 0);          /* last dword */
