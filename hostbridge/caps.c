@@ -2,7 +2,8 @@
  * lists with a bounded walk, keep an allowlist (PM, MSI, MSI-X, PCIe) whose
  * headers (ID and next pointer) and the header's capabilities pointer are
  * emulated, values fixed at registration (no host read on a walk), unlink
- * every other capability, and hide all extended capabilities. */
+ * every other capability, and hide all extended capabilities.  With
+ * vdev_config.hide_msi, MSI and MSI-X are unlinked too (the guest uses INTx). */
 #include <errno.h>
 
 #include "hostbridge/common/pci_regs.h"
@@ -12,8 +13,9 @@ static int cap_setup(struct vdev *v, uint8_t id, uint16_t base)
 {
     switch (id) {
     case PCI_CAPID_PM:   return v->pm_base ? -EEXIST : pm_setup(v, base);
-    case PCI_CAPID_MSI:  return v->msi_base ? -EEXIST : msi_setup(v, base);
-    case PCI_CAPID_MSIX: return v->msix_base ? -EEXIST : msix_setup(v, base);
+    case PCI_CAPID_MSI:
+        return v->msi_base ? -EEXIST : v->msi_hidden ? -ENOTSUP : msi_setup(v, base);
+    case PCI_CAPID_MSIX: return v->msix.present ? -EEXIST : msix_setup(v, base);
     case PCI_CAPID_PCIE: return v->pcie_base ? -EEXIST : pcie_setup(v, base);
     default:          return -ENOTSUP;    /* not on the allowlist: unlinked */
     }

@@ -35,6 +35,7 @@ enum vdev_event_type {
     VDEV_EV_FLR,          /* guest set Initiate Function Level Reset */
     VDEV_EV_MSI,          /* MSI state changed (enable, address, data, mask) */
     VDEV_EV_MSIX,         /* MSI-X enable or function mask changed */
+    VDEV_EV_MSIX_ENTRY,   /* the guest wrote MSI-X table entry .entry (changed) */
     VDEV_EV_INTX,         /* guest changed Command.INTx-disable */
     VDEV_EV_STATE,        /* guest-visible state changed (persist it) */
     VDEV_EV_BUS_MASTER,   /* Command.BusMaster changed on a vdev whose config
@@ -51,6 +52,7 @@ struct vdev_event {
     uint64_t size;        /* BAR size in bytes */
     bool mapped;          /* for BAR_MOVE: the BAR is currently mapped */
     bool enable;          /* for BUS_MASTER: the guest's new Bus Master */
+    unsigned entry;       /* for MSIX_ENTRY: the table entry */
 };
 
 /* Return 0 to accept, -errno to refuse.  A refused BAR_MAP or BAR_MOVE leaves
@@ -80,6 +82,8 @@ struct vdev_config {
     uint8_t intx_line;                   /* guest Interrupt Line value (SPI - 32, or 0) */
     bool dma;                            /* the guest's Command.BusMaster reaches the host
                                             (VDEV_EV_BUS_MASTER); false: it reads 0 */
+    bool hide_msi;                       /* unlink MSI and MSI-X (the guest uses INTx);
+                                            the MSI-X table pages stay reported */
 };
 
 /* Present host function `hd` at bus_start:slot.fn of bridge `hb`.  The engine
@@ -112,7 +116,14 @@ struct msix_info {
     int pba_bar;    uint64_t pba_offset;   uint64_t pba_size;
     unsigned nr_entries;
     bool enabled, masked;
+    bool hidden;    /* capability unlinked (vdev_config.hide_msi): location only */
 };
+
+/* One MSI-X table entry as the guest wrote it (PCI 3.0 §6.8.2.4-§6.8.2.9). */
+struct msix_entry {
+    uint32_t addr_lo, addr_hi, data, ctrl;    /* ctrl bit 0: Mask */
+};
+#define MSIX_ENTRY_MASKED 1u
 
 struct msi_info {
     bool present, enabled, is64, maskable;
@@ -134,6 +145,21 @@ uint8_t vdev_intx_pin(const struct vdev *v);    /* 0 = none, 1..4 = INTA..INTD *
  * fired while masked); bits of vectors the function lacks are ignored.
  * -ENODEV without a maskable MSI capability. */
 int vdev_msi_set_pending(struct vdev *v, uint32_t pending);
+
+/* A guest MMIO access at offset `off` of BAR `bar` (size 1..8; data in/out):
+ * 1 when it falls in the MSI-X table or PBA and was answered (table: the
+ * emulated entries, VDEV_EV_MSIX_ENTRY per changed entry; PBA: the host's
+ * pending bits, writes ignored), 0 when it does not (the caller forwards it
+ * to the host BAR).  Accesses other than an aligned DWORD or QWORD
+ * (PCI 3.0 §6.8.2) read all-ones, are dropped and counted. */
+int vdev_msix_mmio(struct vdev *v, int bar, uint64_t off, unsigned size, bool write,
+                   uint64_t *data);
+/* Entry i of the guest's table; -ENOENT past the table or without MSI-X. */
+int vdev_msix_entry(const struct vdev *v, unsigned i, struct msix_entry *out);
+/* Set entry i without events (daemon hand-over: rebuilt from the host). */
+int vdev_msix_entry_set(struct vdev *v, unsigned i, const struct msix_entry *in);
+/* Table/PBA accesses refused for their size or alignment. */
+uint64_t vdev_msix_bad(const struct vdev *v);
 /* Return the virtual function to its power-on state (guest reboot, assign):
  * BAR_UNMAP events for mapped BARs, then every register and BAR reset.  No
  * VDEV_EV_FLR (the caller resets the host function itself). */

@@ -9,6 +9,7 @@
 #ifndef HOSTBRIDGE_HOSTDEV_H
 #define HOSTBRIDGE_HOSTDEV_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -40,6 +41,11 @@ struct host_cfg_ops {
      * Return 0 or -errno.  A read failure makes the engine return all-ones. */
     int (*read)(void *ctx, unsigned off, unsigned size, uint32_t *val);
     int (*write)(void *ctx, unsigned off, unsigned size, uint32_t val);
+    /* Optional (NULL: -ENODEV): the host BAR's memory, for the MSI-X PBA and
+     * a trapped MSI-X page (hostbridge/msix_table.c, pcipt/daemon/daemon_msix.c).
+     * size is 1, 2, 4 or 8, off naturally aligned and inside the BAR. */
+    int (*bar_read)(void *ctx, int bar, uint64_t off, unsigned size, uint64_t *val);
+    int (*bar_write)(void *ctx, int bar, uint64_t off, unsigned size, uint64_t val);
 };
 
 struct host_dev {
@@ -60,6 +66,18 @@ static inline int host_cfg_read(const struct host_dev *hd, unsigned off, unsigne
  * legacy list (PCI 3.0 §6.7; hostbridge/hostcaps.c), 0 if it has none,
  * -EIO on a read error. */
 int host_find_cap(const struct host_dev *hd, uint8_t id);
+
+static inline int host_bar_read(const struct host_dev *hd, int bar, uint64_t off, unsigned size,
+                                uint64_t *val)
+{
+    return hd->ops->bar_read ? hd->ops->bar_read(hd->ctx, bar, off, size, val) : -ENODEV;
+}
+
+static inline int host_bar_write(const struct host_dev *hd, int bar, uint64_t off, unsigned size,
+                                 uint64_t val)
+{
+    return hd->ops->bar_write ? hd->ops->bar_write(hd->ctx, bar, off, size, val) : -ENODEV;
+}
 
 static inline int host_cfg_write(const struct host_dev *hd, unsigned off, unsigned size, uint32_t val)
 {

@@ -1,7 +1,8 @@
 /* MSI-X capability (PCI Local Bus 3.0 §6.8.2): Enable and Function Mask are
  * emulated (VDEV_EV_MSIX on change); Table Size, Table and PBA location come
  * from the host, read-only, and are reported through vdev_msix_info so the
- * service keeps those pages unmapped and emulates them. */
+ * service keeps those pages unmapped; the table and PBA behind them are
+ * hostbridge/msix_table.c. */
 #include <errno.h>
 
 #include "hostbridge/common/pci_regs.h"
@@ -35,10 +36,9 @@ static int msix_where(struct vdev *v, uint32_t reg, uint64_t size, int *bar, uin
     return 0;
 }
 
-int msix_setup(struct vdev *v, uint16_t base)
+int msix_locate(struct vdev *v, uint16_t base, struct msix_info *out)
 {
     uint32_t ctrl, tbl, pba;
-    struct msix_info *m = &v->msix;
     int rc;
 
     if (base + 12u > 0x100)
@@ -52,11 +52,30 @@ int msix_setup(struct vdev *v, uint16_t base)
     if ((rc = msix_where(v, tbl, info.table_size, &info.table_bar, &info.table_offset)) ||
         (rc = msix_where(v, pba, info.pba_size, &info.pba_bar, &info.pba_offset)))
         return rc;      /* a capability that points outside its BAR is hidden */
+    *out = info;
+    return 0;
+}
+
+int msix_setup(struct vdev *v, uint16_t base)
+{
+    struct msix_info info;
+    uint32_t ctrl;
+    int rc;
+
+    if ((rc = msix_locate(v, base, &info)) || (rc = vdev_host_read(v, base + 2u, 2, &ctrl)))
+        return rc;
+    if (v->msi_hidden) {
+        /* Unlinked, but its pages stay trapped: the guest must not reach
+         * the physical table through a direct mapping. */
+        info.hidden = true;
+        v->msix = info;
+        return msix_table_alloc(v) ? -ENOMEM : -ENOTSUP;
+    }
     if ((rc = regset_add_table(&v->regs, &msix_table, base, 12, -1)))
         return rc;
     struct vreg *r = regset_find(&v->regs, base + 2u);
     r->val = r->reset = ctrl & PCI_MSIX_CTRL_SIZE;
-    *m = info;
+    v->msix = info;
     v->msix_base = base;
-    return 0;
+    return msix_table_alloc(v);
 }

@@ -53,6 +53,7 @@ int vdev_create(struct hostbridge *hb, struct host_dev *hd, const struct vdev_co
     v->fn = cfg ? cfg->fn : 0;
     v->intx_line_init = cfg ? cfg->intx_line : 0;
     v->dma = cfg ? cfg->dma : false;
+    v->msi_hidden = cfg ? cfg->hide_msi : false;
     v->rl = (struct ratelimit)RATELIMIT_INIT(10, 1000);
     if (!hd)
         rc = root_setup(v);
@@ -62,6 +63,7 @@ int vdev_create(struct hostbridge *hb, struct host_dev *hd, const struct vdev_co
         rc = caps_setup(v);
     if (rc) {
         regset_free(&v->regs);
+        free(v->msix_tab);
         free(v);
         return rc;
     }
@@ -76,6 +78,7 @@ void vdev_free(struct vdev *v)
         return;
     pthread_mutex_destroy(&v->lock);
     regset_free(&v->regs);
+    free(v->msix_tab);
     free(v);
 }
 
@@ -113,6 +116,7 @@ static void regs_to_power_on(struct vdev *v)
         b->committed = b->pending = b->initial;
         b->sizing_lo = b->sizing_hi = false;
     }
+    msix_table_reset(v);        /* §6.8.2.9: Mask bits set at reset */
 }
 
 void vdev_function_reset_locked(struct vdev *v)

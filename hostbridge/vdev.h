@@ -42,6 +42,9 @@ struct vdev {
     bool msi_is64, msi_maskable;
     unsigned msi_max;
     struct msix_info msix;      /* location (static) */
+    struct msix_entry *msix_tab;   /* the guest's table, nr_entries (msix_table.c) */
+    uint64_t msix_bad;          /* table/PBA accesses of a size or alignment §6.8.2 forbids */
+    bool msi_hidden;            /* vdev_config.hide_msi: MSI and MSI-X unlinked */
     unsigned ext_hidden;        /* extended capabilities hidden */
     unsigned caps_hidden;       /* legacy capabilities unlinked */
     bool dirty;                 /* emulated state changed during this write */
@@ -92,6 +95,11 @@ int pm_setup(struct vdev *v, uint16_t base);
 int msi_setup(struct vdev *v, uint16_t base);
 int msix_setup(struct vdev *v, uint16_t base);
 int pcie_setup(struct vdev *v, uint16_t base);
+/* MSI-X table location only (for a hidden capability, whose pages stay trapped). */
+int msix_locate(struct vdev *v, uint16_t base, struct msix_info *out);
+/* The guest's MSI-X table: allocate (reset values), reset (mask bits set). */
+int msix_table_alloc(struct vdev *v);
+void msix_table_reset(struct vdev *v);
 /* Guest-initiated FLR: unmap BARs (events), VDEV_EV_FLR, then power-on values. */
 void vdev_function_reset_locked(struct vdev *v);
 /* Create a vdev (root complex when hd is NULL); vdev_free undoes it. */

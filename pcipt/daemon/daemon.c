@@ -142,6 +142,8 @@ int daemon_setup(struct daemon *d, char *err, size_t errlen)
     vpci_topology_set_event_handler(d->topo, daemon_event, d);
     ioreq_router_init(&d->router, d->topo, 0, d->bus,
                       d->layout.ecam_base + ((uint64_t)d->bus << 20), 1u << 20);
+    d->router.mmio = daemon_msix_mmio;           /* trapped MSI-X pages */
+    d->router.mmio_opaque = d;
     if (d->layout.mem_size)
         ioreq_router_add_window(&d->router, d->layout.mem_base, d->layout.mem_size);
     if (d->layout.pref_size)

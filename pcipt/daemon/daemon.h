@@ -6,7 +6,7 @@
  * Files: daemon.c (setup/teardown), daemon_server.c (IOREQ server bring-up
  * and reuse), daemon_devs.c (devices on the bus), daemon_loop.c (event loop,
  * ioreq state machine), daemon_bars.c (engine events -> p2m), daemon_intx.c
- * (INTx relay), daemon_msi.c (MSI -> its/), daemon_xs.c (watches, persistence, stats), cmd_serve.c. */
+ * (INTx relay), daemon_msi.c and daemon_msix.c (MSI, MSI-X), daemon_xs.c (watches, persistence, stats), cmd_serve.c. */
 #ifndef PCIPT_DAEMON_H
 #define PCIPT_DAEMON_H
 
@@ -31,10 +31,10 @@ struct daemon_dev {
     struct vdev *vdev;
     struct intx_line intx;
     bool state_dirty;              /* VDEV_EV_STATE seen during this access */
-    bool msi_noted;                /* MSI or MSI-X enable seen */
     bool p2m_released;             /* xlwatch released it: unmapped, revoked, records rewritten */
-    bool has_host_devid;           /* MSI possible: the host DT maps its RID */
-    uint32_t host_devid;           /* its host ITS DeviceID (daemon_msi.c) */
+    bool msi_vits;                 /* pcipt/dev-N/msi = vits: the host follows the guest's
+                                      MSI/MSI-X; else both are hidden (daemon_msi.c) */
+    struct msix_entry *msix_phys;  /* what the physical MSI-X table holds (daemon_msix.c) */
 };
 
 struct daemon_stats {
@@ -116,12 +116,29 @@ int daemon_bar_allowed(struct daemon *d, const struct daemon_dev *dd, int bar, u
                        uint64_t size, const char **why);
 
 /* daemon_msi.c */
-/* At device add: the host ITS DeviceID from the host DT (read once); without
- * one, MSI stays off for the device (logged once) and INTx is unaffected. */
-void daemon_msi_setup(struct daemon *d, struct daemon_dev *dd);
-/* The guest enabled MSI or MSI-X: ask its/ to bind (once per device). */
-void daemon_msi_enabled(struct daemon *d, struct daemon_dev *dd);
+/* pcipt/dev-N/msi of host is `vits` (false when absent or unreadable). */
+bool daemon_msi_mode_vits(struct daemon *d, const struct sbdf *host);
+/* Said once per device at add when its MSI and MSI-X are hidden. */
+void daemon_msi_note_hidden(struct daemon *d, struct daemon_dev *dd);
+/* The host's MSI capability := the guest's (vits only; disable first). */
+void daemon_msi_program(struct daemon *d, struct daemon_dev *dd);
+/* The INTx relay treats the line as disabled while MSI or MSI-X is on. */
+void daemon_msi_intx_sync(struct daemon_dev *dd);
 void daemon_msi_release(struct daemon *d);
+
+/* daemon_msix.c */
+/* At add, after the state is restored: reset the physical table (fresh
+ * device) or rebuild the guest's from it (restored: a taken-over domain). */
+void daemon_msix_setup(struct daemon *d, struct daemon_dev *dd, bool restored);
+void daemon_msix_release(struct daemon_dev *dd);
+/* The host function was reset: the physical table is unknown until rewritten. */
+void daemon_msix_forget(struct daemon_dev *dd);
+/* Physical entry i := the guest's (VDEV_EV_MSIX_ENTRY). */
+void daemon_msix_entry(struct daemon *d, struct daemon_dev *dd, unsigned i);
+/* The host's MSI-X Enable and Function Mask := the guest's (VDEV_EV_MSIX). */
+void daemon_msix_ctrl(struct daemon *d, struct daemon_dev *dd);
+/* The ioreq router's mmio hook: a guest access to a trapped MSI-X page. */
+int daemon_msix_mmio(void *opaque, ioreq_t *req);
 
 /* daemon_loop.c */
 int daemon_run(struct daemon *d);

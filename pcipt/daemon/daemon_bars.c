@@ -271,13 +271,21 @@ int daemon_event(void *opaque, const struct vdev_event *ev)
         return rc;
     case VDEV_EV_FLR:
         flr(d, dd);
+        daemon_msix_forget(dd);
         return 0;
     case VDEV_EV_MSI:
+        daemon_msi_program(d, dd);
+        daemon_msi_intx_sync(dd);
+        return 0;
     case VDEV_EV_MSIX:
-        daemon_msi_enabled(d, dd);
+        daemon_msix_ctrl(d, dd);
+        daemon_msi_intx_sync(dd);
+        return 0;
+    case VDEV_EV_MSIX_ENTRY:
+        daemon_msix_entry(d, dd, ev->entry);
         return 0;
     case VDEV_EV_INTX:
-        intx_guest_disable(&dd->intx, vdev_command(dd->vdev) & PCI_CMD_INTX_DISABLE);
+        daemon_msi_intx_sync(dd);
         return 0;
     case VDEV_EV_STATE:
         dd->state_dirty = true;

@@ -54,7 +54,8 @@ static int check_bars(const struct dev_assign *as, const struct host_dev *hd, ch
     return 0;
 }
 
-static void initial_view(struct daemon *d, struct daemon_dev *dd)
+/* true when a saved state was restored (a daemon taking over). */
+static bool initial_view(struct daemon *d, struct daemon_dev *dd)
 {
     struct vdev_state st;
     char err[256];
@@ -69,6 +70,7 @@ static void initial_view(struct daemon *d, struct daemon_dev *dd)
     }
     vdev_restore_state(dd->vdev, &st);
     dd->state_dirty = true;
+    return rc == 0;
 }
 
 /* The host follows the guest's Bus Master (a restarted daemon restored it)
@@ -124,6 +126,7 @@ int daemon_dev_add(struct daemon *d, const struct dev_assign *as, char *err, siz
     struct daemon_dev *dd = NULL;
     struct vdev_config cfg = { 0 };
     char sub[384];
+    bool restored;
     int rc;
 
     if (daemon_dev_by_host(d, &as->host))
@@ -151,17 +154,22 @@ int daemon_dev_add(struct daemon *d, const struct dev_assign *as, char *err, siz
     if ((rc = check_bars(as, dd->hd, sub, sizeof(sub))))
         goto fail;
     guest_vdev_config(as, &cfg);
+    dd->msi_vits = daemon_msi_mode_vits(d, &as->host);
+    cfg.hide_msi = !dd->msi_vits;
     if ((rc = hostbridge_add_device(d->hb, dd->hd, &cfg, &dd->vdev))) {
         snprintf(sub, sizeof(sub), "cannot add it at virtual slot %u.%u: %s", cfg.slot, cfg.fn,
                  strerror(-rc));
         goto fail;
     }
     dd->used = true;
-    initial_view(d, dd);
+    restored = initial_view(d, dd);
     sync_bus_master(d, dd);
     daemon_bars_reconcile(d, dd);
     start_intx(d, dd);
-    daemon_msi_setup(d, dd);
+    daemon_msi_note_hidden(d, dd);
+    daemon_msix_setup(d, dd, restored);
+    daemon_msi_program(d, dd);
+    daemon_msi_intx_sync(dd);
     if (d->page && (rc = daemon_server_claim_dev(d, dd, true))) {
         snprintf(sub, sizeof(sub), "cannot register its virtual SBDF with the IOREQ server: %s",
                  strerror(-rc));
@@ -194,6 +202,7 @@ void daemon_dev_remove(struct daemon *d, struct daemon_dev *dd)
         (void)daemon_server_claim_dev(d, dd, false);
     daemon_bars_unmap_all(d, dd);
     hostbridge_remove_device(d->hb, dd->as.guest.dev, dd->as.guest.fn);
+    daemon_msix_release(dd);
     if (dd->hp)
         hostpci_close(dd->hp);
     log_info("dom%u: removed " SBDF_FMT " from the bus", d->domid, SBDF_ARGS(dd->as.host));

@@ -65,7 +65,7 @@ static void account(struct daemon *d, const struct ioreq_decoded *dec, uint64_t 
         d->stats.last_cfg_us = now_us();
         if (!d->stats.first_cfg_us)
             d->stats.first_cfg_us = d->stats.last_cfg_us;
-    } else if (dec->target == IOREQ_TARGET_MMIO && hits_mapped_bar(d, addr)) {
+    } else if (dec->target == IOREQ_TARGET_MMIO && !dec->mmio_hook && hits_mapped_bar(d, addr)) {
         d->stats.bar_mapped_hits++;
     }
 }

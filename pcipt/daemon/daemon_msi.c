@@ -1,65 +1,161 @@
-/* MSI/MSI-X of the daemon's devices through its/ (docs/xen-facts.md "vITS").
+/* MSI of the daemon's devices (docs/design/msi.md "The daemon: MSI and
+ * MSI-X", with the delivery chain).
  *
- * Xen binds a guest (DeviceID, EventID) to the host device by the host
- * ITS DeviceID, which only the host device tree knows: the host bridge's
- * msi-map applied to the device's RID.  The daemon reads the flattened
- * tree the dom0 kernel booted with (/sys/firmware/fdt, --host-dt) once, at
- * the first device, and looks each device up when it is added.  No tree,
- * no msi-map covering the RID: MSI stays off for that device (no bind is
- * ever asked for), said once, and INTx works as before. */
+ * Attach writes pcipt/dev-N/msi: `vits` when Xen's virtual ITS knows the
+ * device (announced), `off` otherwise.  For `vits` the guest's MSI
+ * capability is emulated (hostbridge/msi.c) and its address and data, the
+ * guest's own (its vITS doorbell and EventID), are written to the host's
+ * MSI capability while the guest has MSI enabled: the device's MSI write
+ * goes through the domain's SMMU context, which turns the guest doorbell
+ * into the host ITS.  For `off` or absent, MSI and MSI-X are hidden from
+ * the guest (vdev_config.hide_msi), said once per device, and it uses INTx.
+ * MSI-X: daemon_msix.c. */
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
-#include "its/its.h"
-#include "pcipt/daemon/daemon.h"
 #include "hostbridge/common/log.h"
+#include "hostbridge/common/pci_regs.h"
+#include "pcipt/daemon/daemon.h"
+#include "pcipt/xs/xs_nodes.h"
+#include "pcipt/xs/xs_paths.h"
 
-static const void *host_fdt(struct daemon *d)
+/* --- pcipt/dev-N/msi (a local reader until pcipt/xs has one) ----------- */
+
+struct msi_node {
+    const struct sbdf *host;
+    uint32_t domid;
+    bool vits;
+};
+
+static int msi_node_body(struct xs_handle *xs, xs_transaction_t t, void *arg)
 {
-    const char *path = d->host_dt ? d->host_dt : ITS_HOST_FDT_DEFAULT;
-    char err[512];
+    struct msi_node *c = arg;
+    struct xsu_reader r = { .xs = xs, .t = t };
+    char be[XSW_PATH_MAX], p[XSW_PATH_MAX], *v;
+    unsigned num;
+    int i;
 
-    if (d->host_fdt_tried)
-        return d->host_fdt;
-    d->host_fdt_tried = true;
-    if (its_fdt_read(path, &d->host_fdt, err, sizeof(err)))
-        log_warn("dom%u: no host ITS DeviceIDs, so MSI stays off for every device (INTx "
-                 "works): %s", d->domid, err);
-    return d->host_fdt;
+    xsp_backend_path(c->domid, be);
+    if (xsp_num_devs(&r, be, &num))
+        return r.rc;
+    if ((i = xsp_find_dev(&r, be, num, c->host)) < 0)
+        return i;
+    xsu_path(p, "%s/pcipt/dev-%d/msi", be, i);
+    if (!(v = xsw_read(xs, t, p)))
+        return errno ? -errno : -EIO;
+    c->vits = !strcmp(v, "vits");
+    free(v);
+    return 0;
 }
 
-void daemon_msi_setup(struct daemon *d, struct daemon_dev *dd)
+bool daemon_msi_mode_vits(struct daemon *d, const struct sbdf *host)
 {
-    const void *fdt = host_fdt(d);
-    const struct sbdf *h = &dd->as.host;
-    char err[512];
+    struct msi_node c = { .host = host, .domid = d->domid };
 
-    dd->has_host_devid = false;
-    if (!fdt)
-        return;
-    if (its_host_devid_fdt(fdt, d->sysfs, h, &dd->host_devid, err, sizeof(err))) {
-        log_warn("dom%u: MSI of " SBDF_FMT " stays off (INTx works): %s", d->domid,
-                 SBDF_ARGS(*h), err);
-        return;
-    }
-    dd->has_host_devid = true;
-    log_info("dom%u: " SBDF_FMT " has host ITS DeviceID %#x", d->domid, SBDF_ARGS(*h),
-             dd->host_devid);
+    return xsw_transact(d->xs, msi_node_body, &c) == 0 && c.vits;
 }
 
-/* The device's DeviceID is bound to Xen's vITS at attach (pcipt/assign/
- * msi_announce.h), not per event: nothing to ask the hypervisor here. */
-void daemon_msi_enabled(struct daemon *d, struct daemon_dev *dd)
+void daemon_msi_note_hidden(struct daemon *d, struct daemon_dev *dd)
+{
+    if (!dd->msi_vits)
+        log_info("dom%u: MSI and MSI-X of " SBDF_FMT " are hidden from the guest "
+                 "(pcipt/dev-N/msi is not 'vits': Xen's virtual ITS does not know it); it "
+                 "uses INTx", d->domid, SBDF_ARGS(dd->as.host));
+}
+
+/* --- INTx and MSI do not fight ------------------------------------------ */
+
+/* PCI 3.0 §6.8.1.3 / §6.8.2.3: while MSI or MSI-X is enabled the function
+ * does not signal INTx, so the relay treats the line as disabled: it
+ * lowers the SPI and does not re-raise a stale assertion. */
+void daemon_msi_intx_sync(struct daemon_dev *dd)
 {
     struct msi_info mi;
     struct msix_info xi;
 
-    (void)d;
     vdev_msi_info(dd->vdev, &mi);
     vdev_msix_info(dd->vdev, &xi);
-    if (mi.enabled || xi.enabled)
-        dd->msi_noted = true;
+    intx_guest_disable(&dd->intx, (vdev_command(dd->vdev) & PCI_CMD_INTX_DISABLE) ||
+                                      mi.enabled || xi.enabled);
+}
+
+/* --- the host's MSI capability follows the guest's ---------------------- */
+
+static int hw(struct daemon_dev *dd, unsigned off, unsigned size, uint32_t val)
+{
+    return host_cfg_write(dd->hd, off, size, val);
+}
+
+static unsigned log2u(unsigned n)
+{
+    unsigned l = 0;
+
+    while (n > 1) {
+        n >>= 1;
+        l++;
+    }
+    return l;
+}
+
+/* Enabled: address/data (masked around the update where the function has
+ * per-vector masks), the mask bits, then MME with Enable, so the function
+ * never signals with an address, data or vector count the guest did not
+ * write. */
+static int msi_host_enable(struct daemon_dev *dd, int base, uint32_t ctrl, const struct msi_info *g)
+{
+    unsigned data_off = (unsigned)base + (g->is64 ? 0x0cu : 0x08u);
+    bool on = ctrl & PCI_MSI_CTRL_ENABLE;
+    uint32_t lo = 0, hi = 0, data = 0;
+    int rc = 0;
+
+    if (host_cfg_read(dd->hd, (unsigned)base + 4u, 4, &lo) ||
+        (g->is64 && host_cfg_read(dd->hd, (unsigned)base + 8u, 4, &hi)) ||
+        host_cfg_read(dd->hd, data_off, 2, &data))
+        return -EIO;
+    if (lo != (uint32_t)g->address || (g->is64 && hi != (uint32_t)(g->address >> 32)) ||
+        data != g->data) {
+        if (on && g->maskable)
+            rc = hw(dd, data_off + 4, 4, 0xffffffffu);
+        if (!rc)
+            rc = hw(dd, (unsigned)base + 4u, 4, (uint32_t)g->address);
+        if (!rc && g->is64)
+            rc = hw(dd, (unsigned)base + 8u, 4, (uint32_t)(g->address >> 32));
+        if (!rc)
+            rc = hw(dd, data_off, 2, g->data);
+    }
+    if (!rc && g->maskable)
+        rc = hw(dd, data_off + 4, 4, g->mask);
+    uint32_t want = (ctrl & ~(uint32_t)PCI_MSI_CTRL_MME) | (log2u(g->vectors) << 4) |
+                    PCI_MSI_CTRL_ENABLE;
+    if (!rc && want != ctrl)
+        rc = hw(dd, (unsigned)base + 2u, 2, want);
+    return rc;
+}
+
+void daemon_msi_program(struct daemon *d, struct daemon_dev *dd)
+{
+    struct msi_info g;
+    uint32_t ctrl;
+    int base, rc;
+
+    vdev_msi_info(dd->vdev, &g);
+    if (!dd->msi_vits || !g.present)
+        return;
+    base = host_find_cap(dd->hd, PCI_CAPID_MSI);
+    if (base <= 0 || host_cfg_read(dd->hd, (unsigned)base + 2u, 2, &ctrl)) {
+        log_err("dom%u: " SBDF_FMT ": cannot find the host's MSI capability", d->domid,
+                SBDF_ARGS(dd->as.host));
+        return;
+    }
+    if (!g.enabled)         /* disable the host first, before anything else */
+        rc = (ctrl & PCI_MSI_CTRL_ENABLE) ? hw(dd, (unsigned)base + 2u, 2,
+                                               ctrl & ~(uint32_t)PCI_MSI_CTRL_ENABLE) : 0;
+    else
+        rc = msi_host_enable(dd, base, ctrl, &g);
+    if (rc)
+        log_err("dom%u: " SBDF_FMT ": cannot write the guest's MSI to the host's MSI "
+                "capability: %s", d->domid, SBDF_ARGS(dd->as.host), strerror(-rc));
 }
 
 void daemon_msi_release(struct daemon *d)

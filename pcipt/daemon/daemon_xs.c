@@ -243,18 +243,19 @@ void daemon_stats_line(struct daemon *d, char *buf, size_t len)
              " cfg_writes=%" PRIu64 " ecam_reads=%" PRIu64 " ecam_writes=%" PRIu64
              " pci_config_reads=%" PRIu64 " pci_config_writes=%" PRIu64 " bar_window=%" PRIu64
              " unclaimed=%" PRIu64 " invalidate=%" PRIu64 " malformed=%" PRIu64
-             " unknown_type=%" PRIu64 " maps=%" PRIu64 " unmaps=%" PRIu64 " remaps=%" PRIu64
+             " unknown_type=%" PRIu64 " msix=%" PRIu64 " maps=%" PRIu64 " unmaps=%" PRIu64 " remaps=%" PRIu64
              " refused=%" PRIu64 " flr=%" PRIu64 " intx_raised=%" PRIu64
              " intx_lowered=%" PRIu64 " intx_reraised=%" PRIu64 " bar_mapped_hits=%" PRIu64
              " first_cfg_us=%" PRIu64
              " last_cfg_us=%" PRIu64 " first_access_ms=%s%" PRIu64,
              d->domid,
              s->ecam_reads + s->ecam_writes + s->pci_config_reads + s->pci_config_writes +
-                 s->bar_window + s->unclaimed + s->invalidate + s->malformed + s->unknown_type,
+                 s->bar_window + s->unclaimed + s->invalidate + s->malformed + s->unknown_type +
+                 s->msix,
              s->ecam_reads + s->ecam_writes + s->pci_config_reads + s->pci_config_writes,
              s->ecam_reads + s->pci_config_reads, s->ecam_writes + s->pci_config_writes,
              s->ecam_reads, s->ecam_writes, s->pci_config_reads, s->pci_config_writes,
-             s->bar_window, s->unclaimed, s->invalidate, s->malformed, s->unknown_type,
+             s->bar_window, s->unclaimed, s->invalidate, s->malformed, s->unknown_type, s->msix,
              d->stats.maps, d->stats.unmaps, d->stats.remaps, d->stats.refused_moves,
              d->stats.flr, raised, lowered, reraised, d->stats.bar_mapped_hits, d->stats.first_cfg_us,
              d->stats.last_cfg_us, d->stats.first_seen ? "" : "-", d->stats.first_seen ? d->stats.first_access_ms : 1);

@@ -1,7 +1,9 @@
 /* The daemon's dispatcher: one ioreq_t in, one answer out.  Where a guest's
  * config access is handled: ioreq_dispatch -> copy_access (ecam_decode) or
  * pci_config_decode -> config_access -> vpci_cfg_read / vpci_cfg_write
- * (hostbridge/topology.c; the whole path: docs/design.md section 2). */
+ * (hostbridge/topology.c; the whole path: docs/design.md section 2).  A guest
+ * MSI-X table/PBA access: copy_access -> r->mmio = daemon_msix_mmio
+ * (pcipt/daemon/daemon_msix.c) -> vdev_msix_mmio (hostbridge/msix_table.c). */
 #include "pcipt/daemon/ioreq.h"
 
 #include <errno.h>
@@ -95,6 +97,11 @@ static void copy_access(struct ioreq_router *r, ioreq_t *req, struct ioreq_decod
         else
             r->stats.ecam_writes++;
         config_access(r, req, c);
+        return;
+    }
+    if (r->mmio && r->mmio(r->mmio_opaque, req) == 0) {
+        r->stats.msix++;
+        out->mmio_hook = true;
         return;
     }
     if (in_window(r, addr))

@@ -2,6 +2,9 @@
  * Every request is answered (never left pending) with a defined result:
  *   IOREQ_TYPE_COPY in the ECAM window   -> a config request (hostbridge)
  *   IOREQ_TYPE_PCI_CONFIG (x86 encoding) -> a config request (hostbridge)
+ *   IOREQ_TYPE_COPY in a trapped MSI-X page of a mapped BAR
+ *                                        -> the router's mmio hook
+ *                                           (pcipt/daemon/daemon_msix.c)
  *   IOREQ_TYPE_COPY in a BAR window      -> all-ones read, write dropped
  *                                           (nothing is mapped there now)
  *   IOREQ_TYPE_INVALIDATE                -> acknowledged
@@ -33,7 +36,12 @@ struct ioreq_stats {
     uint64_t invalidate;
     uint64_t malformed;           /* data_is_ptr, count != 1, bad size */
     uint64_t unknown_type;
+    uint64_t msix;                /* COPY answered by the mmio hook (MSI-X pages) */
 };
+
+/* An MMIO access outside ECAM: 0 if handled (req->data set for a read),
+ * -ENOENT if the address is none of the hook's. */
+typedef int (*ioreq_mmio_fn)(void *opaque, ioreq_t *req);
 
 struct ioreq_router {
     struct vpci_topology *topo;
@@ -44,6 +52,8 @@ struct ioreq_router {
     struct { uint64_t start, end; } bar_window[IOREQ_MAX_WINDOWS];   /* inclusive end */
     struct ioreq_stats stats;
     struct ratelimit rl;
+    ioreq_mmio_fn mmio;           /* optional: trapped MSI-X pages */
+    void *mmio_opaque;
 };
 
 void ioreq_router_init(struct ioreq_router *r, struct vpci_topology *topo, uint16_t seg,
@@ -61,6 +71,7 @@ struct ioreq_decoded {
     bool cfg_valid;               /* cfg holds the config access that was made */
     struct cfg_req cfg;           /* decoded SBDF, register and size */
     bool write;
+    bool mmio_hook;               /* answered by the router's mmio hook */
 };
 
 /* Handle one request in place: for reads, req->data receives the answer.

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "hostbridge/common/log.h"
+#include "pcipt/host/hostpci_bar.h"
 #include "pcipt/host/sysfs_attr.h"
 
 struct hostpci {
@@ -22,6 +23,7 @@ struct hostpci {
     char name[SBDF_STR_LEN];
     struct hostpci_info info;
     struct host_dev hd;
+    struct hostpci_bars bars;       /* resourceN mappings (MSI-X pages) */
 };
 
 /* libpci reports fatal errors through a callback that must not return:
@@ -125,7 +127,20 @@ static int cfg_write(void *ctx, unsigned off, unsigned size, uint32_t val)
     return guarded_block(hp, off, b, size, true) ? 0 : -EIO;
 }
 
-static const struct host_cfg_ops hostpci_ops = { .read = cfg_read, .write = cfg_write };
+static int bar_read(void *ctx, int bar, uint64_t off, unsigned size, uint64_t *val)
+{
+    struct hostpci *hp = ctx;
+    return hostpci_bar_access(&hp->bars, hp->devdir, &hp->hd, bar, off, size, val, false);
+}
+
+static int bar_write(void *ctx, int bar, uint64_t off, unsigned size, uint64_t val)
+{
+    struct hostpci *hp = ctx;
+    return hostpci_bar_access(&hp->bars, hp->devdir, &hp->hd, bar, off, size, &val, true);
+}
+
+static const struct host_cfg_ops hostpci_ops = { .read = cfg_read, .write = cfg_write,
+                                                 .bar_read = bar_read, .bar_write = bar_write };
 
 /* --- BARs from the sysfs `resource` file (read by libpci) --------------- */
 
@@ -299,6 +314,7 @@ void hostpci_close(struct hostpci *hp)
     if (hp->dev)
         pci_free_dev(hp->dev);
     pci_cleanup(hp->acc);
+    hostpci_bars_unmap(&hp->bars);
     free(hp);
 }
 

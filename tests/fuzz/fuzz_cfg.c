@@ -35,7 +35,11 @@
  *   op & 3 == 2    write to a present function, aligned, size 1/2/4/8 (the
  *                  shapes a guest really uses, to get deep quickly)
  *   op & 3 == 3    op >> 2: 0 restart, 1 restore a raw vdev_state (as read
- *                  from xenstore), 2 vdev_reset, 3 vdev_msi_set_pending. */
+ *                  from xenstore), 2 vdev_reset, 3 vdev_msi_set_pending, or
+ *                  (op >> 4 odd) an MSI-X table/PBA access (vdev_msix_mmio):
+ *                  M1 it answers 0 or 1; a claimed access of a size or
+ *                  alignment PCI 3.0 §6.8.2 forbids reads all-ones and is
+ *                  counted, and nothing else is. */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -67,6 +71,35 @@ static void target(struct fz_in *in, const struct fz_world *w, struct cfg_req *r
         *r = (struct cfg_req){ .seg = s & 1 ? s : 0, .bus = fz_u8(in), .dev = fz_u8(in),
                                .fn = fz_u8(in) };
     }
+}
+
+static void msix_access(struct vdev *v, struct fz_in *in)
+{
+    struct msix_info mi;
+    uint8_t sz = fz_u8(in), how = fz_u8(in);
+    unsigned size = 1u << (sz % 4);
+    uint64_t before = vdev_msix_bad(v), data = fz_u64(in), sent = data;
+    bool write = how & 1;
+
+    vdev_msix_info(v, &mi);
+    int bar = (how & 2) ? mi.pba_bar : mi.table_bar;
+    uint64_t base = (how & 2) ? mi.pba_offset : mi.table_offset;
+    uint64_t off = (how & 4) ? fz_u64(in) : base + (fz_u16(in) & 0x7fff);
+    int rc = vdev_msix_mmio(v, bar, off, size, write, &data);
+    bool ok = (size == 4 || size == 8) && !(off & (size - 1));
+    uint64_t counted = vdev_msix_bad(v) - before;
+
+    if (rc != 0 && rc != 1)
+        fz_fail("M1: vdev_msix_mmio returned %d", rc);
+    if (rc == 0 && (counted || data != sent))
+        fz_fail("M1: an unclaimed access at %d+0x%llx changed something", bar,
+                (unsigned long long)off);
+    if (rc == 1 && !ok && (counted != 1 || (!write && data != ~0ull)))
+        fz_fail("M1: a size-%u access at %d+0x%llx was not refused", size, bar,
+                (unsigned long long)off);
+    if (rc == 1 && ok && counted)
+        fz_fail("M1: an aligned size-%u access at %d+0x%llx was counted as bad", size, bar,
+                (unsigned long long)off);
 }
 
 static void special(struct fz_world *w, struct fz_in *in, unsigned what)
@@ -109,7 +142,9 @@ static void special(struct fz_world *w, struct fz_in *in, unsigned what)
         }
         break;
     default:
-        if (k)
+        if (k && (what & 4))
+            msix_access(w->fn[k].v, in);
+        else if (k)
             vdev_msi_set_pending(w->fn[k].v, fz_u32(in));
         break;
     }

@@ -88,7 +88,7 @@ static int snap_write(void *ctx, unsigned off, unsigned size, uint32_t val)
             val);
 }
 
-static const struct host_cfg_ops snap_ops = { snap_read, snap_write };
+static const struct host_cfg_ops snap_ops = { .read = snap_read, .write = snap_write };
 
 static bool plan_one(struct domain_assign *dom, const struct sbdf *addr,
                      const struct host_bar *bars, uint64_t guest[PCI_NUM_RES])

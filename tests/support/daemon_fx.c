@@ -82,6 +82,7 @@ void dfx_setup(void)
     build_tree();
     clean_store();
     dfx_host_dt[0] = '\0';
+    dfx_msi = "vits";
 }
 
 void dfx_use_host_dt(const char *name)
@@ -111,6 +112,36 @@ void dfx_domain(uint32_t domid, unsigned vcpus)
 }
 
 void (*dfx_pre_publish)(void);
+const char *dfx_msi;
+
+/* pcipt/dev-N/msi of the device just published (the last N), as attach
+ * writes it (none when dfx_msi is NULL), with the DeviceIDs attach writes
+ * next to `vits` (guest: the guest RID; host: a made-up one). */
+static void put_msi(struct xs_handle *xs, uint32_t domid, const struct dev_assign *d)
+{
+    char p[160], dir[128], *num;
+
+    if (!dfx_msi)
+        return;
+    snprintf(p, sizeof(p), "/local/domain/0/backend/pci/%u/0/num_devs", domid);
+    num = xsw_read(xs, XBT_NULL, p);
+    ck_assert_ptr_nonnull(num);
+    snprintf(dir, sizeof(dir), "/local/domain/0/backend/pci/%u/0/pcipt/dev-%d", domid,
+             atoi(num) - 1);
+    free(num);
+    snprintf(p, sizeof(p), "%s/msi", dir);
+    ck_assert_int_eq(xsw_write(xs, XBT_NULL, p, dfx_msi), 0);
+    if (strcmp(dfx_msi, "vits"))
+        return;
+    snprintf(p, sizeof(p), "%s/its-guest-devid", dir);
+    ck_assert_int_eq(xsw_printf(xs, XBT_NULL, p, "0x%x",
+                                (unsigned)(d->guest.bus << 8 | d->guest.dev << 3 | d->guest.fn)),
+                     0);
+    snprintf(p, sizeof(p), "%s/its-host-devid", dir);
+    ck_assert_int_eq(xsw_printf(xs, XBT_NULL, p, "0x%x",
+                                (unsigned)(0x10000 | d->host.bus << 8 | d->host.dev << 3 |
+                                           d->host.fn)), 0);
+}
 
 /* Grant the function's memory BARs, publish it. */
 static void grant_publish(struct xs_handle *xs, uint32_t domid, const struct dev_assign *d)
@@ -120,6 +151,7 @@ static void grant_publish(struct xs_handle *xs, uint32_t domid, const struct dev
             ck_assert_int_eq(hv_grant_iomem(simfx_hv, domid, d->bars[i].host,
                                             d->bars[i].size), 0);
     ck_assert_int_eq(xsp_publish_device(xs, domid, d), 0);
+    put_msi(xs, domid, d);
 }
 
 void dfx_assign_fns(uint32_t domid, const struct dfx_fn *fns, unsigned count,

@@ -34,6 +34,9 @@ void dfx_domain(uint32_t domid, unsigned vcpus);
 /* Called by dfx_assign after planning, just before publishing (tests that
  * break the host device only once it is planned). */
 extern void (*dfx_pre_publish)(void);
+/* pcipt/dev-N/msi that dfx_assign writes after publishing ("vits" after
+ * dfx_setup, as attach writes it where Xen has the vITS; NULL: none). */
+extern const char *dfx_msi;
 void dfx_assign(uint32_t domid, unsigned n, struct dev_assign *out);
 /* The same at guest slot `slot` (-1: the lowest free). */
 void dfx_assign_at(uint32_t domid, unsigned n, int slot, struct dev_assign *out);

@@ -79,6 +79,7 @@ void memdev_endpoint(struct memdev *m)
     memdev_set(m, 0x72, 2, 0x000f);           /* 16 entries */
     memdev_set(m, 0x74, 4, 0x00000002);       /* table: BAR2 + 0 */
     memdev_set(m, 0x78, 4, 0x00000802);       /* PBA: BAR2 + 0x800 */
+    m->mmio_bar = 2;                          /* mmio[] is BAR2: table and PBA */
     memdev_add_cap(m, 0x80, 0x10);            /* PCIe v2 endpoint */
     memdev_set(m, 0x82, 2, 0x0002);
     memdev_set(m, 0x84, 4, 0x10008fc0);       /* FLR capable */

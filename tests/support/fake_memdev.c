@@ -1,5 +1,6 @@
 /* See fake_memdev.h. */
 #include <check.h>
+#include <errno.h>
 #include <string.h>
 
 #include "tests/support/fake_memdev.h"
@@ -21,7 +22,30 @@ static int md_write(void *ctx, unsigned off, unsigned size, uint32_t val)
     return 0;
 }
 
-static const struct host_cfg_ops md_ops = { md_read, md_write };
+/* The one BAR with memory behind it (mmio_bar): 4 KiB. */
+static int md_bar_read(void *ctx, int bar, uint64_t off, unsigned size, uint64_t *val)
+{
+    struct memdev *m = ctx;
+    if (bar != m->mmio_bar || off + size > sizeof(m->mmio))
+        return -EIO;
+    *val = 0;
+    for (unsigned i = 0; i < size; i++)
+        *val |= (uint64_t)m->mmio[off + i] << (8 * i);
+    return 0;
+}
+
+static int md_bar_write(void *ctx, int bar, uint64_t off, unsigned size, uint64_t val)
+{
+    struct memdev *m = ctx;
+    if (bar != m->mmio_bar || off + size > sizeof(m->mmio))
+        return -EIO;
+    for (unsigned i = 0; i < size; i++)
+        m->mmio[off + i] = (uint8_t)(val >> (8 * i));
+    return 0;
+}
+
+static const struct host_cfg_ops md_ops = { .read = md_read, .write = md_write,
+                                            .bar_read = md_bar_read, .bar_write = md_bar_write };
 
 void memdev_set(struct memdev *m, unsigned off, unsigned size, uint32_t val)
 {

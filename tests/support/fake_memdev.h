@@ -1,4 +1,4 @@
-/* A host_dev backed by a 4 KiB array, with read/write counters and a flag
+/* A host_dev backed by a 4 KiB array (and 4 KiB of one BAR's memory), with read/write counters and a flag
  * that makes any host write fail the test ("no host writes"). */
 #ifndef TESTS_FAKE_MEMDEV_H
 #define TESTS_FAKE_MEMDEV_H
@@ -13,6 +13,8 @@ struct memdev {
     uint8_t cfg[PCI_CFG_SIZE];
     unsigned reads, writes;
     bool forbid_writes;         /* a host write aborts the test */
+    int mmio_bar;               /* the BAR whose first 4 KiB are mmio[] (bar_read/write) */
+    uint8_t mmio[4096];
 };
 
 /* A type-0 function: vendor/device, class, cfg_size 256 or 4096, no caps. */

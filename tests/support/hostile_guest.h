@@ -25,6 +25,10 @@ struct hg_dev {
     uint32_t id;                  /* vendor | device << 16 as first read */
     struct dev_assign as;         /* BAR kinds and sizes */
     unsigned msi, msix, pcie;     /* capability offsets, 0 = none */
+    uint32_t msix_loc[2];         /* the host's MSI-X Table and PBA registers (BIR |
+                                     offset; the pages stay trapped even when the
+                                     capability is hidden), 0 = no MSI-X */
+    unsigned msix_n;              /* its table size */
 };
 
 struct hostile_guest {

@@ -3,6 +3,7 @@
 #include "tests/support/sysfs_tree.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -264,6 +265,31 @@ static void format_resource(const struct dump_func *f, char *buf, size_t len)
     }
 }
 
+/* resourceN of each memory BAR, a sparse regular file of the BAR's size
+ * (Linux's resourceN is the BAR to mmap: pcipt/host/hostpci_bar.c). */
+static int add_resource_files(const struct dump_func *f, const char *devdir, char *err,
+                              size_t errlen)
+{
+    struct host_bar bars[PCI_NUM_RES];
+    char path[512];
+
+    tree_bars(f, bars);
+    for (int i = 0; i < PCI_ROM_SLOT; i++) {
+        if (bars[i].type != BAR_MEM32 && bars[i].type != BAR_MEM64)
+            continue;
+        snprintf(path, sizeof(path), "%s/resource%d", devdir, i);
+        int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+        if (fd < 0 || ftruncate(fd, (off_t)bars[i].size)) {
+            snprintf(err, errlen, "%s: %s", path, strerror(errno));
+            if (fd >= 0)
+                close(fd);
+            return -EIO;
+        }
+        close(fd);
+    }
+    return 0;
+}
+
 static int add_driver(const char *dir, const char *devdir, const char *drv, char *err,
                       size_t errlen)
 {
@@ -309,7 +335,8 @@ int sysfs_tree_add(const char *dir, const struct dump_func *f, const struct tree
         (rc = put_fmt(devdir, "irq", err, errlen, "%u\n", irq)) ||
         (rc = put_fmt(devdir, "numa_node", err, errlen, "-1\n")) ||
         (rc = put_fmt(devdir, "driver_override", err, errlen, "(null)\n")) ||
-        (rc = put_file(dir, "drivers_probe", "", 0, err, errlen)))
+        (rc = put_file(dir, "drivers_probe", "", 0, err, errlen)) ||
+        (rc = add_resource_files(f, devdir, err, errlen)))
         return rc;
     if (o->reset_method &&
         (rc = put_fmt(devdir, "reset_method", err, errlen, "%s%s", o->reset_method,

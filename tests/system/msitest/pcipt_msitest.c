@@ -2,8 +2,9 @@
 /*
  * pcipt_msitest: the system test's driver for QEMU's edu device (1234:11e8).
  * Debian's 6.1 kernel has no driver that allocates an interrupt vector for
- * edu (docs/testing/systest.md "MSI"), so this module does: it takes edu
- * with one MSI (mode=msi) or its INTx (mode=intx) and measures, inside the
+ * edu (docs/testing/systest.md "DMA, NVMe and readiness steps"), so this
+ * module does: it takes edu with one MSI (mode=msi) or its INTx (mode=intx)
+ * and measures, inside the
  * kernel that runs it, the time from the write to edu's "raise interrupt"
  * register to the start of the handler.
  *

@@ -152,6 +152,44 @@ START_TEST(relay_through_the_daemon)
 }
 END_TEST
 
+/* PCI 3.0 §6.8.2.3: with MSI-X enabled the function does not signal INTx,
+ * so the relay drops the SPI and does not re-raise an assertion left from
+ * before (pcipt/daemon/daemon_msi.c daemon_msi_intx_sync); MSI-X off again:
+ * an INTx line still asserted is raised again, as after INTx-disable. */
+START_TEST(msix_enable_silences_the_relay)
+{
+    struct dev_assign a;
+    struct dfx_daemon dm;
+
+    make_uio();
+    dfx_domain(DOM, 1);
+    dfx_assign(DOM, 1, &a);
+    dfx_start(&dm, DOM);
+    unsetenv("PCIPT_UIO_DEV_DIR");
+    expect_unmask();
+    set_interrupt_status(true);
+    fire();
+    ck_assert_int_eq(wait_spi(a.spi, 1), 1);
+    struct hv *g = simfx_open();
+    dfx_cfg_write(g, DOM, 0, a.guest.dev, 0x72, 2, 0x8000);         /* MSI-X on */
+    ck_assert_int_eq(sim_irq_level(simfx_hv, DOM, a.spi), 0);
+    usleep(100 * 1000);                       /* several re-raise periods */
+    ck_assert_uint_eq(dfx_cfg_read(g, DOM, 0, a.guest.dev, 0x06, 2) & 0x08, 0x08);
+    ck_assert_int_eq(sim_irq_level(simfx_hv, DOM, a.spi), 0);
+    no_unmask_pending();
+    dfx_cfg_write(g, DOM, 0, a.guest.dev, 0x72, 2, 0x0000);         /* MSI-X off */
+    ck_assert_int_eq(sim_irq_level(simfx_hv, DOM, a.spi), 1);
+    set_interrupt_status(false);
+    ck_assert_uint_eq(dfx_cfg_read(g, DOM, 0, a.guest.dev, 0x06, 2) & 0x08, 0);
+    expect_unmask();
+    ck_assert_int_eq(wait_spi(a.spi, 0), 0);
+    hv_close(g);
+    ck_assert_int_eq(dfx_stop(&dm, SIGTERM), 0);
+    close(slave);
+    close(master);
+}
+END_TEST
+
 static Suite *daemon_intx_live_suite(void)
 {
     Suite *s = suite_create("daemon_intx_live");
@@ -161,6 +199,7 @@ static Suite *daemon_intx_live_suite(void)
     tcase_add_checked_fixture(tc, dfx_setup, dfx_teardown);
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, relay_through_the_daemon);
+    tcase_add_test(tc, msix_enable_silences_the_relay);
     suite_add_tcase(s, tc);
     return s;
 }

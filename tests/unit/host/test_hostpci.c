@@ -105,6 +105,50 @@ START_TEST(config_write_reaches_the_file)
 }
 END_TEST
 
+/* The BAR through resourceN (pcipt/host/hostpci_bar.c): every size reaches
+ * the file at its offset; an access past the file, a misaligned one, an I/O
+ * BAR are refused; a missing resourceN fails (and is not retried). */
+START_TEST(bar_access_through_resource_files)
+{
+    struct sbdf s = { 0, 1, 0, 0 };
+    struct hostpci *hp;
+    char dir[64], err[512], path[256];
+    uint64_t v;
+
+    testdata_tree("cap-pcie-2", &plain, dir, sizeof(dir));
+    ck_assert_int_eq(hostpci_open(dir, &s, &hp, err, sizeof(err)), 0);
+    struct host_dev *hd = hostpci_host_dev(hp);
+    ck_assert_int_eq(host_bar_write(hd, 3, 0x100, 8, 0x1122334455667788ull), 0);
+    ck_assert_int_eq(host_bar_write(hd, 3, 0x102, 2, 0xabcd), 0);
+    ck_assert_int_eq(host_bar_write(hd, 3, 0x107, 1, 0x99), 0);
+    ck_assert_int_eq(host_bar_read(hd, 3, 0x100, 8, &v), 0);
+    ck_assert_uint_eq(v, 0x99223344abcd7788ull);
+    ck_assert_int_eq(host_bar_read(hd, 3, 0x104, 4, &v), 0);
+    ck_assert_uint_eq(v, 0x99223344u);
+    ck_assert_int_eq(host_bar_read(hd, 3, 0x3ffc, 4, &v), 0);          /* last dword */
+    ck_assert_int_eq(host_bar_read(hd, 3, 0x4000, 4, &v), -EINVAL);    /* past 16 KiB */
+    ck_assert_int_eq(host_bar_read(hd, 3, 0x102, 4, &v), -EINVAL);     /* misaligned */
+    ck_assert_int_eq(host_bar_read(hd, 3, 0x100, 3, &v), -EINVAL);
+    ck_assert_int_eq(host_bar_read(hd, 2, 0, 4, &v), -EINVAL);         /* I/O BAR */
+    snprintf(path, sizeof(path), "%s/devices/0000:01:00.0/resource0", dir);
+    ck_assert_int_eq(unlink(path), 0);
+    ck_assert_int_eq(host_bar_read(hd, 0, 0, 4, &v), -ENOENT);
+    ck_assert_int_eq(host_bar_read(hd, 0, 0, 4, &v), -ENOENT);
+    hostpci_close(hp);
+    FILE *fp;
+    unsigned char b[8];
+    snprintf(path, sizeof(path), "%s/devices/0000:01:00.0/resource3", dir);
+    ck_assert_ptr_nonnull(fp = fopen(path, "rb"));
+    ck_assert_int_eq(fseek(fp, 0x100, SEEK_SET), 0);
+    ck_assert_uint_eq(fread(b, 1, 8, fp), 8);
+    fclose(fp);
+    ck_assert_uint_eq(b[0], 0x88);
+    ck_assert_uint_eq(b[2], 0xcd);
+    ck_assert_uint_eq(b[7], 0x99);
+    sysfs_tree_remove(dir);
+}
+END_TEST
+
 static int count_cb(struct hostpci *hp, void *opaque)
 {
     (void)hp;
@@ -386,6 +430,7 @@ static Suite *hostpci_suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_loop_test(tc, every_function_of_every_dump, 0, (int)n);
     tcase_add_test(tc, config_write_reaches_the_file);
+    tcase_add_test(tc, bar_access_through_resource_files);
     tcase_add_test(tc, foreach_and_errors);
     tcase_add_test(tc, ownership);
     tcase_add_test(tc, bind_holder_on_tree);

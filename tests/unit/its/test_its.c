@@ -70,7 +70,7 @@ static int mem_write(void *ctx, unsigned off, unsigned size, uint32_t val)
     return -EPERM;
 }
 
-static const struct host_cfg_ops mem_ops = { mem_read, mem_write };
+static const struct host_cfg_ops mem_ops = { .read = mem_read, .write = mem_write };
 
 static void cap(struct memcfg *m, uint8_t at, uint8_t id, uint8_t next, uint16_t ctl)
 {
