@@ -17,43 +17,17 @@
 #include "hostbridge/common/log.h"
 #include "hostbridge/common/pci_regs.h"
 #include "pcipt/daemon/daemon.h"
-#include "pcipt/xs/xs_nodes.h"
-#include "pcipt/xs/xs_paths.h"
+#include "pcipt/xs/xs_publish.h"
 
-/* --- pcipt/dev-N/msi (a local reader until pcipt/xs has one) ----------- */
-
-struct msi_node {
-    const struct sbdf *host;
-    uint32_t domid;
-    bool vits;
-};
-
-static int msi_node_body(struct xs_handle *xs, xs_transaction_t t, void *arg)
-{
-    struct msi_node *c = arg;
-    struct xsu_reader r = { .xs = xs, .t = t };
-    char be[XSW_PATH_MAX], p[XSW_PATH_MAX], *v;
-    unsigned num;
-    int i;
-
-    xsp_backend_path(c->domid, be);
-    if (xsp_num_devs(&r, be, &num))
-        return r.rc;
-    if ((i = xsp_find_dev(&r, be, num, c->host)) < 0)
-        return i;
-    xsu_path(p, "%s/pcipt/dev-%d/msi", be, i);
-    if (!(v = xsw_read(xs, t, p)))
-        return errno ? -errno : -EIO;
-    c->vits = !strcmp(v, "vits");
-    free(v);
-    return 0;
-}
-
+/* pcipt/dev-N/msi, read with xsp_read_dev_msi: anything but a readable
+ * `vits` (absent, off, bad, xenstore trouble) keeps MSI hidden. */
 bool daemon_msi_mode_vits(struct daemon *d, const struct sbdf *host)
 {
-    struct msi_node c = { .host = host, .domid = d->domid };
+    enum dev_msi msi = DEV_MSI_OFF;
+    uint32_t gid, hid;
 
-    return xsw_transact(d->xs, msi_node_body, &c) == 0 && c.vits;
+    return xsp_read_dev_msi(d->xs, d->domid, host, &msi, &gid, &hid) == 0 &&
+           msi == DEV_MSI_VITS;
 }
 
 void daemon_msi_note_hidden(struct daemon *d, struct daemon_dev *dd)
