@@ -66,6 +66,7 @@ static void release_devices(struct daemon *d)
             continue;
         intx_line_stop(&dd->intx);
         hostbridge_remove_device(d->hb, dd->as.guest.dev, dd->as.guest.fn);
+        daemon_msix_release(dd);
         if (dd->hp)
             hostpci_close(dd->hp);
         memset(dd, 0, sizeof(*dd));
