@@ -141,9 +141,11 @@ ifneq ($(SKIP_SYSTEST),1)
 	$(MAKE) systest
 endif
 
-# The same tests under AddressSanitizer + UndefinedBehaviorSanitizer.
+# The same tests under AddressSanitizer + UndefinedBehaviorSanitizer, which
+# run everything several times slower: Check's per-test timeouts are scaled
+# (CK_TIMEOUT_MULTIPLIER) so a slow machine does not fail a correct test.
 check-asan:
-	$(MAKE) BUILD=build-asan SAN=address,undefined CFLAGS="-O1 -g" unit
+	CK_TIMEOUT_MULTIPLIER=$${CK_TIMEOUT_MULTIPLIER:-4} $(MAKE) BUILD=build-asan SAN=address,undefined CFLAGS="-O1 -g" unit
 
 # libFuzzer harnesses (tests/fuzz/; docs/testing/fuzz.md), built with clang into
 # build-fuzz/: the production sources unchanged, with ASan+UBSan and
