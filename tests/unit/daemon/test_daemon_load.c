@@ -67,8 +67,8 @@ START_TEST(write_storm_is_coalesced_and_saved_within_the_bound)
         usleep(2000);
     }
     ck_assert_msg(seen, "the storm's last value never reached xenstore");
-    /* STATE_FLUSH_MS, and slack for a loaded test machine */
-    ck_assert_msg(seen - last <= STATE_FLUSH_MS + 400, "saved %llu ms after the access",
+    /* STATE_FLUSH_MS, and slack for a loaded test machine (well within the 1 s tick) */
+    ck_assert_msg(seen - last <= STATE_FLUSH_MS + 800, "saved %llu ms after the access",
                   (unsigned long long)(seen - last));
     hv_close(g);
     ck_assert_int_eq(dfx_stop(&dm, SIGTERM), 0);
@@ -103,7 +103,12 @@ START_TEST(sigkill_after_a_storm_loses_nothing)
     dfx_cfg_write(g, DOM, 0, a.guest.dev, CACHE_LINE, 1, 0x11);   /* a flush: starts the window */
     dfx_cfg_write(g, DOM, 0, a.guest.dev, CACHE_LINE, 1, 0x5a);   /* inside the window */
     ck_assert_int_eq(dfx_stop(&dm, SIGKILL), 128 + SIGKILL);
-    ck_assert_int_eq(saved_cache_line(), 0x11);     /* xenstore lags, as designed */
+    /* xenstore lags, as designed (0x5a only if this machine stalled > STATE_FLUSH_MS
+     * between the write and the kill; without the journal the next check then fails) */
+    long before = saved_cache_line();
+    ck_assert_msg(before == 0x11 || before == 0x5a, "xenstore has 0x%lx", before);
+    if (before != 0x11)
+        fprintf(stderr, "sigkill_after_a_storm: xenstore caught up before the kill\n");
     dfx_start(&dm, DOM);
     ck_assert_uint_eq(dfx_cfg_read(g, DOM, 0, a.guest.dev, CACHE_LINE, 1), 0x5a);
     hv_close(g);
