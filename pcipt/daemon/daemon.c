@@ -75,6 +75,7 @@ static void release_devices(struct daemon *d)
 
 static void release(struct daemon *d)
 {
+    daemon_journal_close(d, d->domain_dead);
     daemon_msi_release(d);
     if (d->topo)
         vpci_topology_free(d->topo);
@@ -182,6 +183,7 @@ void daemon_shutdown(struct daemon *d)
 {
     char line[1024];
 
+    daemon_flush_due(d, daemon_now_ms(), true);     /* xenstore as current as the journal */
     daemon_stats_line(d, line, sizeof(line));
     fprintf(stderr, "%s\n", line);
     daemon_stats_publish(d, true);

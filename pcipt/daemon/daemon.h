@@ -22,6 +22,7 @@
 #include "pcipt/xs/xs_publish.h"
 
 struct hostpci;
+struct state_journal;
 
 struct daemon_dev {
     bool used;
@@ -31,6 +32,7 @@ struct daemon_dev {
     struct vdev *vdev;
     struct intx_line intx;
     bool state_dirty;              /* VDEV_EV_STATE seen during this access */
+    bool xs_dirty;                 /* journaled, not yet in xenstore (daemon_xs.c) */
     bool p2m_released;             /* xlwatch released it: unmapped, revoked, records rewritten */
     bool msi_vits;                 /* pcipt/dev-N/msi = vits: the host follows the guest's
                                       MSI/MSI-X; else both are hidden (daemon_msi.c) */
@@ -44,6 +46,9 @@ struct daemon_stats {
     uint64_t first_access_ms;      /* start -> the guest's first config access */
     uint64_t first_cfg_us, last_cfg_us;   /* CLOCK_MONOTONIC of the first/last config access */
     uint64_t bar_mapped_hits;      /* ioreqs for addresses inside a mapped BAR: must stay 0 */
+    uint64_t woken;                /* vCPUs found answered at start, notified (issue 15 item 6) */
+    uint64_t state_changes;        /* accesses that changed a device's saved state */
+    uint64_t state_writes;         /* of that state to xenstore (coalesced, STATE_FLUSH_MS) */
     uint64_t start_ms;
 };
 
@@ -81,7 +86,14 @@ struct daemon {
     bool xs_lost;                  /* xenstored went away: exit for the supervisor */
     char last_stats[1024];
     uint64_t last_stats_ms, last_check_ms;
+    uint64_t state_flush_ms;       /* last write of the state to xenstore */
+    struct state_journal *journal; /* state_journal.c, mapped on first use */
+    bool journal_tried;
 };
+
+/* The guest state reaches xenstore at most this often (docs/design/daemon.md
+ * "Guest state"); the run-dir journal has every change at once. */
+#define STATE_FLUSH_MS 100
 
 uint64_t daemon_now_ms(void);
 
@@ -155,7 +167,20 @@ void daemon_xs_changed(struct daemon *d);
  * (pcipt/xl/xlwatch.h); at setup, before the assignment is read, and on every
  * change of the backend dir. */
 void daemon_follow_libxl(struct daemon *d);
+/* Save every changed device's state now: journal and xenstore. */
 void daemon_flush_state(struct daemon *d);
+/* After an access: journal the changed devices (a memcpy); xenstore later. */
+void daemon_note_state(struct daemon *d);
+/* From the loop: write what xenstore lacks, at most every STATE_FLUSH_MS
+ * (or now when force); returns ms until the next write is due, -1 if none. */
+int daemon_flush_due(struct daemon *d, uint64_t now, bool force);
+
+/* state_journal.c: the run dir's copy of every device's state (kill-safe) */
+void daemon_journal_put(struct daemon *d, const struct sbdf *host, const struct vdev_state *st);
+bool daemon_journal_get(struct daemon *d, const struct sbdf *host, struct vdev_state *st);
+void daemon_journal_drop(struct daemon *d, const struct sbdf *host);
+/* Unmap; remove the file too when the domain is gone. */
+void daemon_journal_close(struct daemon *d, bool remove);
 void daemon_stats_line(struct daemon *d, char *buf, size_t len);
 void daemon_stats_publish(struct daemon *d, bool force);
 int daemon_server_state(struct daemon *d, const char *state);

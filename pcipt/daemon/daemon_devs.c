@@ -67,6 +67,9 @@ static bool initial_view(struct daemon *d, struct daemon_dev *dd)
                      "the firmware view", d->domid, SBDF_ARGS(dd->as.host),
                      err[0] ? err : strerror(-rc));
         guest_firmware_state(dd->vdev, &st);    /* startup reconciles the p2m */
+    } else if (daemon_journal_get(d, &dd->as.host, &st)) {   /* xenstore may lag by */
+        log_info("dom%u: state of " SBDF_FMT " from the run-dir journal", d->domid,
+                 SBDF_ARGS(dd->as.host));                   /* up to STATE_FLUSH_MS */
     }
     vdev_restore_state(dd->vdev, &st);
     dd->state_dirty = true;
@@ -203,6 +206,7 @@ void daemon_dev_remove(struct daemon *d, struct daemon_dev *dd)
     daemon_bars_unmap_all(d, dd);
     hostbridge_remove_device(d->hb, dd->as.guest.dev, dd->as.guest.fn);
     daemon_msix_release(dd);
+    daemon_journal_drop(d, &dd->as.host);
     if (dd->hp)
         hostpci_close(dd->hp);
     log_info("dom%u: removed " SBDF_FMT " from the bus", d->domid, SBDF_ARGS(dd->as.host));

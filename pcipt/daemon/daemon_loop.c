@@ -3,8 +3,11 @@
  *   notification on a vCPU's port -> unmask -> if the slot is READY
  *   (or INPROCESS: taken by a predecessor that died before answering):
  *   read barrier, INPROCESS, dispatch, write barrier, IORESP_READY, notify.
- * Engine events (p2m changes, state persistence) happen inside dispatch or
- * right after it, so they are complete before the guest's access is. */
+ * Engine events (p2m changes, the state journal) happen inside dispatch or
+ * right after it, so they are complete before the guest's access is; the
+ * state's copy in xenstore follows from the loop, at most every
+ * STATE_FLUSH_MS (daemon_xs.c).  At start, a slot found IORESP_READY (a
+ * predecessor answered and died before notifying) is notified. */
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -28,7 +31,7 @@ static void after_access(struct daemon *d)
     for (unsigned i = 0; i < PCIPT_MAX_DEVS; i++)
         if (d->devs[i].used)
             intx_check(&d->devs[i].intx);
-    daemon_flush_state(d);
+    daemon_note_state(d);        /* journaled now; xenstore from the loop (daemon_xs.c) */
 }
 
 static uint64_t now_us(void)
@@ -96,10 +99,23 @@ static void handle_slot(struct daemon *d, unsigned v)
     d->hv->ops->evtchn_notify(d->hv, d->local_port[v]);
 }
 
+/* At start and takeover: every slot a predecessor left.  READY and
+ * INPROCESS are answered (handle_slot).  IORESP_READY is an answer a dead
+ * daemon wrote but may not have notified: the vCPU is blocked in Xen's
+ * wait_for_io until its port fires, so notify it (a vCPU that was notified
+ * already takes the answer on its own; a second event is harmless to Xen:
+ * the vCPU is not blocked, or looks at its slot once more). */
 void daemon_handle_all_slots(struct daemon *d)
 {
-    for (unsigned v = 0; v < d->nr_vcpus; v++)
-        handle_slot(d, v);
+    for (unsigned v = 0; v < d->nr_vcpus; v++) {
+        if (ioreq_slot_state(&d->page->vcpu_ioreq[v]) == STATE_IORESP_READY) {
+            d->stats.woken++;
+            d->hv->ops->evtchn_notify(d->hv, d->local_port[v]);
+            log_info("dom%u: vCPU %u: answered by the previous daemon, notified", d->domid, v);
+        } else {
+            handle_slot(d, v);
+        }
+    }
 }
 
 static void on_events(struct daemon *d)
@@ -137,6 +153,7 @@ static void tick(struct daemon *d, uint64_t now)
     for (unsigned i = 0; i < PCIPT_MAX_DEVS; i++)
         if (d->devs[i].used)
             intx_check(&d->devs[i].intx);
+    daemon_flush_due(d, now, false);
     if (now - d->last_check_ms < CHECK_MS)
         return;
     d->last_check_ms = now;
@@ -151,6 +168,10 @@ static int timeout_ms(struct daemon *d, uint64_t now)
     int t = (int)(d->last_check_ms + CHECK_MS > now ? d->last_check_ms + CHECK_MS - now : 0);
 
     uint64_t ims = intx_now_ms();
+    int due = daemon_flush_due(d, now, false);
+
+    if (due >= 0 && due < t)
+        t = due;
 
     for (unsigned i = 0; i < PCIPT_MAX_DEVS; i++) {
         int it = d->devs[i].used ? intx_timeout_ms(&d->devs[i].intx, ims) : -1;

@@ -56,24 +56,73 @@ void daemon_xs_failed(struct daemon *d, int rc, const char *what)
     }
 }
 
-void daemon_flush_state(struct daemon *d)
+/* Guest state (docs/design/daemon.md "Guest state"): an access that changes
+ * a device's saved state journals it at once (state_journal.c, a memcpy
+ * into the run dir, kill-safe) and marks it for xenstore; the loop writes
+ * xenstore at most every STATE_FLUSH_MS, after the access has completed, so
+ * a write storm costs a few xenstore transactions a second, not one per
+ * access, and xenstore is never more than STATE_FLUSH_MS behind. */
+void daemon_note_state(struct daemon *d)
+{
+    bool changed = false;
+
+    for (unsigned i = 0; i < PCIPT_MAX_DEVS; i++) {
+        struct daemon_dev *dd = &d->devs[i];
+        struct vdev_state st;
+
+        if (!dd->used || !dd->state_dirty)
+            continue;
+        dd->state_dirty = false;
+        dd->xs_dirty = true;
+        changed = true;
+        vdev_save_state(dd->vdev, &st);
+        daemon_journal_put(d, &dd->as.host, &st);
+    }
+    if (changed)
+        d->stats.state_changes++;
+}
+
+static void write_xs_state(struct daemon *d)
 {
     for (unsigned i = 0; i < PCIPT_MAX_DEVS; i++) {
         struct daemon_dev *dd = &d->devs[i];
         struct vdev_state st;
         int rc;
 
-        if (!dd->used || !dd->state_dirty)
+        if (!dd->used || !dd->xs_dirty)
             continue;
-        dd->state_dirty = false;
+        dd->xs_dirty = false;
         vdev_save_state(dd->vdev, &st);
         if ((rc = xsp_write_vdev_state(d->xs, d->domid, &dd->as.host, &st))) {
             char what[64];
             snprintf(what, sizeof(what), "cannot save the guest state of " SBDF_FMT,
                      SBDF_ARGS(dd->as.host));
             daemon_xs_failed(d, rc, what);
+        } else {
+            d->stats.state_writes++;
         }
     }
+}
+
+int daemon_flush_due(struct daemon *d, uint64_t now, bool force)
+{
+    bool pending = false;
+
+    for (unsigned i = 0; i < PCIPT_MAX_DEVS && !pending; i++)
+        pending = d->devs[i].used && d->devs[i].xs_dirty;
+    if (!pending)
+        return -1;
+    if (!force && now < d->state_flush_ms + STATE_FLUSH_MS)
+        return (int)(d->state_flush_ms + STATE_FLUSH_MS - now);
+    d->state_flush_ms = now;
+    write_xs_state(d);
+    return -1;
+}
+
+void daemon_flush_state(struct daemon *d)
+{
+    daemon_note_state(d);
+    daemon_flush_due(d, daemon_now_ms(), true);
 }
 
 /* state-N of the device published as index n, if dev-N still names host. */
@@ -246,6 +295,7 @@ void daemon_stats_line(struct daemon *d, char *buf, size_t len)
              " unknown_type=%" PRIu64 " msix=%" PRIu64 " maps=%" PRIu64 " unmaps=%" PRIu64 " remaps=%" PRIu64
              " refused=%" PRIu64 " flr=%" PRIu64 " intx_raised=%" PRIu64
              " intx_lowered=%" PRIu64 " intx_reraised=%" PRIu64 " bar_mapped_hits=%" PRIu64
+             " woken=%" PRIu64 " state_changes=%" PRIu64 " state_writes=%" PRIu64
              " first_cfg_us=%" PRIu64
              " last_cfg_us=%" PRIu64 " first_access_ms=%s%" PRIu64,
              d->domid,
@@ -257,7 +307,9 @@ void daemon_stats_line(struct daemon *d, char *buf, size_t len)
              s->ecam_reads, s->ecam_writes, s->pci_config_reads, s->pci_config_writes,
              s->bar_window, s->unclaimed, s->invalidate, s->malformed, s->unknown_type, s->msix,
              d->stats.maps, d->stats.unmaps, d->stats.remaps, d->stats.refused_moves,
-             d->stats.flr, raised, lowered, reraised, d->stats.bar_mapped_hits, d->stats.first_cfg_us,
+             d->stats.flr, raised, lowered, reraised, d->stats.bar_mapped_hits, d->stats.woken,
+             d->stats.state_changes, d->stats.state_writes,
+             d->stats.first_cfg_us,
              d->stats.last_cfg_us, d->stats.first_seen ? "" : "-", d->stats.first_seen ? d->stats.first_access_ms : 1);
 }
 

@@ -98,5 +98,9 @@ int serve_record_remove(uint32_t domid)
 
     if ((rc = record_path(domid, path, sizeof(path))))
         return rc;
+    if (unlink(path) && errno != ENOENT)
+        return -errno;
+    /* the state journal next to it (state_journal.c) goes with the server */
+    snprintf(path, sizeof(path), "%s/serve/dom%" PRIu32 ".state", domlock_run_dir(), domid);
     return unlink(path) && errno != ENOENT ? -errno : 0;
 }

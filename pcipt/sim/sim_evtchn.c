@@ -55,7 +55,7 @@ int sim_port_alloc(struct sim_domain *d, uint32_t remote_dom)
 {
     for (uint32_t p = 1; p < SIM_MAX_PORTS; p++) {   /* port 0 is never valid */
         if (d->ports[p].state == PORT_FREE) {
-            d->ports[p] = (struct sim_port){ PORT_UNBOUND, remote_dom, 0, -1, 0 };
+            d->ports[p] = (struct sim_port){ PORT_UNBOUND, remote_dom, 0, -1, 0, 0 };
             return (int)p;
         }
     }
@@ -170,6 +170,8 @@ void sim_evtchn_close(struct hv_sim *s)
 void sim_port_kick_locked(struct hv_sim *s, struct sim_domain *d, uint32_t port)
 {
     int h = d->ports[port].handle;
+    if (d != &s->st->domains[0])     /* a guest port: wakes a vCPU blocked in wait_for_io */
+        __atomic_add_fetch(&d->ports[port].kicks, 1, __ATOMIC_RELEASE);
     if (!sim_handle_alive(s->st, h) || s->evt_fd < 0)
         return;
     struct sockaddr_un sa;
@@ -220,7 +222,7 @@ static int bind_locked(struct hv_sim *s, uint32_t domid, uint32_t rport)
     int lport = sim_port_alloc(dom0, domid);
     if (lport < 0)
         return lport;
-    dom0->ports[lport] = (struct sim_port){ PORT_INTERDOMAIN, domid, rport, s->evt_handle, 0 };
+    dom0->ports[lport] = (struct sim_port){ PORT_INTERDOMAIN, domid, rport, s->evt_handle, 0, 0 };
     rp->state = PORT_INTERDOMAIN;
     rp->remote_dom = 0;
     rp->remote_port = (uint32_t)lport;

@@ -12,7 +12,7 @@
 #include "pcipt/hv/hv.h"
 
 #define SIM_STATE_MAGIC   0x53494d5043495054ull   /* "SIMPCIPT" */
-#define SIM_STATE_VERSION 4
+#define SIM_STATE_VERSION 5
 
 #define SIM_MAX_DOMAINS   16
 #define SIM_MAX_VCPUS     128     /* slots in one ioreq page (docs/xen-facts.md "The ioreq ABI") */
@@ -50,6 +50,8 @@ struct sim_port {
     uint32_t remote_port;
     int32_t handle;          /* dom0: the evtchn handle owning it; domU: guest waiter, -1 none */
     uint8_t pending;         /* dom0: signalled, not yet collected (Xen's pending bit) */
+    uint32_t kicks;          /* domU: notifications so far; a vCPU waiting in Xen
+                              * (wait_for_io) re-reads its slot only when it moves */
 };
 
 struct sim_server {

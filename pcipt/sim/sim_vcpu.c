@@ -80,6 +80,21 @@ static void drain(struct hv_sim *s, int wait_ms)
             ;
 }
 
+/* The notifications on the vCPU's port so far (sim_port_kick_locked). */
+static uint32_t *kicks_of(struct hv_sim *s, const struct target *t)
+{
+    sim_lock(s);
+    struct sim_domain *d = sim_domain_find(s->st, t->domid);
+    uint32_t *k = d && t->port < SIM_MAX_PORTS ? &d->ports[t->port].kicks : NULL;
+    sim_unlock(s);
+    return k;
+}
+
+static uint32_t kicks_now(const uint32_t *k)
+{
+    return k ? __atomic_load_n(k, __ATOMIC_ACQUIRE) : 0;
+}
+
 static int weird_state(struct hv_sim *s, uint32_t domid, unsigned prev, unsigned state)
 {
     sim_lock(s);
@@ -102,13 +117,23 @@ static void emulator_gone(struct hv_sim *s, uint32_t domid)
     sim_unlock(s);
 }
 
-/* wait_for_io */
+/* wait_for_io: the vCPU looks at its slot, and while the request is not
+ * answered it blocks in wait_on_xen_event_channel until the device model
+ * notifies its port; only then does it look again.  An answer without a
+ * notification (a device model that died between IORESP_READY and the
+ * notify) leaves the vCPU blocked, as on Xen: here until timeout_ms, a
+ * test's safety net (-ETIMEDOUT).  The datagrams on evt_fd only wake this
+ * process; the port's kick count says whether the vCPU was notified (it is
+ * read before the slot, as Xen sets _VPF_blocked_in_xen before its second
+ * look, so a notification racing with the look is never lost). */
 static int wait_locked_out(struct hv_sim *s, const struct target *t, ioreq_t *slot,
                            ioreq_t *resp, int timeout_ms)
 {
     int64_t deadline = now_ms() + (timeout_ms < 0 ? 0 : timeout_ms);
     unsigned prev = STATE_IOREQ_READY;
+    const uint32_t *kicks = kicks_of(s, t);
     for (;;) {
+        uint32_t seen = kicks_now(kicks);
         unsigned state = ioreq_slot_state(slot);
         if (state == STATE_IOREQ_NONE) {
             emulator_gone(s, t->domid);
@@ -124,10 +149,13 @@ static int wait_locked_out(struct hv_sim *s, const struct target *t, ioreq_t *sl
             return 0;
         }
         prev = state;
-        int64_t left = deadline - now_ms();
-        if (left <= 0)
-            return -ETIMEDOUT;
-        drain(s, left < 20 ? (int)left : 20);
+        while (kicks_now(kicks) == seen) {      /* blocked until notified */
+            int64_t left = deadline - now_ms();
+            if (left <= 0)
+                return -ETIMEDOUT;
+            /* 20 ms: another thread of this process may take the datagram */
+            drain(s, left < 20 ? (int)left : 20);
+        }
     }
 }
 

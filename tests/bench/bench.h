@@ -85,6 +85,8 @@ void bench_ioreq(const struct bench_opts *o);
 void bench_enum(const struct bench_opts *o);
 void bench_map(const struct bench_opts *o);
 void bench_msix(const struct bench_opts *o);
+/* the real daemon under a write storm and decode toggles (bench_daemon.c) */
+void bench_daemon(const struct bench_opts *o);
 /* `pcipt-bench --ir-kernel NAME --iters N`: run one config kernel once
  * (what callgrind counts) and print `accesses=<n>`. */
 int bench_cfg_ir_child(const struct bench_opts *o, const char *kernel, unsigned iters);

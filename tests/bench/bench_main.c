@@ -1,4 +1,4 @@
-/* pcipt-bench [--src DIR] [--quick] [--only cfg|ioreq|enum|map|msix]...
+/* pcipt-bench [--src DIR] [--quick] [--only cfg|ioreq|enum|map|msix|daemon]...
  *   Runs the groups, prints the table and one machine-readable line per
  *   metric: metric=<name> value=<v> baseline=<b> ratio=<r> unit=<u>.
  * pcipt-bench --ir-kernel PATTERN:engine|host --iters N
@@ -20,13 +20,14 @@ static const struct {
     { "enum", bench_enum },
     { "map", bench_map },
     { "msix", bench_msix },
+    { "daemon", bench_daemon },
 };
 #define NGROUPS (sizeof(groups) / sizeof(groups[0]))
 
 static void usage(void)
 {
     fprintf(stderr, "usage: pcipt-bench [--src DIR] [--quick] [--no-instr] [--only GROUP]...\n"
-                    "  groups: cfg ioreq enum map msix\n");
+                    "  groups: cfg ioreq enum map msix daemon\n");
     exit(2);
 }
 

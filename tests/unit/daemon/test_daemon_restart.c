@@ -3,6 +3,7 @@
  * if the daemon had died while handling it) and started again takes over
  * the same IOREQ server, completes the pending request, and the guest's
  * enumeration ends with the same results and p2m as one never interrupted. */
+#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <semaphore.h>
@@ -24,6 +25,7 @@
 #define DOM_REF 5
 #define DOM 6
 #define STOP_AT 23            /* the access the daemon is killed on */
+#define ECAM_VENDOR PCIPT_VPCI_ECAM_BASE   /* bus 0, the root complex, reg 0 */
 
 static sem_t at_stop, go;
 static unsigned accesses;
@@ -140,6 +142,62 @@ START_TEST(sigkill_with_request_inprocess)
 }
 END_TEST
 
+/* Issue 15 item 6: a daemon that answered a request (IORESP_READY) and died
+ * before notifying leaves the vCPU blocked in wait_for_io (the simulator's
+ * vCPU, like Xen's, looks at its slot again only when notified).  The next
+ * daemon wakes it: the access completes with the answer already given. */
+struct stuck_read { struct hv *g; int rc; uint64_t v; };
+
+static void *stuck_guest(void *arg)
+{
+    struct stuck_read *r = arg;
+    r->rc = sim_guest_mmio(r->g, DOM, 0, ECAM_VENDOR, 4, false, &r->v, 8000);
+    return NULL;
+}
+
+START_TEST(answered_not_notified_woken_by_next_daemon)
+{
+    struct dev_assign a;
+    struct dfx_daemon dm;
+    pthread_t th;
+    struct stuck_read r = { 0 };
+
+    dfx_domain(DOM, 1);
+    dfx_assign(DOM, 1, &a);
+    dfx_start(&dm, DOM);
+    r.g = simfx_open();
+    uint32_t vendor = dfx_cfg_read(r.g, DOM, 0, 0, 0, 4);     /* the root complex's id */
+    ioreq_t *slot = map_slot0();
+    ck_assert_int_eq(dfx_stop(&dm, SIGKILL), 128 + SIGKILL);
+    ck_assert_int_eq(pthread_create(&th, NULL, stuck_guest, &r), 0);
+    for (int i = 0; i < DFX_WAIT_MS && ioreq_slot_state(slot) != STATE_IOREQ_READY; i++)
+        usleep(1000);
+    ck_assert_uint_eq(ioreq_slot_state(slot), STATE_IOREQ_READY);
+    /* the dying emulator: INPROCESS, the answer, IORESP_READY, no notify */
+    ioreq_slot_set_state(slot, STATE_IOREQ_INPROCESS);
+    slot->data = vendor;
+    __atomic_thread_fence(__ATOMIC_RELEASE);
+    ioreq_slot_set_state(slot, STATE_IORESP_READY);
+    usleep(100 * 1000);
+    ck_assert_uint_eq(ioreq_slot_state(slot), STATE_IORESP_READY);   /* still blocked */
+    dfx_start(&dm, DOM);
+    ck_assert_int_eq(pthread_join(th, NULL), 0);
+    ck_assert_msg(r.rc == SIM_ACCESS_IOREQ, "the blocked vCPU's access: %d (%s)", r.rc,
+                  r.rc == -ETIMEDOUT ? "never woken" : "failed");
+    ck_assert_uint_eq(r.v, vendor);
+    ck_assert_uint_eq(ioreq_slot_state(slot), STATE_IOREQ_NONE);
+    /* and the guest goes on */
+    ck_assert_uint_eq(dfx_cfg_read(r.g, DOM, 0, 0, 0, 4), vendor);
+    struct sim_domain_info di;
+    ck_assert_int_eq(sim_domain_info(simfx_hv, DOM, &di), 0);
+    ck_assert_uint_eq(di.bad_state, 0);
+    ck_assert(!di.crashed);
+    munmap(slot, 4096);
+    hv_close(r.g);
+    ck_assert_int_eq(dfx_stop(&dm, SIGTERM), 0);
+}
+END_TEST
+
 static Suite *daemon_restart_suite(void)
 {
     Suite *s = suite_create("daemon_restart");
@@ -150,6 +208,7 @@ static Suite *daemon_restart_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, sigkill_with_request_ready);
     tcase_add_test(tc, sigkill_with_request_inprocess);
+    tcase_add_test(tc, answered_not_notified_woken_by_next_daemon);
     suite_add_tcase(s, tc);
     return s;
 }
