@@ -50,13 +50,10 @@ static char *be_read(const char *rel)
 /* Domain 5 as vm, given the NIC. */
 static void old_domain_with_nic(void)
 {
-    char err[512], *v;
+    char err[512];
 
     ck_assert_int_eq(xsw_write(xs, XBT_NULL, "/local/domain/5/vm", OLD_VM), 0);
     ck_assert_msg(afx_attach(DOM, AFX_NIC, -1, 0, err, sizeof(err)) == 0, "%s", err);
-    ck_assert_ptr_nonnull(v = be_read("pcipt/vm"));
-    ck_assert_str_eq(v, OLD_VM);
-    free(v);
     ck_assert_uint_eq(afx_smmu_owner(AFX_NIC), DOM);
 }
 
@@ -120,11 +117,11 @@ START_TEST(attach_to_a_reused_domid_starts_afresh)
     destroy_and_reuse();
     /* the GPU to the new domain 5: the old one's NIC must not come with it */
     ck_assert_msg(afx_attach(DOM, AFX_GPU, -1, 0, err, sizeof(err)) == 0, "%s", err);
-    ck_assert_ptr_nonnull(v = be_read("pcipt/vm"));
-    ck_assert_str_eq(v, NEW_VM);
-    free(v);
     ck_assert_ptr_nonnull(v = be_read("num_devs"));
     ck_assert_str_eq(v, "1");
+    free(v);
+    ck_assert_ptr_nonnull(v = be_read("pcipt/vm"));
+    ck_assert_str_eq(v, NEW_VM);
     free(v);
     ck_assert_uint_eq(afx_smmu_owner(AFX_NIC), 0);
     ck_assert_uint_eq(afx_smmu_owner(AFX_GPU), DOM);
@@ -135,9 +132,12 @@ END_TEST
 /* The same domain (same vm) is never taken for a stale one. */
 START_TEST(own_assignment_is_not_stale)
 {
-    char err[512];
+    char err[512], *v;
 
     old_domain_with_nic();
+    ck_assert_ptr_nonnull(v = be_read("pcipt/vm"));       /* the assignment names its domain */
+    ck_assert_str_eq(v, OLD_VM);
+    free(v);
     ck_assert_msg(afx_attach(DOM, AFX_GPU, -1, 0, err, sizeof(err)) == 0, "%s", err);
     ck_assert_uint_eq(afx_smmu_owner(AFX_NIC), DOM);
     ck_assert_msg(afx_detach(DOM, AFX_GPU, err, sizeof(err)) == 0, "%s", err);
