@@ -217,10 +217,7 @@ static int attach_locked(struct attach_ctx *ctx, uint32_t domid, const struct sb
     rc = attach_prepare(ctx, domid, host, slot, fn, flags, &job, err, errlen);
     /* What is about to be granted and mapped is recorded first: a killed
      * attach leaves nothing no record names (stale.h). */
-    if (!rc && (rc = attach_intent_write(ctx, &job)))
-        snprintf(err, errlen, "cannot record the attach of %s in %s/intent: %s",
-                 sbdf_format(host, name), domlock_run_dir(), strerror(-rc));
-    else if (!rc) {
+    if (!rc && !(rc = attach_intent_write(ctx, &job, err, errlen))) {
         /* The IOMMU context, then the vITS binding (which needs it), come
          * before anything the guest could reach. */
         if (!(rc = setup_dma(ctx, &job, flags & ATTACH_UNSAFE_DMA, err, errlen))) {

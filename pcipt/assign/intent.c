@@ -40,14 +40,12 @@ static int intent_path(uint32_t domid, const struct sbdf *host, char *path, size
                ? -ENAMETOOLONG : 0;
 }
 
-int attach_intent_write(struct attach_ctx *ctx, const struct attach_job *job)
+static int intent_write(struct attach_ctx *ctx, const struct attach_job *job, const char *vm)
 {
-    char dir[4096], path[4096 + 64], tmp[4096 + 72], buf[INTENT_MAX], vm[XSP_VM_MAX], e[256];
+    char dir[4096], path[4096 + 64], tmp[4096 + 72], buf[INTENT_MAX], e[256];
     size_t n = 0;
     int fd, rc;
 
-    if ((rc = xsp_domain_vm(ctx->xs, XBT_NULL, job->domid, vm, sizeof(vm))))
-        return rc;
     if ((rc = intent_dir(dir, sizeof(dir))) || (rc = domlock_make_run_dir(e, sizeof(e))))
         return rc;
     if (mkdir(dir, 0700) && errno != EEXIST)
@@ -77,6 +75,23 @@ int attach_intent_write(struct attach_ctx *ctx, const struct attach_job *job)
         rc = -errno;
     if (rc)
         unlink(tmp);
+    return rc;
+}
+
+int attach_intent_write(struct attach_ctx *ctx, const struct attach_job *job, char *err,
+                        size_t errlen)
+{
+    char vm[XSP_VM_MAX], name[SBDF_STR_LEN];
+    int rc;
+
+    if ((rc = xsp_domain_vm(ctx->xs, XBT_NULL, job->domid, vm, sizeof(vm)))) {
+        snprintf(err, errlen, "cannot read domain %u's vm node from xenstore: %s", job->domid,
+                 strerror(-rc));
+        return rc;
+    }
+    if ((rc = intent_write(ctx, job, vm)))
+        snprintf(err, errlen, "cannot record the attach of %s in %s/intent: %s",
+                 sbdf_format(&job->dev.host, name), domlock_run_dir(), strerror(-rc));
     return rc;
 }
 

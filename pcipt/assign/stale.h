@@ -30,8 +30,10 @@
 int attach_reap_stale(struct attach_ctx *ctx, uint32_t domid, const struct sbdf *host,
                       bool *reaped_host, char *err, size_t errlen);
 
-/* Record job's plan before attach touches anything / forget it. */
-int attach_intent_write(struct attach_ctx *ctx, const struct attach_job *job);
+/* Record job's plan before attach touches anything (0, or -errno and a
+ * sentence in err) / forget it. */
+int attach_intent_write(struct attach_ctx *ctx, const struct attach_job *job, char *err,
+                        size_t errlen);
 void attach_intent_clear(const struct attach_job *job);
 /* Undo what intents left by killed attaches name (devices not published
  * to the intent's domain), those of domid and (host not NULL) those of

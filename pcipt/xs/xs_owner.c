@@ -7,6 +7,21 @@
 #include "pcipt/xs/xs_nodes.h"
 #include "pcipt/xs/xs_owner.h"
 
+bool xsp_vm_valid(const char *v)
+{
+    size_t n = strlen(v);
+
+    if (!n)
+        return true;
+    if (n >= XSP_VM_MAX || strncmp(v, "/vm/", 4) || n == 4)
+        return false;
+    for (const char *c = v + 4; *c; c++)
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+              *c == '-' || *c == '_' || *c == '.'))
+            return false;
+    return true;
+}
+
 static int read_into(struct xs_handle *xs, xs_transaction_t t, const char *path, char *out,
                      size_t len)
 {

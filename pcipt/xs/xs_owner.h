@@ -9,12 +9,16 @@
 #ifndef PCIPT_XS_OWNER_H
 #define PCIPT_XS_OWNER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <xenstore.h>
 
 #define XSP_VM_MAX 128
 
+/* A `vm` value pcipt records: "" or "/vm/" and a name of letters, digits,
+ * '-', '_' and '.' (libxl's "/vm/<uuid>"), shorter than XSP_VM_MAX. */
+bool xsp_vm_valid(const char *v);
 /* /local/domain/D/vm into vm ("" if absent or too long); 0 or -errno. */
 int xsp_domain_vm(struct xs_handle *xs, xs_transaction_t t, uint32_t domid, char *vm,
                   size_t len);

@@ -167,6 +167,8 @@ static int own(struct xs_handle *xs, xs_transaction_t t, uint32_t domid, bool fi
 
     if ((rc = xsp_domain_vm(xs, t, domid, cur, sizeof(cur))))
         return rc;
+    if (!xsp_vm_valid(cur))
+        cur[0] = '\0';           /* not libxl's: the assignment stays unnamed */
     rc = first ? -ENOENT : xsp_read_owner_vm(xs, t, domid, rec, sizeof(rec));
     if (rc == -ENOENT)
         return xsp_write_owner_vm(xs, t, domid, cur);
