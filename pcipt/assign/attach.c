@@ -9,6 +9,7 @@
 #include "pcipt/assign/attach.h"
 #include "pcipt/assign/domlock.h"
 #include "pcipt/assign/plan.h"
+#include "pcipt/assign/stale.h"
 #include "pcipt/xs/xs.h"
 #include "pcipt/xs/xs_paths.h"
 #include "pcipt/xs/xs_publish.h"
@@ -214,9 +215,11 @@ static int attach_locked(struct attach_ctx *ctx, uint32_t domid, const struct sb
     int rc;
 
     rc = attach_prepare(ctx, domid, host, slot, fn, flags, &job, err, errlen);
-    /* The IOMMU context, then the vITS binding (which needs it), come
-     * before anything the guest could reach. */
-    if (!rc) {
+    /* What is about to be granted and mapped is recorded first: a killed
+     * attach leaves nothing no record names (stale.h). */
+    if (!rc && !(rc = attach_intent_write(ctx, &job, err, errlen))) {
+        /* The IOMMU context, then the vITS binding (which needs it), come
+         * before anything the guest could reach. */
         if (!(rc = setup_dma(ctx, &job, flags & ATTACH_UNSAFE_DMA, err, errlen))) {
             announce(ctx, &job);
             if (!(rc = grant_all(ctx, &job, err, errlen)) &&
@@ -225,6 +228,7 @@ static int attach_locked(struct attach_ctx *ctx, uint32_t domid, const struct sb
         }
         if (rc)
             undo(ctx, &job);
+        attach_intent_clear(&job);      /* published with its p2m records, or undone */
     }
     if (rc) {
         /* last of all: --bind's hand-over, which came first */
@@ -280,7 +284,10 @@ int attach_device(struct attach_ctx *ctx, uint32_t domid, const struct sbdf *hos
         domlock_release(lock);
         return dev;
     }
-    rc = attach_locked(ctx, domid, host, slot, fn, flags, guest, err, errlen);
+    attach_intent_reap(ctx, domid, host);
+    rc = attach_reap_stale(ctx, domid, NULL, NULL, err, errlen);
+    if (!rc)
+        rc = attach_locked(ctx, domid, host, slot, fn, flags, guest, err, errlen);
     domlock_release(dev);
     domlock_release(lock);
     return rc;

@@ -13,6 +13,7 @@
 
 #include "pcipt/assign/attach.h"
 #include "pcipt/assign/domlock.h"
+#include "pcipt/assign/stale.h"
 #include "pcipt/host/hostpci.h"
 #include "hostbridge/common/log.h"
 #include "pcipt/xs/xs.h"
@@ -317,9 +318,15 @@ int detach_device(struct attach_ctx *ctx, uint32_t domid, const struct sbdf *hos
                   size_t errlen)
 {
     int lock = domlock_acquire(domid, err, errlen);
+    bool reaped = false;
     if (lock < 0)
         return lock;
-    int rc = detach_locked(ctx, domid, host, err, errlen);
+    /* An interrupted attach, a destroyed domain's assignment: undone here
+     * (stale.h); a device of the latter is detached by that. */
+    attach_intent_reap(ctx, domid, NULL);
+    int rc = attach_reap_stale(ctx, domid, host, &reaped, err, errlen);
+    if (!rc && !reaped)
+        rc = detach_locked(ctx, domid, host, err, errlen);
     domlock_release(lock);
     return rc;
 }

@@ -217,7 +217,9 @@ const struct pcipt_cmd cmd_sim = {
         "                          DeviceID pcipt bound with at least EVENTS events\n"
         "\n"
         "PCIPT_SIM_FAIL=op:n:errno makes the n-th call of op (an hv operation such as\n"
-        "memory_mapping) in that process fail with errno.  PCIPT_SIM_IOMMU=off\n"
+        "memory_mapping) in that process fail with errno; memory_mapping:n:kill\n"
+        "carries the n-th mapping call out, then kills the process (SIGKILL), as a\n"
+        "crash right after it would.  PCIPT_SIM_IOMMU=off\n"
         "simulates a Xen without an IOMMU (every assign operation fails with\n"
         "EOPNOTSUPP).  PCIPT_SIM_VITS=off simulates a Xen without the project's\n"
         "domU vITS patch (binding a device fails with EOPNOTSUPP).",

@@ -11,11 +11,13 @@
 #include "pcipt/daemon/daemon.h"
 #include "pcipt/assign/dma.h"
 #include "pcipt/assign/domlock.h"
+#include "pcipt/assign/stale.h"
 #include "pcipt/host/hostpci.h"
 #include "hostbridge/common/log.h"
 #include "pcipt/hv/map.h"
 #include "pcipt/assign/plan.h"
 #include "pcipt/xs/xs.h"
+#include "pcipt/xs/xs_owner.h"
 #include "pcipt/xs/xs_paths.h"
 
 uint64_t daemon_now_ms(void)
@@ -93,6 +95,30 @@ static void release(struct daemon *d)
     d->serve_lock_fd = -1;
 }
 
+/* An assignment of another domain than the one domid names now (its
+ * be/pcipt/vm, pcipt/xs/xs_owner.h: the domain was destroyed while no
+ * daemon ran, the domid reused) is never served: its devices are taken
+ * back, under the domain lock, and the daemon exits (stale.h). */
+static int refuse_stale(struct daemon *d, char *err, size_t errlen)
+{
+    struct attach_ctx ac = { .hv = d->hv, .xs = d->xs, .sysfs = d->sysfs,
+                             .host_dt = d->host_dt };
+    char rec[XSP_VM_MAX], cur[XSP_VM_MAX], e[400];
+    int lock;
+
+    if (xsp_owner_check(d->xs, d->domid, rec, cur, sizeof(rec)) != -ESTALE)
+        return 0;
+    snprintf(err, errlen, "domain %u's devices in xenstore were assigned to %s, not to this "
+             "domain (%s): nothing served; the stale assignment is removed and its devices "
+             "taken back", d->domid, rec, cur[0] ? cur : "no vm node");
+    if ((lock = domlock_acquire(d->domid, e, sizeof(e))) >= 0) {
+        if (attach_reap_stale(&ac, d->domid, NULL, NULL, e, sizeof(e)))
+            log_err("%s", e);
+        domlock_release(lock);
+    }
+    return -ESTALE;
+}
+
 int daemon_setup(struct daemon *d, char *err, size_t errlen)
 {
     static struct domain_assign a;
@@ -120,6 +146,8 @@ int daemon_setup(struct daemon *d, char *err, size_t errlen)
             return d->serve_lock_fd;
         }
     }
+    if ((rc = refuse_stale(d, err, errlen)))
+        return rc;
     /* Devices libxl published without pcipt (`xl create` / `xl pci-attach`
      * on Xen 4.21+) are adopted first; those it could not adopt are left
      * out.  This also tells the daemon what is adopted before it is ready,

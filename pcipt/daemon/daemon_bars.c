@@ -2,7 +2,11 @@
  * (docs/design/daemon.md "Engine events": a guest BAR move is mapped before
  * the ioreq is completed).
  * Every p2m change updates the record pcipt/dev-N/bar-I/mapped in the same
- * step (docs/design/attach.md "Hand-over: p2m records").
+ * step (docs/design/attach.md "Hand-over: p2m records"), crash-atomically:
+ * the new address is recorded before the first page is mapped, and "none"
+ * only after the last page is unmapped, so a daemon killed at any point
+ * leaves no page mapped that the record does not name (a record may name a
+ * range not, or not wholly, mapped: unmapping it is harmless).
  *
  * Refusal rule: a BAR is mapped only if its whole range lies in one of the
  * guest's vPCI holes (layout mem / prefetch), overlaps no other mapped BAR
@@ -127,7 +131,8 @@ static void record(struct daemon *d, struct daemon_dev *dd, int bar, uint64_t ga
                 bar, strerror(-rc));
 }
 
-static int p2m(struct daemon *d, struct daemon_dev *dd, int bar, uint64_t gaddr, bool add)
+static int p2m_q(struct daemon *d, struct daemon_dev *dd, int bar, uint64_t gaddr, bool add,
+                 bool quiet_exist)
 {
     struct vdev_bar_info bi;
     struct page_range holes[2];
@@ -142,6 +147,8 @@ static int p2m(struct daemon *d, struct daemon_dev *dd, int bar, uint64_t gaddr,
     nh = msix_holes(dd, bar, holes);
     rc = add ? hv_map_mmio(d->hv, d->domid, gaddr >> HV_PAGE_SHIFT, mfn, nr, holes, nh, NULL)
              : hv_unmap_mmio(d->hv, d->domid, gaddr >> HV_PAGE_SHIFT, mfn, nr, holes, nh, NULL);
+    if (rc == -EEXIST && quiet_exist)
+        return rc;
     if (rc)
         log_err("dom%u: " SBDF_FMT " BAR %d: %s 0x%" PRIx64 " (%" PRIu64
                 " pages from mfn 0x%" PRIx64 ") failed: %s", d->domid, SBDF_ARGS(dd->as.host), bar,
@@ -152,6 +159,11 @@ static int p2m(struct daemon *d, struct daemon_dev *dd, int bar, uint64_t gaddr,
     else
         d->stats.unmaps++;
     return rc;
+}
+
+static int p2m(struct daemon *d, struct daemon_dev *dd, int bar, uint64_t gaddr, bool add)
+{
+    return p2m_q(d, dd, bar, gaddr, add, false);
 }
 
 static void refuse_log(struct daemon *d, struct daemon_dev *dd, int bar, uint64_t addr,
@@ -194,9 +206,11 @@ static int map_checked(struct daemon *d, struct daemon_dev *dd, int bar, uint64_
         refuse_log(d, dd, bar, addr, size, why);
         return rc;
     }
-    if ((rc = p2m(d, dd, bar, addr, true)))
+    record(d, dd, bar, addr);          /* intent first: a crash leaves it named */
+    if ((rc = p2m(d, dd, bar, addr, true))) {
+        record(d, dd, bar, 0);         /* hv_map_mmio undid what it had mapped */
         return rc;
-    record(d, dd, bar, addr);
+    }
     if (bar == PCI_ROM_SLOT)
         host_rom_decode(d, dd, true);
     return 0;
@@ -319,10 +333,16 @@ void daemon_bars_reconcile(struct daemon *d, struct daemon_dev *dd)
         if (rec != want || rc) {
             if (rec)
                 (void)p2m(d, dd, b, rec, false);
+            record(d, dd, b, want);       /* intent first; absent records become explicit */
             if (want && p2m(d, dd, b, want, true))
-                want = 0;
+                record(d, dd, b, 0);
+        } else if (want) {
+            /* The record names it: mapped (-EEXIST, the usual case), or a
+             * predecessor was killed between recording and mapping: map it. */
+            int mr = p2m_q(d, dd, b, want, true, true);
+            if (mr && mr != -EEXIST)
+                record(d, dd, b, 0);
         }
-        record(d, dd, b, want);           /* absent records become explicit */
     }
 }
 

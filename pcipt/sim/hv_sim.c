@@ -226,9 +226,13 @@ static int parse_fail_spec(const char *spec, struct sim_fail *f)
     char op[SIM_OP_NAME_LEN];
     unsigned n;
     int err, used = 0;
-    if (sscanf(spec, "%31[a-z_]:%u:%d%n", op, &n, &err, &used) != 3 || spec[used] || n == 0 ||
-        err <= 0)
+    if (sscanf(spec, "%31[a-z_]:%u:kill%n", op, &n, &used) == 2 && used && !spec[used] &&
+        n && !strcmp(op, "memory_mapping")) {
+        err = SIM_FAIL_KILL;
+    } else if (sscanf(spec, "%31[a-z_]:%u:%d%n", op, &n, &err, &used) != 3 || spec[used] ||
+               n == 0 || err <= 0) {
         return -EINVAL;
+    }
     snprintf(f->op, sizeof(f->op), "%s", op);
     f->countdown = n;
     f->err = err;
@@ -247,7 +251,7 @@ int hv_sim_open(struct hv **out, char *err, size_t errlen)
     s->evt_fd = -1;
     const char *spec = test_env(SIM_FAIL_ENV);
     if (spec && *spec && parse_fail_spec(spec, &s->env_fail)) {
-        snprintf(err, errlen, "%s='%s': expected op:n:errno (e.g. memory_mapping:3:5)",
+        snprintf(err, errlen, "%s='%s': expected op:n:errno (e.g. memory_mapping:3:5) or memory_mapping:n:kill",
                  SIM_FAIL_ENV, spec);
         free(s);
         return -EINVAL;

@@ -160,5 +160,6 @@ int sim_memory_mapping(struct hv *hv, uint32_t domid, uint64_t gfn, uint64_t mfn
         rc = p2m_remove(d, gfn, nr);
     sim_unlock(s);
     hv_count_mapping(hv, rc);
+    sim_fail_after(s);
     return rc;
 }

@@ -1,6 +1,7 @@
 /* The simulator's shared state file: creation, mapping, locking, reset,
  * failure injection. */
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -189,10 +190,21 @@ static bool fail_hits(struct sim_fail *f, const char *op)
     return --f->countdown == 0;
 }
 
+void sim_fail_after(struct hv_sim *s)
+{
+    if (s->kill_after)
+        raise(SIGKILL);
+}
+
 int sim_fail_check(struct hv_sim *s, const char *op)
 {
-    if (fail_hits(&s->env_fail, op))
+    if (fail_hits(&s->env_fail, op)) {
+        if (s->env_fail.err == SIM_FAIL_KILL) {
+            s->kill_after = true;
+            return 0;
+        }
         return -s->env_fail.err;
+    }
     for (unsigned i = 0; i < SIM_MAX_FAILS; i++) {
         struct sim_fail *f = &s->st->fails[i];
         if (fail_hits(f, op)) {

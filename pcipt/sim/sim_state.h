@@ -97,6 +97,10 @@ struct sim_domain {
 struct sim_handle { uint8_t used; int32_t pid; uint32_t serial; uint32_t dropped; };
 
 struct sim_fail { char op[SIM_OP_NAME_LEN]; uint32_t countdown; int32_t err; };
+/* err of PCIPT_SIM_FAIL "op:n:kill": the n-th call is carried out, then the
+ * process kills itself (SIGKILL), as a crash right after it would
+ * (sim_fail_after; memory_mapping only). */
+#define SIM_FAIL_KILL (-1)
 
 /* The SMMU's view of one PCI function (absent: owned by dom0). */
 struct sim_pdev { uint8_t used; uint32_t sbdf, owner; };
@@ -126,6 +130,7 @@ struct hv_sim {
     int evt_handle;              /* index in st->handles, -1 until opened */
     int evt_fd;
     struct sim_fail env_fail;    /* PCIPT_SIM_FAIL, counted in this process */
+    bool kill_after;             /* "op:n:kill" hit: SIGKILL once the call is done */
     unsigned xen_major, xen_minor;   /* PCIPT_SIM_XEN_VERSION (xen_version op) */
     bool no_iommu;                   /* PCIPT_SIM_IOMMU=off */
     bool no_vits;                    /* PCIPT_SIM_VITS=off */
@@ -142,6 +147,9 @@ void sim_state_reset_locked(struct hv_sim *s);
 struct sim_domain *sim_domain_find(struct sim_state *st, uint32_t domid);
 /* Failure injection: -errno if this call of `op` must fail, else 0. Locked. */
 int sim_fail_check(struct hv_sim *s, const char *op);
+/* After an operation that called sim_fail_check, outside the lock: SIGKILL
+ * this process if a "kill" fault hit. */
+void sim_fail_after(struct hv_sim *s);
 int sim_page_path(const struct hv_sim *s, uint32_t domid, unsigned id, char *buf, size_t len);
 int sim_sock_path(const struct hv_sim *s, unsigned handle, uint32_t serial, char *buf, size_t len);
 

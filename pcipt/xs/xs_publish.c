@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "pcipt/xs/xs_nodes.h"
+#include "pcipt/xs/xs_owner.h"
 
 struct publish_ctx {
     uint32_t domid;
@@ -156,6 +157,26 @@ static int check_duplicates(struct xsu_reader *r, const char *be, unsigned num,
     return 0;
 }
 
+/* be/pcipt/vm (pcipt/xs/xs_owner.h): written with the first device (or
+ * when absent); -ESTALE when it names another domain than the current
+ * holder of the domid. */
+static int own(struct xs_handle *xs, xs_transaction_t t, uint32_t domid, bool first)
+{
+    char rec[XSP_VM_MAX], cur[XSP_VM_MAX];
+    int rc;
+
+    if ((rc = xsp_domain_vm(xs, t, domid, cur, sizeof(cur))))
+        return rc;
+    if (!xsp_vm_valid(cur))
+        cur[0] = '\0';           /* not libxl's: the assignment stays unnamed */
+    rc = first ? -ENOENT : xsp_read_owner_vm(xs, t, domid, rec, sizeof(rec));
+    if (rc == -ENOENT)
+        return xsp_write_owner_vm(xs, t, domid, cur);
+    if (rc)
+        return rc;
+    return rec[0] && strcmp(rec, cur) ? -ESTALE : 0;
+}
+
 static int publish_body(struct xs_handle *xs, xs_transaction_t t, void *arg)
 {
     const struct publish_ctx *c = arg;
@@ -172,6 +193,8 @@ static int publish_body(struct xs_handle *xs, xs_transaction_t t, void *arg)
     if ((rc = check_duplicates(&r, be, num, c->dev)))
         return rc;
     if (num == 0 && (rc = write_backend_head(xs, t, be, c->domid)))
+        return rc;
+    if ((rc = own(xs, t, c->domid, num == 0)))
         return rc;
     if ((rc = write_libxl_dev(xs, t, be, num, c->dev)) ||
         (rc = write_pcipt_dev(xs, t, be, num, c->dev, c->mapped)))
@@ -203,6 +226,8 @@ static int adopt_body(struct xs_handle *xs, xs_transaction_t t, void *arg)
         return rc;
     if (!node_is(&r, p, false, &c->pub.dev->host))
         return r.rc ? r.rc : -ESTALE;
+    if ((rc = own(xs, t, c->pub.domid, false)))
+        return rc;
     if ((rc = xsu_path(p, "%s/pcipt/dev-%u", be, c->n)))
         return rc;
     if ((kids = xsw_directory(xs, t, p, &k))) {

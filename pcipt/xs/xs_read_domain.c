@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "pcipt/xs/xs_nodes.h"
+#include "pcipt/xs/xs_owner.h"
 
 /* A node whose value must equal want exactly. */
 static void expect(struct xsu_reader *r, const char *path, const char *want)
@@ -13,6 +14,24 @@ static void expect(struct xsu_reader *r, const char *path, const char *want)
 
     if (v && strcmp(v, want))
         xsu_bad(r, path, "'%.40s' should be '%s'", v, want);
+    free(v);
+}
+
+/* pcipt/vm (pcipt/xs/xs_owner.h): absent in an older pcipt's records. */
+static void read_owner(struct xsu_reader *r, const char *be)
+{
+    char p[XSW_PATH_MAX], *v;
+
+    if (r->rc)
+        return;
+    xsu_path(p, "%s/pcipt/vm", be);
+    if (!(v = xsw_read(r->xs, r->t, p))) {
+        if (errno != ENOENT)
+            xsu_fail(r, errno ? -errno : -EIO, p);
+        return;
+    }
+    if (!xsp_vm_valid(v))
+        xsu_bad(r, p, "'%.40s' is not a domain's vm node (/vm/UUID)", v);
     free(v);
 }
 
@@ -33,6 +52,7 @@ static void read_head(struct xsu_reader *r, const char *be, uint32_t domid)
     xsu_get_dec(r, p, 8, &v);
     xsu_path(p, "%s/domain", be);  /* free-form name */
     free(xsu_get(r, p));
+    read_owner(r, be);
 }
 
 /* "msitranslate=%d,power_mgmt=%d,permissive=%d,rdm_policy=%s" (libxl). */
