@@ -48,6 +48,10 @@ struct hostile_guest {
     uint64_t raw_sent, malformed_sent, unknown_type_sent;
     uint64_t flr_sent[HG_MAX_DEVS];   /* by hg_phase_flr, per device */
     char first_error[160];
+    /* Other vCPUs move the same BARs meanwhile: this vCPU's idea of where a
+     * BAR (and its MSI-X pages) sits may be stale, so a hole's answer is not
+     * checked (anything may have moved there); aborts still are. */
+    bool concurrent_moves;
 };
 
 void hg_init(struct hostile_guest *h, struct hv *g, uint32_t domid, uint16_t server,
