@@ -112,6 +112,10 @@ static void undo(struct attach_ctx *ctx, struct attach_job *job)
     for (int i = PCI_NUM_RES - 1; i >= 0; i--) {
         if (!job->granted[i])
             continue;
+        job->granted[i] = false;
+        if (attach_page_shared(ctx, job->domid, &job->dev.host, job->dev.bars[i].host,
+                               job->dev.bars[i].size))
+            continue;           /* a sub-page neighbour in the domain still uses the page */
         (void)hv_revoke_iomem(ctx->hv, job->domid, job->dev.bars[i].host,
                               job->dev.bars[i].size);
         job->granted[i] = false;

@@ -165,7 +165,8 @@ static int revoke_all(struct attach_ctx *ctx, struct attach_job *job, char *err,
     for (int i = PCI_NUM_RES - 1; i >= 0; i--) {
         const struct bar_assign *b = &job->dev.bars[i];
 
-        if (!attach_bar_granted(b))
+        if (!attach_bar_granted(b) ||
+            attach_page_shared(ctx, job->domid, &job->dev.host, b->host, b->size))
             continue;
         seen = first(hv_revoke_iomem(ctx->hv, job->domid, b->host, b->size), seen, err, errlen,
                      "cannot revoke domain %u's access to %s of %s (host 0x%" PRIx64 "): "
