@@ -14,6 +14,7 @@
 #include "pcipt/assign/attach.h"
 #include "pcipt/assign/domlock.h"
 #include "pcipt/host/hostpci.h"
+#include "pcipt/host/host_reset.h"
 #include "hostbridge/common/log.h"
 #include "pcipt/xs/xs.h"
 #include "pcipt/xs/xs_paths.h"
@@ -218,6 +219,19 @@ static void unannounce(struct attach_ctx *ctx, const struct attach_job *job)
                  sbdf_format(&job->dev.host, name), strerror(-rc));
 }
 
+/* After the last unmap, Bus Master off and out of the domain's IOMMU
+ * context: reset the function (host_reset.h), so that nothing the guest
+ * left in it reaches dom0 or the next guest.  A failure is a warning only:
+ * nothing is mapped any more, and the next attach resets it again. */
+static void reset_after_unmap(struct attach_ctx *ctx, const struct attach_job *job)
+{
+    char name[SBDF_STR_LEN], e[700];
+
+    if (hostpci_reset_addr(ctx->sysfs, &job->dev.host, NULL, e, sizeof(e)))
+        log_warn("%s detached from domain %u but not reset: %s (the next attach resets it)",
+                 sbdf_format(&job->dev.host, name), job->domid, e);
+}
+
 /* The published device, or -ENOENT with "... is not attached to domain N".
  * *sibling: another function of its slot when it is function 0 (else the
  * seg field is 0xffff). */
@@ -305,6 +319,8 @@ static int detach_locked(struct attach_ctx *ctx, uint32_t domid, const struct sb
                  "can be run again", sbdf_format(host, name));
         return seen;
     }
+    if (alive >= 0)
+        reset_after_unmap(ctx, &job);
     rc = xsp_remove_device(ctx->xs, domid, host);
     if (rc == -ENOENT)          /* the daemon (domain death) was quicker */
         rc = 0;

@@ -266,7 +266,7 @@ START_TEST(no_vits_from_the_command_line)
     free(out);
     free(e);
     ck_assert_int_eq(run_pcipt(NULL, &out, &e, "%s %s", afx_args(), "status 5"), 0);
-    ck_assert_msg(strstr(out, "dma iommu  msi off\n"), "%s", out);
+    ck_assert_msg(strstr(out, "dma iommu  msi off  reset flr\n"), "%s", out);
     free(out);
     free(e);
     ck_assert_int_eq(nbound(5), 0);
