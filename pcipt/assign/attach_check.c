@@ -144,7 +144,7 @@ struct subpage_walk {
 
 static bool same_domain(const struct subpage_walk *w, const struct sbdf *who)
 {
-    for (unsigned i = 0; i < w->ctx->ngroup; i++)
+    for (unsigned i = 0; w->ctx->group && i < w->ctx->ngroup; i++)
         if (sbdf_equal(&w->ctx->group[i], who))
             return true;
     return holds(w->mine, who);
