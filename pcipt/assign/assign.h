@@ -58,6 +58,8 @@ struct dev_assign {
     enum dev_msi msi;            /* what attach settled on */
     uint32_t its_guest_devid;    /* with msi vits: the DeviceID bound in Xen's vITS */
     uint32_t its_host_devid;     /* with msi vits: the host ITS DeviceID Xen derived */
+    char reset[16];              /* how attach reset it (pcipt/host/host_reset.h): "flr",
+                                    "pm", "bus", ... or "none-forced"; "" = not recorded */
 };
 
 #define PCIPT_MAX_DEVS 32

@@ -10,6 +10,8 @@
 #include "pcipt/assign/domlock.h"
 #include "pcipt/assign/plan.h"
 #include "pcipt/assign/stale.h"
+#include "pcipt/host/host_reset.h"
+#include "hostbridge/common/log.h"
 #include "pcipt/xs/xs.h"
 #include "pcipt/xs/xs_paths.h"
 #include "pcipt/xs/xs_publish.h"
@@ -64,6 +66,38 @@ static int setup_dma(struct attach_ctx *ctx, struct attach_job *job, bool unsafe
     return rc;
 }
 
+/* Reset the function before anything of it reaches the guest (host_reset.h):
+ * what the previous owner left in it (keys, buffers, work in flight) goes.
+ * Before the IOMMU assignment, so that the kernel's restore of config
+ * space is followed by setup_dma's Bus Master off.  A function without a
+ * method came through hostpci_check_assignable only with --force: recorded
+ * as such.  A failed reset refuses the attach, unless --force.  A preview
+ * (pcipt simulate) writes nothing. */
+static int reset_before_map(struct attach_ctx *ctx, struct attach_job *job, unsigned flags,
+                            char *err, size_t errlen)
+{
+    struct hostpci *hp;
+    char m[32], e[700];
+    int rc;
+
+    if ((rc = hostpci_open(ctx->sysfs, &job->dev.host, &hp, err, errlen)))
+        return rc;
+    hostpci_reset_method(hp, m, sizeof(m));
+    rc = m[0] && !(flags & ATTACH_PREVIEW) ? hostpci_reset(hp, e, sizeof(e)) : 0;
+    hostpci_close(hp);
+    if (rc && (flags & ATTACH_FORCE)) {
+        log_warn("%s; attaching anyway (--force): its state passes to domain %u", e, job->domid);
+        m[0] = '\0';
+        rc = 0;
+    } else if (rc) {
+        snprintf(err, errlen, "%s: refusing to pass state between owners (--force accepts it)",
+                 e);
+        return rc;
+    }
+    snprintf(job->dev.reset, sizeof(job->dev.reset), "%s", m[0] ? m : HOST_RESET_NONE_FORCED);
+    return 0;
+}
+
 /* Announce the function to Xen's vITS (msi_announce.h): after the IOMMU
  * assignment, before anything the guest can see.  Never fails the attach:
  * what cannot be announced keeps MSI off (job->dev.msi). */
@@ -113,6 +147,10 @@ static void undo(struct attach_ctx *ctx, struct attach_job *job)
     for (int i = PCI_NUM_RES - 1; i >= 0; i--) {
         if (!job->granted[i])
             continue;
+        job->granted[i] = false;
+        if (attach_page_shared(ctx, job->domid, &job->dev.host, job->dev.bars[i].host,
+                               job->dev.bars[i].size))
+            continue;           /* a sub-page neighbour in the domain still uses the page */
         (void)hv_revoke_iomem(ctx->hv, job->domid, job->dev.bars[i].host,
                               job->dev.bars[i].size);
         job->granted[i] = false;
@@ -218,9 +256,11 @@ static int attach_locked(struct attach_ctx *ctx, uint32_t domid, const struct sb
     /* What is about to be granted and mapped is recorded first: a killed
      * attach leaves nothing no record names (stale.h). */
     if (!rc && !(rc = attach_intent_write(ctx, &job, err, errlen))) {
-        /* The IOMMU context, then the vITS binding (which needs it), come
-         * before anything the guest could reach. */
-        if (!(rc = setup_dma(ctx, &job, flags & ATTACH_UNSAFE_DMA, err, errlen))) {
+        /* The reset between owners, then the IOMMU context, then the vITS
+         * binding (which needs it), come before anything the guest could
+         * reach. */
+        if (!(rc = reset_before_map(ctx, &job, flags, err, errlen)) &&
+            !(rc = setup_dma(ctx, &job, flags & ATTACH_UNSAFE_DMA, err, errlen))) {
             announce(ctx, &job);
             if (!(rc = grant_all(ctx, &job, err, errlen)) &&
                 !(rc = map_all(ctx, &job, verbose, err, errlen)))

@@ -41,7 +41,9 @@
 #include "pcipt/util/env.h"
 
 #define ATTACH_BIND     0x1u    /* hand the function to ATTACH_HOLDER first */
-#define ATTACH_FORCE    0x2u    /* accept a function without a reset method */
+#define ATTACH_FORCE    0x2u    /* accept a function without a reset method (never a
+                                   sub-page BAR sharing its page with another domain's
+                                   or dom0's function: pcipt/host/subpage.h) */
 #define ATTACH_VERBOSE  0x4u    /* one line per BAR (and totals) to ctx->out */
 #define ATTACH_UNSAFE_DMA 0x10u /* without an IOMMU context, let the guest's Bus
                                    Master reach the host anyway (pcipt/assign/dma.h) */
@@ -67,6 +69,10 @@ struct attach_ctx {
     int detach_timeout_ms;          /* 0 = DETACH_TIMEOUT_MS */
     unsigned adopt_index;           /* with ATTACH_ADOPT: libxl's N */
     struct dev_assign *result;      /* optional: the device as published */
+    const struct sbdf *group;       /* optional: the request's other functions (pcipt
+                                       create), which may share a host page with a
+                                       sub-page BAR of this one (pcipt/host/subpage.h) */
+    unsigned ngroup;
     struct hostpci_handover *handover;  /* optional: on success, what ATTACH_BIND changed
                                            (->changed false: nothing), for a caller that
                                            undoes the attach later (attach_give_back) */
@@ -115,6 +121,12 @@ const char *attach_bar_label(unsigned i, char *buf);
 /* The checks and the plan (pcipt/assign/attach_check.c): nothing is touched. */
 int attach_prepare(struct attach_ctx *ctx, uint32_t domid, const struct sbdf *host, int slot,
                    int fn, unsigned flags, struct attach_job *job, char *err, size_t errlen);
+/* Does another function published for domid have a memory BAR in the
+ * host pages of [addr, addr + size)?  Only sub-page BARs can share a page
+ * (pcipt/host/subpage.h); the iomem permission of a shared page stays until
+ * the last of them leaves (Xen's permission is per page, not per device). */
+bool attach_page_shared(struct attach_ctx *ctx, uint32_t domid, const struct sbdf *host,
+                        uint64_t addr, uint64_t size);
 /* The MSI-X pages of each BAR of the host function (job->holes). */
 int attach_find_holes(const struct host_dev *hd, struct attach_job *job, char *err,
                       size_t errlen);

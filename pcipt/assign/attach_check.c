@@ -1,6 +1,7 @@
 /* attach, part 1: every check and the plan, before anything is touched
  * (docs/design/attach.md "attach, in order" step 1). */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,8 @@
 #include "pcipt/assign/attach.h"
 #include "pcipt/host/hostpci.h"
 #include "pcipt/host/msix_holes.h"
+#include "pcipt/host/subpage.h"
+#include "hostbridge/common/log.h"
 #include "pcipt/assign/plan.h"
 #include "pcipt/xs/xs_paths.h"
 #include "pcipt/xs/xs_publish.h"
@@ -125,6 +128,110 @@ static int check_not_attached(struct xs_handle *xs, uint32_t domid, const struct
     return 0;
 }
 
+/* Sub-page BARs (pcipt/host/subpage.h): a neighbour in the page is fine
+ * only when it goes to the same domain, already attached there (mine) or
+ * in the same request (ctx->group).  --force does not override this: it
+ * would hand the guest another owner's registers. */
+struct subpage_walk {
+    const struct attach_ctx *ctx;
+    const struct domain_assign *mine;
+    const char *name;               /* the function being attached */
+    uint32_t domid;
+    bool preview;
+    char *err;
+    size_t errlen;
+};
+
+static bool same_domain(const struct subpage_walk *w, const struct sbdf *who)
+{
+    for (unsigned i = 0; w->ctx->group && i < w->ctx->ngroup; i++)
+        if (sbdf_equal(&w->ctx->group[i], who))
+            return true;
+    return holds(w->mine, who);
+}
+
+static int subpage_neighbour(const struct subpage_share *s, void *opaque)
+{
+    struct subpage_walk *w = opaque;
+    char other[SBDF_STR_LEN], b1[8], b2[8];
+
+    if (same_domain(w, &s->who->addr))
+        return 0;
+    sbdf_format(&s->who->addr, other);
+    if (w->preview) {
+        log_warn("%s %s (%" PRIu64 " bytes) shares host page 0x%" PRIx64 " with %s %s: a real "
+                 "attach refuses it unless %s goes to the same domain", w->name,
+                 subpage_res_name(s->bar, b1), s->size, s->page, other,
+                 subpage_res_name(s->which, b2), other);
+        return 0;
+    }
+    snprintf(w->err, w->errlen, "%s %s (%" PRIu64 " bytes) shares host page 0x%" PRIx64
+             " with %s %s, which domain %u is not given: the guest would reach it (stage 2 "
+             "maps whole pages); give both to domain %u in one request, or avoid it: %s",
+             w->name, subpage_res_name(s->bar, b1),
+             s->size, s->page, other, subpage_res_name(s->which, b2), w->domid, w->domid,
+             SUBPAGE_HOWTO);
+    return -EPERM;
+}
+
+static int check_subpage(struct attach_ctx *ctx, struct hostpci *hp, uint32_t domid,
+                         const struct domain_assign *mine, unsigned flags, char *err,
+                         size_t errlen)
+{
+    const struct host_dev *hd = hostpci_host_dev(hp);
+    struct subpage_walk w = { .ctx = ctx, .mine = mine, .domid = domid,
+                              .preview = flags & ATTACH_PREVIEW, .err = err, .errlen = errlen };
+    struct subpage_fn self = { .addr = hd->addr }, *fns = NULL;
+    char name[SBDF_STR_LEN], e[256];
+    bool small = false;
+    size_t n = 0;
+    int rc;
+
+    memcpy(self.bars, hd->bars, sizeof(self.bars));
+    for (unsigned i = 0; i < PCI_NUM_RES; i++)
+        small |= subpage_is_mem(&hd->bars[i]) && hd->bars[i].size < SUBPAGE_SIZE;
+    if (!small)
+        return 0;
+    sbdf_format(&hd->addr, name);
+    if ((rc = subpage_load(ctx->sysfs, &fns, &n, e, sizeof(e)))) {
+        snprintf(err, errlen, "%s has a BAR smaller than a page and the host's other PCI "
+                 "functions cannot be listed to see what shares its page: %s", name, e);
+        return rc;
+    }
+    w.name = name;
+    rc = subpage_shares(fns, n, &self, subpage_neighbour, &w);
+    free(fns);
+    return rc;
+}
+
+bool attach_page_shared(struct attach_ctx *ctx, uint32_t domid, const struct sbdf *host,
+                        uint64_t addr, uint64_t size)
+{
+    struct domain_assign *a;
+    uint64_t first = addr & ~(SUBPAGE_SIZE - 1), end = (addr + size + SUBPAGE_SIZE - 1) &
+                                                       ~(SUBPAGE_SIZE - 1);
+    char e[256];
+    bool shared = false;
+
+    if (size >= SUBPAGE_SIZE && !(addr & (SUBPAGE_SIZE - 1)))
+        return false;           /* whole pages of its own (BARs are naturally aligned) */
+    if (!(a = calloc(1, sizeof(*a))))
+        return true;            /* cannot tell: keep the permission */
+    if (xsp_read_domain(ctx->xs, domid, a, e, sizeof(e)))
+        a->ndevs = 0;
+    for (unsigned i = 0; i < a->ndevs && !shared; i++) {
+        if (sbdf_equal(&a->devs[i].host, host))
+            continue;
+        for (unsigned j = 0; j < PCI_NUM_RES && !shared; j++) {
+            const struct bar_assign *b = &a->devs[i].bars[j];
+            shared = attach_bar_granted(b) && b->size && b->host < end &&
+                     b->host + b->size > first;
+        }
+    }
+    free(a);
+    return shared;
+}
+
 int attach_find_holes(const struct host_dev *hd, struct attach_job *job, char *err,
                       size_t errlen)
 {
@@ -175,7 +282,8 @@ int attach_prepare(struct attach_ctx *ctx, uint32_t domid, const struct sbdf *ho
     }
     if (!(rc = check_domain(ctx->hv, domid, err, errlen)) &&
         !(rc = open_assignable(ctx, host, flags, &hp, &job->handover, err, errlen)) &&
-        !(rc = check_not_attached(ctx->xs, domid, host, mine, mine + 1, err, errlen)))
+        !(rc = check_not_attached(ctx->xs, domid, host, mine, mine + 1, err, errlen)) &&
+        !(rc = check_subpage(ctx, hp, domid, mine, flags, err, errlen)))
         rc = plan_one(ctx, hp, slot, fn, flags, mine, job, err, errlen);
     hostpci_close(hp);
     free(mine);

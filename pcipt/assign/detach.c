@@ -15,6 +15,7 @@
 #include "pcipt/assign/domlock.h"
 #include "pcipt/assign/stale.h"
 #include "pcipt/host/hostpci.h"
+#include "pcipt/host/host_reset.h"
 #include "hostbridge/common/log.h"
 #include "pcipt/xs/xs.h"
 #include "pcipt/xs/xs_paths.h"
@@ -166,7 +167,8 @@ static int revoke_all(struct attach_ctx *ctx, struct attach_job *job, char *err,
     for (int i = PCI_NUM_RES - 1; i >= 0; i--) {
         const struct bar_assign *b = &job->dev.bars[i];
 
-        if (!attach_bar_granted(b))
+        if (!attach_bar_granted(b) ||
+            attach_page_shared(ctx, job->domid, &job->dev.host, b->host, b->size))
             continue;
         seen = first(hv_revoke_iomem(ctx->hv, job->domid, b->host, b->size), seen, err, errlen,
                      "cannot revoke domain %u's access to %s of %s (host 0x%" PRIx64 "): "
@@ -216,6 +218,19 @@ static void unannounce(struct attach_ctx *ctx, const struct attach_job *job)
         log_warn("dom%u: unbinding guest DeviceID %#x of %s from Xen's virtual ITS failed: "
                  "%s (deassigning it unbinds it too)", job->domid, job->dev.its_guest_devid,
                  sbdf_format(&job->dev.host, name), strerror(-rc));
+}
+
+/* After the last unmap, Bus Master off and out of the domain's IOMMU
+ * context: reset the function (host_reset.h), so that nothing the guest
+ * left in it reaches dom0 or the next guest.  A failure is a warning only:
+ * nothing is mapped any more, and the next attach resets it again. */
+static void reset_after_unmap(struct attach_ctx *ctx, const struct attach_job *job)
+{
+    char name[SBDF_STR_LEN], e[700];
+
+    if (hostpci_reset_addr(ctx->sysfs, &job->dev.host, NULL, e, sizeof(e)))
+        log_warn("%s detached from domain %u but not reset: %s (the next attach resets it)",
+                 sbdf_format(&job->dev.host, name), job->domid, e);
 }
 
 /* The published device, or -ENOENT with "... is not attached to domain N".
@@ -305,6 +320,8 @@ static int detach_locked(struct attach_ctx *ctx, uint32_t domid, const struct sb
                  "can be run again", sbdf_format(host, name));
         return seen;
     }
+    if (alive >= 0)
+        reset_after_unmap(ctx, &job);
     rc = xsp_remove_device(ctx->xs, domid, host);
     if (rc == -ENOENT)          /* the daemon (domain death) was quicker */
         rc = 0;

@@ -15,8 +15,7 @@
 
 #include "hostbridge/hostdev.h"
 #include "pcipt/host/hostpci.h"
-
-#define PAGE ((uint64_t)4096)
+#include "pcipt/host/subpage.h"
 
 struct fn {
     struct sbdf addr;
@@ -30,6 +29,7 @@ struct fns {
     size_t n, cap;
     const struct sbdf *devs;
     size_t ndevs;
+    struct subpage_fn *res;     /* every function's resources (subpage.h) */
 };
 
 static bool wanted(const struct fns *f, const struct sbdf *a)
@@ -68,62 +68,48 @@ static int collect(struct hostpci *hp, void *opaque)
     return 0;
 }
 
-static bool is_mem(const struct host_bar *b)
-{
-    return (b->type == BAR_MEM32 || b->type == BAR_MEM64 || b->type == BAR_ROM) && b->size;
-}
+struct first_hit {
+    bool seen[PCI_NUM_RES];
+    struct subpage_share s[PCI_NUM_RES];
+};
 
-/* Another function's memory resource in the page of a (first match). */
-static bool page_neighbour(const struct fns *f, const struct fn *me, const struct host_bar *a,
-                           const struct fn **who, unsigned *which)
+/* The first neighbour of each sub-page BAR. */
+static int first_hit(const struct subpage_share *s, void *opaque)
 {
-    uint64_t page = a->addr & ~(PAGE - 1);
+    struct first_hit *h = opaque;
 
-    for (size_t i = 0; i < f->n; i++) {
-        if (&f->v[i] == me)
-            continue;
-        for (unsigned j = 0; j < PCI_NUM_RES; j++) {
-            const struct host_bar *b = &f->v[i].bars[j];
-            if (is_mem(b) && b->addr < page + PAGE && b->addr + b->size > page) {
-                *who = &f->v[i];
-                *which = j;
-                return true;
-            }
-        }
+    if (!h->seen[s->bar]) {
+        h->seen[s->bar] = true;
+        h->s[s->bar] = *s;
     }
-    return false;
+    return 0;
 }
 
-static const char *bar_name(unsigned i, char *buf, size_t len)
-{
-    if (i == PCI_ROM_SLOT)
-        snprintf(buf, len, "ROM");
-    else
-        snprintf(buf, len, "BAR %u", i);
-    return buf;
-}
-
+/* The detection attach refuses with (pcipt/host/subpage.h), as a warning. */
 static int check_pages(const struct fns *f, const struct fn *x, const char *name, unsigned *warns,
                        struct check_report *rep)
 {
     char me[SBDF_STR_LEN], other[SBDF_STR_LEN], b1[8], b2[8], item[48];
-    const struct fn *who;
-    unsigned which;
+    struct subpage_fn self = { .addr = x->addr };
+    struct first_hit h;
     int rc = 0;
 
+    memset(&h, 0, sizeof(h));
+    memcpy(self.bars, x->bars, sizeof(self.bars));
+    (void)subpage_shares(f->res, f->n, &self, first_hit, &h);
     snprintf(item, sizeof(item), "%s page", name);
     for (unsigned i = 0; i < PCI_NUM_RES && !rc; i++) {
-        const struct host_bar *a = &x->bars[i];
-        if (!is_mem(a) || a->size >= PAGE || !page_neighbour(f, x, a, &who, &which))
+        const struct subpage_share *s = &h.s[i];
+        if (!h.seen[i])
             continue;
         (*warns)++;
         rc = check_add(rep, item, CHECK_WARN,
-                       "give both to the same guest, or align them: pci=resource_alignment=4096 "
-                       "on the dom0 kernel command line",
+                       "give both to the same guest (attach refuses otherwise), or align them: "
+                       "pci=resource_alignment=4096 on the dom0 kernel command line",
                        "%s %s (%" PRIu64 " bytes) shares host page 0x%" PRIx64 " with %s %s: a "
                        "guest given one reaches the other", sbdf_format(&x->addr, me),
-                       bar_name(i, b1, sizeof(b1)), a->size, a->addr & ~(PAGE - 1),
-                       sbdf_format(&who->addr, other), bar_name(which, b2, sizeof(b2)));
+                       subpage_res_name(i, b1), s->size, s->page,
+                       sbdf_format(&s->who->addr, other), subpage_res_name(s->which, b2));
     }
     return rc;
 }
@@ -176,7 +162,7 @@ static int check_one(const struct fns *f, const struct fn *x, struct check_repor
             snprintf(item, sizeof(item), "%s io", name);
             rc = check_add(rep, item, CHECK_WARN, NULL,
                            "%s is an I/O BAR: Arm guests have no I/O space, the guest sees it "
-                           "unassigned", bar_name(i, b, sizeof(b)));
+                           "unassigned", subpage_res_name(i, b));
         }
     if (!rc)
         rc = check_pages(f, x, name, &warns, rep);
@@ -201,6 +187,12 @@ int check_devices(const struct check_env *env, const struct sbdf *devs, size_t n
     if (rc < 0)
         rc = check_add(rep, "devices", CHECK_WARN, "give a sysfs-shaped tree with --sysfs DIR",
                        "cannot list host PCI functions: %s", err);
+    if (!rc && f.n && !(f.res = calloc(f.n, sizeof(*f.res))))
+        rc = -ENOMEM;
+    for (size_t i = 0; i < f.n && f.res; i++) {
+        f.res[i].addr = f.v[i].addr;
+        memcpy(f.res[i].bars, f.v[i].bars, sizeof(f.res[i].bars));
+    }
     for (size_t i = 0; i < n && !rc; i++) {
         bool seen = false;
         for (size_t j = 0; j < f.n; j++)
@@ -212,6 +204,7 @@ int check_devices(const struct check_env *env, const struct sbdf *devs, size_t n
     for (size_t i = 0; i < f.n && !rc; i++)
         if (f.v[i].wanted && (!f.v[i].bridge || devs))
             rc = check_one(&f, &f.v[i], rep);
+    free(f.res);
     free(f.v);
     return rc;
 }

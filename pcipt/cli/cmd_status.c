@@ -60,7 +60,10 @@ static void text_dev(const struct dev_assign *d)
     if (d->msi == DEV_MSI_VITS)
         printf(" (guest DeviceID 0x%x, host DeviceID 0x%x)", d->its_guest_devid,
                d->its_host_devid);
-    printf("%s\n", d->force ? "  forced" : "");
+    printf("%s", d->force ? "  forced" : "");
+    if (d->reset[0])                /* pcipt/host/host_reset.h; "" = not recorded */
+        printf("  reset %s", d->reset);
+    printf("\n");
     for (unsigned i = 0; i < PCI_NUM_RES; i++) {
         const struct bar_assign *b = &d->bars[i];
         if (b->type == BAR_NONE)
@@ -96,6 +99,10 @@ static void json_dev(const struct dev_assign *d, bool first)
     if (d->msi == DEV_MSI_VITS)
         printf("\"its_guest_devid\": \"0x%x\", \"its_host_devid\": \"0x%x\", ",
                d->its_guest_devid, d->its_host_devid);
+    if (d->reset[0])
+        printf("\"reset\": \"%s\", ", d->reset);
+    else
+        printf("\"reset\": null, ");
     printf("\"bars\": [");
     for (unsigned i = 0; i < PCI_NUM_RES; i++) {
         const struct bar_assign *b = &d->bars[i];

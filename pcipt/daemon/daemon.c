@@ -13,6 +13,7 @@
 #include "pcipt/assign/domlock.h"
 #include "pcipt/assign/stale.h"
 #include "pcipt/host/hostpci.h"
+#include "pcipt/host/host_reset.h"
 #include "hostbridge/common/log.h"
 #include "pcipt/hv/map.h"
 #include "pcipt/assign/plan.h"
@@ -250,6 +251,11 @@ void daemon_cleanup_dead(struct daemon *d)
         if (rc)
             log_err("dom%u: cannot deassign %04x:%02x:%02x.%x from quarantine: %s", d->domid,
                     host.seg, host.bus, host.dev, host.fn, strerror(-rc));
+        /* the dead guest's state stays out of dom0 and the next guest
+         * (pcipt/host/host_reset.h) */
+        char e[700];
+        if (hostpci_reset_addr(d->sysfs, &host, NULL, e, sizeof(e)))
+            log_err("dom%u: %s (the next attach resets it)", d->domid, e);
     }
     daemon_server_detach(d);
     daemon_server_destroy(d);

@@ -143,7 +143,13 @@ static int find_domid(struct create_run *r, char *err, size_t errlen)
 static int attach_all(struct create_run *r, char *err, size_t errlen)
 {
     char h[SBDF_STR_LEN], g[SBDF_STR_LEN], e[512];
+    struct sbdf group[PCIPT_MAX_DEVS];
 
+    /* one request: its functions may share a host page (sub-page BARs) */
+    for (unsigned i = 0; i < r->plan->ndevs && i < PCIPT_MAX_DEVS; i++)
+        group[i] = r->plan->devs[i].host;
+    r->ctx.group = group;
+    r->ctx.ngroup = r->plan->ndevs < PCIPT_MAX_DEVS ? r->plan->ndevs : PCIPT_MAX_DEVS;
     for (unsigned i = 0; i < r->plan->ndevs; i++) {
         const struct dev_assign *d = &r->plan->devs[i];
         struct sbdf guest;
@@ -156,11 +162,15 @@ static int attach_all(struct create_run *r, char *err, size_t errlen)
                            (d->force ? ATTACH_FORCE : 0),
                            &guest, e, sizeof(e));
         r->ctx.handover = NULL;
-        if (rc)
+        if (rc) {
+            r->ctx.group = NULL;
             return say(err, errlen, rc, "attach: %s", e);
+        }
         r->nattached++;
         fprintf(r->out, "attached %s as %s\n", sbdf_format(&d->host, h), sbdf_format(&guest, g));
     }
+    r->ctx.group = NULL;
+    r->ctx.ngroup = 0;
     return 0;
 }
 

@@ -113,6 +113,9 @@ static int write_pcipt_dev(struct xs_handle *xs, xs_transaction_t t, const char 
         return rc;
     if ((rc = xsu_path(p, "%s/dma", dir)) || (rc = xsw_write(xs, t, p, dev_dma_name(d->dma))))
         return rc;
+    if (d->reset[0] &&
+        ((rc = xsu_path(p, "%s/reset", dir)) || (rc = xsw_write(xs, t, p, d->reset))))
+        return rc;
     if ((rc = xsp_write_msi(xs, t, dir, d)))
         return rc;
     for (unsigned i = 0; i < PCI_NUM_RES; i++)

@@ -6,6 +6,9 @@
  *     pcipt/dev-N/{spi,intx-pin,force,dma}              (our per-device nodes;
  *                                                        dma: iommu|off|unsafe,
  *                                                        missing = off)
+ *     pcipt/dev-N/reset                                 (how attach reset it: flr|pm|
+ *                                                        bus|...|none-forced; missing =
+ *                                                        not recorded)
  *     pcipt/dev-N/{msi,its-guest-devid,its-host-devid}  (msi: vits|off, missing =
  *                                                        off; the DeviceIDs "0x.."
  *                                                        with vits only)

@@ -134,6 +134,26 @@ static void read_dma(struct xsu_reader *r, const char *p, enum dev_dma *out)
     free(v);
 }
 
+/* reset (pcipt/host/host_reset.h): absent = "" (published before it). */
+static void read_reset(struct xsu_reader *r, const char *p, char *out, size_t len)
+{
+    char *v;
+
+    out[0] = '\0';
+    if (r->rc)
+        return;
+    if (!(v = xsw_read(r->xs, r->t, p))) {
+        if (errno != ENOENT)
+            xsu_fail(r, errno ? -errno : -EIO, p);
+        return;
+    }
+    if (!v[0] || strlen(v) >= len || strspn(v, "abcdefghijklmnopqrstuvwxyz_-") != strlen(v))
+        xsu_bad(r, p, "'%.20s' is not a reset method", v);
+    else
+        snprintf(out, len, "%s", v);
+    free(v);
+}
+
 /* msi (docs/design/msi-announce.md "xenstore"): absent = off, as devices
  * published before it; with vits, both DeviceIDs. */
 static void read_msi(struct xsu_reader *r, const char *dir, struct dev_assign *d)
@@ -197,6 +217,8 @@ static void read_dev(struct xsu_reader *r, const char *be, unsigned n, struct de
         d->force = v;
     xsu_path(p, "%s/dma", dir);
     read_dma(r, p, &d->dma);
+    xsu_path(p, "%s/reset", dir);
+    read_reset(r, p, d->reset, sizeof(d->reset));
     read_msi(r, dir, d);
     for (unsigned i = 0; i < PCI_NUM_RES; i++)
         read_bar(r, dir, i, &d->bars[i]);

@@ -77,10 +77,11 @@ void hw_setup(struct hostile_world *w, uint32_t domid, unsigned vcpus)
     ck_assert_int_eq(sim_domain_create(simfx_hv, domid, vcpus, 0x40000000, 0x20000000, 64), 0);
     for (unsigned i = 0; i < HW_NDEVS; i++) {
         int fd;
-        dev_file(dev_names[i], "reset", path, sizeof(path));      /* what FLR writes */
+        ck_assert_msg(afx_attach(domid, dev_names[i], -1, 0, err, sizeof(err)) == 0, "%s", err);
+        /* what FLR writes, emptied after attach's own reset */
+        dev_file(dev_names[i], "reset", path, sizeof(path));
         ck_assert_int_ge(fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644), 0);
         close(fd);
-        ck_assert_msg(afx_attach(domid, dev_names[i], -1, 0, err, sizeof(err)) == 0, "%s", err);
         dev_file(dev_names[i], "config", path, sizeof(path));
         w->config[i] = slurp(path, &w->config_len[i]);
     }

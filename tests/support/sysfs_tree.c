@@ -342,6 +342,11 @@ int sysfs_tree_add(const char *dir, const struct dump_func *f, const struct tree
         (rc = put_fmt(devdir, "reset_method", err, errlen, "%s%s", o->reset_method,
                       o->reset_method[0] ? "\n" : "")))
         return rc;
+    /* Linux shows `reset` when the function has a reset method; here a
+     * plain file that keeps what was written (tests read it back). */
+    if (o->reset_method && o->reset_method[0] &&
+        (rc = put_file(devdir, "reset", "", 0, err, errlen)))
+        return rc;
     if (drv && (rc = add_driver(dir, devdir, drv, err, errlen)))
         return rc;
     return 0;

@@ -2,7 +2,8 @@
  * /sys/bus/pci and libpci's sysfs backend reads with `sysfs.path=DIR`:
  *   DIR/devices/SSSS:BB:DD.F/{config,resource,vendor,device,class,
  *       subsystem_vendor,subsystem_device,revision,irq,numa_node,
- *       driver_override,reset_method,driver -> ../../drivers/NAME}
+ *       driver_override,reset_method,reset (with a method: empty, keeps what is
+ *       written),driver -> ../../drivers/NAME}
  *   DIR/drivers/NAME/{bind,unbind}, DIR/drivers_probe
  * BAR sizes are not in a dump: each is derived from the address alignment
  * (lowest set bit), capped so that it does not run into the next BAR of

@@ -266,7 +266,7 @@ START_TEST(no_vits_from_the_command_line)
     free(out);
     free(e);
     ck_assert_int_eq(run_pcipt(NULL, &out, &e, "%s %s", afx_args(), "status 5"), 0);
-    ck_assert_msg(strstr(out, "dma iommu  msi off\n"), "%s", out);
+    ck_assert_msg(strstr(out, "dma iommu  msi off  reset flr\n"), "%s", out);
     free(out);
     free(e);
     ck_assert_int_eq(nbound(5), 0);
@@ -332,12 +332,12 @@ START_TEST(status_text_and_json)
     free(e);
     ck_assert_int_eq(run_pcipt(NULL, &out, &e, "%s %s", afx_args(), "status 5"), 0);
     ck_assert_msg(strstr(out, "0000:01:00.0 -> 0000:00:01.0  spi 48 (INTA)  dma iommu  msi vits "
-                              "(guest DeviceID 0x8, host DeviceID 0x100)\n"), "%s", out);
+                              "(guest DeviceID 0x8, host DeviceID 0x100)  reset flr\n"), "%s", out);
     free(out);
     free(e);
     ck_assert_int_eq(run_pcipt(NULL, &out, &e, "%s %s", afx_args(), "status --json 5"), 0);
     ck_assert_msg(strstr(out, "\"dma\": \"iommu\", \"msi\": \"vits\", \"its_guest_devid\": "
-                              "\"0x8\", \"its_host_devid\": \"0x100\", \"bars\": ["), "%s", out);
+                              "\"0x8\", \"its_host_devid\": \"0x100\", \"reset\": \"flr\", \"bars\": ["), "%s", out);
     free(out);
     free(e);
     ck_assert_int_eq(run_pcipt(NULL, &out, &e, "%s %s", afx_args(), "detach 5 " AFX_NIC), 0);

@@ -328,7 +328,8 @@ START_TEST(device_lines)
     has(&r, "-> attach needs --force; prefer a device with FLR\n");
     has(&r, "WARN     0000:00:04.0 page         0000:00:04.0 BAR 0 (256 bytes) shares host page "
             "0xa0008000 with 0000:00:04.1 BAR 0: a guest given one reaches the other\n");
-    has(&r, "-> give both to the same guest, or align them: pci=resource_alignment=4096");
+    has(&r, "-> give both to the same guest (attach refuses otherwise), or align them: "
+            "pci=resource_alignment=4096");
     has(&r, "WARN     0000:00:04.1 page         0000:00:04.1 BAR 0 (256 bytes) shares host page "
             "0xa0008000 with 0000:00:04.0 BAR 0");
     has(&r, "WARN     0000:00:04.0 slot         shares its slot with 0000:00:04.1: without ACS "

@@ -84,7 +84,7 @@ START_TEST(status_json)
     ck_assert_str_eq(out,
         "{\"domains\": [{\"domid\": 5, \"server\": {\"id\": 3, \"pid\": 4242, \"ports\": [17, 18]}, "
         "\"devices\": [{\"host\": \"0000:03:00.0\", \"guest\": \"0000:00:01.0\", \"spi\": 40, "
-        "\"intx_pin\": 1, \"force\": false, \"dma\": \"off\", \"msi\": \"off\", \"bars\": ["
+        "\"intx_pin\": 1, \"force\": false, \"dma\": \"off\", \"msi\": \"off\", \"reset\": null, \"bars\": ["
         "{\"index\": 0, \"type\": \"mem64\", \"prefetchable\": true, \"guest\": \"0x100000000\", "
         "\"host\": \"0x8000100000\", \"size\": \"0x100000\"}, "
         "{\"index\": 2, \"type\": \"mem32\", \"prefetchable\": false, \"guest\": \"0x23000000\", "
@@ -94,7 +94,7 @@ START_TEST(status_json)
         "{\"index\": 6, \"type\": \"rom\", \"prefetchable\": false, \"guest\": \"0x23010000\", "
         "\"host\": \"0x10010000\", \"size\": \"0x10000\"}]}, "
         "{\"host\": \"0001:0a:1f.7\", \"guest\": \"0000:00:02.0\", \"spi\": 0, "
-        "\"intx_pin\": 0, \"force\": true, \"dma\": \"off\", \"msi\": \"off\", \"bars\": ["
+        "\"intx_pin\": 0, \"force\": true, \"dma\": \"off\", \"msi\": \"off\", \"reset\": null, \"bars\": ["
         "{\"index\": 0, \"type\": \"io\", \"prefetchable\": false, \"guest\": \"0x0\", "
         "\"host\": \"0x1020\", \"size\": \"0x20\"}, "
         "{\"index\": 1, \"type\": \"mem32\", \"prefetchable\": false, \"guest\": \"0x23020000\", "
