@@ -143,7 +143,7 @@ endif
 
 # The same tests under AddressSanitizer + UndefinedBehaviorSanitizer.
 check-asan:
-	$(MAKE) BUILD=build-asan SAN=address,undefined CFLAGS="-O1 -g" unit
+	LSAN_OPTIONS=suppressions=$(abspath tests/lsan.supp) $(MAKE) BUILD=build-asan SAN=address,undefined CFLAGS="-O1 -g" unit
 
 # libFuzzer harnesses (tests/fuzz/; docs/testing/fuzz.md), built with clang into
 # build-fuzz/: the production sources unchanged, with ASan+UBSan and
@@ -151,7 +151,7 @@ check-asan:
 # seconds; `make fuzz-smoke` (CI) runs each FUZZ_RUNS inputs from a fixed seed,
 # so the same commit fuzzes the same inputs everywhere.  New inputs go to
 # build-fuzz/corpus/<harness>; tests/fuzz/corpus/<harness> holds the seeds.
-FUZZ_NAMES   = cfg ioreq xs sysfs
+FUZZ_NAMES   = cfg ioreq xs sysfs xlcfg hostdt
 FUZZ_SECONDS ?= 60
 FUZZ_RUNS ?= 20000
 FUZZ_CC      ?= clang

@@ -253,6 +253,20 @@ START_TEST(pathological_inputs_are_bounded)
 }
 END_TEST
 
+/* A `pcipt = [...]` entry is read whole: a device part too long for the
+ * spec parser is refused, not truncated into another slot (fuzz_xlcfg P4:
+ * "@0...015" was read as slot 1). */
+START_TEST(entries_are_read_whole)
+{
+    struct plan_request rq;
+    char arg[128], err[512] = "";
+
+    snprintf(arg, sizeof(arg), "0000:01:00.0@%049d15", 0);
+    ck_assert_int_eq(plan_request_from_arg("/nonexistent", arg, &rq, err, sizeof(err)), -EINVAL);
+    ck_assert_msg(strstr(err, "is not SSSS:BB:DD.F"), "%s", err);
+}
+END_TEST
+
 static Suite *xl_cfg_suite(void)
 {
     Suite *s = suite_create("xl_cfg");
@@ -263,6 +277,7 @@ static Suite *xl_cfg_suite(void)
     tcase_add_test(tc, errors_name_file_and_line);
     tcase_add_test(tc, xl_options_override_the_file);
     tcase_add_test(tc, pathological_inputs_are_bounded);
+    tcase_add_test(tc, entries_are_read_whole);
     suite_add_tcase(s, tc);
     return s;
 }
