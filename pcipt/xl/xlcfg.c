@@ -11,6 +11,13 @@
 
 #include "pcipt/xl/xlcfg.h"
 
+/* On the heap: the memstream keeps the addresses of buf and len. */
+struct xlcfg_report {
+    FILE *f;
+    char *buf;
+    size_t len;
+};
+
 /* What libxlutil's `+=` statements may cost: the sum, over each `+=`, of the
  * bytes before it (a bound on the value it copies).  Strings and comments
  * are skipped as libxlutil's lexer (libxlu_cfg_l.l) skips them: "..." and
@@ -57,19 +64,20 @@ static int check_cost(const char *text, size_t len, const char *source, char *er
 static void report_to_err(struct xlcfg *cfg, const char *source, int rc, char *err,
                           size_t errlen)
 {
+    struct xlcfg_report *r = cfg->report;
     size_t n = 0;
 
-    fflush(cfg->report);
-    if (!cfg->report_buf || !cfg->report_len) {
+    fflush(r->f);
+    if (!r->buf || !r->len) {
         snprintf(err, errlen, "%s: xl's config parser (libxlutil) failed: %s", source,
                  strerror(rc));
         return;
     }
-    for (size_t i = 0; i < cfg->report_len && n + 3 < errlen; i++) {
-        char c = cfg->report_buf[i];
+    for (size_t i = 0; i < r->len && n + 3 < errlen; i++) {
+        char c = r->buf[i];
         if (c != '\n') {
             err[n++] = c;
-        } else if (i + 1 < cfg->report_len) {
+        } else if (i + 1 < r->len) {
             err[n++] = ';';
             err[n++] = ' ';
         }
@@ -86,8 +94,9 @@ static int parse(struct xlcfg *cfg, const char *data, size_t len, const char *so
     memset(cfg, 0, sizeof(*cfg));
     if ((rc = check_cost(data, len, source, err, errlen)))
         return rc;
-    if (!(cfg->report = open_memstream(&cfg->report_buf, &cfg->report_len)) ||
-        !(cfg->xlu = xlu_cfg_init(cfg->report, source))) {
+    if (!(cfg->report = calloc(1, sizeof(*cfg->report))) ||
+        !(cfg->report->f = open_memstream(&cfg->report->buf, &cfg->report->len)) ||
+        !(cfg->xlu = xlu_cfg_init(cfg->report->f, source))) {
         snprintf(err, errlen, "%s: out of memory", source);
         return -ENOMEM;
     }
@@ -174,9 +183,11 @@ void xlcfg_free(struct xlcfg *cfg)
 {
     if (cfg->xlu)
         xlu_cfg_destroy(cfg->xlu);
+    if (cfg->report && cfg->report->f)
+        fclose(cfg->report->f);
     if (cfg->report)
-        fclose(cfg->report);
-    free(cfg->report_buf);
+        free(cfg->report->buf);
+    free(cfg->report);
     memset(cfg, 0, sizeof(*cfg));
 }
 

@@ -27,11 +27,13 @@
 #define XLCFG_MAX_BYTES    (1u << 20)
 #define XLCFG_MAX_ADD_COST (1u << 20)   /* sum, over `+=`, of the text before it */
 
+struct xlcfg_report;
+
+/* May be copied (returned by value): what libxlutil points into is on the
+ * heap. */
 struct xlcfg {
-    void *xlu;            /* XLU_Config (libxlutil.h is xlcfg.c's alone) */
-    FILE *report;         /* libxlutil's messages (a memstream) */
-    char *report_buf;
-    size_t report_len;
+    void *xlu;                    /* XLU_Config (libxlutil.h is xlcfg.c's alone) */
+    struct xlcfg_report *report;  /* libxlutil's messages (a memstream) */
 };
 
 /* Read PATH as `xl create PATH EXTRA...` does: the file's text, then each
