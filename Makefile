@@ -20,7 +20,7 @@ MANDIR   = $(PREFIX)/share/man
 UNITDIR  ?= $(PREFIX)/lib/systemd/system
 SYSCONF  ?= /etc
 
-PKGS      = libpci xencontrol xenstore xendevicemodel xenforeignmemory xenevtchn xenhypfs
+PKGS      = libpci xencontrol xenstore xendevicemodel xenforeignmemory xenevtchn xenhypfs xlutil
 FDT_CFLAGS = $(shell $(PKG) --cflags libfdt 2>/dev/null)
 FDT_LIBS   = $(shell $(PKG) --libs libfdt 2>/dev/null || echo -lfdt)
 DEP_CFLAGS = $(shell $(PKG) --cflags $(PKGS)) $(FDT_CFLAGS)
@@ -145,7 +145,8 @@ endif
 # run everything several times slower: Check's per-test timeouts are scaled
 # (CK_TIMEOUT_MULTIPLIER) so a slow machine does not fail a correct test.
 check-asan:
-	CK_TIMEOUT_MULTIPLIER=$${CK_TIMEOUT_MULTIPLIER:-4} $(MAKE) BUILD=build-asan SAN=address,undefined CFLAGS="-O1 -g" unit
+	CK_TIMEOUT_MULTIPLIER=$${CK_TIMEOUT_MULTIPLIER:-4} LSAN_OPTIONS=suppressions=$(abspath tests/lsan.supp) \
+	    $(MAKE) BUILD=build-asan SAN=address,undefined CFLAGS="-O1 -g" unit
 
 # libFuzzer harnesses (tests/fuzz/; docs/testing/fuzz.md), built with clang into
 # build-fuzz/: the production sources unchanged, with ASan+UBSan and
@@ -153,7 +154,7 @@ check-asan:
 # seconds; `make fuzz-smoke` (CI) runs each FUZZ_RUNS inputs from a fixed seed,
 # so the same commit fuzzes the same inputs everywhere.  New inputs go to
 # build-fuzz/corpus/<harness>; tests/fuzz/corpus/<harness> holds the seeds.
-FUZZ_NAMES   = cfg ioreq xs sysfs
+FUZZ_NAMES   = cfg ioreq xs sysfs xlcfg hostdt
 FUZZ_SECONDS ?= 60
 FUZZ_RUNS ?= 20000
 FUZZ_CC      ?= clang

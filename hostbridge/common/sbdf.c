@@ -1,6 +1,8 @@
 #include "hostbridge/common/sbdf.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,16 +70,18 @@ int sbdf_parse(const char *s, struct sbdf *out)
     return 0;
 }
 
-/* "SLOT[.FN]": SLOT decimal or 0x-hex 1..31, FN one digit 0..7. */
+/* "SLOT[.FN]": SLOT decimal or 0x-hex 1..31, FN one digit 0..7.  Decimal
+ * means decimal: "010" is 10, not octal 8 (fuzz_xlcfg P4). */
 static int parse_vslot(const char *s, int *slot, int *fn)
 {
+    bool hex = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
     char *end;
     long v;
 
-    if (!*s || *s == '-' || *s == '+' || *s == ' ')
+    if (!isxdigit((unsigned char)s[hex ? 2 : 0]))
         return -ERANGE;
     errno = 0;
-    v = strtol(s, &end, 0);
+    v = strtol(s + (hex ? 2 : 0), &end, hex ? 16 : 10);
     if (errno || end == s || v < 1 || v > 31)
         return -ERANGE;
     if (*end == '.') {

@@ -54,9 +54,12 @@ int plan_request_from_arg(const char *sysfs, const char *arg, struct plan_reques
     const char *comma = strchr(arg, ',');
     int rc;
 
+    size_t len = comma ? (size_t)(comma - arg) : strlen(arg);
+
     memset(rq, 0, sizeof(*rq));
-    snprintf(dev, sizeof(dev), "%.*s", comma ? (int)(comma - arg) : (int)strlen(arg), arg);
-    if (sbdf_parse_vslot(dev, &rq->host, &rq->slot, &rq->fn)) {
+    snprintf(dev, sizeof(dev), "%.*s", (int)(len < sizeof(dev) ? len : 0), arg);
+    /* too long for dev: refused, never read truncated (fuzz_xlcfg P4) */
+    if (len >= sizeof(dev) || sbdf_parse_vslot(dev, &rq->host, &rq->slot, &rq->fn)) {
         snprintf(err, errlen, "'%s' is not SSSS:BB:DD.F[@SLOT[.FN]][,KEY=0|1...] (slot "
                  "1..31, function 0..7)", arg);
         return -EINVAL;

@@ -52,30 +52,36 @@ static int say(char *err, size_t errlen, int rc, const char *fmt, ...)
 /* The `pcipt = [...]` devices, planned as a fresh domain. */
 static int plan_devices(struct create_run *r, char *err, size_t errlen)
 {
-    const struct xlcfg_setting *s = xlcfg_get(&r->cfg, "pcipt");
+    int n = xlcfg_list_len(&r->cfg, "pcipt");
     struct plan_request *reqs;
     int rc = 0;
 
-    if (!s)
+    if (!xlcfg_has(&r->cfg, "pcipt"))
         return say(err, errlen, -EINVAL, "%s has no `pcipt = [ \"SBDF[@SLOT]\", ... ]` line: "
                    "nothing for pcipt to do (use xl create)", r->o->cfg_path);
-    if (!s->is_list || s->nitems == 0)
-        return say(err, errlen, -EINVAL, "%s:%u: pcipt must be a non-empty list of "
-                   "\"SBDF[@SLOT]\" strings", r->o->cfg_path, s->line);
-    if (s->nitems > PCIPT_MAX_DEVS)
-        return say(err, errlen, -E2BIG, "%s:%u: at most %d pcipt devices per domain",
-                   r->o->cfg_path, s->line, PCIPT_MAX_DEVS);
-    if (!(reqs = calloc(s->nitems, sizeof(*reqs))) || !(r->plan = calloc(1, sizeof(*r->plan)))) {
+    if (n <= 0)
+        return say(err, errlen, -EINVAL, "%s: pcipt must be a non-empty list of "
+                   "\"SBDF[@SLOT]\" strings", r->o->cfg_path);
+    if (n > PCIPT_MAX_DEVS)
+        return say(err, errlen, -E2BIG, "%s: pcipt lists %d devices, at most %d per domain",
+                   r->o->cfg_path, n, PCIPT_MAX_DEVS);
+    if (!(reqs = calloc((size_t)n, sizeof(*reqs))) || !(r->plan = calloc(1, sizeof(*r->plan)))) {
         free(reqs);
         return say(err, errlen, -ENOMEM, "out of memory");
     }
-    for (unsigned i = 0; i < s->nitems && !rc; i++) {
-        rc = plan_request_from_arg(r->o->env->sysfs, s->items[i], &reqs[i], err, errlen);
+    for (int i = 0; i < n && !rc; i++) {
+        const char *item = xlcfg_list_item(&r->cfg, "pcipt", i);
+        if (!item) {
+            rc = say(err, errlen, -EINVAL, "%s: pcipt entry %d is a list, not an "
+                     "\"SBDF[@SLOT]\" string", r->o->cfg_path, i + 1);
+            break;
+        }
+        rc = plan_request_from_arg(r->o->env->sysfs, item, &reqs[i], err, errlen);
         if (r->o->attach_flags & ATTACH_FORCE)
             reqs[i].force = true;
     }
     if (!rc)
-        rc = plan_domain(&r->lay, r->plan, reqs, s->nitems, err, errlen);
+        rc = plan_domain(&r->lay, r->plan, reqs, (unsigned)n, err, errlen);
     free(reqs);
     return rc;
 }
@@ -360,11 +366,10 @@ int create_domain(const struct create_opts *o, char *err, size_t errlen)
         rc = say(err, errlen, -EINVAL, "%s has no name = \"...\"", o->cfg_path);
         goto out;
     }
-    if (xlcfg_get(&r.cfg, "device_tree")) {
-        rc = say(err, errlen, -EINVAL, "%s:%u already sets device_tree=; pcipt create writes "
+    if (xlcfg_has(&r.cfg, "device_tree")) {
+        rc = say(err, errlen, -EINVAL, "%s already sets device_tree=; pcipt create writes "
                  "the guest's partial device tree itself (remove the line, or merge yours with "
-                 "`pcipt dtb` and use xl create)", o->cfg_path,
-                 xlcfg_get(&r.cfg, "device_tree")->line);
+                 "`pcipt dtb` and use xl create)", o->cfg_path);
         goto out;
     }
     if ((rc = guest_layout_load(o->env->config, o->env->config != NULL, &r.lay, err, errlen)) ||

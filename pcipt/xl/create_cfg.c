@@ -9,14 +9,9 @@
 
 int create_read_config(const struct create_opts *o, struct xlcfg *cfg, char *err, size_t errlen)
 {
-    int rc = xlcfg_parse_file(cfg, o->cfg_path, err, errlen);
-
     /* xl appends each `key=value` argument as a line after the file
      * (xl_vmcontrol.c main_create / create_domain), so they win. */
-    for (int i = 0; !rc && i < o->nxl_args; i++)
-        if (strchr(o->xl_args[i], '='))
-            rc = xlcfg_parse_text(cfg, o->xl_args[i], "xl command line", err, errlen);
-    return rc;
+    return xlcfg_read_file(cfg, o->cfg_path, o->xl_args, o->nxl_args, err, errlen);
 }
 
 static int parse_long(const char *s, long *v)
@@ -40,11 +35,11 @@ static unsigned round_up_32(unsigned long n)
 static int check_irqs(const struct xlcfg *cfg, uint32_t first, uint32_t last, char *err,
                       size_t errlen)
 {
-    const struct xlcfg_setting *s = xlcfg_get(cfg, "irqs");
+    int n = xlcfg_list_len(cfg, "irqs");
     long v;
 
-    for (unsigned i = 0; s && i < s->nitems; i++)
-        if (!parse_long(s->items[i], &v) && v >= first && v <= last) {
+    for (int i = 0; i < n; i++)
+        if (!parse_long(xlcfg_list_item(cfg, "irqs", i), &v) && v >= first && v <= last) {
             snprintf(err, errlen, "irqs = [...] passes SPI %ld through to the guest, but SPIs "
                      "%u..%u are pcipt's INTx SPIs (intx_spi_base/intx_spi_count in "
                      "pcipt.conf): move one of them", v, first, last);
@@ -58,7 +53,7 @@ int create_spi_arg(const struct xlcfg *cfg, const struct guest_layout *lay, unsi
 {
     uint32_t first = lay->spi_base, last = lay->spi_base + lay->spi_count - 1;
     unsigned long need = last - 32 + 1;      /* nr_spis covering SPIs 32..last */
-    bool has_nr_spis = xlcfg_get(cfg, "nr_spis") != NULL;
+    bool has_nr_spis = xlcfg_has(cfg, "nr_spis");
     bool xl_has_nr_spis = xen_major > 4 || (xen_major == 4 && xen_minor >= 19);
     const char *nr = xlcfg_string(cfg, "nr_spis");
     long v;
@@ -82,7 +77,7 @@ int create_spi_arg(const struct xlcfg *cfg, const struct guest_layout *lay, unsi
         return 0;
     }
     if (need <= 32) {
-        if (!xlcfg_get(cfg, "vuart"))
+        if (!xlcfg_has(cfg, "vuart"))
             snprintf(arg, arglen, "vuart=\"sbsa_uart\"");
         return 0;
     }
@@ -122,7 +117,7 @@ static char *device_tree_arg(const char *path)
  * and never over the config's own passthrough setting. */
 const char *create_passthrough_arg(const struct xlcfg *cfg, int iommu)
 {
-    return iommu == 1 && !xlcfg_get(cfg, "passthrough") ? "passthrough=\"enabled\"" : NULL;
+    return iommu == 1 && !xlcfg_has(cfg, "passthrough") ? "passthrough=\"enabled\"" : NULL;
 }
 
 char **create_xl_argv(const struct create_opts *o, const char *dtb_path, const char *spi_arg,

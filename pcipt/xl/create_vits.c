@@ -58,7 +58,7 @@ bool create_domain_iommu(const struct xlcfg *cfg, int iommu)
 
     if (iommu != 1)
         return false;
-    if (!xlcfg_get(cfg, "passthrough"))
+    if (!xlcfg_has(cfg, "passthrough"))
         return true;
     pt = xlcfg_string(cfg, "passthrough");
     return pt && strcmp(pt, "disabled") != 0;

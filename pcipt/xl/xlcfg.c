@@ -1,381 +1,222 @@
-/* xl configuration reader (see xlcfg.h for the grammar it follows). */
-#include <ctype.h>
+/* xl configuration reader: xl's own parser, libxlutil (see xlcfg.h). */
 #include <errno.h>
-#include <stdarg.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <libxlutil.h>
 
 #include "pcipt/xl/xlcfg.h"
 
-enum tok { T_END, T_NL, T_IDENT, T_ATOM, T_EQ, T_ADD, T_SEMI, T_COMMA, T_LBR, T_RBR };
-
-struct lexer {
-    const char *p, *source;
-    unsigned line;        /* where the scanner is */
-    unsigned tok_line;    /* where the current token started (errors name it) */
-    enum tok t;
-    char *text;           /* T_IDENT / T_ATOM value (malloc'd) */
-    char *err;
-    size_t errlen;
+/* On the heap: the memstream keeps the addresses of buf and len. */
+struct xlcfg_report {
+    FILE *f;
+    char *buf;
+    size_t len;
 };
 
-static int lex_error(struct lexer *lx, const char *fmt, ...)
+/* What libxlutil's `+=` statements may cost: the sum, over each `+=`, of the
+ * bytes before it (a bound on the value it copies).  Strings and comments
+ * are skipped as libxlutil's lexer (libxlu_cfg_l.l) skips them: "..." and
+ * '...' with backslash escapes, ended by the quote or the line; `#` to the
+ * end of the line. */
+static int check_cost(const char *text, size_t len, const char *source, char *err,
+                      size_t errlen)
 {
-    va_list ap;
-    int n = snprintf(lx->err, lx->errlen, "%s:%u: ", lx->source, lx->tok_line);
+    unsigned long long cost = 0;
+    unsigned adds = 0;
 
-    va_start(ap, fmt);
-    if (n >= 0 && (size_t)n < lx->errlen)
-        vsnprintf(lx->err + n, lx->errlen - (size_t)n, fmt, ap);
-    va_end(ap);
-    return -EINVAL;
-}
-
-static int hexval(int c)
-{
-    return isdigit(c) ? c - '0' : tolower(c) - 'a' + 10;
-}
-
-/* One escape after a backslash: \" \' \\ \a \b \f \n \r \t \v \xHH \OOO. */
-static int unescape(struct lexer *lx, const char **pp, char *out)
-{
-    const char *p = *pp;
-    static const char from[] = "\"'\\abfnrtv", to[] = "\"'\\\a\b\f\n\r\t\v";
-    const char *k = *p ? strchr(from, *p) : NULL;
-
-    if (k) {
-        *out = to[k - from];
-        *pp = p + 1;
-        return 0;
+    if (len > XLCFG_MAX_BYTES) {
+        snprintf(err, errlen, "%s: %zu bytes, larger than the %u KiB pcipt reads (a domain "
+                 "config is a few KiB)", source, len, XLCFG_MAX_BYTES / 1024);
+        return -EFBIG;
     }
-    if (*p == 'x' && isxdigit((unsigned char)p[1]) && isxdigit((unsigned char)p[2])) {
-        *out = (char)(hexval(p[1]) * 16 + hexval(p[2]));
-        *pp = p + 3;
-        return 0;
-    }
-    if (*p >= '0' && *p <= '7') {
-        unsigned v = 0, n = 0;
-        while (n < 3 && *p >= '0' && *p <= '7')
-            v = v * 8 + (unsigned)(*p++ - '0'), n++;
-        *out = (char)v;
-        *pp = p;
-        return 0;
-    }
-    return lex_error(lx, "invalid character after backslash in a quoted string");
-}
+    for (size_t i = 0; i < len; i++) {
+        char c = text[i];
 
-static int lex_string(struct lexer *lx)
-{
-    char q = *lx->p++;
-    char *buf = malloc(strlen(lx->p) + 1), *o = buf;
-    int rc;
-
-    if (!buf)
-        return -ENOMEM;
-    for (;;) {
-        char c = *lx->p;
-        if (c == '\0' || c == '\n') {
-            free(buf);
-            return lex_error(lx, "unterminated string");
-        }
-        lx->p++;
-        if (c == q)
-            break;
-        if (c == '\\') {
-            if ((rc = unescape(lx, &lx->p, o))) {
-                free(buf);
-                return rc;
-            }
-            o++;
-        } else {
-            *o++ = c;
+        if (c == '#') {
+            while (i + 1 < len && text[i + 1] != '\n')
+                i++;
+        } else if (c == '"' || c == '\'') {
+            while (i + 1 < len && text[i + 1] != c && text[i + 1] != '\n')
+                i += text[i + 1] == '\\' ? 2 : 1;
+            i++;
+        } else if (c == '+' && i + 1 < len && text[i + 1] == '=') {
+            adds++;
+            cost += i;
+            i++;
         }
     }
-    *o = '\0';
-    lx->text = buf;
-    lx->t = T_ATOM;
+    if (cost > XLCFG_MAX_ADD_COST) {
+        snprintf(err, errlen, "%s: its %u `+=` statements could make xl's config parser "
+                 "(libxlutil) copy %llu KiB of earlier values (it copies the whole value at "
+                 "each `+=`); pcipt refuses more than %u KiB: give each list in one "
+                 "assignment", source, adds, cost / 1024, XLCFG_MAX_ADD_COST / 1024);
+        return -E2BIG;
+    }
     return 0;
 }
 
-static int lex_word(struct lexer *lx, enum tok t, int (*more)(int))
+/* libxlutil's report (one message a line) as one line in err. */
+static void report_to_err(struct xlcfg *cfg, const char *source, int rc, char *err,
+                          size_t errlen)
 {
-    const char *s = lx->p;
+    struct xlcfg_report *r = cfg->report;
+    size_t n = 0;
 
-    while (*lx->p && more((unsigned char)*lx->p))
-        lx->p++;
-    if (!(lx->text = strndup(s, (size_t)(lx->p - s))))
-        return -ENOMEM;
-    lx->t = t;
-    return 0;
-}
-
-static int ident_char(int c) { return islower(c) || isdigit(c) || c == '.' || c == '_'; }
-static int number_char(int c) { return isdigit(c) || (c >= 'a' && c <= 'f') || c == 'x'; }
-
-static int lex_next(struct lexer *lx)
-{
-    free(lx->text);
-    lx->text = NULL;
-    while (*lx->p == ' ' || *lx->p == '\t')
-        lx->p++;
-    if (*lx->p == '#')
-        while (*lx->p && *lx->p != '\n')
-            lx->p++;
-    lx->tok_line = lx->line;
-    switch (*lx->p) {
-    case '\0': lx->t = T_END; return 0;
-    case '\n': lx->p++; lx->line++; lx->t = T_NL; return 0;
-    case '=': lx->p++; lx->t = T_EQ; return 0;
-    case ';': lx->p++; lx->t = T_SEMI; return 0;
-    case ',': lx->p++; lx->t = T_COMMA; return 0;
-    case '[': lx->p++; lx->t = T_LBR; return 0;
-    case ']': lx->p++; lx->t = T_RBR; return 0;
-    case '"': case '\'': return lex_string(lx);
-    case '+':
-        if (lx->p[1] == '=') {
-            lx->p += 2;
-            lx->t = T_ADD;
-            return 0;
+    fflush(r->f);
+    if (!r->buf || !r->len) {
+        snprintf(err, errlen, "%s: xl's config parser (libxlutil) failed: %s", source,
+                 strerror(rc));
+        return;
+    }
+    for (size_t i = 0; i < r->len && n + 3 < errlen; i++) {
+        char c = r->buf[i];
+        if (c != '\n') {
+            err[n++] = c;
+        } else if (i + 1 < r->len) {
+            err[n++] = ';';
+            err[n++] = ' ';
         }
-        break;
-    default:
-        if (islower((unsigned char)*lx->p))
-            return lex_word(lx, T_IDENT, ident_char);
-        if (isdigit((unsigned char)*lx->p))
-            return lex_word(lx, T_ATOM, number_char);
     }
-    return lex_error(lx, "lexical error at '%c' (not xl configuration syntax)", *lx->p);
+    if (errlen)
+        err[n < errlen ? n : errlen - 1] = '\0';
 }
 
-static int push_item(struct xlcfg_setting *s, char *v)
-{
-    char **n = realloc(s->items, (s->nitems + 1) * sizeof(*n));
-
-    if (!n) {
-        free(v);
-        return -ENOMEM;
-    }
-    s->items = n;
-    s->items[s->nitems++] = v;
-    return 0;
-}
-
-static int skip_newlines(struct lexer *lx)
-{
-    int rc = 0;
-    while (!rc && lx->t == T_NL)
-        rc = lex_next(lx);
-    return rc;
-}
-
-/* value := ATOM | '[' nl* (value nl* (',' nl* value nl*)* (',' nl*)?)? ']' */
-static int parse_value(struct lexer *lx, struct xlcfg_setting *s, unsigned depth);
-
-static int parse_list(struct lexer *lx, struct xlcfg_setting *s, unsigned depth)
+static int parse(struct xlcfg *cfg, const char *data, size_t len, const char *source,
+                 char *err, size_t errlen)
 {
     int rc;
 
-    if (depth > 8)
-        return lex_error(lx, "lists nested too deeply");
-    if ((rc = lex_next(lx)) || (rc = skip_newlines(lx)))
+    memset(cfg, 0, sizeof(*cfg));
+    if ((rc = check_cost(data, len, source, err, errlen)))
         return rc;
-    while (lx->t != T_RBR) {
-        if ((rc = parse_value(lx, s, depth + 1)) || (rc = skip_newlines(lx)))
-            return rc;
-        if (lx->t == T_COMMA) {
-            if ((rc = lex_next(lx)) || (rc = skip_newlines(lx)))
-                return rc;
-        } else if (lx->t != T_RBR) {
-            return lex_error(lx, "expected ',' or ']' in a list");
-        }
-    }
-    return lex_next(lx);
-}
-
-static int parse_value(struct lexer *lx, struct xlcfg_setting *s, unsigned depth)
-{
-    int rc;
-
-    if (lx->t == T_LBR) {
-        struct xlcfg_setting inner = { 0 };
-        char *mark;
-
-        if (depth == 0) {
-            s->is_list = true;
-            return parse_list(lx, s, depth);
-        }
-        /* A nested list (no key pcipt reads has one): kept as "[...]". */
-        rc = parse_list(lx, &inner, depth);
-        for (unsigned i = 0; i < inner.nitems; i++)
-            free(inner.items[i]);
-        free(inner.items);
-        if (rc)
-            return rc;
-        if (!(mark = strdup("[...]")))
-            return -ENOMEM;
-        return push_item(s, mark);
-    }
-    if (lx->t != T_ATOM)
-        return lex_error(lx, "expected a value (number, string or list)");
-    rc = push_item(s, lx->text);
-    lx->text = NULL;
-    return rc ? rc : lex_next(lx);
-}
-
-static struct xlcfg_setting *find(const struct xlcfg *cfg, const char *name)
-{
-    for (unsigned i = cfg->n; i-- > 0;)
-        if (!strcmp(cfg->s[i].name, name))
-            return &cfg->s[i];
-    return NULL;
-}
-
-static void setting_free(struct xlcfg_setting *s)
-{
-    for (unsigned i = 0; i < s->nitems; i++)
-        free(s->items[i]);
-    free(s->items);
-    free(s->name);
-    memset(s, 0, sizeof(*s));
-}
-
-/* "+=": the previous value's items come first (libxlu concatenates). */
-static int append_previous(const struct xlcfg_setting *prev, struct xlcfg_setting *s)
-{
-    char **n = calloc(prev->nitems + s->nitems + 1, sizeof(*n));
-
-    if (!n)
+    if (!(cfg->report = calloc(1, sizeof(*cfg->report))) ||
+        !(cfg->report->f = open_memstream(&cfg->report->buf, &cfg->report->len)) ||
+        !(cfg->xlu = xlu_cfg_init(cfg->report->f, source))) {
+        snprintf(err, errlen, "%s: out of memory", source);
         return -ENOMEM;
-    for (unsigned i = 0; i < prev->nitems; i++)
-        if (!(n[i] = strdup(prev->items[i]))) {
-            while (i-- > 0)
-                free(n[i]);
-            free(n);
-            return -ENOMEM;
-        }
-    memcpy(n + prev->nitems, s->items, s->nitems * sizeof(*n));
-    free(s->items);
-    s->items = n;
-    s->nitems += prev->nitems;
-    s->is_list = s->is_list || prev->is_list;
+    }
+    if ((rc = xlu_cfg_readdata(cfg->xlu, data, (int)len))) {
+        report_to_err(cfg, source, rc, err, errlen);
+        /* libxlutil: after a failed read, only destroy is defined */
+        xlu_cfg_destroy(cfg->xlu);
+        cfg->xlu = NULL;
+        return rc == ENOMEM ? -ENOMEM : -EINVAL;
+    }
     return 0;
-}
-
-static int add_setting(struct xlcfg *cfg, struct xlcfg_setting *s)
-{
-    if (cfg->n == cfg->cap) {
-        unsigned cap = cfg->cap ? cfg->cap * 2 : 16;
-        struct xlcfg_setting *n = realloc(cfg->s, cap * sizeof(*n));
-        if (!n)
-            return -ENOMEM;
-        cfg->s = n;
-        cfg->cap = cap;
-    }
-    cfg->s[cfg->n++] = *s;
-    return 0;
-}
-
-static int parse_statement(struct lexer *lx, struct xlcfg *cfg)
-{
-    struct xlcfg_setting s = { .line = lx->tok_line };
-    bool add;
-    int rc;
-
-    s.name = lx->text;
-    lx->text = NULL;
-    if ((rc = lex_next(lx)))
-        goto out;
-    if (lx->t != T_EQ && lx->t != T_ADD) {
-        rc = lex_error(lx, "expected '=' or '+=' after '%s'", s.name);
-        goto out;
-    }
-    add = lx->t == T_ADD;
-    if ((rc = lex_next(lx)) || (rc = parse_value(lx, &s, 0)))
-        goto out;
-    if (lx->t != T_NL && lx->t != T_SEMI && lx->t != T_END) {
-        rc = lex_error(lx, "expected the end of the line after the value of '%s'", s.name);
-        goto out;
-    }
-    if (add && find(cfg, s.name) && (rc = append_previous(find(cfg, s.name), &s)))
-        goto out;
-    if (!(rc = add_setting(cfg, &s)))
-        return 0;
-out:
-    setting_free(&s);
-    return rc;
 }
 
 int xlcfg_parse_text(struct xlcfg *cfg, const char *text, const char *source, char *err,
                      size_t errlen)
 {
-    struct lexer lx = { .p = text, .source = source, .line = 1, .tok_line = 1, .err = err,
-                        .errlen = errlen };
-    int rc = lex_next(&lx);
+    return parse(cfg, text, strlen(text), source, err, errlen);
+}
 
-    while (!rc && lx.t != T_END) {
-        if (lx.t == T_NL || lx.t == T_SEMI)
-            rc = lex_next(&lx);
-        else if (lx.t == T_IDENT)
-            rc = parse_statement(&lx, cfg);
-        else
-            rc = lex_error(&lx, "expected a setting name");
+/* The file's text (at most XLCFG_MAX_BYTES + 1 bytes: check_cost refuses
+ * more) with room for the extra lines. */
+static int read_text(const char *path, size_t room, char **text, size_t *len, char *err,
+                     size_t errlen)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    size_t cap = XLCFG_MAX_BYTES + 1;
+    char *buf;
+    ssize_t n = 0;
+    int rc = 0;
+
+    *len = 0;
+    if (fd < 0 || !(buf = malloc(cap + room + 1))) {
+        rc = fd < 0 ? -errno : -ENOMEM;
+        if (fd >= 0)
+            close(fd);
+        snprintf(err, errlen, "cannot read the xl config %s: %s", path, strerror(-rc));
+        return rc;
     }
-    free(lx.text);
-    if (rc == -ENOMEM)
-        snprintf(err, errlen, "%s: out of memory", source);
+    while (*len < cap && (n = read(fd, buf + *len, cap - *len)) > 0)
+        *len += (size_t)n;
+    if (n < 0) {
+        rc = -errno;
+        snprintf(err, errlen, "cannot read the xl config %s: %s", path, strerror(-rc));
+        free(buf);
+        buf = NULL;
+    }
+    close(fd);
+    *text = buf;
     return rc;
 }
 
-int xlcfg_parse_file(struct xlcfg *cfg, const char *path, char *err, size_t errlen)
+int xlcfg_read_file(struct xlcfg *cfg, const char *path, char *const *extra, int nextra,
+                    char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "r");
+    size_t room = 2, len;
+    bool any = false;
     char *text = NULL;
-    size_t len = 0;
     int rc;
 
-    if (!f) {
-        rc = errno;
-        snprintf(err, errlen, "cannot read the xl config %s: %s", path, strerror(rc));
-        return -rc;
+    memset(cfg, 0, sizeof(*cfg));
+    for (int i = 0; i < nextra; i++)
+        if (strchr(extra[i], '=')) {
+            room += strlen(extra[i]) + 1;
+            any = true;
+        }
+    if ((rc = read_text(path, room, &text, &len, err, errlen)))
+        return rc;
+    /* xl_vmcontrol.c: main_create joins the `key=value` arguments, each
+     * followed by "\n", and create_domain appends "\n%s\n" of them to the
+     * file's text. */
+    if (any && len <= XLCFG_MAX_BYTES) {
+        text[len++] = '\n';
+        for (int i = 0; i < nextra; i++)
+            if (strchr(extra[i], '='))
+                len += (size_t)sprintf(text + len, "%s\n", extra[i]);
+        text[len++] = '\n';
     }
-    FILE *m = open_memstream(&text, &len);
-    char buf[4096];
-    size_t n;
-    while (m && (n = fread(buf, 1, sizeof(buf), f)) > 0)
-        fwrite(buf, 1, n, m);
-    rc = ferror(f) ? -EIO : 0;
-    fclose(f);
-    if (!m || fclose(m) || !text) {
-        free(text);
-        snprintf(err, errlen, "cannot read the xl config %s: out of memory", path);
-        return -ENOMEM;
-    }
-    if (rc)
-        snprintf(err, errlen, "cannot read the xl config %s: %s", path, strerror(-rc));
-    else if (memchr(text, '\0', len))
-        rc = -EINVAL, snprintf(err, errlen, "%s: not a text file (NUL byte)", path);
-    else
-        rc = xlcfg_parse_text(cfg, text, path, err, errlen);
+    rc = parse(cfg, text, len, path, err, errlen);
     free(text);
     return rc;
 }
 
 void xlcfg_free(struct xlcfg *cfg)
 {
-    for (unsigned i = 0; i < cfg->n; i++)
-        setting_free(&cfg->s[i]);
-    free(cfg->s);
+    if (cfg->xlu)
+        xlu_cfg_destroy(cfg->xlu);
+    if (cfg->report && cfg->report->f)
+        fclose(cfg->report->f);
+    if (cfg->report)
+        free(cfg->report->buf);
+    free(cfg->report);
     memset(cfg, 0, sizeof(*cfg));
 }
 
-const struct xlcfg_setting *xlcfg_get(const struct xlcfg *cfg, const char *name)
+bool xlcfg_has(const struct xlcfg *cfg, const char *name)
 {
-    return find(cfg, name);
+    const char *v;
+    return cfg->xlu && xlu_cfg_get_string(cfg->xlu, name, &v, 1) != ESRCH;
 }
 
 const char *xlcfg_string(const struct xlcfg *cfg, const char *name)
 {
-    const struct xlcfg_setting *s = find(cfg, name);
-    return (s && !s->is_list && s->nitems == 1) ? s->items[0] : NULL;
+    const char *v;
+    return cfg->xlu && !xlu_cfg_get_string(cfg->xlu, name, &v, 1) ? v : NULL;
+}
+
+int xlcfg_list_len(const struct xlcfg *cfg, const char *name)
+{
+    XLU_ConfigList *l;
+    int n;
+
+    return cfg->xlu && !xlu_cfg_get_list(cfg->xlu, name, &l, &n, 1) ? n : -1;
+}
+
+const char *xlcfg_list_item(const struct xlcfg *cfg, const char *name, int i)
+{
+    XLU_ConfigList *l;
+    int n;
+
+    if (!cfg->xlu || xlu_cfg_get_list(cfg->xlu, name, &l, &n, 1) || i < 0 || i >= n)
+        return NULL;
+    return xlu_cfg_get_listitem(l, i);
 }

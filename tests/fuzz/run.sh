@@ -15,6 +15,8 @@ build=$1 secs=$2
 shift 2
 status=0
 mkdir -p "$build/artifacts"
+# libxlutil's own leaks on a bad config (tests/lsan.supp)
+export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 for name in "$@"; do
     bin=$build/fuzz/fuzz_$name
     work=$build/corpus/$name
