@@ -94,7 +94,9 @@ static int reset_before_map(struct attach_ctx *ctx, struct attach_job *job, unsi
                  e);
         return rc;
     }
-    snprintf(job->dev.reset, sizeof(job->dev.reset), "%s", m[0] ? m : HOST_RESET_NONE_FORCED);
+    /* reset_method's first word ("flr", "pm", "bus", ...) fits; a longer one is cut */
+    snprintf(job->dev.reset, sizeof(job->dev.reset), "%.*s", (int)sizeof(job->dev.reset) - 1,
+             m[0] ? m : HOST_RESET_NONE_FORCED);
     return 0;
 }
 
