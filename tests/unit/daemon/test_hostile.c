@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "pcipt/sim/hv_sim.h"
 #include "tests/support/attach_fx.h"
@@ -112,6 +113,38 @@ START_TEST(four_vcpus_at_once)
 }
 END_TEST
 
+static long long now_ms(void)
+{
+    struct timespec t;
+
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec * 1000LL + t.tv_nsec / 1000000;
+}
+
+/* A vCPU writing Interrupt Line (guest-visible state the daemon saves) of
+ * every device as fast as it is answered, until the daemon stops answering. */
+struct writer_run {
+    unsigned vcpu;
+    unsigned done;
+};
+
+static void *state_writer(void *arg)
+{
+    struct writer_run *r = arg;
+    struct hv *g = simfx_open();
+
+    long long until = now_ms() + 5000;            /* the daemon leaves well before */
+
+    for (unsigned i = 0; now_ms() < until; i++, r->done++) {
+        const struct dev_assign *a = &w.dom.devs[i % w.dom.ndevs];
+        uint64_t v = i & 0xff, gpa = PCIPT_VPCI_ECAM_BASE | (uint64_t)a->guest.dev << 15 | 0x3c;
+        if (sim_guest_mmio(g, DOM, r->vcpu, gpa, 1, true, &v, 2000) < 0)
+            break;                          /* the daemon is gone: nobody answers */
+    }
+    hv_close(g);
+    return NULL;
+}
+
 static unsigned count_lines(const char *log, const char *what)
 {
     unsigned n = 0;
@@ -158,6 +191,39 @@ START_TEST(refusal_warnings_are_rate_limited)
 }
 END_TEST
 
+/* xenstored goes away under a serving daemon while four vCPUs keep writing
+ * state: the daemon says so once, logs at most one save error, exits 1 for
+ * its supervisor (pciptd@.service restarts it), and nothing crashed. */
+START_TEST(xenstored_gone_under_four_vcpus)
+{
+    pthread_t t[VCPUS];
+    struct writer_run r[VCPUS];
+
+    for (unsigned v = 0; v < VCPUS; v++) {
+        r[v] = (struct writer_run){ .vcpu = v };
+        ck_assert_int_eq(pthread_create(&t[v], NULL, state_writer, &r[v]), 0);
+    }
+    usleep(100 * 1000);
+    xsd_stop();                                     /* xenstored dies */
+    unsigned written = 0;
+    for (unsigned v = 0; v < VCPUS; v++) {
+        ck_assert_int_eq(pthread_join(t[v], NULL), 0);
+        written += r[v].done;
+    }
+    ck_assert_uint_gt(written, 0);
+    int st = dfx_wait_exit(&w.dm);
+    w.dm.pid = 0;
+    char *log = dfx_log(&w.dm);
+    ck_assert_msg(st == 1, "exit status %d: %s", st, log);
+    ck_assert_msg(count_lines(log, "lost the xenstore connection") == 1, "%s", log);
+    ck_assert_msg(count_lines(log, "cannot save the guest state") <= 1, "%s", log);
+    ck_assert_msg(strstr(log, "Sanitizer") == NULL && strstr(log, "runtime error") == NULL,
+                  "%s", log);
+    free(log);
+    ck_assert_int_eq(xsd_start(), 0);               /* for the fixtures' teardown */
+}
+END_TEST
+
 static Suite *hostile_suite(void)
 {
     Suite *s = suite_create("hostile");
@@ -169,6 +235,7 @@ static Suite *hostile_suite(void)
     tcase_add_test(tc, one_vcpu_every_phase);
     tcase_add_test(tc, four_vcpus_at_once);
     tcase_add_test(tc, refusal_warnings_are_rate_limited);
+    tcase_add_test(tc, xenstored_gone_under_four_vcpus);
     suite_add_tcase(s, tc);
     return s;
 }
