@@ -22,14 +22,9 @@ static void read_owner(struct xsu_reader *r, const char *be)
 {
     char p[XSW_PATH_MAX], *v;
 
-    if (r->rc)
-        return;
     xsu_path(p, "%s/pcipt/vm", be);
-    if (!(v = xsw_read(r->xs, r->t, p))) {
-        if (errno != ENOENT)
-            xsu_fail(r, errno ? -errno : -EIO, p);
+    if (!(v = xsu_get_optional(r, p)))
         return;
-    }
     if (!xsp_vm_valid(v))
         xsu_bad(r, p, "'%.40s' is not a domain's vm node (/vm/UUID)", v);
     free(v);
@@ -122,13 +117,8 @@ static void read_dma(struct xsu_reader *r, const char *p, enum dev_dma *out)
     char *v;
 
     *out = DEV_DMA_OFF;
-    if (r->rc)
+    if (!(v = xsu_get_optional(r, p)))
         return;
-    if (!(v = xsw_read(r->xs, r->t, p))) {
-        if (errno != ENOENT)
-            xsu_fail(r, errno ? -errno : -EIO, p);
-        return;
-    }
     if (dev_dma_parse(v, out))
         xsu_bad(r, p, "'%s' is not iommu, off or unsafe", v);
     free(v);
@@ -140,13 +130,8 @@ static void read_reset(struct xsu_reader *r, const char *p, char *out, size_t le
     char *v;
 
     out[0] = '\0';
-    if (r->rc)
+    if (!(v = xsu_get_optional(r, p)))
         return;
-    if (!(v = xsw_read(r->xs, r->t, p))) {
-        if (errno != ENOENT)
-            xsu_fail(r, errno ? -errno : -EIO, p);
-        return;
-    }
     if (!v[0] || strlen(v) >= len || strspn(v, "abcdefghijklmnopqrstuvwxyz_-") != strlen(v))
         xsu_bad(r, p, "'%.20s' is not a reset method", v);
     else
@@ -162,14 +147,9 @@ static void read_msi(struct xsu_reader *r, const char *dir, struct dev_assign *d
     uint64_t n = 0;
 
     d->msi = DEV_MSI_OFF;
-    if (r->rc)
-        return;
     xsu_path(p, "%s/msi", dir);
-    if (!(v = xsw_read(r->xs, r->t, p))) {
-        if (errno != ENOENT)
-            xsu_fail(r, errno ? -errno : -EIO, p);
+    if (!(v = xsu_get_optional(r, p)))
         return;
-    }
     if (dev_msi_parse(v, &d->msi))
         xsu_bad(r, p, "'%s' is not vits or off", v);
     free(v);

@@ -178,6 +178,17 @@ char *xsu_get(struct xsu_reader *r, const char *path)
     return NULL;
 }
 
+char *xsu_get_optional(struct xsu_reader *r, const char *path)
+{
+    char *v;
+
+    if (r->rc)
+        return NULL;
+    if (!(v = xsw_read(r->xs, r->t, path)) && errno != ENOENT)
+        xsu_fail(r, errno ? -errno : -EIO, path);
+    return v;
+}
+
 bool xsu_get_dec(struct xsu_reader *r, const char *path, uint64_t max, uint64_t *out)
 {
     char *v = xsu_get(r, path);

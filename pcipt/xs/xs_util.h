@@ -35,6 +35,9 @@ struct xsu_reader {
 };
 /* Read PATH; on failure records "PATH is missing" / the errno. */
 char *xsu_get(struct xsu_reader *r, const char *path);
+/* Read an optional PATH: NULL with nothing recorded when it is absent (or a
+ * problem is recorded already); a read failure is recorded (xsu_fail). */
+char *xsu_get_optional(struct xsu_reader *r, const char *path);
 /* Read and parse a node; false (and r->rc set) on any problem. */
 bool xsu_get_dec(struct xsu_reader *r, const char *path, uint64_t max, uint64_t *out);
 bool xsu_get_hex(struct xsu_reader *r, const char *path, uint64_t *out);
