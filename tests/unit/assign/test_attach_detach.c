@@ -25,28 +25,21 @@
 #include "tests/support/attach_fx.h"
 #include "tests/support/sim_fx.h"
 #include "tests/support/testreg.h"
+#include "tests/support/warn_fx.h"
 #include "tests/support/xenstored_fx.h"
 
 static char err[512];
-static char warnings[2048];
 
-static void sink(enum log_level lvl, const char *msg, void *opaque)
-{
-    (void)opaque;
-    if (lvl == LOG_LVL_WARN)
-        snprintf(warnings + strlen(warnings), sizeof(warnings) - strlen(warnings), "%s\n", msg);
-}
 
 static void setup(void)
 {
     afx_setup();
-    warnings[0] = '\0';
-    log_set_sink(sink, NULL);
+    warn_fx_start();
 }
 
 static void teardown(void)
 {
-    log_set_sink(NULL, NULL);
+    warn_fx_stop();
     afx_teardown();
 }
 
@@ -148,7 +141,7 @@ START_TEST(detach_waits_for_a_daemon_that_answers)
     ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "daemon: %d", status);
     /* the daemon unmapped everything; detach found nothing left to unmap */
     ck_assert_uint_eq(afx_ctx.hv->counters.memory_mapping_calls, calls);
-    ck_assert_str_eq(warnings, "");
+    ck_assert_str_eq(warn_fx_text, "");
     ck_assert_msg(afx_detach(5, AFX_GPU, err, sizeof(err)) == 0, "%s", err);  /* daemon gone */
     now = afx_snapshot();
     ck_assert_str_eq(now, before);
@@ -169,8 +162,8 @@ START_TEST(detach_warns_about_a_silent_daemon_and_goes_on)
     ck_assert_msg(afx_detach(5, AFX_NIC, err, sizeof(err)) == 0, "%s", err);
     kill(pid, SIGKILL);
     waitpid(pid, NULL, 0);
-    ck_assert_msg(strstr(warnings, "did not release 0000:01:00.0 within 200 ms; detaching anyway"),
-                  "%s", warnings);
+    ck_assert_msg(strstr(warn_fx_text, "did not release 0000:01:00.0 within 200 ms; detaching anyway"),
+                  "%s", warn_fx_text);
     now = afx_snapshot();
     ck_assert_str_eq(now, before);
     free(now);
@@ -190,7 +183,7 @@ static void detach_without_a_lock_holder(pid_t pid)
     ck_assert_int_eq(servelock_holder(5), 0);
     afx_ctx.detach_timeout_ms = 200;
     ck_assert_msg(afx_detach(5, AFX_NIC, err, sizeof(err)) == 0, "%s", err);
-    ck_assert_str_eq(warnings, "");
+    ck_assert_str_eq(warn_fx_text, "");
     now = afx_snapshot();
     ck_assert_str_eq(now, before);
     free(now);

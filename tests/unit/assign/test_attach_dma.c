@@ -16,32 +16,21 @@
 #include "tests/support/sim_fx.h"
 #include "tests/support/run_util.h"
 #include "tests/support/testreg.h"
+#include "tests/support/warn_fx.h"
 #include "tests/support/xenstored_fx.h"
 
 static char err[512];
-static char warnings[2048];
-static unsigned nwarnings;
 
-static void sink(enum log_level lvl, const char *msg, void *opaque)
-{
-    (void)opaque;
-    if (lvl != LOG_LVL_WARN)
-        return;
-    nwarnings++;
-    snprintf(warnings + strlen(warnings), sizeof(warnings) - strlen(warnings), "%s\n", msg);
-}
 
 static void setup(void)
 {
     afx_setup();
-    warnings[0] = '\0';
-    nwarnings = 0;
-    log_set_sink(sink, NULL);
+    warn_fx_start();
 }
 
 static void teardown(void)
 {
-    log_set_sink(NULL, NULL);
+    warn_fx_stop();
     afx_teardown();
 }
 
@@ -135,7 +124,7 @@ START_TEST(assigned_before_the_bars_are_mapped_and_deassigned_last)
     ck_assert_str_eq(order, "assign map ");
     ck_assert_uint_eq(afx_smmu_owner(AFX_NIC), 5);
     ck_assert_int_eq(published_dma(5, AFX_NIC), DEV_DMA_IOMMU);
-    ck_assert_uint_eq(nwarnings, 0);                  /* isolated: nothing to say */
+    ck_assert_uint_eq(warn_fx_count, 0);                  /* isolated: nothing to say */
     ck_assert_msg(afx_detach(5, AFX_NIC, err, sizeof(err)) == 0, "%s", err);
     ck_assert_str_eq(order, "assign map unmap deassign ");
     ck_assert_uint_eq(afx_smmu_owner(AFX_NIC), 0);
@@ -179,8 +168,8 @@ START_TEST(refused_assign_fails_closed_with_one_warning)
 {
     ck_assert_int_eq(sim_inject_fail(simfx_hv, "assign_device", 1, EOPNOTSUPP), 0);
     ck_assert_msg(afx_attach(5, AFX_NIC, -1, 0, err, sizeof(err)) == 0, "%s", err);
-    ck_assert_uint_eq(nwarnings, 1);
-    ck_assert_str_eq(warnings, "0000:01:00.0: DMA off: the hypervisor cannot assign it to an "
+    ck_assert_uint_eq(warn_fx_count, 1);
+    ck_assert_str_eq(warn_fx_text, "0000:01:00.0: DMA off: the hypervisor cannot assign it to an "
                                "IOMMU context (xc_assign_device: Operation not supported); the "
                                "guest's Bus Master stays off (use --unsafe-dma to allow DMA "
                                "without isolation)\n");
@@ -188,7 +177,7 @@ START_TEST(refused_assign_fails_closed_with_one_warning)
     ck_assert_uint_eq(afx_smmu_owner(AFX_NIC), 0);
     ck_assert_int_eq(afx_host_bus_master(AFX_NIC), 0);
     ck_assert_msg(afx_detach(5, AFX_NIC, err, sizeof(err)) == 0, "%s", err);
-    ck_assert_uint_eq(nwarnings, 1);
+    ck_assert_uint_eq(warn_fx_count, 1);
 }
 END_TEST
 
@@ -198,8 +187,8 @@ START_TEST(domain_without_passthrough_gets_dma_off)
 {
     ck_assert_int_eq(sim_domain_create_flags(simfx_hv, 9, 1, 0x40000000, 0x20000000, 64, 0), 0);
     ck_assert_msg(afx_attach(9, AFX_GPU, -1, 0, err, sizeof(err)) == 0, "%s", err);
-    ck_assert_ptr_nonnull(strstr(warnings, "0000:09:00.0: DMA off: "));
-    ck_assert_ptr_nonnull(strstr(warnings, "(xc_test_assign_device: Operation not supported)"));
+    ck_assert_ptr_nonnull(strstr(warn_fx_text, "0000:09:00.0: DMA off: "));
+    ck_assert_ptr_nonnull(strstr(warn_fx_text, "(xc_test_assign_device: Operation not supported)"));
     ck_assert_int_eq(published_dma(9, AFX_GPU), DEV_DMA_OFF);
     ck_assert_uint_eq(afx_smmu_owner(AFX_GPU), 0);
     ck_assert_msg(afx_detach(9, AFX_GPU, err, sizeof(err)) == 0, "%s", err);
@@ -211,9 +200,9 @@ START_TEST(unsafe_dma_without_iommu_context_warns)
     ck_assert_int_eq(sim_inject_fail(simfx_hv, "test_assign_device", 1, EOPNOTSUPP), 0);
     ck_assert_msg(afx_attach(5, AFX_NIC, -1, ATTACH_UNSAFE_DMA, err, sizeof(err)) == 0, "%s",
                   err);
-    ck_assert_uint_eq(nwarnings, 1);
-    ck_assert_ptr_nonnull(strstr(warnings, "0000:01:00.0: DMA NOT ISOLATED (--unsafe-dma): "));
-    ck_assert_ptr_nonnull(strstr(warnings, "the guest can read and write all host memory"));
+    ck_assert_uint_eq(warn_fx_count, 1);
+    ck_assert_ptr_nonnull(strstr(warn_fx_text, "0000:01:00.0: DMA NOT ISOLATED (--unsafe-dma): "));
+    ck_assert_ptr_nonnull(strstr(warn_fx_text, "the guest can read and write all host memory"));
     ck_assert_int_eq(published_dma(5, AFX_NIC), DEV_DMA_UNSAFE);
     ck_assert_int_eq(afx_host_bus_master(AFX_NIC), 0);     /* until the guest sets it */
 }
@@ -224,7 +213,7 @@ START_TEST(unsafe_dma_with_iommu_is_isolated)
 {
     ck_assert_msg(afx_attach(5, AFX_NIC, -1, ATTACH_UNSAFE_DMA, err, sizeof(err)) == 0, "%s",
                   err);
-    ck_assert_uint_eq(nwarnings, 0);
+    ck_assert_uint_eq(warn_fx_count, 0);
     ck_assert_int_eq(published_dma(5, AFX_NIC), DEV_DMA_IOMMU);
 }
 END_TEST
@@ -255,7 +244,7 @@ START_TEST(failed_attach_deassigns)
         ck_assert_int_eq(afx_host_bus_master(AFX_NIC), 0);
     }
     ck_assert_uint_eq(afx_smmu_owner(AFX_NIC), 5);
-    ck_assert_uint_eq(nwarnings, 0);          /* a failed attach warns about nothing */
+    ck_assert_uint_eq(warn_fx_count, 0);          /* a failed attach warns about nothing */
     free(before);
 }
 END_TEST

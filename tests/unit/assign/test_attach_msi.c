@@ -15,36 +15,25 @@
 #include "tests/support/run_util.h"
 #include "tests/support/sim_fx.h"
 #include "tests/support/testreg.h"
+#include "tests/support/warn_fx.h"
 #include "tests/support/xenstored_fx.h"
 
 #define NIC_GDEV 0x8u        /* guest 0000:00:01.0 */
 #define NIC_HDEV 0x100u      /* the sim's host DeviceID: the RID of 01:00.0 */
 
 static char err[512];
-static char warnings[4096];
-static unsigned nwarnings;
 
-static void sink(enum log_level lvl, const char *msg, void *opaque)
-{
-    (void)opaque;
-    if (lvl != LOG_LVL_WARN)
-        return;
-    nwarnings++;
-    snprintf(warnings + strlen(warnings), sizeof(warnings) - strlen(warnings), "%s\n", msg);
-}
 
 static void setup(void)
 {
     afx_setup();
-    warnings[0] = '\0';
-    nwarnings = 0;
     msi_announce_reset_notice();
-    log_set_sink(sink, NULL);
+    warn_fx_start();
 }
 
 static void teardown(void)
 {
-    log_set_sink(NULL, NULL);
+    warn_fx_stop();
     afx_ctx.hv = simfx_hv;
     afx_teardown();
 }
@@ -139,7 +128,7 @@ START_TEST(bound_after_the_iommu_and_before_the_device_is_published)
     ck_assert_uint_eq(g, NIC_GDEV);
     ck_assert_uint_eq(h, NIC_HDEV);
     ck_assert_int_eq(nbound(5), 1);
-    ck_assert_uint_eq(nwarnings, 0);
+    ck_assert_uint_eq(warn_fx_count, 0);
     ck_assert_msg(afx_detach(5, AFX_NIC, err, sizeof(err)) == 0, "%s", err);
     ck_assert_uint_eq(its_calls, 2);
     ck_assert_str_eq(order, "bind unbind deassign ");   /* pcipt unbinds, then deassigns */
@@ -220,13 +209,13 @@ START_TEST(bind_error_is_a_warning_and_msi_off)
     published_msi(5, AFX_NIC, &msi, &g, &h);
     ck_assert_int_eq(msi, DEV_MSI_OFF);
     ck_assert_int_eq(nbound(5), 0);
-    ck_assert_uint_eq(nwarnings, 1);
-    ck_assert_msg(strstr(warnings, "binding guest DeviceID 0x8 of domain 5 to 0000:01:00.0 in "
+    ck_assert_uint_eq(warn_fx_count, 1);
+    ck_assert_msg(strstr(warn_fx_text, "binding guest DeviceID 0x8 of domain 5 to 0000:01:00.0 in "
                                    "Xen's virtual ITS failed: Device or resource busy; its MSI "
-                                   "and MSI-X stay hidden, INTx works"), "%s", warnings);
+                                   "and MSI-X stay hidden, INTx works"), "%s", warn_fx_text);
     /* detach does not unbind what was never bound */
     ck_assert_msg(afx_detach(5, AFX_NIC, err, sizeof(err)) == 0, "%s", err);
-    ck_assert_uint_eq(nwarnings, 1);
+    ck_assert_uint_eq(warn_fx_count, 1);
 }
 END_TEST
 
@@ -245,8 +234,8 @@ START_TEST(no_vits_msi_off_one_notice_attach_succeeds)
     ck_assert_int_eq(msi, DEV_MSI_OFF);
     published_msi(5, AFX_GPU, &msi, &g, &h);
     ck_assert_int_eq(msi, DEV_MSI_OFF);
-    ck_assert_uint_eq(nwarnings, 1);                  /* one notice for the two */
-    ck_assert_str_eq(warnings, MSI_NO_VITS_NOTICE "\n");
+    ck_assert_uint_eq(warn_fx_count, 1);                  /* one notice for the two */
+    ck_assert_str_eq(warn_fx_text, MSI_NO_VITS_NOTICE "\n");
     ck_assert_msg(afx_detach(5, AFX_NIC, err, sizeof(err)) == 0, "%s", err);
     ck_assert_msg(afx_detach(5, AFX_GPU, err, sizeof(err)) == 0, "%s", err);
     afx_ctx.hv = simfx_hv;
@@ -301,7 +290,7 @@ START_TEST(no_msi_capability_no_bind)
     ck_assert_uint_eq(its_calls, 0);
     published_msi(5, AFX_NIC, &msi, &g, &h);
     ck_assert_int_eq(msi, DEV_MSI_OFF);
-    ck_assert_uint_eq(nwarnings, 0);
+    ck_assert_uint_eq(warn_fx_count, 0);
 }
 END_TEST
 
@@ -317,7 +306,7 @@ START_TEST(domain_death_releases_and_detach_is_quiet)
     ck_assert_int_eq(nbound(5), 0);                   /* a new domain 5 starts clean */
     ck_assert_int_eq(sim_domain_destroy(simfx_hv, 5), 0);
     ck_assert_msg(afx_detach(5, AFX_NIC, err, sizeof(err)) == 0, "%s", err);
-    ck_assert_msg(!strstr(warnings, "virtual ITS"), "%s", warnings);
+    ck_assert_msg(!strstr(warn_fx_text, "virtual ITS"), "%s", warn_fx_text);
 }
 END_TEST
 
@@ -364,11 +353,11 @@ START_TEST(host_dt_disagreeing_with_xen_warns)
     ck_assert_msg(afx_attach(5, AFX_NIC, -1, 0, err, sizeof(err)) == 0, "%s", err);
     afx_ctx.host_dt = NULL;
     ck_assert_int_eq(nbound(5), 1);
-    ck_assert_uint_eq(nwarnings, 1);
-    ck_assert_msg(strstr(warnings, "dom5: 0000:01:00.0: Xen bound host ITS DeviceID 0x100 but "
-                                   "the host device tree "), "%s", warnings);
-    ck_assert_msg(strstr(warnings, " gives 0x20100: the device's MSIs may not arrive"), "%s",
-                  warnings);
+    ck_assert_uint_eq(warn_fx_count, 1);
+    ck_assert_msg(strstr(warn_fx_text, "dom5: 0000:01:00.0: Xen bound host ITS DeviceID 0x100 but "
+                                   "the host device tree "), "%s", warn_fx_text);
+    ck_assert_msg(strstr(warn_fx_text, " gives 0x20100: the device's MSIs may not arrive"), "%s",
+                  warn_fx_text);
 }
 END_TEST
 

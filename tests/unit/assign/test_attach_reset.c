@@ -20,28 +20,21 @@
 #include "tests/support/run_util.h"
 #include "tests/support/sim_fx.h"
 #include "tests/support/testreg.h"
+#include "tests/support/warn_fx.h"
 #include "tests/support/xenstored_fx.h"
 
 static char err[1024];
-static char warnings[2048];
 
-static void sink(enum log_level lvl, const char *msg, void *opaque)
-{
-    (void)opaque;
-    if (lvl == LOG_LVL_WARN)
-        snprintf(warnings + strlen(warnings), sizeof(warnings) - strlen(warnings), "%s\n", msg);
-}
 
 static void setup(void)
 {
     afx_setup();
-    warnings[0] = '\0';
-    log_set_sink(sink, NULL);
+    warn_fx_start();
 }
 
 static void teardown(void)
 {
-    log_set_sink(NULL, NULL);
+    warn_fx_stop();
     afx_teardown();
 }
 
@@ -168,7 +161,7 @@ START_TEST(reset_before_the_first_map_and_after_the_last_unmap)
     note_reset();
     ck_assert_str_eq(order, "reset assign map unmap deassign reset ");
     afx_ctx.hv = simfx_hv;
-    ck_assert_str_eq(warnings, "");
+    ck_assert_str_eq(warn_fx_text, "");
 }
 END_TEST
 
@@ -222,7 +215,7 @@ START_TEST(failed_reset_refuses_unless_forced)
     free(after);
     free(before);
     ck_assert_msg(afx_attach(5, AFX_NIC, -1, ATTACH_FORCE, err, sizeof(err)) == 0, "%s", err);
-    ck_assert_msg(strstr(warnings, "attaching anyway (--force)"), "%s", warnings);
+    ck_assert_msg(strstr(warn_fx_text, "attaching anyway (--force)"), "%s", warn_fx_text);
     ck_assert_ptr_nonnull(v = be_read(5, "pcipt/dev-0/reset"));
     ck_assert_str_eq(v, "none-forced");
     free(v);
