@@ -13,6 +13,7 @@
 #include "pcipt/xs/xs.h"
 #include "pcipt/xs/xs_publish.h"
 #include "tests/support/attach_fx.h"
+#include "tests/support/rec_hv_fx.h"
 #include "tests/support/sim_fx.h"
 #include "tests/support/run_util.h"
 #include "tests/support/testreg.h"
@@ -50,83 +51,18 @@ static enum dev_dma published_dma(uint32_t domid, const char *dev)
     return m;
 }
 
-/* ---- the order of the calls: assign before any mapping ---- */
-static char order[256];
-static struct hv rec_hv;
-static struct hv_ops rec_ops;
-
-static int rec_assign(struct hv *hv, uint32_t domid, uint32_t sbdf)
-{
-    (void)hv;
-    strcat(order, "assign ");
-    return simfx_hv->ops->assign_device(simfx_hv, domid, sbdf);
-}
-
-static int rec_mapping(struct hv *hv, uint32_t domid, uint64_t gfn, uint64_t mfn, uint64_t nr,
-                       bool add)
-{
-    (void)hv;
-    if (!strstr(order, add ? "map " : "unmap "))
-        strcat(order, add ? "map " : "unmap ");
-    return simfx_hv->ops->memory_mapping(simfx_hv, domid, gfn, mfn, nr, add);
-}
-
-static int rec_deassign(struct hv *hv, uint32_t domid, uint32_t sbdf)
-{
-    (void)hv;
-    strcat(order, "deassign ");
-    return simfx_hv->ops->deassign_device(simfx_hv, domid, sbdf);
-}
-
-/* The sim's other ops attach and detach call, on the sim's own handle. */
-static int fwd_exists(struct hv *hv, uint32_t domid)
-{
-    (void)hv;
-    return simfx_hv->ops->domain_exists(simfx_hv, domid);
-}
-
-static int fwd_iomem(struct hv *hv, uint32_t domid, uint64_t mfn, uint64_t nr, bool allow)
-{
-    (void)hv;
-    return simfx_hv->ops->iomem_permission(simfx_hv, domid, mfn, nr, allow);
-}
-
-static int fwd_test(struct hv *hv, uint32_t domid, uint32_t sbdf)
-{
-    (void)hv;
-    return simfx_hv->ops->test_assign_device(simfx_hv, domid, sbdf);
-}
-
-static int fwd_its(struct hv *hv, uint32_t domid, uint32_t g, uint32_t sbdf, uint32_t n,
-                   bool bind, uint32_t *h)
-{
-    (void)hv;
-    return simfx_hv->ops->its_device(simfx_hv, domid, g, sbdf, n, bind, h);
-}
-
-static int fwd_iommu(struct hv *hv)
-{
-    (void)hv;
-    return simfx_hv->ops->iommu_enabled(simfx_hv);
-}
+/* ---- the order of the calls (rec_hv_fx): assign before any mapping ---- */
 
 START_TEST(assigned_before_the_bars_are_mapped_and_deassigned_last)
 {
-    rec_ops = (struct hv_ops){ .name = "record", .domain_exists = fwd_exists,
-                               .iomem_permission = fwd_iomem, .memory_mapping = rec_mapping,
-                               .iommu_enabled = fwd_iommu, .test_assign_device = fwd_test,
-                               .assign_device = rec_assign, .deassign_device = rec_deassign,
-                               .its_device = fwd_its };
-    rec_hv = (struct hv){ .ops = &rec_ops };
-    afx_ctx.hv = &rec_hv;
-    order[0] = '\0';
+    afx_ctx.hv = rec_hv_start(NULL);
     ck_assert_msg(afx_attach(5, AFX_NIC, -1, 0, err, sizeof(err)) == 0, "%s", err);
-    ck_assert_str_eq(order, "assign map ");
+    ck_assert_str_eq(rec_hv_order, "assign map ");
     ck_assert_uint_eq(afx_smmu_owner(AFX_NIC), 5);
     ck_assert_int_eq(published_dma(5, AFX_NIC), DEV_DMA_IOMMU);
     ck_assert_uint_eq(warn_fx_count, 0);                  /* isolated: nothing to say */
     ck_assert_msg(afx_detach(5, AFX_NIC, err, sizeof(err)) == 0, "%s", err);
-    ck_assert_str_eq(order, "assign map unmap deassign ");
+    ck_assert_str_eq(rec_hv_order, "assign map unmap deassign ");
     ck_assert_uint_eq(afx_smmu_owner(AFX_NIC), 0);
     afx_ctx.hv = simfx_hv;
 }

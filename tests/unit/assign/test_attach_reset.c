@@ -18,6 +18,7 @@
 #include "pcipt/xs/xs_publish.h"
 #include "tests/support/attach_fx.h"
 #include "tests/support/run_util.h"
+#include "tests/support/rec_hv_fx.h"
 #include "tests/support/sim_fx.h"
 #include "tests/support/testreg.h"
 #include "tests/support/warn_fx.h"
@@ -70,96 +71,27 @@ static char *be_read(uint32_t domid, const char *rel)
     return xsw_read(afx_ctx.xs, XBT_NULL, path);
 }
 
-/* ---- the order: reset, assign, map ... unmap, deassign, reset ---- */
-static char order[256];
-static struct hv rec_hv;
-static struct hv_ops rec_ops;
-
+/* ---- the order (rec_hv_fx): reset, assign, map ... unmap, deassign, reset ---- */
 static void note_reset(void)
 {
     if (!strcmp(take_reset(AFX_NIC), "1"))
-        strcat(order, "reset ");
-}
-
-static int rec_assign(struct hv *hv, uint32_t domid, uint32_t sbdf)
-{
-    (void)hv;
-    note_reset();
-    strcat(order, "assign ");
-    return simfx_hv->ops->assign_device(simfx_hv, domid, sbdf);
-}
-
-static int rec_mapping(struct hv *hv, uint32_t domid, uint64_t gfn, uint64_t mfn, uint64_t nr,
-                       bool add)
-{
-    (void)hv;
-    note_reset();
-    if (!strstr(order, add ? "map " : "unmap "))
-        strcat(order, add ? "map " : "unmap ");
-    return simfx_hv->ops->memory_mapping(simfx_hv, domid, gfn, mfn, nr, add);
-}
-
-static int rec_deassign(struct hv *hv, uint32_t domid, uint32_t sbdf)
-{
-    (void)hv;
-    note_reset();
-    strcat(order, "deassign ");
-    return simfx_hv->ops->deassign_device(simfx_hv, domid, sbdf);
-}
-
-static int fwd_exists(struct hv *hv, uint32_t domid)
-{
-    (void)hv;
-    return simfx_hv->ops->domain_exists(simfx_hv, domid);
-}
-
-static int fwd_iomem(struct hv *hv, uint32_t domid, uint64_t mfn, uint64_t nr, bool allow)
-{
-    (void)hv;
-    note_reset();
-    return simfx_hv->ops->iomem_permission(simfx_hv, domid, mfn, nr, allow);
-}
-
-static int fwd_test(struct hv *hv, uint32_t domid, uint32_t sbdf)
-{
-    (void)hv;
-    return simfx_hv->ops->test_assign_device(simfx_hv, domid, sbdf);
-}
-
-static int fwd_its(struct hv *hv, uint32_t domid, uint32_t g, uint32_t sbdf, uint32_t n,
-                   bool bind, uint32_t *h)
-{
-    (void)hv;
-    return simfx_hv->ops->its_device(simfx_hv, domid, g, sbdf, n, bind, h);
-}
-
-static int fwd_iommu(struct hv *hv)
-{
-    (void)hv;
-    return simfx_hv->ops->iommu_enabled(simfx_hv);
+        strcat(rec_hv_order, "reset ");
 }
 
 START_TEST(reset_before_the_first_map_and_after_the_last_unmap)
 {
-    rec_ops = (struct hv_ops){ .name = "record", .domain_exists = fwd_exists,
-                               .iomem_permission = fwd_iomem, .memory_mapping = rec_mapping,
-                               .iommu_enabled = fwd_iommu, .test_assign_device = fwd_test,
-                               .assign_device = rec_assign, .deassign_device = rec_deassign,
-                               .its_device = fwd_its };
-    rec_hv = (struct hv){ .ops = &rec_ops };
-    afx_ctx.hv = &rec_hv;
-    order[0] = '\0';
+    afx_ctx.hv = rec_hv_start(note_reset);
     ck_assert_str_eq(take_reset(AFX_NIC), "");
     ck_assert_msg(afx_attach(5, AFX_NIC, -1, 0, err, sizeof(err)) == 0, "%s", err);
     note_reset();
-    ck_assert_str_eq(order, "reset assign map ");
+    ck_assert_str_eq(rec_hv_order, "reset assign map ");
     char *v = be_read(5, "pcipt/dev-0/reset");
     ck_assert_ptr_nonnull(v);
     ck_assert_str_eq(v, "flr");                     /* the first of "flr bus" */
     free(v);
     ck_assert_msg(afx_detach(5, AFX_NIC, err, sizeof(err)) == 0, "%s", err);
     note_reset();
-    ck_assert_str_eq(order, "reset assign map unmap deassign reset ");
+    ck_assert_str_eq(rec_hv_order, "reset assign map unmap deassign reset ");
     afx_ctx.hv = simfx_hv;
     ck_assert_str_eq(warn_fx_text, "");
 }
