@@ -101,27 +101,49 @@ static struct intx_line *intx_sharer(struct daemon *d, const struct daemon_dev *
     return NULL;
 }
 
+/* The INTx source: the function's uio node (uio_pci_generic: the kernel
+ * tells when the line fires), else, for a function held by a driver that
+ * hands no interrupt to user space (xl's pciback), a poll of its Status
+ * register (pcipt/daemon/intx_poll.c). */
+static int open_intx_source(struct daemon *d, struct daemon_dev *dd, int *fd,
+                            const struct intx_src_ops **ops)
+{
+    const char *drv = hostpci_info(dd->hp)->driver;
+    char err[512];
+    int rc;
+
+    rc = intx_uio_open(hostpci_sysfs_dir(dd->hp), test_env("PCIPT_UIO_DEV_DIR"), fd, err,
+                       sizeof(err));
+    if (!rc) {
+        *ops = intx_uio_ops_for(drv);
+        return 0;
+    }
+    if (rc == -ENOENT && !(rc = intx_poll_open(fd))) {
+        *ops = &intx_poll_ops;
+        log_info("dom%u: INTx of " SBDF_FMT " (driver %s, no uio) is polled every %d ms",
+                 d->domid, SBDF_ARGS(dd->as.host), drv && drv[0] ? drv : "none",
+                 INTX_POLL_MS);
+        return 0;
+    }
+    log_warn("dom%u: INTx of " SBDF_FMT " will not reach SPI %u: %s", d->domid,
+             SBDF_ARGS(dd->as.host), dd->as.spi, rc == -ENOENT ? err : strerror(-rc));
+    return rc;
+}
+
 static void start_intx(struct daemon *d, struct daemon_dev *dd)
 {
-    char err[512];
-    int fd, rc;
+    const struct intx_src_ops *ops;
+    int fd;
 
     if (!dd->as.spi || !dd->as.intx_pin || !dd->hp)
         return;
-    rc = intx_uio_open(hostpci_sysfs_dir(dd->hp), test_env("PCIPT_UIO_DEV_DIR"), &fd, err,
-                       sizeof(err));
-    if (rc) {
-        log_warn("dom%u: INTx of " SBDF_FMT " will not reach SPI %u: %s", d->domid,
-                 SBDF_ARGS(dd->as.host),
-                 dd->as.spi, err);
+    if (open_intx_source(d, dd, &fd, &ops))
         return;
-    }
     if (intx_line_start_shared(&dd->intx, intx_sharer(d, dd), d->hv, d->domid, dd->as.spi,
-                               dd->hd, fd, intx_uio_ops_for(hostpci_info(dd->hp)->driver),
-                               (void *)dd->hd))
+                               dd->hd, fd, ops, (void *)dd->hd))
         close(fd);
     else
-        dd->intx.guest_disabled = vdev_command(dd->vdev) & PCI_CMD_INTX_DISABLE;
+        intx_guest_disable(&dd->intx, vdev_command(dd->vdev) & PCI_CMD_INTX_DISABLE);
 }
 
 int daemon_dev_add(struct daemon *d, const struct dev_assign *as, char *err, size_t errlen)

@@ -33,7 +33,7 @@ static int uio_unmask(void *ctx, int fd)
     return write(fd, &one, sizeof(one)) == (ssize_t)sizeof(one) ? 0 : -errno;
 }
 
-const struct intx_src_ops intx_uio_ops = { uio_ack, uio_unmask };
+const struct intx_src_ops intx_uio_ops = { uio_ack, uio_unmask, NULL };
 
 /* uio_pci_generic has no irqcontrol (a write to /dev/uioN fails with
  * ENOSYS): its handler masks with Command.INTx-disable
@@ -54,7 +54,7 @@ static int uio_pci_unmask(void *ctx, int fd)
     return host_cfg_write(hd, PCI_CFG_COMMAND, 2, cmd & ~(uint32_t)PCI_CMD_INTX_DISABLE);
 }
 
-const struct intx_src_ops intx_uio_pci_ops = { uio_ack, uio_pci_unmask };
+const struct intx_src_ops intx_uio_pci_ops = { uio_ack, uio_pci_unmask, NULL };
 
 const struct intx_src_ops *intx_uio_ops_for(const char *driver)
 {
@@ -262,6 +262,8 @@ void intx_check_at(struct intx_line *l, uint64_t now_ms)
                 strerror(-rc));
     else
         l->host_masked = false;
+    if (!rc && l->guest_disabled && l->ops->quiet)
+        (void)l->ops->quiet(l->ctx, l->fd, true);
 }
 
 void intx_check(struct intx_line *l)
@@ -283,9 +285,13 @@ int intx_timeout_ms(const struct intx_line *l, uint64_t now_ms)
  * while the device still asks. */
 void intx_guest_disable(struct intx_line *l, bool disabled)
 {
+    bool was = l->guest_disabled;
+
     l->guest_disabled = disabled;
     if (!l->active)
         return;
+    if (l->ops->quiet && was != disabled && !l->host_masked)
+        (void)l->ops->quiet(l->ctx, l->fd, disabled);
     if (disabled)
         set_spi(l, false);
     else if (l->host_masked && device_asserting(l) && !l->spi_high) {
@@ -302,7 +308,8 @@ void intx_line_stop(struct intx_line *l)
     set_spi(l, false);
     if (l->host_masked)
         (void)l->ops->unmask(l->ctx, l->fd);
-    if (l->fd >= 0 && (l->ops == &intx_uio_ops || l->ops == &intx_uio_pci_ops))
+    if (l->fd >= 0 && (l->ops == &intx_uio_ops || l->ops == &intx_uio_pci_ops ||
+                       l->ops == &intx_poll_ops))
         close(l->fd);
     ring_leave(l);
     l->active = false;

@@ -45,6 +45,9 @@ struct intx_src_ops {
     int (*ack)(void *ctx, int fd);
     /* Let the host line fire again (uio: write 1). */
     int (*unmask)(void *ctx, int fd);
+    /* Optional: the guest cannot take INTx now (quiet) or can again; a
+     * polled source stops and restarts its tick.  NULL for uio. */
+    int (*quiet)(void *ctx, int fd, bool quiet);
 };
 
 struct intx_line {
@@ -72,6 +75,13 @@ extern const struct intx_src_ops intx_uio_ops;
  * count; unmask = clear the host's Command.INTx-disable, which its handler
  * set.  ctx = the function's const struct host_dev *. */
 extern const struct intx_src_ops intx_uio_pci_ops;
+/* No uio (the function is held by pciback, which requests no interrupt):
+ * poll Status.Interrupt Status every INTX_POLL_MS on a timerfd while the
+ * line may fire (pcipt/daemon/intx_poll.c).  ctx = the const struct
+ * host_dev *. */
+#define INTX_POLL_MS 2
+extern const struct intx_src_ops intx_poll_ops;
+int intx_poll_open(int *fd);
 /* The ops for a function bound to DRIVER (sysfs driver name). */
 const struct intx_src_ops *intx_uio_ops_for(const char *driver);
 

@@ -465,7 +465,7 @@ int hostpci_check_assignable(const struct hostpci *hp, bool force, char *err, si
         /* --bind rebinds to uio_pci_generic (ATTACH_HOLDER, pcipt/assign/attach.h):
          * the daemon relays INTx through its /dev/uioN. */
         snprintf(err, errlen, "%s is in use by the dom0 driver '%s'; use --bind to rebind it to "
-                 "uio_pci_generic for the INTx relay (pciback also works, without INTx)",
+                 "uio_pci_generic for the INTx relay (or hand it to pciback: xl pci-assignable-add; its INTx is then polled)",
                  hp->name, in->driver);
         return -EBUSY;
     }

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -37,7 +39,7 @@ static int dbl_unmask(void *ctx, int fd)
     return 0;
 }
 
-static const struct intx_src_ops dbl_ops = { dbl_ack, dbl_unmask };
+static const struct intx_src_ops dbl_ops = { .ack = dbl_ack, .unmask = dbl_unmask };
 
 static struct memdev md;
 static struct dbl ctx;
@@ -225,6 +227,54 @@ START_TEST(shared_spi_is_the_or_of_its_lines)
 }
 END_TEST
 
+/* pciback holds the function (xl's requirement) and requests no interrupt:
+ * the relay polls Status.Interrupt Status on a timerfd
+ * (pcipt/daemon/intx_poll.c).  The tick runs only while the line may fire. */
+static bool ticks_within(int fd, int ms)
+{
+    struct pollfd p = { .fd = fd, .events = POLLIN };
+    return poll(&p, 1, ms) == 1;
+}
+
+START_TEST(pciback_held_function_is_polled)
+{
+    struct intx_line pl;
+    int pfd;
+
+    ck_assert_int_eq(intx_poll_open(&pfd), 0);
+    ck_assert_int_eq(intx_line_start(&pl, simfx_hv, DOM, SPI + 1, &md.hd, pfd, &intx_poll_ops,
+                                     (void *)&md.hd), 0);
+    /* quiet device: ticks come, nothing is raised */
+    ck_assert(ticks_within(pfd, 1000));
+    intx_fired(&pl);
+    ck_assert_int_eq(sim_irq_level(simfx_hv, DOM, SPI + 1), 0);
+    ck_assert_uint_eq(pl.fired, 0);
+    /* the device asserts: the next tick raises the SPI, and the tick stops */
+    device_asserts(true);
+    ck_assert(ticks_within(pfd, 1000));
+    intx_fired(&pl);
+    ck_assert_int_eq(sim_irq_level(simfx_hv, DOM, SPI + 1), 1);
+    ck_assert_uint_eq(pl.fired, 1);
+    ck_assert(intx_waiting(&pl));
+    ck_assert(!ticks_within(pfd, 20));        /* stopped: a disarmed timerfd never ticks */
+    /* the guest's handler cleared the cause: lowered, ticking again */
+    device_asserts(false);
+    intx_check(&pl);
+    ck_assert_int_eq(sim_irq_level(simfx_hv, DOM, SPI + 1), 0);
+    ck_assert(!intx_waiting(&pl));
+    ck_assert(ticks_within(pfd, 1000));
+    intx_fired(&pl);
+    /* MSI on or INTx-disable: quiet, no tick; back on: ticking */
+    intx_guest_disable(&pl, true);
+    { uint64_t t; (void)!read(pfd, &t, sizeof(t)); }
+    ck_assert(!ticks_within(pfd, 20));
+    intx_guest_disable(&pl, false);
+    ck_assert(ticks_within(pfd, 1000));
+    intx_line_stop(&pl);                      /* closes the timerfd */
+    ck_assert_int_eq(fcntl(pfd, F_GETFD), -1);
+}
+END_TEST
+
 START_TEST(uio_lookup)
 {
     char dir[] = "/tmp/pcipt-uio-XXXXXX", path[256], err[512];
@@ -262,6 +312,7 @@ static Suite *daemon_intx_suite(void)
     tcase_add_test(tc, guest_intx_disable_holds_the_line_down);
     tcase_add_test(tc, unreadable_device_does_not_hold_the_line);
     tcase_add_test(tc, shared_spi_is_the_or_of_its_lines);
+    tcase_add_test(tc, pciback_held_function_is_polled);
     suite_add_tcase(s, tc);
     TCase *tu = tcase_create("uio");
     tcase_add_test(tu, uio_lookup);

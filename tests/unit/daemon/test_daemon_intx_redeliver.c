@@ -33,7 +33,7 @@ static int unmask(void *ctx, int fd)
     return 0;
 }
 
-static const struct intx_src_ops ops = { ack, unmask };
+static const struct intx_src_ops ops = { .ack = ack, .unmask = unmask };
 
 static struct memdev md;
 static struct intx_line line;
