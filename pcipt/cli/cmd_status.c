@@ -154,7 +154,8 @@ static int show_domain(struct xs_handle *xs, uint32_t domid, bool json, bool fir
 
     g_xs = xs;
     g_domid = domid;
-    rc = xsp_read_domain(xs, domid, &a, err, sizeof(err));
+    /* devices libxl listed that pcipt does not serve (yet) are not pcipt's */
+    rc = xsp_read_domain_published(xs, domid, &a, err, sizeof(err));
     if (rc == -ENOENT) {
         (void)fail("no devices are published for domain %u", domid);
         return EXIT_NOT_PUBLISHED;

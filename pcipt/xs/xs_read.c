@@ -117,8 +117,11 @@ int xsp_num_devs(struct xsu_reader *r, const char *be, unsigned *num)
             xsu_fail(r, errno ? -errno : -EIO, p);
         return r->rc;
     }
-    if (!xsu_parse_dec(s, PCIPT_MAX_DEVS, &v) || v == 0)
-        xsu_bad(r, p, "'%.40s' is not a device count in 1..%d", s, PCIPT_MAX_DEVS);
+    /* 0 is libxl's: removing the last device, libxl_pci.c
+     * libxl__device_pci_remove_xenstore writes num_devs = 0 and only then
+     * destroys the backend; a reader in between finds no device. */
+    if (!xsu_parse_dec(s, PCIPT_MAX_DEVS, &v))
+        xsu_bad(r, p, "'%.40s' is not a device count in 0..%d", s, PCIPT_MAX_DEVS);
     free(s);
     *num = (unsigned)v;
     return r->rc;
