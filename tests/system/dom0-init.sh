@@ -561,6 +561,103 @@ if [ -n "$EDU" ]; then
     i=0; while xl list | grep -q '^nodma ' && [ $i -lt 50 ]; do sleep 0.2; i=$((i + 1)); done
     stop_relay nodma
 fi
+# ------------------------------------------------- xl's verbs (issue 16)
+# xl-create-pci: `pcipt create` of a config with xl's own `pci = [...]`
+# (nvme at slot 2); xl-pci-attach: `xl pci-assignable-add` + `xl
+# pci-attach D EDU@3` into the running guest, which rescans and finds edu:
+# BAR, MSI through the vITS, INTx (pciback holds edu: the relay polls its
+# Status), DMA in the SMMU; xl-pci-detach: `xl pci-detach`, the old BAR
+# no longer reaches edu, edu deassigned, `xl pci-list` and `pcipt status`
+# agree; xl-destroy-clean: `xl destroy` with edu (libxl's) and nvme
+# (pcipt's) attached leaves no mapping, assignment, node or daemon.
+xl_line() { grep -a "^GUEST XL $1" "$(console_log xlpci)" | tr -d '\r' | tail -1 | cut -c10-; }
+# smmu_owner SBDF: the domain Xen's SMMUv3 driver last gave SBDF to ("d3", "d[IO]")
+smmu_owner() { xl dmesg | grep -a "SMMUv3: $1: assigned to" | tail -1 | sed 's/.*assigned to //'; }
+if [ -n "$EDU" ] && [ -n "$NVME" ]; then
+    cat > /etc/xen/xlpci.cfg <<EOF
+name = "xlpci"
+kernel = "/boot/vmlinuz"
+ramdisk = "/boot/domu-initrd.gz"
+extra = "console=hvc0 rdinit=/init cma=0 systest.guest=xl"
+memory = 128
+vcpus = 1
+pci = [ "$NVME_SBDF@2" ]
+EOF
+    narrate "pcipt create /etc/xen/xlpci.cfg (xl's pci = [...]), with:"; show < /etc/xen/xlpci.cfg
+    relay xlpci
+    timeout 120 pcipt create /etc/xen/xlpci.cfg < /dev/null > /var/log/pcipt/create-xlpci.log 2>&1
+    rc=$?; show < /var/log/pcipt/create-xlpci.log
+    XD=$(xl domid xlpci 2>/dev/null)
+    if [ $rc = 0 ] && [ -n "$XD" ] && wait_guest xlpci 'GUEST WAIT boot' 150; then
+        send_go $XD
+        wait_guest xlpci 'GUEST WAIT attach' 120
+        xl pci-list $XD > /run/xl-pci-list0.txt 2>&1; show < /run/xl-pci-list0.txt
+        bootls=$(xl_line 'lspci at boot'); nv=$(xl_line nvme)
+        echo "$bootls" | grep -q '00:02.0 0108:' && echo "$nv" | grep -q 'readback=ok' &&
+            grep -qE "^02\.0 +$NVME_SBDF" /run/xl-pci-list0.txt
+        check xl-create-pci $? "pcipt create (rc=$rc) of pci = [ \"$NVME_SBDF@2\" ]: xl pci-list: $(tr '\n' ';' < /run/xl-pci-list0.txt); guest: ${bootls:-no lspci line}; ${nv:-no nvme line}"
+
+        narrate "xl pci-assignable-add $EDU_SBDF; xl pci-attach $XD $EDU_SBDF@3"
+        { xl pci-assignable-add $EDU_SBDF && xl pci-attach $XD $EDU_SBDF@3; } < /dev/null > /var/log/pcipt/xl-pci-attach.log 2>&1
+        arc=$?; show < /var/log/pcipt/xl-pci-attach.log
+        i=0; while ! pcipt status $XD 2>/dev/null | grep -q "^  $EDU_SBDF -> 0000:00:03.0" && [ $i -lt 50 ]; do sleep 0.2; i=$((i + 1)); done
+        pcipt status $XD < /dev/null > /run/pcipt-status-xl.txt 2>&1; show < /run/pcipt-status-xl.txt
+        xl dmesg -c > /dev/null
+        send_go $XD
+        if wait_guest xlpci 'GUEST WAIT attach-checked' 120; then
+            sleep 1; xl dmesg > /run/xl-dmesg-xl.txt
+            id=$(xl_line bar0); gm=$(xl_line 'msi rc='); gi=$(xl_line 'intx rc='); rt=$(xl_line 'dma roundtrip')
+            st=$(grep -m1 "$EDU_SBDF" /run/pcipt-status-xl.txt | grep -o 'dma [a-z]*')
+            f=no; faulted /run/xl-dmesg-xl.txt $EDU_SID 0x48000000 && f=yes
+            echo "$id" | grep -qi 'id 0x010000ED' && echo "$gm" | grep -q 'rc=0:' && msitest_ok "$gm" 20 &&
+                echo "$gm" | grep -q 'ITS-MSI' && echo "$gi" | grep -q 'rc=0:' && msitest_ok "$gi" 20 &&
+                echo "$rt" | grep -q 'rc=0 bm=1: roundtrip ok' && [ "$st" = "dma iommu" ] && [ $f = yes ] && [ $arc = 0 ]
+            check xl-pci-attach $? "xl pci-attach (rc=$arc) of edu at slot 3, guest after rescan: ${id:-no BAR0}; MSI: ${gm:-none}; INTx: ${gi:-none}; ${rt:-no DMA roundtrip}; pcipt status: ${st:-no dma field}; stray DMA at 0x48000000 faulted in the SMMU: $f"
+            send_go $XD
+        fi
+        if wait_guest xlpci 'GUEST WAIT detached' 60; then
+            bar_pfn=$(printf '%x' $(( EDU_BAR0 >> 12 )))
+            before=$(iomem_has $XD $bar_pfn)
+            narrate "xl pci-detach $XD $EDU_SBDF"
+            xl pci-detach $XD $EDU_SBDF < /dev/null > /var/log/pcipt/xl-pci-detach.log 2>&1
+            drc=$?; show < /var/log/pcipt/xl-pci-detach.log
+            sleep 1
+            after=$(iomem_has $XD $bar_pfn)
+            xl pci-list $XD > /run/xl-pci-list1.txt 2>&1; show < /run/xl-pci-list1.txt
+            pcipt status $XD < /dev/null > /run/pcipt-status-xl1.txt 2>&1; show < /run/pcipt-status-xl1.txt
+            owner=$(smmu_owner $EDU_SBDF)
+            send_go $XD
+            wait_guest xlpci 'GUEST DONE' 60
+            old=$(xl_line 'old bar0')
+            l1=$(grep -c "$EDU_SBDF" /run/xl-pci-list1.txt); s1=$(grep -c "$EDU_SBDF" /run/pcipt-status-xl1.txt)
+            n1=$(grep -c "$NVME_SBDF" /run/xl-pci-list1.txt); m1=$(grep -c "$NVME_SBDF" /run/pcipt-status-xl1.txt)
+            [ $drc = 0 ] && [ -n "$old" ] && ! echo "$old" | grep -qi '0x010000ED' && [ "$after" = no ] &&
+                [ -n "$owner" ] && [ "$owner" != "d$XD" ] && [ $l1 = 0 ] && [ $s1 = 0 ] && [ $n1 = 1 ] && [ $m1 = 1 ]
+            check xl-pci-detach $? "xl pci-detach (rc=$drc): guest ${old:-no line}; iomem permission before $before, after $after; Xen's SMMU gave edu to ${owner:-?}; edu in xl pci-list $l1, in pcipt status $s1; nvme in both $n1/$m1"
+        fi
+        # xl destroy with both kinds attached: edu again by xl, nvme by pcipt
+        xl pci-attach $XD $EDU_SBDF@3 < /dev/null > /var/log/pcipt/xl-pci-attach2.log 2>&1; show < /var/log/pcipt/xl-pci-attach2.log
+        i=0; while ! pcipt status $XD 2>/dev/null | grep -q "^  $EDU_SBDF" && [ $i -lt 50 ]; do sleep 0.2; i=$((i + 1)); done
+        pcipt status $XD 2>&1 | show
+        XP=$(D=$XD; daemon_pid)
+        narrate "xl destroy $XD (edu from xl pci-attach and nvme from pcipt create attached; daemon pid ${XP:-none})"
+        xl destroy $XD < /dev/null > /var/log/pcipt/xl-destroy.log 2>&1; xrc=$?; show < /var/log/pcipt/xl-destroy.log
+        i=0; while { [ -n "$XP" ] && kill -0 $XP 2>/dev/null || xl list | awk 'NR>1{print $2}' | grep -qx "$XD"; } && [ $i -lt 100 ]; do sleep 0.2; i=$((i + 1)); done
+        dp=; [ -n "$XP" ] && kill -0 $XP 2>/dev/null && dp=$XP
+        gone=yes; xl list | awk 'NR>1{print $2}' | grep -qx "$XD" && gone=no
+        xenstore-ls -f > /run/xs-after-xl.txt 2>&1
+        left=$(grep -E "^/local/domain/$XD(/| )|/backend/[^/]+/$XD(/| )|pcipt.*/$XD(/| )" /run/xs-after-xl.txt | head -3)
+        eo=$(smmu_owner $EDU_SBDF); no=$(smmu_owner $NVME_SBDF)
+        errs=$(grep -ci 'error\|cannot' /var/log/xen/pcipt-serve-$XD.log 2>/dev/null)
+        [ $xrc = 0 ] && [ -n "$XP" ] && [ -z "$dp" ] && [ $gone = yes ] && [ -z "$left" ] &&
+            [ "$eo" = "d[IO]" ] && [ "$no" = "d[IO]" ] && [ "${errs:-0}" = 0 ]
+        check xl-destroy-clean $? "xl destroy (rc=$xrc): daemon pid ${XP:-none} ${dp:+still running}${dp:-exited}; domain gone: $gone; xenstore nodes left: ${left:-none}; Xen's SMMU gave edu to ${eo:-?} and nvme to ${no:-?}; error lines in the daemon's log: ${errs:-0}"
+    else
+        failm "xl-create-pci: pcipt create (rc=$rc, domid ${XD:-none}) or the guest's boot failed"
+    fi
+    [ -n "$XD" ] && xl destroy $XD 2>/dev/null
+    stop_relay xlpci
+fi
 for f in $(daemon_logs); do echo "PCIPTD| ==> $f"; while IFS= read -r l; do echo "PCIPTD| $l"; done < $f; done
 say "END"
 poweroff -f

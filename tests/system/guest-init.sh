@@ -7,6 +7,7 @@
 # Kernel command line: systest.guest=plain    plumbing only (lspci works)
 #                      systest.guest=scenario steps 3-7 of the scenario, DMA
 #                      systest.guest=nodma    edu attached with DMA off
+#                      systest.guest=xl       xl pci-attach/-detach of edu, nvme from xl's pci=[...]
 /bin/busybox --install -s /bin
 export PATH=/usr/bin:/usr/sbin:/bin:/sbin
 mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
@@ -31,6 +32,31 @@ wait_go() {
 }
 . /edu.sh
 
+# nvme_find: load the nvme driver, wait for its namespace; prints /dev/nvmeXn1
+nvme_find() {
+    local i=0 nb
+    for m in crct10dif_common crc-t10dif crc64 crc64-rocksoft t10-pi nvme-core nvme; do
+        insmod /lib/modules/$m.ko 2>/dev/null
+    done
+    while [ $i -lt 450 ]; do
+        for nb in /dev/nvme[0-9]n1 ""; do [ -b "$nb" ] && break; done
+        [ -n "$nb" ] && { echo $nb; return 0; }
+        sleep 0.2; i=$((i + 1))
+    done
+    return 1
+}
+# nvme_pattern DEV BLOCK: a random 64 KiB pattern written at 64 KiB block
+# BLOCK and read back (O_DIRECT); prints "pattern offset=... readback=ok|MISMATCH ..."
+nvme_pattern() {
+    local h wrc rrc rb
+    dd if=/dev/urandom of=/tmp/pat bs=65536 count=1 2>/dev/null
+    h=$(sha256sum /tmp/pat | cut -d' ' -f1)
+    dd if=/tmp/pat of=$1 bs=65536 seek=$2 count=1 oflag=direct conv=fsync 2>/tmp/w.txt; wrc=$?
+    dd if=$1 of=/tmp/back bs=65536 skip=$2 count=1 iflag=direct 2>/tmp/r.txt; rrc=$?
+    [ "$(wc -c < /tmp/pat)" = 65536 ] && cmp -s /tmp/pat /tmp/back && rb=ok || rb=MISMATCH
+    echo "pattern offset=$(($2 * 65536)) len=65536 sha256=$h readback=$rb (write rc=$wrc, read rc=$rrc) on $1"
+}
+
 mode=$(sed -n 's/.*systest\.guest=\([a-z]*\).*/\1/p' /proc/cmdline)
 say "INIT mode=$mode uptime=$(cut -d' ' -f1 /proc/uptime)"
 
@@ -51,6 +77,46 @@ if [ "$mode" = nodma ]; then
     bm=$(dmatool bm $D 1 2>&1)
     rt=$(dmatool roundtrip $D 2>&1); rc=$?
     say "DMA off: bus master after setting it reads ${bm:-nothing}; roundtrip rc=$rc: $(echo $rt)"
+    say "DONE"
+    while :; do sleep 60; done
+fi
+
+# ------------------------------------------- xl's verbs (issue 16)
+# Created by `pcipt create` from xl's `pci = [ "NVME@2" ]`; edu comes and goes
+# with `xl pci-attach D EDU@3` / `xl pci-detach`.  dom0 decides the PASS
+# lines from these "XL ..." lines, its own checks and Xen's log.
+if [ "$mode" = xl ]; then
+    wait_go boot || true
+    lspci -n > /tmp/lspci.txt 2>&1
+    say "XL lspci at boot: $(tr '\n' ';' < /tmp/lspci.txt)"
+    nb=$(nvme_find)
+    if [ -n "$nb" ]; then say "XL nvme $(nvme_pattern $nb 32)"; else say "XL nvme none: $(dmesg | grep -i nvme | tail -2 | tr '\n' ' ')"; fi
+    wait_go attach || true
+    X=/sys/bus/pci/devices/0000:00:03.0
+    echo 1 > /sys/bus/pci/rescan
+    say "XL lspci after xl pci-attach: $(lspci -n | tr '\n' ';')"
+    XB=$(head -1 $X/resource 2>/dev/null | cut -d' ' -f1)
+    if [ -e $X ] && [ -n "$XB" ] && [ $((XB)) -ne 0 ]; then
+        echo 1 > $X/enable 2>/dev/null
+        say "XL bar0 $XB id $(devmem $XB 32)"
+        r=$(msitest msi $X 20 2>&1); say "XL msi rc=$?: $r"
+        r=$(msitest intx $X 20 2>&1); say "XL intx rc=$?: $r"
+        bm=$(dmatool bm $X 1 2>&1)
+        r=$(dmatool roundtrip $X 2>&1); say "XL dma roundtrip rc=$? bm=$bm: $(echo $r)"
+        dmatool dma $X 0x40000 0x48000000 64 3; say "XL dma stray edu -> 0x48000000 rc=$?"
+    else
+        say "XL no edu at 00:03.0 after rescan"
+    fi
+    wait_go attach-checked || true
+    [ -e $X ] && echo 1 > $X/remove
+    say "XL removed 00:03.0: $([ -e $X ] && echo no || echo yes)"
+    wait_go detached || true
+    if [ -n "$XB" ]; then
+        v=$( (devmem $XB 32) 2>/dev/null )
+        say "XL old bar0 $XB reads ${v:-nothing (access aborted)}"
+    fi
+    echo 1 > /sys/bus/pci/rescan
+    say "XL lspci after xl pci-detach: $(lspci -n | tr '\n' ';')"
     say "DONE"
     while :; do sleep 60; done
 fi
@@ -152,22 +218,9 @@ wait_go dma-checked || true
 wait_go nvme || true
 case $GO_LINE in *"go nvme"*)
     N=/sys/bus/pci/devices/0000:00:02.0
-    for m in crct10dif_common crc-t10dif crc64 crc64-rocksoft t10-pi nvme-core nvme; do
-        insmod /lib/modules/$m.ko 2>/dev/null
-    done
-    i=0; nb=
-    while [ $i -lt 450 ]; do
-        for nb in /dev/nvme[0-9]n1 ""; do [ -b "$nb" ] && break; done
-        [ -n "$nb" ] && break
-        sleep 0.2; i=$((i + 1))
-    done
+    nb=$(nvme_find)
     if [ -n "$nb" ]; then
-        dd if=/dev/urandom of=/tmp/pat bs=65536 count=1 2>/dev/null
-        h=$(sha256sum /tmp/pat | cut -d' ' -f1)
-        dd if=/tmp/pat of=$nb bs=65536 seek=16 count=1 oflag=direct conv=fsync 2>/tmp/w.txt; wrc=$?
-        dd if=$nb of=/tmp/back bs=65536 skip=16 count=1 iflag=direct 2>/tmp/r.txt; rrc=$?
-        [ "$(wc -c < /tmp/pat)" = 65536 ] && cmp -s /tmp/pat /tmp/back && rb=ok || rb=MISMATCH
-        say "NVME pattern offset=1048576 len=65536 sha256=$h readback=$rb (write rc=$wrc, read rc=$rrc) on $nb"
+        say "NVME $(nvme_pattern $nb 16)"
         sync; echo 3 > /proc/sys/vm/drop_caches
         t0=$(cut -d' ' -f1 /proc/uptime)
         dd if=$nb of=/dev/null bs=1M count=64 iflag=direct 2>/tmp/rd.txt; rc=$?

@@ -55,7 +55,8 @@ SCENARIO_STEPS="step1-list step2-create step2-daemon step3-root-complex step3-ed
  step7-pci-attach step7-same-daemon step7-rescan step7-id step7-guest-remove step7-pci-detach
  msi-edu nvme-msix msi-unannounced-refused intx-hotplug
  check-ready dma-roundtrip dma-contained dma-quarantined dma-given-back dma-off-without-iommu
- nvme-dom0-read nvme-io"
+ nvme-dom0-read nvme-io
+ xl-create-pci xl-pci-attach xl-pci-detach xl-destroy-clean"
 
 RESULTS=$W/logs/results.txt
 : > "$RESULTS"
