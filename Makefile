@@ -191,7 +191,7 @@ demo:
 	bash tests/system/systest.sh --demo
 
 # make install [DESTDIR=...] [PREFIX=/usr/local]: the binary, the daemon's
-# systemd unit (ExecStart pointing at the installed binary), the man page,
+# systemd unit and the host-wide watcher's (ExecStart pointing at the installed binary), the man page,
 # the examples under share/doc, the logrotate file for the daemons' logs,
 # and /etc/xen/pcipt.conf only when absent.
 DOCDIR   = $(PREFIX)/share/doc/pcipt
@@ -206,6 +206,9 @@ install: $(PCIPT) $(FAKEXEN)
 	sed 's|@BINDIR@|$(BINDIR)|g' toolstack-hooks/pciptd@.service > $(DESTDIR)$(UNITDIR)/pciptd@.service.tmp
 	mv $(DESTDIR)$(UNITDIR)/pciptd@.service.tmp $(DESTDIR)$(UNITDIR)/pciptd@.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/pciptd@.service
+	sed 's|@BINDIR@|$(BINDIR)|g' toolstack-hooks/pcipt-watch.service > $(DESTDIR)$(UNITDIR)/pcipt-watch.service.tmp
+	mv $(DESTDIR)$(UNITDIR)/pcipt-watch.service.tmp $(DESTDIR)$(UNITDIR)/pcipt-watch.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/pcipt-watch.service
 	install -m 0644 toolstack-hooks/pcipt.1 $(DESTDIR)$(MANDIR)/man1/pcipt.1
 	install -m 0644 toolstack-hooks/examples/guest-pcipt.cfg toolstack-hooks/examples/pcipt.conf \
 	    $(DESTDIR)$(DOCDIR)/examples/

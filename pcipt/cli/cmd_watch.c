@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 
 #include "pcipt/cli/cmd_ctx.h"
+#include "pcipt/cli/cmd_watch.h"
 #include "pcipt/cli/cmds.h"
 #include "pcipt/xl/launch.h"
 #include "pcipt/xl/xlwatch.h"
@@ -16,20 +17,13 @@
 #include "pcipt/xs/xs_paths.h"
 #include "pcipt/xs/xs_publish.h"
 
-static volatile sig_atomic_t stop;
+volatile sig_atomic_t watch_stop;
 
-static void on_signal(int sig)
+void watch_on_signal(int sig)
 {
     (void)sig;
-    stop = 1;
+    watch_stop = 1;
 }
-
-struct watcher {
-    struct attach_ctx *ctx;
-    struct xlwatch *w;
-    bool start_daemon;          /* not --no-daemon */
-    pid_t follower;             /* the domain's daemon, following libxl itself; 0 = we do */
-};
 
 /* After an adoption: a daemon must serve the domain, or the guest has
  * mapped BARs but no config space to find them through.  1 on failure. */
@@ -56,7 +50,7 @@ static int ensure_daemon(struct watcher *x)
  * this one only keeps its cache in step.  Otherwise scan, and after an
  * adoption (or at the first round, if pcipt adopted devices before) make
  * sure a daemon serves the domain.  1 if something failed, else 0. */
-static int follow(struct watcher *x, bool first)
+int watch_follow(struct watcher *x, bool first)
 {
     struct xlwatch *w = x->w;
     unsigned adopted = w->adopted, failed = w->failed;
@@ -98,12 +92,12 @@ static int watch_loop(struct watcher *x)
     xsp_backend_path(domid, be);
     if ((rc = xsw_watch(ctx->xs, be, "pcipt-xlwatch")))
         return fail("watch: cannot watch %s: %s", be, strerror(-rc));
-    signal(SIGTERM, on_signal);
-    signal(SIGINT, on_signal);
+    signal(SIGTERM, watch_on_signal);
+    signal(SIGINT, watch_on_signal);
     rc = 1;                                /* a round at start */
-    while (!stop) {
+    while (!watch_stop) {
         if (rc == 1) {
-            (void)follow(x, first);
+            (void)watch_follow(x, first);
             first = false;
         }
         if (ctx->hv->ops->domain_exists(ctx->hv, domid) == 0) {
@@ -128,7 +122,7 @@ static int watch_loop(struct watcher *x)
 static int run_watch(int argc, char **argv)
 {
     const char *dom = NULL;
-    bool once = false;
+    bool once = false, all = false;
     struct watcher x = { .start_daemon = true };
     struct attach_ctx ctx;
     struct xlwatch *w;
@@ -136,7 +130,9 @@ static int run_watch(int argc, char **argv)
     int rc;
 
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--once"))
+        if (!strcmp(argv[i], "--all"))
+            all = true;
+        else if (!strcmp(argv[i], "--once"))
             once = true;
         else if (!strcmp(argv[i], "--no-daemon"))
             x.start_daemon = false;
@@ -147,8 +143,17 @@ static int run_watch(int argc, char **argv)
         else
             dom = argv[i];
     }
+    if (all && (dom || once))
+        return usage_error(&cmd_watch, "--all takes no DOMID and no --once");
+    if (all) {
+        if ((rc = cmd_ctx_open(&ctx, true)))
+            return rc;
+        rc = watch_all(&ctx, x.start_daemon);
+        cmd_ctx_close(&ctx);
+        return rc;
+    }
     if (!dom)
-        return usage_error(&cmd_watch, "give a domain id");
+        return usage_error(&cmd_watch, "give a domain id, or --all");
     if (parse_domid(dom, &domid))
         return usage_error(&cmd_watch, "'%s' is not a guest domain id (1..32751)", dom);
     if (!(w = calloc(1, sizeof(*w))))
@@ -160,7 +165,7 @@ static int run_watch(int argc, char **argv)
     xlwatch_init(w, domid, stdout);
     x.ctx = &ctx;
     x.w = w;
-    rc = once ? follow(&x, true) : watch_loop(&x);
+    rc = once ? watch_follow(&x, true) : watch_loop(&x);
     cmd_ctx_close(&ctx);
     free(w);
     return rc;
@@ -169,14 +174,16 @@ static int run_watch(int argc, char **argv)
 const struct pcipt_cmd cmd_watch = {
     .name = "watch",
     .run = run_watch,
-    .synopsis = "watch [--once] [--no-daemon] DOMID",
-    .summary = "follow xl pci-attach/pci-detach of a domain (Xen 4.21+ with PCI passthrough)",
+    .synopsis = "watch [--once] [--no-daemon] DOMID|--all",
+    .summary = "follow xl pci-attach/pci-detach of a domain, or of every domain",
     .help =
         "Description:\n"
-        "  Where `xl pci-attach` itself assigns the device (Xen 4.21 and later built\n"
-        "  with CONFIG_PCI_PASSTHROUGH), libxl writes its pciback nodes (dev-N,\n"
-        "  key-N, opts-N, state-N, num_devs) under /local/domain/0/backend/pci/DOMID/0\n"
-        "  but maps nothing.  `pcipt watch` watches that directory and\n"
+        "  `xl pci-attach` assigns the function to the domain (Xen 4.21 and later\n"
+        "  built with CONFIG_PCI_PASSTHROUGH, or 4.17 with pcipt's patch series) and\n"
+        "  writes libxl's pciback nodes (dev-N, key-N, opts-N, state-N, num_devs)\n"
+        "  under /local/domain/0/backend/pci/DOMID/0, but maps nothing.  A domain's\n"
+        "  daemon follows those nodes itself; `pcipt watch` covers a domain whose\n"
+        "  daemon is not running.  It watches that directory and\n"
         "    - adopts each device libxl added (state-N = 1) that pcipt has no nodes\n"
         "      for: plans it (at libxl's vdevfn slot if given), maps its BARs and\n"
         "      publishes pcipt's nodes beside libxl's, which stay as libxl wrote them;\n"
@@ -191,12 +198,20 @@ const struct pcipt_cmd cmd_watch = {
         "  watcher only keeps track of what is adopted, to take over if the daemon\n"
         "  stops.  One line per action on stdout.  It ends when the domain dies\n"
         "  (after releasing what it adopted, unless a daemon cleans up) or on\n"
-        "  SIGTERM/SIGINT.  Devices pcipt attached itself are never touched.\n"
+        "  SIGTERM/SIGINT.\n"
+        "\n"
+        "  With --all it does the same for every domain that has a pci backend\n"
+        "  directory, for as long as it runs; pcipt-watch.service runs it from\n"
+        "  boot, so `xl pci-attach` needs no command per domain.  A device it\n"
+        "  cannot take is reported once, and tried again when libxl's list of that\n"
+        "  domain changes.\n"
         "\n"
         "Options:\n"
+        "  --all         every domain (no DOMID); ends only on SIGTERM/SIGINT\n"
         "  --once        one round and exit (1 if a device could not be adopted or\n"
         "                the daemon could not be started)\n"
         "  --no-daemon   never start a daemon (one that runs still takes over)\n"
         "\n"
-        "Example:  pcipt watch 5 &   xl pci-attach 5 0000:01:00.0\n",
+        "Examples:  pcipt watch 5 &   xl pci-attach 5 0000:01:00.0\n"
+        "           systemctl enable --now pcipt-watch.service\n",
 };

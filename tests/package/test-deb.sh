@@ -26,6 +26,7 @@ check "deb-name: $(basename "$deb") is pcipt_${ver}_${arch}.deb" \
 # the config file (a conffile) and the logrotate file
 contents=$(dpkg-deb -c "$deb" | awk '{print $6}' | sed 's|^\./|/|')
 for f in /usr/bin/pcipt /usr/lib/pcipt/fakexen.so /usr/lib/systemd/system/pciptd@.service \
+         /usr/lib/systemd/system/pcipt-watch.service \
          /usr/share/man/man1/pcipt.1.gz /usr/share/doc/pcipt/examples/guest-pcipt.cfg \
          /usr/share/doc/pcipt/examples/pcipt.conf /usr/share/doc/pcipt/copyright \
          /etc/xen/pcipt.conf /etc/logrotate.d/pcipt; do

@@ -47,6 +47,7 @@ static const char *const expected_tree =
     ".\n./etc\n./etc/logrotate.d\n./etc/logrotate.d/pcipt 644\n./etc/xen\n./etc/xen/pcipt.conf 644\n./usr\n./usr/bin\n./usr/bin/pcipt 755\n"
     "./usr/lib\n./usr/lib/pcipt\n./usr/lib/pcipt/fakexen.so 644\n"
     "./usr/lib/systemd\n./usr/lib/systemd/system\n"
+    "./usr/lib/systemd/system/pcipt-watch.service 644\n"
     "./usr/lib/systemd/system/pciptd@.service 644\n./usr/share\n./usr/share/doc\n"
     "./usr/share/doc/pcipt\n./usr/share/doc/pcipt/examples\n"
     "./usr/share/doc/pcipt/examples/guest-pcipt.cfg 644\n"
@@ -66,7 +67,9 @@ START_TEST(installs_exactly_the_tree)
     snprintf(cmd, sizeof(cmd), "u=%s/usr/lib/systemd/system/pciptd@.service && "
              "grep -x 'ExecStart=/usr/bin/pcipt $PCIPT_ARGS serve %%i' $u && "
              "grep -x 'EnvironmentFile=-/run/pcipt/pciptd-%%i.env' $u && "
-             "grep -x Type=notify $u && grep -x Restart=on-failure $u", dest);
+             "grep -x Type=notify $u && grep -x Restart=on-failure $u && "
+             "grep -x 'ExecStart=/usr/bin/pcipt watch --all' "
+             "$(dirname $u)/pcipt-watch.service", dest);
     ck_assert_int_eq(run_sh(NULL, NULL, NULL, "%s", cmd), 0);
     snprintf(cmd, sizeof(cmd), "cmp -s %s/usr/bin/pcipt %s", dest, test_pcipt_bin());
     ck_assert_int_eq(run_sh(NULL, NULL, NULL, "%s", cmd), 0);

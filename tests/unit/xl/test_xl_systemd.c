@@ -184,18 +184,21 @@ END_TEST
 /* systemd's own parser accepts the unit (EnvironmentFile=-, $PCIPT_ARGS). */
 START_TEST(unit_passes_systemd_analyze_verify)
 {
-    char cmd[2048], unit[512], *out = NULL, *err = NULL;
+    char cmd[4096], unit[512], watch_dir[512], *out = NULL, *err = NULL;
     char *bin = strdup(test_pcipt_bin()), *slash = strrchr(bin, '/');
 
     ck_assert_ptr_nonnull(slash);
     *slash = '\0';
     test_src_path("toolstack-hooks/pciptd@.service", unit, sizeof(unit));
+    test_src_path("toolstack-hooks", watch_dir, sizeof(watch_dir));
     snprintf(cmd, sizeof(cmd),
              "cd %s && sed 's|@BINDIR@|%s|' %s > pciptd@5.service && "
              "printf '[Service]\\nExecStart=/bin/true\\n' > xenstored.service && "
              "cp xenstored.service xen-init-dom0.service && "
-             "SYSTEMD_UNIT_PATH=%s: systemd-analyze verify --man=no ./pciptd@5.service",
-             simfx_dir, bin, unit, simfx_dir);
+             "sed 's|@BINDIR@|%s|' %s/pcipt-watch.service > pcipt-watch.service && "
+             "SYSTEMD_UNIT_PATH=%s: systemd-analyze verify --man=no ./pciptd@5.service "
+             "./pcipt-watch.service",
+             simfx_dir, bin, unit, bin, watch_dir, simfx_dir);
     ck_assert_msg(run_sh(NULL, &out, &err, "%s", cmd) == 0, "%s", err);
     ck_assert_str_eq(err, "");
     free(out); free(err); free(bin);
