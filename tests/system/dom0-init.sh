@@ -147,6 +147,10 @@ for c in dom0 ioreq smmu iommu-map holder xenstored; do
 done
 [ -z "$notok" ]
 check check-ready $? "pcipt check (rc=$rc): OK for dom0, ioreq, smmu, iommu-map, holder, xenstored${notok:+; not OK:$notok}"
+# the host-wide watcher, as pcipt-watch.service runs it from boot: follows
+# `xl pci-attach` for any domain whose daemon is not up (xl-watch-all)
+pcipt watch --all < /dev/null > /var/log/pcipt/watch-all.log 2>&1 &
+WATCH_ALL=$!
 
 # ------------------------------------------------- helpers for domains
 # console_log NAME: xenconsoled's log of domain NAME's console
@@ -635,11 +639,22 @@ EOF
                 [ -n "$owner" ] && [ "$owner" != "d$XD" ] && [ $l1 = 0 ] && [ $s1 = 0 ] && [ $n1 = 1 ] && [ $m1 = 1 ]
             check xl-pci-detach $? "xl pci-detach (rc=$drc): guest ${old:-no line}; iomem permission before $before, after $after; Xen's SMMU gave edu to ${owner:-?}; edu in xl pci-list $l1, in pcipt status $s1; nvme in both $n1/$m1"
         fi
-        # xl destroy with both kinds attached: edu again by xl, nvme by pcipt
-        xl pci-attach $XD $EDU_SBDF@3 < /dev/null > /var/log/pcipt/xl-pci-attach2.log 2>&1; show < /var/log/pcipt/xl-pci-attach2.log
-        i=0; while ! pcipt status $XD 2>/dev/null | grep -q "^  $EDU_SBDF" && [ $i -lt 50 ]; do sleep 0.2; i=$((i + 1)); done
-        pcipt status $XD 2>&1 | show
+        # xl-watch-all: the domain's daemon dies; `xl pci-attach` again: the
+        # host-wide watcher adopts edu and starts a new daemon, which takes
+        # over the IOREQ server.  Then xl destroy with both kinds attached:
+        # edu by xl, nvme by pcipt.
+        XP0=$(D=$XD; daemon_pid)
+        [ -n "$XP0" ] && kill -KILL $XP0
+        i=0; while [ -n "$XP0" ] && kill -0 $XP0 2>/dev/null && [ $i -lt 50 ]; do sleep 0.2; i=$((i + 1)); done
+        narrate "daemon $XP0 killed; xl pci-attach $XD $EDU_SBDF@3"
+        xl pci-attach $XD $EDU_SBDF@3 < /dev/null > /var/log/pcipt/xl-pci-attach2.log 2>&1; arc=$?; show < /var/log/pcipt/xl-pci-attach2.log
+        i=0; while ! pcipt status $XD 2>/dev/null | grep -q "^  $EDU_SBDF" && [ $i -lt 100 ]; do sleep 0.2; i=$((i + 1)); done
+        pcipt status $XD < /dev/null > /run/pcipt-status-xl2.txt 2>&1; show < /run/pcipt-status-xl2.txt
         XP=$(D=$XD; daemon_pid)
+        wl=$(grep "started domain $XD's daemon" /var/log/pcipt/watch-all.log | tail -1)
+        [ $arc = 0 ] && [ -n "$XP0" ] && [ -n "$XP" ] && [ "$XP" != "$XP0" ] && kill -0 $WATCH_ALL 2>/dev/null &&
+            grep -q "^  $EDU_SBDF -> 0000:00:03.0" /run/pcipt-status-xl2.txt && echo "$wl" | grep -q "pid $XP)"
+        check xl-watch-all $? "daemon $XP0 killed, then xl pci-attach (rc=$arc): the host-wide watcher: ${wl:-no 'started' line}; serving daemon ${XP:-none}; pcipt status: $(grep "$EDU_SBDF" /run/pcipt-status-xl2.txt | head -1)"
         narrate "xl destroy $XD (edu from xl pci-attach and nvme from pcipt create attached; daemon pid ${XP:-none})"
         xl destroy $XD < /dev/null > /var/log/pcipt/xl-destroy.log 2>&1; xrc=$?; show < /var/log/pcipt/xl-destroy.log
         i=0; while { [ -n "$XP" ] && kill -0 $XP 2>/dev/null || xl list | awk 'NR>1{print $2}' | grep -qx "$XD"; } && [ $i -lt 100 ]; do sleep 0.2; i=$((i + 1)); done
@@ -658,6 +673,7 @@ EOF
     [ -n "$XD" ] && xl destroy $XD 2>/dev/null
     stop_relay xlpci
 fi
+kill $WATCH_ALL 2>/dev/null
 for f in $(daemon_logs); do echo "PCIPTD| ==> $f"; while IFS= read -r l; do echo "PCIPTD| $l"; done < $f; done
 say "END"
 poweroff -f

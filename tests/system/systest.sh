@@ -56,7 +56,7 @@ SCENARIO_STEPS="step1-list step2-create step2-daemon step3-root-complex step3-ed
  msi-edu nvme-msix msi-unannounced-refused intx-hotplug
  check-ready dma-roundtrip dma-contained dma-quarantined dma-given-back dma-off-without-iommu
  nvme-dom0-read nvme-io
- xl-create-pci xl-pci-attach xl-pci-detach xl-destroy-clean"
+ xl-create-pci xl-pci-attach xl-pci-detach xl-watch-all xl-destroy-clean"
 
 RESULTS=$W/logs/results.txt
 : > "$RESULTS"
