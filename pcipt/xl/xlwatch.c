@@ -187,8 +187,13 @@ static int adopt_one(struct attach_ctx *ctx, struct xlwatch *w, const struct xlw
 
     ctx->adopt_index = i;
     ctx->result = &dev;
-    rc = attach_device(ctx, w->domid, &v->l[i].host, v->l[i].slot, v->l[i].fn, ATTACH_ADOPT, &guest, err,
-                       sizeof(err));
+    /* ATTACH_FORCE: libxl has already assigned the function to the domain
+     * and tried its reset (libxl_pci.c libxl__device_pci_reset goes on
+     * without one); refusing here would leave it in the guest's IOMMU
+     * context but absent from its bus.  A function without a reset method
+     * is recorded as such (reset none-forced, shown by status). */
+    rc = attach_device(ctx, w->domid, &v->l[i].host, v->l[i].slot, v->l[i].fn,
+                       ATTACH_ADOPT | ATTACH_FORCE, &guest, err, sizeof(err));
     ctx->result = NULL;
     sbdf_format(&v->l[i].host, name);
     if (rc) {

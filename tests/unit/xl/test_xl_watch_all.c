@@ -138,6 +138,25 @@ START_TEST(a_device_it_cannot_take_is_reported_once)
 }
 END_TEST
 
+/* libxl assigned a function that has no reset method (libxl goes on
+ * without one): adopted all the same, recorded as none-forced, so it is
+ * not left in the guest's IOMMU context but absent from its bus. */
+START_TEST(adopts_a_function_without_reset_method)
+{
+    char p[512], *out, *err;
+
+    snprintf(p, sizeof(p), "%s/devices/%s/reset_method", afx_tree, AFX_NIC);
+    ck_assert_int_eq(unlink(p), 0);
+    lxfx_add(0, AFX_NIC, NULL);
+    ck_assert_int_eq(run_pcipt(xlfx_opts(NULL), &out, &err, "%s watch --once --no-daemon 5",
+                               afx_args()), 0);
+    ck_assert_str_eq(out, "adopted 0000:01:00.0 (dev-0 of domain 5) as 0000:00:01.0\n");
+    free(out); free(err);
+    lxfx_expect(BE "/pcipt/dev-0/reset", "none-forced");
+    ck_assert(lxfx_maps_host(lxfx_bar_host("dev-0", 0), 4096));
+}
+END_TEST
+
 START_TEST(all_takes_no_domain)
 {
     char *out, *err;
@@ -158,6 +177,7 @@ static Suite *xl_watch_all_suite(void)
     tcase_add_checked_fixture(tc, xlfx_setup, teardown);
     tcase_add_test(tc, adopts_and_starts_the_daemon_with_no_command_for_the_domain);
     tcase_add_test(tc, a_device_it_cannot_take_is_reported_once);
+    tcase_add_test(tc, adopts_a_function_without_reset_method);
     tcase_add_test(tc, all_takes_no_domain);
     suite_add_tcase(s, tc);
     return s;
