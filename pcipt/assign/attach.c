@@ -51,7 +51,7 @@ static void undo_dma(struct attach_ctx *ctx, struct attach_job *job)
     job->dma.assigned = false;
 }
 
-static int setup_dma(struct attach_ctx *ctx, struct attach_job *job, bool unsafe, char *err,
+static int setup_dma(struct attach_ctx *ctx, struct attach_job *job, unsigned flags, char *err,
                      size_t errlen)
 {
     struct hostpci *hp;
@@ -59,8 +59,9 @@ static int setup_dma(struct attach_ctx *ctx, struct attach_job *job, bool unsafe
 
     if ((rc = hostpci_open(ctx->sysfs, &job->dev.host, &hp, err, errlen)))
         return rc;
-    rc = dma_setup(ctx->hv, job->domid, &job->dev.host, hostpci_host_dev(hp), unsafe, &job->dma,
-                   err, errlen);
+    rc = (flags & ATTACH_ADOPT ? dma_setup_adopted : dma_setup)(
+        ctx->hv, job->domid, &job->dev.host, hostpci_host_dev(hp), flags & ATTACH_UNSAFE_DMA,
+        &job->dma, err, errlen);
     hostpci_close(hp);
     job->dev.dma = job->dma.mode;
     return rc;
@@ -262,7 +263,7 @@ static int attach_locked(struct attach_ctx *ctx, uint32_t domid, const struct sb
          * binding (which needs it), come before anything the guest could
          * reach. */
         if (!(rc = reset_before_map(ctx, &job, flags, err, errlen)) &&
-            !(rc = setup_dma(ctx, &job, flags & ATTACH_UNSAFE_DMA, err, errlen))) {
+            !(rc = setup_dma(ctx, &job, flags, err, errlen))) {
             announce(ctx, &job);
             if (!(rc = grant_all(ctx, &job, err, errlen)) &&
                 !(rc = map_all(ctx, &job, verbose, err, errlen)))

@@ -97,6 +97,29 @@ int dma_setup(struct hv *hv, uint32_t domid, const struct sbdf *host, const stru
     return 0;
 }
 
+int dma_setup_adopted(struct hv *hv, uint32_t domid, const struct sbdf *host,
+                      const struct host_dev *hd, bool unsafe, struct dma_setup *out, char *err,
+                      size_t errlen)
+{
+    char name[SBDF_STR_LEN];
+    int rc;
+
+    if (!hv->ops->assign_device)
+        return dma_setup(hv, domid, host, hd, unsafe, out, err, errlen);
+    rc = hv->ops->test_assign_device(hv, domid, machine_sbdf(host));
+    /* Xen's XEN_DOMCTL_test_assign_device: -EINVAL for a function a guest
+     * holds ("already assigned, or non-existent"); the simulator: -EBUSY. */
+    if (rc != -EINVAL && rc != -EBUSY)
+        return dma_setup(hv, domid, host, hd, unsafe, out, err, errlen);
+    *out = (struct dma_setup){ .mode = DEV_DMA_IOMMU };
+    if ((rc = dma_host_bus_master(hd, false))) {
+        snprintf(err, errlen, "cannot clear Bus Master of %s: %s", sbdf_format(host, name),
+                 strerror(-rc));
+        return rc;
+    }
+    return 0;
+}
+
 void dma_warn(const struct sbdf *host, const struct dma_setup *s)
 {
     char name[SBDF_STR_LEN];

@@ -41,6 +41,15 @@ struct dma_setup {
  * with a sentence in err. */
 int dma_setup(struct hv *hv, uint32_t domid, const struct sbdf *host, const struct host_dev *hd,
               bool unsafe, struct dma_setup *out, char *err, size_t errlen);
+/* The same for a function xl pci-attach listed (ATTACH_ADOPT): libxl
+ * assigned it to domid before it wrote its nodes (libxl_pci.c
+ * pci_add_dm_done; only ENOSYS goes on without), so the hypervisor refusing
+ * it as assigned to a guest means domid's IOMMU context holds it: mode
+ * iommu, not assigned by pcipt (libxl deassigns on xl pci-detach).  One
+ * that no guest holds is assigned as dma_setup does. */
+int dma_setup_adopted(struct hv *hv, uint32_t domid, const struct sbdf *host,
+                      const struct host_dev *hd, bool unsafe, struct dma_setup *out, char *err,
+                      size_t errlen);
 /* The one warning for mode off/unsafe (nothing for iommu), log_warn. */
 void dma_warn(const struct sbdf *host, const struct dma_setup *s);
 /* Deassign host from owner (a domid, or HV_DOMID_IO for a function Xen

@@ -7,12 +7,14 @@
  * watcher cannot take is reported once however often xenstore changes,
  * and tried again when libxl's list changes; the watcher says when the
  * domain is gone and stops on SIGTERM. */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "pcipt/hv/hv.h"
 #include "pcipt/sim/hv_sim.h"
 #include "tests/support/attach_fx.h"
 #include "tests/support/daemon_fx.h"
@@ -157,6 +159,28 @@ START_TEST(adopts_a_function_without_reset_method)
 }
 END_TEST
 
+/* xl pci-attach assigned the function to the domain's IOMMU context before
+ * it wrote its nodes (libxl_pci.c pci_add_dm_done): the hypervisor then
+ * refuses it as assigned to a guest, and the adoption records DMA through
+ * the IOMMU (and announces it for MSI), instead of DMA off. */
+START_TEST(adopts_what_libxl_assigned_with_dma_iommu)
+{
+    char *out, *err;
+    uint32_t sbdf = hv_machine_sbdf(0, 1, 0, 0);
+
+    ck_assert_int_eq(simfx_hv->ops->assign_device(simfx_hv, 5, sbdf), 0);
+    lxfx_add(0, AFX_NIC, NULL);
+    ck_assert_int_eq(run_pcipt(xlfx_opts(NULL), &out, &err, "%s watch --once --no-daemon 5",
+                               afx_args()), 0);
+    ck_assert_str_eq(out, "adopted 0000:01:00.0 (dev-0 of domain 5) as 0000:00:01.0\n");
+    ck_assert_ptr_null(strstr(err, "DMA off"));
+    free(out); free(err);
+    lxfx_expect(BE "/pcipt/dev-0/dma", "iommu");
+    /* libxl's assignment stays libxl's: still the domain's */
+    ck_assert_int_eq(simfx_hv->ops->test_assign_device(simfx_hv, 5, sbdf), -EBUSY);
+}
+END_TEST
+
 START_TEST(all_takes_no_domain)
 {
     char *out, *err;
@@ -178,6 +202,7 @@ static Suite *xl_watch_all_suite(void)
     tcase_add_test(tc, adopts_and_starts_the_daemon_with_no_command_for_the_domain);
     tcase_add_test(tc, a_device_it_cannot_take_is_reported_once);
     tcase_add_test(tc, adopts_a_function_without_reset_method);
+    tcase_add_test(tc, adopts_what_libxl_assigned_with_dma_iommu);
     tcase_add_test(tc, all_takes_no_domain);
     suite_add_tcase(s, tc);
     return s;
