@@ -626,10 +626,10 @@ EOF
             xl pci-detach $XD $EDU_SBDF < /dev/null > /var/log/pcipt/xl-pci-detach.log 2>&1
             drc=$?; show < /var/log/pcipt/xl-pci-detach.log
             sleep 1
+            owner=$(smmu_owner $EDU_SBDF)      # (iomem_has clears Xen's console ring)
             after=$(iomem_has $XD $bar_pfn)
             xl pci-list $XD > /run/xl-pci-list1.txt 2>&1; show < /run/xl-pci-list1.txt
             pcipt status $XD < /dev/null > /run/pcipt-status-xl1.txt 2>&1; show < /run/pcipt-status-xl1.txt
-            owner=$(smmu_owner $EDU_SBDF)
             send_go $XD
             wait_guest xlpci 'GUEST DONE' 60
             old=$(xl_line 'old bar0')
