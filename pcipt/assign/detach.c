@@ -145,9 +145,11 @@ static int unmap_all(struct attach_ctx *ctx, struct attach_job *job, char *err, 
         }
         if (!gaddr)
             continue;
+        char what[SBDF_STR_LEN + 16];
         hv_bar_pages(b->host, b->size, &mfn, &nr);
-        rc = hv_unmap_mmio(ctx->hv, job->domid, gaddr >> HV_PAGE_SHIFT, mfn, nr,
-                           job->holes[i], job->nholes[i], NULL);
+        snprintf(what, sizeof(what), "%s %s", name, attach_bar_label((unsigned)i, label));
+        rc = hv_unmap_mmio_revoked(ctx->hv, job->domid, what, gaddr >> HV_PAGE_SHIFT, mfn, nr,
+                                   job->holes[i], job->nholes[i], NULL);
         seen = first(rc, seen, err, errlen, "cannot unmap %s of %s at guest 0x%" PRIx64
                      " in domain %u: %s", attach_bar_label((unsigned)i, label), name, gaddr,
                      job->domid, strerror(-rc));

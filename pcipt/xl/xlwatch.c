@@ -115,10 +115,12 @@ static void release_hv(struct attach_ctx *ctx, struct xlwatch *w, const struct x
         int rc;
         if (!attach_bar_granted(b))
             continue;
+        char what[SBDF_STR_LEN + 16];
         hv_bar_pages(b->host, b->size, &mfn, &nr);
+        snprintf(what, sizeof(what), "%s BAR %u", sbdf_format(&d->host, name), i);
         if (d->mapped[i] &&
-            (rc = hv_unmap_mmio(ctx->hv, w->domid, d->mapped[i] >> HV_PAGE_SHIFT, mfn, nr, NULL,
-                                0, NULL)))
+            (rc = hv_unmap_mmio_revoked(ctx->hv, w->domid, what, d->mapped[i] >> HV_PAGE_SHIFT,
+                                        mfn, nr, NULL, 0, NULL)))
             say(w, "release %s: unmapping BAR %u of domain %u failed: %s",
                 sbdf_format(&d->host, name), i, w->domid, strerror(-rc));
         if ((rc = hv_revoke_iomem(ctx->hv, w->domid, b->host, b->size)))
