@@ -51,7 +51,21 @@ static void undo_dma(struct attach_ctx *ctx, struct attach_job *job)
     job->dma.assigned = false;
 }
 
-static int setup_dma(struct attach_ctx *ctx, struct attach_job *job, bool unsafe, char *err,
+/* An adopted function is in the domain's IOMMU context already: libxl
+ * assigns before it writes dev-N (libxl_pci.c pci_add_dm_done:
+ * xc_assign_device, then libxl__device_pci_add_xenstore), so Xen refuses
+ * pcipt's own assignment (device_assigned: -EBUSY).  Not pcipt's to undo. */
+static void adopt_libxl_assignment(struct attach_ctx *ctx, struct attach_job *job)
+{
+    if (job->dma.mode == DEV_DMA_IOMMU || !ctx->hv->ops->iommu_enabled ||
+        ctx->hv->ops->iommu_enabled(ctx->hv) != 1)
+        return;
+    job->dma.mode = DEV_DMA_IOMMU;
+    job->dma.assigned = false;
+    job->dma.why[0] = '\0';
+}
+
+static int setup_dma(struct attach_ctx *ctx, struct attach_job *job, unsigned flags, char *err,
                      size_t errlen)
 {
     struct hostpci *hp;
@@ -59,9 +73,11 @@ static int setup_dma(struct attach_ctx *ctx, struct attach_job *job, bool unsafe
 
     if ((rc = hostpci_open(ctx->sysfs, &job->dev.host, &hp, err, errlen)))
         return rc;
-    rc = dma_setup(ctx->hv, job->domid, &job->dev.host, hostpci_host_dev(hp), unsafe, &job->dma,
-                   err, errlen);
+    rc = dma_setup(ctx->hv, job->domid, &job->dev.host, hostpci_host_dev(hp),
+                   flags & ATTACH_UNSAFE_DMA, &job->dma, err, errlen);
     hostpci_close(hp);
+    if (!rc && (flags & ATTACH_ADOPT))
+        adopt_libxl_assignment(ctx, job);
     job->dev.dma = job->dma.mode;
     return rc;
 }
@@ -262,7 +278,7 @@ static int attach_locked(struct attach_ctx *ctx, uint32_t domid, const struct sb
          * binding (which needs it), come before anything the guest could
          * reach. */
         if (!(rc = reset_before_map(ctx, &job, flags, err, errlen)) &&
-            !(rc = setup_dma(ctx, &job, flags & ATTACH_UNSAFE_DMA, err, errlen))) {
+            !(rc = setup_dma(ctx, &job, flags, err, errlen))) {
             announce(ctx, &job);
             if (!(rc = grant_all(ctx, &job, err, errlen)) &&
                 !(rc = map_all(ctx, &job, verbose, err, errlen)))
