@@ -45,14 +45,23 @@ static int cache_find(const struct xlwatch *w, const struct sbdf *host)
     return -1;
 }
 
-/* Remember (or refresh) every adopted, unreleased device pcipt's nodes
- * describe: the p2m records may have changed (guest BAR moves). */
+static void cache_drop(struct xlwatch *w, int i)
+{
+    w->devs[i] = w->devs[--w->n];
+}
+
+/* Remember (or refresh) every unreleased device pcipt's nodes describe,
+ * adopted or pcipt's own (xl pci-detach and xl destroy work on both): the
+ * p2m records may have changed (guest BAR moves).  A device pcipt detach
+ * is taking back (pcipt/dev-K/detach) is detach's to release: forgotten. */
 static void cache_merge(struct xlwatch *w, const struct xlw_view *v)
 {
     for (unsigned k = 0; k < v->npc; k++) {
         const struct xlw_pcipt *e = &v->p[k];
         int i;
-        if (!e->exists || !e->adopted || e->released)
+        if (e->exists && e->named && e->detaching && (i = cache_find(w, &e->dev.host)) >= 0)
+            cache_drop(w, i);
+        if (!e->exists || !e->named || e->released || e->detaching)
             continue;
         if ((i = cache_find(w, &e->dev.host)) < 0) {
             if (w->n == PCIPT_MAX_DEVS)
@@ -154,20 +163,20 @@ static int release_pass(struct attach_ctx *ctx, struct xlwatch *w, const struct 
         if (libxl_live(v, &d.host))
             continue;
         release_hv(ctx, w, &d);
-        w->devs[i] = w->devs[--w->n];
+        cache_drop(w, (int)i);
         w->released++;
         if (w->nreleased_now < PCIPT_MAX_DEVS)
             w->released_now[w->nreleased_now++] = d.host;
         say(w, "released %s from domain %u (libxl %s it)", sbdf_format(&d.host, name), w->domid,
             libxl_index(v, &d.host) >= 0 ? "closed" : "removed");
         for (unsigned k = 0; k < v->npc; k++)
-            if (v->p[k].exists && v->p[k].adopted && sbdf_equal(&v->p[k].dev.host, &d.host))
+            if (v->p[k].exists && v->p[k].named && sbdf_equal(&v->p[k].dev.host, &d.host))
                 return (rc = tidy_entry(ctx, w, v, k)) ? rc : 1;
         return 1;
     }
     for (unsigned k = 0; k < v->npc; k++) {
         const struct xlw_pcipt *e = &v->p[k];
-        bool stale = e->exists && e->adopted && !libxl_live(v, &e->dev.host) &&
+        bool stale = e->exists && e->named && !e->detaching && !libxl_live(v, &e->dev.host) &&
                      cache_find(w, &e->dev.host) < 0;
         if (!stale || (e->released && libxl_index(v, &e->dev.host) >= 0))
             continue;
@@ -203,6 +212,7 @@ static int adopt_one(struct attach_ctx *ctx, struct xlwatch *w, const struct xlw
         struct xlwatch_dev *c = &w->devs[w->n++];
         memset(c, 0, sizeof(*c));
         c->host = dev.host;
+        c->adopted = true;
         memcpy(c->bars, dev.bars, sizeof(c->bars));
         c->msi = dev.msi;
         c->its_guest_devid = dev.its_guest_devid;
@@ -248,6 +258,15 @@ int xlwatch_scan(struct attach_ctx *ctx, struct xlwatch *w, char *err, size_t er
         cache_merge(w, v);
     free(v);
     return actions;
+}
+
+unsigned xlwatch_nadopted(const struct xlwatch *w)
+{
+    unsigned n = 0;
+
+    for (unsigned i = 0; i < w->n; i++)
+        n += w->devs[i].adopted;
+    return n;
 }
 
 bool xlwatch_just_released(const struct xlwatch *w, const struct sbdf *host)

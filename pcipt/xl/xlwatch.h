@@ -39,6 +39,7 @@
 
 struct xlwatch_dev {
     struct sbdf host;
+    bool adopted;                     /* else pcipt attached it itself */
     struct bar_assign bars[PCI_NUM_RES];
     uint64_t mapped[PCI_NUM_RES];     /* guest address mapped, 0 = none */
     enum dev_msi msi;                 /* vits: release unbinds its_guest_devid */
@@ -63,6 +64,9 @@ void xlwatch_init(struct xlwatch *w, uint32_t domid, FILE *log);
  * device that cannot be adopted is left as libxl wrote it, counted in
  * w->failed and logged; the next pass tries again. */
 int xlwatch_scan(struct attach_ctx *ctx, struct xlwatch *w, char *err, size_t errlen);
+/* How many cached devices pcipt adopted from libxl (the rest it attached
+ * itself): a watcher starts a daemon only for those. */
+unsigned xlwatch_nadopted(const struct xlwatch *w);
 /* Did the last xlwatch_scan release host? */
 bool xlwatch_just_released(const struct xlwatch *w, const struct sbdf *host);
 /* For a watcher while another process (the domain's daemon) follows

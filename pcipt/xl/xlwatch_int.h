@@ -19,7 +19,9 @@ struct xlw_libxl {           /* be/dev-N and friends, as libxl wrote them */
 
 struct xlw_pcipt {           /* be/pcipt/dev-K */
     bool exists, adopted, released;
-    struct xlwatch_dev dev;  /* host and BARs (adopted only) */
+    bool detaching;          /* pcipt/dev-K/detach: pcipt detach takes it */
+    bool named;              /* dev.host is known */
+    struct xlwatch_dev dev;  /* host and BARs (adopted or pcipt's own) */
 };
 
 struct xlw_view {

@@ -89,15 +89,26 @@ static void read_pcipt(struct xs_handle *xs, xs_transaction_t t, const char *be,
     e->adopted = rd_dec(xs, t, p, 1, &v) && v == 1;
     xsu_path(p, "%s/released", dir);
     e->released = rd_dec(xs, t, p, 1, &v) && v == 1;
-    if (!e->adopted)
-        return;
-    xsu_path(p, "%s/host", dir);
+    xsu_path(p, "%s/detach", dir);
     if ((s = xsw_read(xs, t, p))) {
-        e->adopted = xsu_parse_bdf(s, &e->dev.host);
+        e->detaching = true;          /* pcipt detach's: not ours to release */
         free(s);
-    } else {
-        e->adopted = false;
     }
+    /* Its host: pcipt/dev-K/host (adopted devices, and pcipt's own since
+     * libxl may renumber dev-K first); a device published by an older
+     * pcipt has none: be/dev-K, the same index as long as nothing moved. */
+    xsu_path(p, "%s/host", dir);
+    if (!(s = xsw_read(xs, t, p)) && !e->adopted) {
+        xsu_path(p, "%s/dev-%u", be, k);
+        s = xsw_read(xs, t, p);
+    }
+    e->named = s && xsu_parse_bdf(s, &e->dev.host);
+    free(s);
+    if (!e->named) {
+        e->adopted = false;
+        return;
+    }
+    e->dev.adopted = e->adopted;
     read_bars(xs, t, dir, &e->dev);
     uint32_t host_devid;
     (void)xsp_read_msi_dir(xs, t, dir, &e->dev.msi, &e->dev.its_guest_devid, &host_devid);

@@ -214,6 +214,92 @@ START_TEST(xl_destroy_leaves_nothing)
 }
 END_TEST
 
+/* `pcipt pci-attach` (the real daemon started by it). */
+static void pcipt_attach(const char *arg)
+{
+    char *out, *err;
+
+    ck_assert_msg(run_pcipt(xlfx_opts(NULL), &out, &err, "%s pci-attach 5 %s", afx_args(),
+                            arg) == 0, "%s", err);
+    free(out); free(err);
+    daemon_pid = xlfx_daemon_pid(5);
+    ck_assert_int_gt(daemon_pid, 0);
+}
+
+/* `pcipt status 5` lists host (and, if want_guest, at that guest SBDF). */
+static bool status_lists(const char *host)
+{
+    char *out, *err;
+    bool has;
+
+    ck_assert_int_eq(run_pcipt(NULL, &out, &err, "%s status 5", afx_args()), 0);
+    has = strstr(out, host) != NULL;
+    free(out); free(err);
+    return has;
+}
+
+static bool listed_soon(const char *host, bool want)
+{
+    for (int i = 0; i < 100 && status_lists(host) != want; i++)
+        usleep(100 * 1000);
+    return status_lists(host) == want;
+}
+
+/* xl pci-detach of devices pcipt attached itself (_i: stock Xen; _i & 2:
+ * the daemon is stopped while libxl works, so it only sees the device
+ * gone): released fully, pcipt's numbering follows libxl's, the other
+ * device keeps its state-N = 1 and is still served; nothing left at the
+ * end. */
+START_TEST(xl_pci_detach_of_pcipt_devices)
+{
+    char *before = afx_snapshot(), *after, *log;
+    bool stock = _i & 1, vanish = _i & 2;
+    uint64_t nic_bar0, gpu_bar0;
+
+    if (stock)
+        setenv(SIM_UNMAP_PERM_ENV, "1", 1);
+    pcipt_attach(AFX_NIC "@3");
+    pcipt_attach(AFX_GPU);
+    /* xl pci-list reads the slot from vdevfn-N (libxl__device_pci_from_xs_be) */
+    lxfx_expect(BE "/vdevfn-0", "18");
+    lxfx_expect(BE "/vdevfn-1", "8");
+    nic_bar0 = lxfx_bar_host("dev-0", 0);
+    gpu_bar0 = lxfx_bar_host("dev-1", 0);
+    ck_assert(lxfx_maps_host(nic_bar0, 4096));
+    ck_assert_uint_ne(guest_id(3), 0xffffffffu);
+
+    if (vanish)
+        kill(daemon_pid, SIGSTOP);
+    ck_assert_int_eq(libxl_double_detach(5, AFX_NIC), 0);
+    if (vanish)
+        kill(daemon_pid, SIGCONT);
+    ck_assert(unmapped_soon(nic_bar0));
+    ck_assert(!permitted(nic_bar0));
+    ck_assert_uint_eq(owner(AFX_NIC), 0);
+    ck_assert(guest_id_becomes(3, 0xffffffffu));
+    ck_assert(lxfx_wait_node(BE "/pcipt/dev-1/host", "(absent)"));
+    lxfx_expect(BE "/pcipt/dev-0/host", AFX_GPU);
+    lxfx_expect(BE "/dev-0", AFX_GPU);
+    lxfx_expect(BE "/state-0", "1");                 /* never closed by a reply */
+    lxfx_expect(BE "/state-1", "(absent)");
+    ck_assert(listed_soon(AFX_NIC, false));
+    ck_assert(status_lists(AFX_GPU));
+    ck_assert(lxfx_maps_host(gpu_bar0, 4096));
+    ck_assert_uint_ne(guest_id(1), 0xffffffffu);
+
+    ck_assert_int_eq(libxl_double_detach(5, AFX_GPU), 0);
+    ck_assert(unmapped_soon(gpu_bar0));
+    ck_assert(guest_id_becomes(1, 0xffffffffu));
+    log = daemon_log();
+    ck_assert_msg(!strstr(log, "error") && !strstr(log, "failed"), "daemon log: %s", log);
+    free(log);
+    stop_daemon();
+    after = afx_snapshot();
+    ck_assert_str_eq(after, before);
+    free(before); free(after);
+}
+END_TEST
+
 static Suite *xl_libxl_suite(void)
 {
     Suite *s = suite_create("xl_libxl");
@@ -224,6 +310,7 @@ static Suite *xl_libxl_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_loop_test(tc, pci_detach_leaves_nothing_mapped, 0, 2);
     tcase_add_loop_test(tc, xl_destroy_leaves_nothing, 0, 2);
+    tcase_add_loop_test(tc, xl_pci_detach_of_pcipt_devices, 0, 4);
     suite_add_tcase(s, tc);
     return s;
 }
