@@ -160,6 +160,10 @@ static int p2m_q(struct daemon *d, struct daemon_dev *dd, int bar, uint64_t gadd
              : unmap(d, dd, bar, gaddr >> HV_PAGE_SHIFT, mfn, nr, holes, nh);
     if (rc == -EEXIST && quiet_exist)
         return rc;
+    if (rc && !add && d->hv->ops->domain_exists(d->hv, d->domid) == 0) {
+        d->domain_dead = true;    /* destroyed meanwhile (xl destroy): its p2m went with it */
+        return 0;
+    }
     if (rc)
         log_err("dom%u: " SBDF_FMT " BAR %d: %s 0x%" PRIx64 " (%" PRIu64
                 " pages from mfn 0x%" PRIx64 ") failed: %s", d->domid, SBDF_ARGS(dd->as.host), bar,

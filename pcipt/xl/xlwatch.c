@@ -151,6 +151,43 @@ static int tidy_entry(struct attach_ctx *ctx, struct xlwatch *w, const struct xl
     return xlw_drop_pcipt(ctx->xs, w->domid, k, v->npc);
 }
 
+/* Still assigned (Xen's test_assign_device: -EBUSY)?  libxl deassigns
+ * before it removes a device's nodes (libxl_pci.c pci_remove_detached,
+ * then libxl__device_pci_remove_xenstore), so a device of pcipt's that
+ * libxl no longer lists but Xen still has assigned was overwritten, not
+ * removed. */
+static bool still_assigned(struct attach_ctx *ctx, const struct sbdf *host, uint32_t domid)
+{
+    if (!ctx->hv->ops->test_assign_device)
+        return false;
+    return ctx->hv->ops->test_assign_device(ctx->hv, domid,
+                                            hv_machine_sbdf(host->seg, host->bus, host->dev,
+                                                            host->fn)) == -EBUSY;
+}
+
+/* Relist pass (xlw_relist): a device pcipt attached itself whose dev-k a
+ * concurrent xl pci-attach overwrote.  1 when relisted (re-read), 0, -errno. */
+static int relist_pass(struct attach_ctx *ctx, struct xlwatch *w, const struct xlw_view *v)
+{
+    char name[SBDF_STR_LEN];
+    int rc;
+
+    for (unsigned k = 0; k < v->npc && k < v->num; k++) {
+        const struct xlw_pcipt *e = &v->p[k];
+        if (!e->exists || !e->named || e->adopted || e->released || e->detaching ||
+            libxl_index(v, &e->dev.host) >= 0 || !v->l[k].ok ||
+            !still_assigned(ctx, &e->dev.host, w->domid))
+            continue;
+        if ((rc = xlw_relist(ctx->xs, w->domid, k, &e->dev.host)))
+            return rc;
+        say(w, "listed %s again in domain %u's pci backend (xl pci-attach took its dev-%u "
+            "for %s)", sbdf_format(&e->dev.host, name), w->domid, k,
+            sbdf_format(&v->l[k].host, (char[SBDF_STR_LEN]){ 0 }));
+        return 1;
+    }
+    return 0;
+}
+
 /* Release pass: 1 when pcipt's nodes were rewritten (re-read), 0 when
  * nothing more to do, -errno. */
 static int release_pass(struct attach_ctx *ctx, struct xlwatch *w, const struct xlw_view *v)
@@ -238,8 +275,12 @@ int xlwatch_scan(struct attach_ctx *ctx, struct xlwatch *w, char *err, size_t er
     for (pass = 0; pass < XLW_PASSES; pass++) {
         if ((rc = xlw_read_view(ctx->xs, v)))
             break;
+        if ((rc = relist_pass(ctx, w, v)) > 0) {
+            actions++;
+            continue;
+        }
         cache_merge(w, v);
-        if ((rc = release_pass(ctx, w, v)) <= 0)
+        if (rc < 0 || (rc = release_pass(ctx, w, v)) <= 0)
             break;
         actions++;
     }

@@ -33,6 +33,8 @@
 
 static int daemon_pid;
 
+static void pcipt_attach(const char *arg);
+
 static uint32_t guest_id(unsigned slot)
 {
     return dfx_cfg_read(simfx_hv, 5, 0, slot, 0, 4);
@@ -184,18 +186,24 @@ START_TEST(pci_detach_leaves_nothing_mapped)
 }
 END_TEST
 
-/* xl destroy with two adopted devices: each removed as pci-detach, then
- * the domain: the daemon exits, nothing is left. */
+/* xl destroy with two devices, adopted (_i & 2: attached by pcipt
+ * itself), on the patched (_i & 1: stock) Xen: each removed as
+ * pci-detach, then the domain: the daemon exits, nothing is left. */
 START_TEST(xl_destroy_leaves_nothing)
 {
     unsigned n;
 
-    if (_i)
+    if (_i & 1)
         setenv(SIM_UNMAP_PERM_ENV, "1", 1);
-    ck_assert_int_eq(libxl_double_attach(5, AFX_NIC, 3), 0);
-    ck_assert_int_eq(libxl_double_attach(5, AFX_GPU, 4), 0);
-    start_daemon();
-    ck_assert(lxfx_wait_node(BE "/pcipt/dev-1/adopted", "1"));
+    if (_i & 2) {
+        pcipt_attach(AFX_NIC "@3");
+        pcipt_attach(AFX_GPU "@4");
+    } else {
+        ck_assert_int_eq(libxl_double_attach(5, AFX_NIC, 3), 0);
+        ck_assert_int_eq(libxl_double_attach(5, AFX_GPU, 4), 0);
+        start_daemon();
+        ck_assert(lxfx_wait_node(BE "/pcipt/dev-1/adopted", "1"));
+    }
     ck_assert_int_gt(sim_list_mappings(simfx_hv, 5, NULL, 0), 0);
 
     ck_assert_int_eq(libxl_double_destroy(5), 0);
@@ -226,7 +234,7 @@ static void pcipt_attach(const char *arg)
     ck_assert_int_gt(daemon_pid, 0);
 }
 
-/* `pcipt status 5` lists host (and, if want_guest, at that guest SBDF). */
+/* Does `pcipt status 5` list host? */
 static bool status_lists(const char *host)
 {
     char *out, *err;
@@ -245,9 +253,9 @@ static bool listed_soon(const char *host, bool want)
     return status_lists(host) == want;
 }
 
-/* xl pci-detach of devices pcipt attached itself (_i: stock Xen; _i & 2:
- * the daemon is stopped while libxl works, so it only sees the device
- * gone): released fully, pcipt's numbering follows libxl's, the other
+/* xl pci-detach of devices pcipt attached itself (_i & 1: stock Xen;
+ * _i & 2: no daemon runs while libxl works, the next one only finds the
+ * device gone from libxl's list, pcipt's nodes still there): released fully, pcipt's numbering follows libxl's, the other
  * device keeps its state-N = 1 and is still served; nothing left at the
  * end. */
 START_TEST(xl_pci_detach_of_pcipt_devices)
@@ -269,10 +277,10 @@ START_TEST(xl_pci_detach_of_pcipt_devices)
     ck_assert_uint_ne(guest_id(3), 0xffffffffu);
 
     if (vanish)
-        kill(daemon_pid, SIGSTOP);
+        stop_daemon();            /* its server and mappings stay for the next */
     ck_assert_int_eq(libxl_double_detach(5, AFX_NIC), 0);
     if (vanish)
-        kill(daemon_pid, SIGCONT);
+        start_daemon();
     ck_assert(unmapped_soon(nic_bar0));
     ck_assert(!permitted(nic_bar0));
     ck_assert_uint_eq(owner(AFX_NIC), 0);
@@ -300,6 +308,68 @@ START_TEST(xl_pci_detach_of_pcipt_devices)
 }
 END_TEST
 
+static void attach_nic_in_the_window(void *arg)
+{
+    (void)arg;
+    pcipt_attach(AFX_NIC "@3");
+}
+
+/* How many p2m entries of domain 5 cover host address host. */
+static int mappings_of(uint64_t host)
+{
+    struct sim_mapping m[256];
+    int n = sim_list_mappings(simfx_hv, 5, m, 256), hits = 0;
+
+    ck_assert_int_ge(n, 0);
+    for (int i = 0; i < n; i++)
+        hits += m[i].mfn <= host >> 12 && host >> 12 < m[i].mfn + m[i].nr;
+    return hits;
+}
+
+/* xl pci-attach reads num_devs before its transaction; a pcipt pci-attach
+ * in that window publishes dev-0, which libxl then overwrites with its own
+ * device.  The daemon lists pcipt's device again (dev-1) and adopts
+ * libxl's: both listed, served at their slots, mapped once. */
+START_TEST(concurrent_xl_and_pcipt_attach)
+{
+    char *before = afx_snapshot(), *after, *log;
+    uint64_t nic_bar0, gpu_bar0;
+
+    libxl_double_set_hook(attach_nic_in_the_window, NULL);
+    ck_assert_int_eq(libxl_double_attach(5, AFX_GPU, -1), 0);
+    libxl_double_set_hook(NULL, NULL);
+    ck_assert(lxfx_wait_node(BE "/dev-1", AFX_NIC));
+    ck_assert(lxfx_wait_node(BE "/pcipt/dev-0/adopted", "1"));
+    lxfx_expect(BE "/num_devs", "2");
+    lxfx_expect(BE "/dev-0", AFX_GPU);
+    lxfx_expect(BE "/pcipt/dev-0/host", AFX_GPU);
+    lxfx_expect(BE "/pcipt/dev-1/host", AFX_NIC);
+    lxfx_expect(BE "/vdev-1", "0000:00:03.00");
+    lxfx_expect(BE "/vdevfn-1", "18");
+    lxfx_expect(BE "/state-1", "1");
+    ck_assert_uint_ne(guest_id(3), 0xffffffffu);
+    ck_assert(status_lists(AFX_NIC) && status_lists(AFX_GPU));
+    nic_bar0 = lxfx_bar_host("dev-1", 0);
+    gpu_bar0 = lxfx_bar_host("dev-0", 0);
+    ck_assert_int_eq(mappings_of(nic_bar0), 1);
+    ck_assert_int_eq(mappings_of(gpu_bar0), 1);
+    log = daemon_log();
+    ck_assert_msg(strstr(log, "listed 0000:01:00.0 again in domain 5's pci backend (xl "
+                              "pci-attach took its dev-0 for 0000:09:00.0)"), "%s", log);
+    ck_assert_msg(!strstr(log, "error") && !strstr(log, "failed"), "daemon log: %s", log);
+    free(log);
+
+    ck_assert_int_eq(libxl_double_detach(5, AFX_GPU), 0);
+    ck_assert_int_eq(libxl_double_detach(5, AFX_NIC), 0);
+    ck_assert(unmapped_soon(nic_bar0));
+    ck_assert(unmapped_soon(gpu_bar0));
+    stop_daemon();
+    after = afx_snapshot();
+    ck_assert_str_eq(after, before);
+    free(before); free(after);
+}
+END_TEST
+
 static Suite *xl_libxl_suite(void)
 {
     Suite *s = suite_create("xl_libxl");
@@ -309,8 +379,9 @@ static Suite *xl_libxl_suite(void)
     tcase_add_unchecked_fixture(tc, xsd_fixture_start, xsd_fixture_stop);
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_loop_test(tc, pci_detach_leaves_nothing_mapped, 0, 2);
-    tcase_add_loop_test(tc, xl_destroy_leaves_nothing, 0, 2);
+    tcase_add_loop_test(tc, xl_destroy_leaves_nothing, 0, 4);
     tcase_add_loop_test(tc, xl_pci_detach_of_pcipt_devices, 0, 4);
+    tcase_add_test(tc, concurrent_xl_and_pcipt_attach);
     suite_add_tcase(s, tc);
     return s;
 }
