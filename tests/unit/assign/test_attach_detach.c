@@ -50,8 +50,8 @@ static void record_daemon(pid_t pid)
     ck_assert_int_eq(xsp_write_server(afx_ctx.xs, 5, &srv), 0);
 }
 
-/* The daemon's side: wait for state 5, unmap every mapped BAR, record
- * "none", answer 6.  Exit 0 only if all of that happened. */
+/* The daemon's side: wait for detach = 1, unmap every mapped BAR, record
+ * "none", answer 2.  Exit 0 only if all of that happened. */
 static int fake_daemon(const struct sbdf *host)
 {
     static struct domain_assign a;
