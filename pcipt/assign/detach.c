@@ -1,6 +1,7 @@
 /* detach (docs/design/attach.md "Hand-over: detach takes a device back",
  * "Hand-over: a dead domain"): take the device back from a live
- * daemon (state-N = 5, wait for 6), unmap what the p2m records say is
+ * daemon (pcipt/dev-N/detach = 1, wait for 2: never libxl's state-N, which
+ * means xl pci-detach), unmap what the p2m records say is
  * mapped, revoke iomem (only once nothing is mapped), unbind from Xen's
  * vITS, clear the host's Bus Master and deassign (pcipt/assign/dma.h), remove the xenstore nodes.  Best effort: every step is tried; the first failure is reported. */
 #include <errno.h>
@@ -46,8 +47,8 @@ static int64_t now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Wait, woken by a watch on the backend dir, until state-N reads 6 (or the
- * device is gone).  0 when released, -ETIMEDOUT, or another -errno. */
+/* Wait, woken by a watch on the backend dir, until pcipt/dev-N/detach reads
+ * 2 (or the device is gone).  0 when released, -ETIMEDOUT, or another -errno. */
 static int wait_closed(struct attach_ctx *ctx, uint32_t domid, const struct sbdf *host)
 {
     int timeout = ctx->detach_timeout_ms > 0 ? ctx->detach_timeout_ms : DETACH_TIMEOUT_MS;
@@ -62,8 +63,8 @@ static int wait_closed(struct attach_ctx *ctx, uint32_t domid, const struct sbdf
         unsigned st;
         int64_t left;
 
-        rc = xsp_read_dev_state(ctx->xs, domid, host, &st);
-        if (rc == -ENOENT || (!rc && st == XSP_XENBUS_CLOSED)) {
+        rc = xsp_read_dev_detach(ctx->xs, domid, host, &st);
+        if (rc == -ENOENT || (!rc && st == XSP_DETACH_RELEASED)) {
             rc = 0;
             break;
         }
@@ -81,17 +82,18 @@ static int wait_closed(struct attach_ctx *ctx, uint32_t domid, const struct sbdf
 }
 
 /* Ask a live daemon to let go of the device; warn (never fail) if it does
- * not answer. */
+ * not answer.  The request is written even with no daemon: a `pcipt watch`
+ * following libxl's nodes then leaves the device to this detach. */
 static void release_from_daemon(struct attach_ctx *ctx, uint32_t domid, const struct sbdf *host)
 {
     char name[SBDF_STR_LEN];
     pid_t pid;
-    int rc;
+    int rc = xsp_write_dev_detach(ctx->xs, domid, host, XSP_DETACH_ASKED);
 
     if (!servelock_held(domid, &pid))       /* no live daemon: nobody to ask */
         return;
     sbdf_format(host, name);
-    if ((rc = xsp_write_dev_state(ctx->xs, domid, host, XSP_XENBUS_CLOSING))) {
+    if (rc) {
         log_warn("cannot ask domain %u's daemon (pid %d) to release %s: %s; detaching anyway",
                  domid, (int)pid, name, strerror(-rc));
         return;
@@ -145,9 +147,11 @@ static int unmap_all(struct attach_ctx *ctx, struct attach_job *job, char *err, 
         }
         if (!gaddr)
             continue;
+        char what[SBDF_STR_LEN + 16];
         hv_bar_pages(b->host, b->size, &mfn, &nr);
-        rc = hv_unmap_mmio(ctx->hv, job->domid, gaddr >> HV_PAGE_SHIFT, mfn, nr,
-                           job->holes[i], job->nholes[i], NULL);
+        snprintf(what, sizeof(what), "%s %s", name, attach_bar_label((unsigned)i, label));
+        rc = hv_unmap_mmio_revoked(ctx->hv, job->domid, what, gaddr >> HV_PAGE_SHIFT, mfn, nr,
+                                   job->holes[i], job->nholes[i], NULL);
         seen = first(rc, seen, err, errlen, "cannot unmap %s of %s at guest 0x%" PRIx64
                      " in domain %u: %s", attach_bar_label((unsigned)i, label), name, gaddr,
                      job->domid, strerror(-rc));

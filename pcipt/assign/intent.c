@@ -145,7 +145,8 @@ static void undo_intent(struct attach_ctx *ctx, uint32_t domid, const struct sbd
             /* the whole range: MSI-X pages were never mapped, removing
              * nothing is harmless */
             hv_bar_pages(h, size, &mfn, &nr);
-            if (!hv_unmap_mmio(ctx->hv, domid, g >> HV_PAGE_SHIFT, mfn, nr, NULL, 0, NULL))
+            if (!hv_unmap_mmio_revoked(ctx->hv, domid, name, g >> HV_PAGE_SHIFT, mfn, nr, NULL, 0,
+                                       NULL))
                 pages += (unsigned)nr;
         }
         (void)hv_revoke_iomem(ctx->hv, domid, h, size);

@@ -76,7 +76,7 @@ int watch_follow(struct watcher *x, bool first)
         fprintf(stderr, "pcipt: watch: %s\n", err);
         return 1;
     }
-    if (x->start_daemon && w->n && (first || w->adopted > adopted))
+    if (x->start_daemon && xlwatch_nadopted(w) && (first || w->adopted > adopted))
         return ensure_daemon(x) || w->failed > failed;
     return w->failed > failed;
 }

@@ -131,6 +131,17 @@ static void record(struct daemon *d, struct daemon_dev *dd, int bar, uint64_t ga
                 bar, strerror(-rc));
 }
 
+/* A release may come after libxl revoked the permission (xl pci-detach):
+ * hv_unmap_mmio_revoked takes the mapping out on every Xen. */
+static int unmap(struct daemon *d, struct daemon_dev *dd, int bar, uint64_t gfn, uint64_t mfn,
+                 uint64_t nr, const struct page_range *holes, size_t nh)
+{
+    char what[64];
+
+    snprintf(what, sizeof(what), SBDF_FMT " BAR %d", SBDF_ARGS(dd->as.host), bar);
+    return hv_unmap_mmio_revoked(d->hv, d->domid, what, gfn, mfn, nr, holes, nh, NULL);
+}
+
 static int p2m_q(struct daemon *d, struct daemon_dev *dd, int bar, uint64_t gaddr, bool add,
                  bool quiet_exist)
 {
@@ -146,9 +157,13 @@ static int p2m_q(struct daemon *d, struct daemon_dev *dd, int bar, uint64_t gadd
     hv_bar_pages(bi.host_addr, bi.size, &mfn, &nr);
     nh = msix_holes(dd, bar, holes);
     rc = add ? hv_map_mmio(d->hv, d->domid, gaddr >> HV_PAGE_SHIFT, mfn, nr, holes, nh, NULL)
-             : hv_unmap_mmio(d->hv, d->domid, gaddr >> HV_PAGE_SHIFT, mfn, nr, holes, nh, NULL);
+             : unmap(d, dd, bar, gaddr >> HV_PAGE_SHIFT, mfn, nr, holes, nh);
     if (rc == -EEXIST && quiet_exist)
         return rc;
+    if (rc && !add && d->hv->ops->domain_exists(d->hv, d->domid) == 0) {
+        d->domain_dead = true;    /* destroyed meanwhile (xl destroy): its p2m went with it */
+        return 0;
+    }
     if (rc)
         log_err("dom%u: " SBDF_FMT " BAR %d: %s 0x%" PRIx64 " (%" PRIu64
                 " pages from mfn 0x%" PRIx64 ") failed: %s", d->domid, SBDF_ARGS(dd->as.host), bar,

@@ -212,9 +212,10 @@ int daemon_run(struct daemon *d)
             char be[XSW_PATH_MAX], own[XSW_PATH_MAX + 8];
             int fired;
 
-            /* our own nodes (records, state, stats) change on every access */
+            /* our own nodes (records, state, stats) change on every access;
+             * pcipt/dev-N/detach is detach's request to this daemon */
             snprintf(own, sizeof(own), "%s/pcipt/", xsp_backend_path(d->domid, be));
-            if ((fired = xsw_drain_watches(d->xs, own)) < 0) {
+            if ((fired = xsw_drain_watches(d->xs, own, "/detach")) < 0) {
                 log_err("dom%u: lost the xenstore connection", d->domid);
                 return 1;
             }

@@ -20,7 +20,6 @@
 #define TOKEN_RELEASE "pcipt-release"
 #define XENBUS_INITIALISING 1
 #define XENBUS_CLOSING 5
-#define XENBUS_CLOSED 6
 
 int daemon_xs_watch(struct daemon *d)
 {
@@ -163,15 +162,22 @@ static unsigned be_index(struct daemon *d, const struct sbdf *host)
     return PCIPT_MAX_DEVS;
 }
 
-static void write_closed(struct daemon *d, unsigned n)
+/* pcipt/dev-N/detach of host: XSP_DETACH_ASKED/RELEASED, 0 if absent. */
+static unsigned read_detach(struct daemon *d, const struct sbdf *host)
 {
-    char be[XSW_PATH_MAX], p[XSW_PATH_MAX + 32];
-    int rc;
+    unsigned v = 0;
 
-    xsp_backend_path(d->domid, be);
-    snprintf(p, sizeof(p), "%s/state-%u", be, n);
-    if ((rc = xsw_printf(d->xs, XBT_NULL, p, "%d", XENBUS_CLOSED)))
-        log_err("dom%u: cannot write %s: %s", d->domid, p, strerror(-rc));
+    return xsp_read_dev_detach(d->xs, d->domid, host, &v) ? 0 : v;
+}
+
+/* Answer pcipt detach's request (pcipt/dev-N/detach = 1 -> 2). */
+static void answer_detach(struct daemon *d, const struct sbdf *host)
+{
+    int rc = xsp_write_dev_detach(d->xs, d->domid, host, XSP_DETACH_RELEASED);
+
+    if (rc && rc != -ENOENT)
+        log_err("dom%u: cannot tell detach that " SBDF_FMT " is released: %s", d->domid,
+                SBDF_ARGS(*host), strerror(-rc));
 }
 
 static bool published(const struct domain_assign *a, const struct sbdf *host)
@@ -255,19 +261,22 @@ void daemon_xs_changed(struct daemon *d)
     for (unsigned i = 0; i < PCIPT_MAX_DEVS; i++)       /* gone without a goodbye */
         if (d->devs[i].used && !published(&a, &d->devs[i].as.host))
             daemon_dev_remove(d, &d->devs[i]);
+    /* pcipt detach asks through pcipt/dev-N/detach; libxl's state-N = 5 is
+     * xl pci-detach or xl destroy, which xlwatch has released above (the
+     * device is p2m_released): the daemon never writes libxl's state-N. */
     for (unsigned n = 0; n < a.ndevs; n++) {
         const struct dev_assign *as = &a.devs[n];
         struct daemon_dev *dd = daemon_dev_by_host(d, &as->host);
-        unsigned idx = be_index(d, &as->host);
-        int st = read_state(d, idx, &as->host);
+        int st = read_state(d, be_index(d, &as->host), &as->host);
+        unsigned det = read_detach(d, &as->host);
 
-        if (dd && (st == XENBUS_CLOSING || st == XENBUS_CLOSED)) {
+        if (det == XSP_DETACH_ASKED) {
+            if (dd)
+                daemon_dev_remove(d, dd);
+            answer_detach(d, &as->host);
+        } else if (dd && st == XENBUS_CLOSING) {
             daemon_dev_remove(d, dd);
-            if (st == XENBUS_CLOSING)
-                write_closed(d, idx);
-        } else if (!dd && st == XENBUS_CLOSING) {
-            write_closed(d, idx);
-        } else if (!dd && st == XENBUS_INITIALISING) {
+        } else if (!dd && !det && st == XENBUS_INITIALISING) {
             if ((rc = daemon_dev_add(d, as, err, sizeof(err))))
                 log_err("dom%u: hot attach of " SBDF_FMT " failed: %s", d->domid,
                         SBDF_ARGS(as->host), err);

@@ -2,7 +2,11 @@
 #include "pcipt/hv/map.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdbool.h>
+#include <string.h>
+
+#include "hostbridge/common/log.h"
 
 void hv_bar_pages(uint64_t addr, uint64_t size, uint64_t *first_mfn, uint64_t *nr_pages)
 {
@@ -164,4 +168,37 @@ int hv_unmap_mmio(struct hv *hv, uint32_t domid, uint64_t first_gfn, uint64_t fi
     if (calls)
         *calls = ncalls;
     return first_err;
+}
+
+/* The temporary grant covers exactly the pages being removed; revoking
+ * them afterwards leaves the domain as the toolstack left it (libxl
+ * revoked these pages already, shared sub-page pages included). */
+int hv_unmap_mmio_revoked(struct hv *hv, uint32_t domid, const char *what, uint64_t first_gfn,
+                          uint64_t first_mfn, uint64_t nr_pages, const struct page_range *holes,
+                          size_t n_holes, uint64_t *calls)
+{
+    uint64_t more = 0;
+    int rc = hv_unmap_mmio(hv, domid, first_gfn, first_mfn, nr_pages, holes, n_holes, calls);
+
+    if (rc != -EPERM)
+        return rc;
+    if (wraps(first_mfn, first_mfn, nr_pages) || !nr_pages)
+        return rc;
+    rc = hv->ops->iomem_permission(hv, domid, first_mfn, nr_pages, true);
+    if (rc) {
+        log_err("domain %u: %s: cannot unmap host pages 0x%" PRIx64 "-0x%" PRIx64
+                " (Xen refuses the removal without the domain's iomem permission, and "
+                "granting it back failed: %s); they stay mapped in the guest",
+                domid, what, first_mfn, first_mfn + nr_pages - 1, strerror(-rc));
+        return rc;
+    }
+    log_warn("domain %u: %s: its iomem permission was already revoked and this Xen needs it "
+             "to unmap (stock Xen <= 4.21): granted host pages 0x%" PRIx64 "-0x%" PRIx64
+             " back to remove the mapping, then revoked them",
+             domid, what, first_mfn, first_mfn + nr_pages - 1);
+    rc = hv_unmap_mmio(hv, domid, first_gfn, first_mfn, nr_pages, holes, n_holes, &more);
+    int rv = hv->ops->iomem_permission(hv, domid, first_mfn, nr_pages, false);
+    if (calls)
+        *calls += more;
+    return rc ? rc : rv;
 }

@@ -44,4 +44,17 @@ int hv_unmap_mmio(struct hv *hv, uint32_t domid, uint64_t first_gfn, uint64_t fi
                   uint64_t nr_pages, const struct page_range *holes, size_t n_holes,
                   uint64_t *calls);
 
+/* hv_unmap_mmio for a release that may run after the toolstack revoked the
+ * domain's iomem permission (libxl's pci-detach revokes it before it tells
+ * anyone: libxl_pci.c do_pci_remove).  Stock Xen <= 4.21 then refuses the
+ * remove with -EPERM (common/domctl.c checks the target's permission for a
+ * remove too; patch 0004 of toolstack-hooks/xen-patches/4.17 and Xen 4.22
+ * do not): on -EPERM the pages are granted to the domain, removed, and
+ * revoked again, with one log line saying why.  `what` names the device
+ * and BAR for the log ("0000:03:00.0 BAR 0").  A grant that fails is
+ * logged as an error naming the domain, device and range, and returned. */
+int hv_unmap_mmio_revoked(struct hv *hv, uint32_t domid, const char *what, uint64_t first_gfn,
+                          uint64_t first_mfn, uint64_t nr_pages, const struct page_range *holes,
+                          size_t n_holes, uint64_t *calls);
+
 #endif

@@ -269,6 +269,8 @@ int hv_sim_open(struct hv **out, char *err, size_t errlen)
     s->no_iommu = iommu && !strcmp(iommu, "off");
     const char *vits = getenv(SIM_VITS_ENV);
     s->no_vits = vits && !strcmp(vits, "off");
+    const char *unmap = test_env(SIM_UNMAP_PERM_ENV);
+    s->unmap_needs_perm = unmap && !strcmp(unmap, "1");
     int rc = sim_state_open(s, err, errlen);
     if (rc) {
         free(s);

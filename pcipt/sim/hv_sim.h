@@ -33,6 +33,12 @@
  * else: the project's patch (toolstack-hooks/xen-patches/4.17/
  * 0006-arm-vits-domu-pcipt.patch) on a host with an ITS. */
 #define SIM_VITS_ENV            "PCIPT_SIM_VITS"
+/* "1": a memory_mapping REMOVE also needs the target domain's iomem
+ * permission, as on stock Xen <= 4.21 (common/domctl.c).  Default: the
+ * project's patched 4.17 (toolstack-hooks/xen-patches/4.17/
+ * 0004-domctl-unmap-without-target-permission.patch) and Xen 4.22, where a
+ * remove needs only the caller's.  Read through test_env(). */
+#define SIM_UNMAP_PERM_ENV      "PCIPT_SIM_UNMAP_NEEDS_PERMISSION"
 
 bool hv_is_sim(const struct hv *hv);
 const char *sim_dir(const struct hv *hv);

@@ -132,13 +132,14 @@ static int mapping_check(struct hv_sim *s, struct sim_domain *d, uint64_t gfn, u
         return -EINVAL;
     if (nr > HV_MAX_PAGES_PER_MAPPING)
         return -E2BIG;      /* "#ifndef CONFIG_X86 ... if ( nr_mfns > 64 )" */
-    /* Xen 4.17 common/domctl.c checks both, for add AND remove (seen on
-     * real Xen: after libxl revoked a domain's permission, removing the
-     * mapping failed with EPERM); so a mapping must be removed before the
-     * permission is revoked. */
+    /* Stock Xen <= 4.21 common/domctl.c checks both, for add AND remove
+     * (seen on real Xen 4.17: after libxl revoked a domain's permission,
+     * removing the mapping failed with EPERM).  The project's patch 0004
+     * (toolstack-hooks/xen-patches/4.17/0004-domctl-unmap-without-target-
+     * permission.patch) and Xen 4.22 check the target only for an add. */
     if (!rs_contains(&s->st->domains[0].perms, mfn, mfn_end))
         return -EPERM;      /* iomem_access_permitted(current->domain, ...) */
-    if (!rs_contains(&d->perms, mfn, mfn_end))
+    if ((add || s->unmap_needs_perm) && !rs_contains(&d->perms, mfn, mfn_end))
         return -EPERM;      /* || !iomem_access_permitted(d, ...) */
     return 0;
 }

@@ -134,6 +134,7 @@ struct hv_sim {
     unsigned xen_major, xen_minor;   /* PCIPT_SIM_XEN_VERSION (xen_version op) */
     bool no_iommu;                   /* PCIPT_SIM_IOMMU=off */
     bool no_vits;                    /* PCIPT_SIM_VITS=off */
+    bool unmap_needs_perm;           /* PCIPT_SIM_UNMAP_NEEDS_PERMISSION=1 */
 };
 
 static inline struct hv_sim *to_sim(struct hv *hv) { return (struct hv_sim *)hv; }

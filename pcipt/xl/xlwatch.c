@@ -45,14 +45,23 @@ static int cache_find(const struct xlwatch *w, const struct sbdf *host)
     return -1;
 }
 
-/* Remember (or refresh) every adopted, unreleased device pcipt's nodes
- * describe: the p2m records may have changed (guest BAR moves). */
+static void cache_drop(struct xlwatch *w, int i)
+{
+    w->devs[i] = w->devs[--w->n];
+}
+
+/* Remember (or refresh) every unreleased device pcipt's nodes describe,
+ * adopted or pcipt's own (xl pci-detach and xl destroy work on both): the
+ * p2m records may have changed (guest BAR moves).  A device pcipt detach
+ * is taking back (pcipt/dev-K/detach) is detach's to release: forgotten. */
 static void cache_merge(struct xlwatch *w, const struct xlw_view *v)
 {
     for (unsigned k = 0; k < v->npc; k++) {
         const struct xlw_pcipt *e = &v->p[k];
         int i;
-        if (!e->exists || !e->adopted || e->released)
+        if (e->exists && e->named && e->detaching && (i = cache_find(w, &e->dev.host)) >= 0)
+            cache_drop(w, i);
+        if (!e->exists || !e->named || e->released || e->detaching)
             continue;
         if ((i = cache_find(w, &e->dev.host)) < 0) {
             if (w->n == PCIPT_MAX_DEVS)
@@ -115,10 +124,12 @@ static void release_hv(struct attach_ctx *ctx, struct xlwatch *w, const struct x
         int rc;
         if (!attach_bar_granted(b))
             continue;
+        char what[SBDF_STR_LEN + 16];
         hv_bar_pages(b->host, b->size, &mfn, &nr);
+        snprintf(what, sizeof(what), "%s BAR %u", sbdf_format(&d->host, name), i);
         if (d->mapped[i] &&
-            (rc = hv_unmap_mmio(ctx->hv, w->domid, d->mapped[i] >> HV_PAGE_SHIFT, mfn, nr, NULL,
-                                0, NULL)))
+            (rc = hv_unmap_mmio_revoked(ctx->hv, w->domid, what, d->mapped[i] >> HV_PAGE_SHIFT,
+                                        mfn, nr, NULL, 0, NULL)))
             say(w, "release %s: unmapping BAR %u of domain %u failed: %s",
                 sbdf_format(&d->host, name), i, w->domid, strerror(-rc));
         if ((rc = hv_revoke_iomem(ctx->hv, w->domid, b->host, b->size)))
@@ -140,6 +151,43 @@ static int tidy_entry(struct attach_ctx *ctx, struct xlwatch *w, const struct xl
     return xlw_drop_pcipt(ctx->xs, w->domid, k, v->npc);
 }
 
+/* Still assigned (Xen's test_assign_device: -EBUSY)?  libxl deassigns
+ * before it removes a device's nodes (libxl_pci.c pci_remove_detached,
+ * then libxl__device_pci_remove_xenstore), so a device of pcipt's that
+ * libxl no longer lists but Xen still has assigned was overwritten, not
+ * removed. */
+static bool still_assigned(struct attach_ctx *ctx, const struct sbdf *host, uint32_t domid)
+{
+    if (!ctx->hv->ops->test_assign_device)
+        return false;
+    return ctx->hv->ops->test_assign_device(ctx->hv, domid,
+                                            hv_machine_sbdf(host->seg, host->bus, host->dev,
+                                                            host->fn)) == -EBUSY;
+}
+
+/* Relist pass (xlw_relist): a device pcipt attached itself whose dev-k a
+ * concurrent xl pci-attach overwrote.  1 when relisted (re-read), 0, -errno. */
+static int relist_pass(struct attach_ctx *ctx, struct xlwatch *w, const struct xlw_view *v)
+{
+    char name[SBDF_STR_LEN];
+    int rc;
+
+    for (unsigned k = 0; k < v->npc && k < v->num; k++) {
+        const struct xlw_pcipt *e = &v->p[k];
+        if (!e->exists || !e->named || e->adopted || e->released || e->detaching ||
+            libxl_index(v, &e->dev.host) >= 0 || !v->l[k].ok ||
+            !still_assigned(ctx, &e->dev.host, w->domid))
+            continue;
+        if ((rc = xlw_relist(ctx->xs, w->domid, k, &e->dev.host)))
+            return rc;
+        say(w, "listed %s again in domain %u's pci backend (xl pci-attach took its dev-%u "
+            "for %s)", sbdf_format(&e->dev.host, name), w->domid, k,
+            sbdf_format(&v->l[k].host, (char[SBDF_STR_LEN]){ 0 }));
+        return 1;
+    }
+    return 0;
+}
+
 /* Release pass: 1 when pcipt's nodes were rewritten (re-read), 0 when
  * nothing more to do, -errno. */
 static int release_pass(struct attach_ctx *ctx, struct xlwatch *w, const struct xlw_view *v)
@@ -152,20 +200,20 @@ static int release_pass(struct attach_ctx *ctx, struct xlwatch *w, const struct 
         if (libxl_live(v, &d.host))
             continue;
         release_hv(ctx, w, &d);
-        w->devs[i] = w->devs[--w->n];
+        cache_drop(w, (int)i);
         w->released++;
         if (w->nreleased_now < PCIPT_MAX_DEVS)
             w->released_now[w->nreleased_now++] = d.host;
         say(w, "released %s from domain %u (libxl %s it)", sbdf_format(&d.host, name), w->domid,
             libxl_index(v, &d.host) >= 0 ? "closed" : "removed");
         for (unsigned k = 0; k < v->npc; k++)
-            if (v->p[k].exists && v->p[k].adopted && sbdf_equal(&v->p[k].dev.host, &d.host))
+            if (v->p[k].exists && v->p[k].named && sbdf_equal(&v->p[k].dev.host, &d.host))
                 return (rc = tidy_entry(ctx, w, v, k)) ? rc : 1;
         return 1;
     }
     for (unsigned k = 0; k < v->npc; k++) {
         const struct xlw_pcipt *e = &v->p[k];
-        bool stale = e->exists && e->adopted && !libxl_live(v, &e->dev.host) &&
+        bool stale = e->exists && e->named && !e->detaching && !libxl_live(v, &e->dev.host) &&
                      cache_find(w, &e->dev.host) < 0;
         if (!stale || (e->released && libxl_index(v, &e->dev.host) >= 0))
             continue;
@@ -206,6 +254,7 @@ static int adopt_one(struct attach_ctx *ctx, struct xlwatch *w, const struct xlw
         struct xlwatch_dev *c = &w->devs[w->n++];
         memset(c, 0, sizeof(*c));
         c->host = dev.host;
+        c->adopted = true;
         memcpy(c->bars, dev.bars, sizeof(c->bars));
         c->msi = dev.msi;
         c->its_guest_devid = dev.its_guest_devid;
@@ -231,8 +280,12 @@ int xlwatch_scan(struct attach_ctx *ctx, struct xlwatch *w, char *err, size_t er
     for (pass = 0; pass < XLW_PASSES; pass++) {
         if ((rc = xlw_read_view(ctx->xs, v)))
             break;
+        if ((rc = relist_pass(ctx, w, v)) > 0) {
+            actions++;
+            continue;
+        }
         cache_merge(w, v);
-        if ((rc = release_pass(ctx, w, v)) <= 0)
+        if (rc < 0 || (rc = release_pass(ctx, w, v)) <= 0)
             break;
         actions++;
     }
@@ -251,6 +304,15 @@ int xlwatch_scan(struct attach_ctx *ctx, struct xlwatch *w, char *err, size_t er
         cache_merge(w, v);
     free(v);
     return actions;
+}
+
+unsigned xlwatch_nadopted(const struct xlwatch *w)
+{
+    unsigned n = 0;
+
+    for (unsigned i = 0; i < w->n; i++)
+        n += w->devs[i].adopted;
+    return n;
 }
 
 bool xlwatch_just_released(const struct xlwatch *w, const struct sbdf *host)

@@ -18,12 +18,18 @@
  *     adopt mode (attach_device with ATTACH_ADOPT: plan at libxl's vdevfn
  *     slot if given, grant, map, publish vdev-N and pcipt/dev-N beside
  *     libxl's untouched nodes, marked adopted = 1, host = SBDF);
- *   - RELEASE: an adopted device whose libxl nodes say state 5 or are gone
- *     is unmapped (where its p2m records say) and its iomem revoked; if
- *     libxl still lists it, its pcipt/dev-N is marked released = 1, else
- *     pcipt/dev-K is removed and the later pcipt/dev-J moved down, so that
- *     pcipt's numbering follows libxl's again.
- * Devices pcipt attached itself (no `adopted`) are never touched here.
+ *   - RELEASE: a device (adopted, or attached by pcipt itself: xl
+ *     pci-detach and xl destroy work on both) whose libxl nodes say state 5
+ *     or are gone is unmapped (where its p2m records say; after libxl's
+ *     revoke too: hv_unmap_mmio_revoked), its iomem revoked, its vITS
+ *     binding dropped, deassigned; if libxl still lists it, its
+ *     pcipt/dev-N is marked released = 1, else pcipt/dev-K is removed and
+ *     the later pcipt/dev-J moved down, so that pcipt's numbering follows
+ *     libxl's again.  A device pcipt detach is taking back
+ *     (pcipt/dev-K/detach) is left to it;
+ *   - RELIST: a device pcipt attached itself that libxl lists nowhere while
+ *     Xen still has it assigned was overwritten by a concurrent xl
+ *     pci-attach (same N): listed again at the end (xlw_relist).
  * struct xlwatch remembers the adopted devices between scans, so a device
  * whose nodes vanished at once (libxl's last device) is still released. */
 #ifndef PCIPT_XLWATCH_H
@@ -39,6 +45,7 @@
 
 struct xlwatch_dev {
     struct sbdf host;
+    bool adopted;                     /* else pcipt attached it itself */
     struct bar_assign bars[PCI_NUM_RES];
     uint64_t mapped[PCI_NUM_RES];     /* guest address mapped, 0 = none */
     enum dev_msi msi;                 /* vits: release unbinds its_guest_devid */
@@ -63,6 +70,9 @@ void xlwatch_init(struct xlwatch *w, uint32_t domid, FILE *log);
  * device that cannot be adopted is left as libxl wrote it, counted in
  * w->failed and logged; the next pass tries again. */
 int xlwatch_scan(struct attach_ctx *ctx, struct xlwatch *w, char *err, size_t errlen);
+/* How many cached devices pcipt adopted from libxl (the rest it attached
+ * itself): a watcher starts a daemon only for those. */
+unsigned xlwatch_nadopted(const struct xlwatch *w);
 /* Did the last xlwatch_scan release host? */
 bool xlwatch_just_released(const struct xlwatch *w, const struct sbdf *host);
 /* For a watcher while another process (the domain's daemon) follows

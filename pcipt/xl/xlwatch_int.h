@@ -19,7 +19,9 @@ struct xlw_libxl {           /* be/dev-N and friends, as libxl wrote them */
 
 struct xlw_pcipt {           /* be/pcipt/dev-K */
     bool exists, adopted, released;
-    struct xlwatch_dev dev;  /* host and BARs (adopted only) */
+    bool detaching;          /* pcipt/dev-K/detach: pcipt detach takes it */
+    bool named;              /* dev.host is known */
+    struct xlwatch_dev dev;  /* host and BARs (adopted or pcipt's own) */
 };
 
 struct xlw_view {
@@ -32,6 +34,14 @@ struct xlw_view {
 int xlw_read_view(struct xs_handle *xs, struct xlw_view *v);
 /* Remove pcipt/dev-k and move pcipt/dev-j (k < j < npc) to dev-(j-1). */
 int xlw_drop_pcipt(struct xs_handle *xs, uint32_t domid, unsigned k, unsigned npc);
+/* xl pci-attach reads num_devs outside its transaction (libxl_pci.c
+ * libxl__device_pci_add_xenstore), so a `pcipt pci-attach` in between
+ * publishes dev-N and libxl then overwrites key/dev/opts/state-N with its
+ * own device.  List pcipt's device (pcipt/dev-k, host) again as
+ * dev-num_devs (its vdev-k, and vdevfn-k unless libxl set one, move with
+ * it; pcipt/dev-k moves to the new index), in one transaction; libxl's
+ * device at k is then adopted like any other. */
+int xlw_relist(struct xs_handle *xs, uint32_t domid, unsigned k, const struct sbdf *host);
 /* pcipt/dev-k: every bar-I/mapped = none, released = 1. */
 int xlw_mark_released(struct xs_handle *xs, uint32_t domid, unsigned k);
 

@@ -89,15 +89,26 @@ static void read_pcipt(struct xs_handle *xs, xs_transaction_t t, const char *be,
     e->adopted = rd_dec(xs, t, p, 1, &v) && v == 1;
     xsu_path(p, "%s/released", dir);
     e->released = rd_dec(xs, t, p, 1, &v) && v == 1;
-    if (!e->adopted)
-        return;
-    xsu_path(p, "%s/host", dir);
+    xsu_path(p, "%s/detach", dir);
     if ((s = xsw_read(xs, t, p))) {
-        e->adopted = xsu_parse_bdf(s, &e->dev.host);
+        e->detaching = true;          /* pcipt detach's: not ours to release */
         free(s);
-    } else {
-        e->adopted = false;
     }
+    /* Its host: pcipt/dev-K/host (adopted devices, and pcipt's own since
+     * libxl may renumber dev-K first); a device published by an older
+     * pcipt has none: be/dev-K, the same index as long as nothing moved. */
+    xsu_path(p, "%s/host", dir);
+    if (!(s = xsw_read(xs, t, p)) && !e->adopted) {
+        xsu_path(p, "%s/dev-%u", be, k);
+        s = xsw_read(xs, t, p);
+    }
+    e->named = s && xsu_parse_bdf(s, &e->dev.host);
+    free(s);
+    if (!e->named) {
+        e->adopted = false;
+        return;
+    }
+    e->dev.adopted = e->adopted;
     read_bars(xs, t, dir, &e->dev);
     uint32_t host_devid;
     (void)xsp_read_msi_dir(xs, t, dir, &e->dev.msi, &e->dev.its_guest_devid, &host_devid);
@@ -222,4 +233,77 @@ int xlw_mark_released(struct xs_handle *xs, uint32_t domid, unsigned k)
 {
     struct mark_ctx c = { domid, k };
     return xsw_transact(xs, mark_body, &c);
+}
+
+/* List pcipt's device of pcipt/dev-k again at the end of libxl's list,
+ * after libxl overwrote its dev-k (xl pci-attach took the same N: see
+ * xlw_relist in xlwatch_int.h).  One transaction: num_devs is read inside
+ * it, so a concurrent writer makes it run again. */
+struct relist_ctx { uint32_t domid; unsigned k; const struct sbdf *host; };
+
+static int move_leaf(struct xs_handle *xs, xs_transaction_t t, const char *be, const char *name,
+                     unsigned from, unsigned to, char **val)
+{
+    char p[XSW_PATH_MAX], q[XSW_PATH_MAX];
+    int rc;
+
+    *val = NULL;
+    xsu_path(p, "%s/%s-%u", be, name, from);
+    xsu_path(q, "%s/%s-%u", be, name, to);
+    if (!(*val = xsw_read(xs, t, p)))
+        return errno == ENOENT ? 0 : (errno ? -errno : -EIO);
+    if ((rc = xsw_write(xs, t, q, *val)) || (rc = xsw_rm(xs, t, p)))
+        return rc;
+    return 0;
+}
+
+static int relist_body(struct xs_handle *xs, xs_transaction_t t, void *arg)
+{
+    const struct relist_ctx *c = arg;
+    char be[XSW_PATH_MAX], p[XSW_PATH_MAX], q[XSW_PATH_MAX], bdf[16], *vdev = NULL, *fn;
+    struct sbdf guest;
+    uint64_t num;
+    int rc;
+
+    xsp_backend_path(c->domid, be);
+    xsu_path(p, "%s/num_devs", be);
+    if (!rd_dec(xs, t, p, PCIPT_MAX_DEVS - 1, &num))
+        return errno ? -errno : -EINVAL;
+    /* vdev-k is still pcipt's (libxl never writes vdev-N) */
+    if ((rc = move_leaf(xs, t, be, "vdev", c->k, (unsigned)num, &vdev)))
+        return rc;
+    if (!vdev || !xsu_parse_vdev(vdev, &guest)) {
+        free(vdev);
+        return -EINVAL;
+    }
+    free(vdev);
+    /* vdevfn-k too, unless libxl wrote its own vslot there */
+    xsu_path(p, "%s/vdevfn-%u", be, c->k);
+    if ((fn = xsw_read(xs, t, p))) {
+        if (strtoul(fn, NULL, 16) == (unsigned long)(guest.dev << 3 | guest.fn))
+            rc = xsw_rm(xs, t, p);
+        free(fn);
+        if (rc)
+            return rc;
+    }
+    xsu_fmt_bdf(c->host, bdf);
+    xsu_path(q, "%s/pcipt/dev-%u", be, (unsigned)num);
+    xsu_path(p, "%s/pcipt/dev-%u", be, c->k);
+    if ((rc = xsw_rm(xs, t, q)) || (rc = copy_tree(xs, t, p, q, 0)) || (rc = xsw_rm(xs, t, p)))
+        return rc;
+#define W(name, ...) (xsu_path(p, "%s/" name "-%u", be, (unsigned)num), \
+                      xsw_printf(xs, t, p, __VA_ARGS__))
+    if ((rc = W("key", "%s", bdf)) || (rc = W("dev", "%s", bdf)) ||
+        (rc = W("vdevfn", "%x", (unsigned)(guest.dev << 3 | guest.fn))) ||
+        (rc = W("opts", "%s", XSP_OPTS)) || (rc = W("state", "%d", XSP_XENBUS_INITIALISING)))
+        return rc;
+#undef W
+    xsu_path(p, "%s/num_devs", be);
+    return xsw_printf(xs, t, p, "%u", (unsigned)num + 1);
+}
+
+int xlw_relist(struct xs_handle *xs, uint32_t domid, unsigned k, const struct sbdf *host)
+{
+    struct relist_ctx c = { domid, k, host };
+    return xsw_transact(xs, relist_body, &c);
 }

@@ -1,8 +1,8 @@
 /* Per-device nodes that change after publishing: the p2m record of each
  * BAR (pcipt/dev-N/bar-I/mapped, docs/design/attach.md "Hand-over: p2m
- * records") and the libxl device state be/state-N that detach and the daemon
- * use to hand a device over (docs/design/attach.md "Hand-over: detach takes a
- * device back").  Each operation is one transaction that finds the
+ * records") and pcipt/dev-N/detach, which detach and the daemon use to hand
+ * a device over (docs/design/attach.md "Hand-over: detach takes a device
+ * back").  Each operation is one transaction that finds the
  * device by host SBDF, so it follows renumbering. */
 #include <errno.h>
 #include <stdlib.h>
@@ -21,7 +21,7 @@ int xsp_fmt_mapped(struct xs_handle *xs, xs_transaction_t t, const char *path, u
 struct node_ctx {
     uint32_t domid;
     const struct sbdf *host;
-    int bar;                   /* -1: be/state-N, else pcipt/dev-N/bar-I/mapped */
+    int bar;                   /* -1: pcipt/dev-N/detach, else pcipt/dev-N/bar-I/mapped */
     uint64_t value;            /* in (write) / out (read) */
 };
 
@@ -38,18 +38,23 @@ static int node_path(struct xsu_reader *r, const struct node_ctx *c, char *p)
     if ((i = xsp_find_dev(r, be, num, c->host)) < 0)
         return i;
     if (c->bar < 0)
-        return xsu_path(p, "%s/state-%d", be, i);
+        return xsu_path(p, "%s/pcipt/dev-%d/detach", be, i);
     return xsu_path(p, "%s/pcipt/dev-%d/bar-%d/mapped", be, i, c->bar);
 }
 
-/* -ENOENT unless bar-I/type exists: a record only for a published BAR. */
-static int bar_exists(struct xs_handle *xs, xs_transaction_t t, const char *mapped_path)
+/* -ENOENT unless the sibling node `sib` of path exists (bar-I/type: a
+ * record only for a published BAR; pcipt/dev-N/spi: a hand-over only for
+ * a device pcipt published, never a libxl-only dev-N). */
+static int sibling_exists(struct xs_handle *xs, xs_transaction_t t, const char *path,
+                          const char *leaf, const char *sib)
 {
     char p[XSW_PATH_MAX], *v;
-    size_t n = strlen(mapped_path) - strlen("mapped");
+    size_t n = strlen(path) - strlen(leaf);
 
-    memcpy(p, mapped_path, n);
-    strcpy(p + n, "type");
+    if (n + strlen(sib) >= sizeof(p))
+        return -ENAMETOOLONG;
+    memcpy(p, path, n);
+    strcpy(p + n, sib);
     if (!(v = xsw_read(xs, t, p)))
         return errno ? -errno : -EIO;
     free(v);
@@ -66,8 +71,9 @@ static int write_body(struct xs_handle *xs, xs_transaction_t t, void *arg)
     if ((rc = node_path(&r, c, p)))
         return rc;
     if (c->bar < 0)
-        return xsw_printf(xs, t, p, "%llu", (unsigned long long)c->value);
-    if ((rc = bar_exists(xs, t, p)))
+        return (rc = sibling_exists(xs, t, p, "detach", "spi")) ? rc
+               : xsw_printf(xs, t, p, "%llu", (unsigned long long)c->value);
+    if ((rc = sibling_exists(xs, t, p, "mapped", "type")))
         return rc;
     return xsp_fmt_mapped(xs, t, p, c->value);
 }
@@ -127,22 +133,22 @@ int xsp_read_bar_mapped(struct xs_handle *xs, uint32_t domid, const struct sbdf 
     return rc;
 }
 
-int xsp_write_dev_state(struct xs_handle *xs, uint32_t domid, const struct sbdf *host,
-                        unsigned state)
+int xsp_write_dev_detach(struct xs_handle *xs, uint32_t domid, const struct sbdf *host,
+                         unsigned value)
 {
-    struct node_ctx c = { .domid = domid, .host = host, .bar = -1, .value = state };
+    struct node_ctx c = { .domid = domid, .host = host, .bar = -1, .value = value };
 
-    return state <= 255 ? xsw_transact(xs, write_body, &c) : -EINVAL;
+    return value <= 255 ? xsw_transact(xs, write_body, &c) : -EINVAL;
 }
 
-int xsp_read_dev_state(struct xs_handle *xs, uint32_t domid, const struct sbdf *host,
-                       unsigned *state)
+int xsp_read_dev_detach(struct xs_handle *xs, uint32_t domid, const struct sbdf *host,
+                        unsigned *value)
 {
     struct node_ctx c = { .domid = domid, .host = host, .bar = -1 };
     int rc;
 
     if (!(rc = xsw_transact(xs, read_body, &c)))
-        *state = (unsigned)c.value;
+        *value = (unsigned)c.value;
     return rc;
 }
 

@@ -45,8 +45,11 @@ static int write_backend_head(struct xs_handle *xs, xs_transaction_t t, const ch
     return rc;
 }
 
-/* key-N, dev-N, vdev-N, opts-N, state-N (libxl__device_pci_add_xenstore;
- * vdev-N in pciback's own format, since no pciback runs on Arm). */
+/* key-N, dev-N, vdev-N, vdevfn-N, opts-N, state-N
+ * (libxl__device_pci_add_xenstore; vdev-N in pciback's own format, since no
+ * pciback runs on Arm; vdevfn-N = "%x" of slot << 3 | function, what
+ * libxl_pci.c libxl__device_pci_from_xs_be reads back with strtol(, 16), so
+ * `xl pci-list` shows the guest slot). */
 static int write_libxl_dev(struct xs_handle *xs, xs_transaction_t t, const char *be, unsigned n,
                            const struct dev_assign *d)
 {
@@ -60,6 +63,9 @@ static int write_libxl_dev(struct xs_handle *xs, xs_transaction_t t, const char 
     if ((rc = xsu_path(p, "%s/dev-%u", be, n)) || (rc = xsw_write(xs, t, p, bdf)))
         return rc;
     if ((rc = xsu_path(p, "%s/vdev-%u", be, n)) || (rc = xsw_write(xs, t, p, vdev)))
+        return rc;
+    if ((rc = xsu_path(p, "%s/vdevfn-%u", be, n)) ||
+        (rc = xsw_printf(xs, t, p, "%x", (unsigned)(d->guest.dev << 3 | d->guest.fn))))
         return rc;
     if ((rc = xsu_path(p, "%s/opts-%u", be, n)) || (rc = xsw_write(xs, t, p, XSP_OPTS)))
         return rc;
@@ -96,7 +102,9 @@ static int write_bar(struct xs_handle *xs, xs_transaction_t t, const char *dir, 
     return 0;
 }
 
-/* be/pcipt/dev-N: what pciback does not know (SPI, pin, force, DMA, MSI, BARs). */
+/* be/pcipt/dev-N: what pciback does not know (SPI, pin, force, DMA, MSI,
+ * BARs), and the host SBDF: libxl renumbers dev-N on its own removals
+ * before pcipt moves pcipt/dev-N, so pcipt/dev-N names its device itself. */
 static int write_pcipt_dev(struct xs_handle *xs, xs_transaction_t t, const char *be, unsigned n,
                            const struct dev_assign *d, const uint64_t *mapped)
 {
@@ -104,6 +112,10 @@ static int write_pcipt_dev(struct xs_handle *xs, xs_transaction_t t, const char 
     int rc;
 
     if ((rc = xsu_path(dir, "%s/pcipt/dev-%u", be, n)))
+        return rc;
+    char bdf[16];
+    xsu_fmt_bdf(&d->host, bdf);
+    if ((rc = xsu_path(p, "%s/host", dir)) || (rc = xsw_write(xs, t, p, bdf)))
         return rc;
     if ((rc = xsu_path(p, "%s/spi", dir)) || (rc = xsw_printf(xs, t, p, "%u", d->spi)))
         return rc;

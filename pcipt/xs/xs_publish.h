@@ -53,14 +53,19 @@ int xsp_write_bar_mapped(struct xs_handle *xs, uint32_t domid, const struct sbdf
                          unsigned bar, uint64_t gaddr);
 int xsp_read_bar_mapped(struct xs_handle *xs, uint32_t domid, const struct sbdf *host,
                         unsigned bar, uint64_t *gaddr);
-/* be/state-N of a published device (XenbusState: 1 attached, 5 Closing,
- * 6 Closed): detach asks the daemon to let go with 5, it answers 6. */
+/* be/state-N = 5 is libxl's Closing (xl pci-detach, xl destroy): only
+ * libxl writes it; pcipt never writes libxl's state-N after publishing. */
 #define XSP_XENBUS_CLOSING 5
-#define XSP_XENBUS_CLOSED  6
-int xsp_write_dev_state(struct xs_handle *xs, uint32_t domid, const struct sbdf *host,
-                        unsigned state);
-int xsp_read_dev_state(struct xs_handle *xs, uint32_t domid, const struct sbdf *host,
-                       unsigned *state);
+/* pcipt's own hand-over, pcipt/dev-N/detach of a published device: detach
+ * asks the daemon to let go with 1 (ASKED), the daemon answers 2
+ * (RELEASED).  Kept out of libxl's nodes, since libxl renumbers them at
+ * once on its own removals.  Writing needs pcipt/dev-N (-ENOENT). */
+#define XSP_DETACH_ASKED    1
+#define XSP_DETACH_RELEASED 2
+int xsp_write_dev_detach(struct xs_handle *xs, uint32_t domid, const struct sbdf *host,
+                         unsigned value);
+int xsp_read_dev_detach(struct xs_handle *xs, uint32_t domid, const struct sbdf *host,
+                        unsigned *value);
 /* Remove one device, renumbering the later ones down as libxl does; the
  * whole backend dir goes with the last device.  -ENOENT if absent. */
 int xsp_remove_device(struct xs_handle *xs, uint32_t domid, const struct sbdf *host);

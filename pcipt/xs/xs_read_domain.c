@@ -166,6 +166,45 @@ static void read_msi(struct xsu_reader *r, const char *dir, struct dev_assign *d
     d->its_host_devid = (uint32_t)n;
 }
 
+/* vdevfn-N ("%x" of the guest's slot << 3 | function, for xl pci-list)
+ * and pcipt/dev-N/host repeat what vdev-N and dev-N say: absent is fine
+ * (published before issue 16), a value that disagrees is not. */
+static void check_vdevfn(struct xsu_reader *r, const char *p, const struct sbdf *guest)
+{
+    unsigned want = (unsigned)(guest->dev << 3 | guest->fn);
+    char *v, *end;
+
+    if (r->rc || !(v = xsu_get_optional(r, p)))
+        return;
+    if (!*v || strtoul(v, &end, 16) != want || *end)
+        xsu_bad(r, p, "'%.40s' is not the vdev's slot and function (%x)", v, want);
+    free(v);
+}
+
+static void check_host(struct xsu_reader *r, const char *p, const struct sbdf *host, unsigned n)
+{
+    struct sbdf s;
+    char *v;
+
+    if (r->rc || !(v = xsu_get_optional(r, p)))
+        return;
+    if (!xsu_parse_bdf(v, &s) || !sbdf_equal(&s, host))
+        xsu_bad(r, p, "'%.40s' differs from dev-%u", v, n);
+    free(v);
+}
+
+/* After the checks of each device and of their uniqueness. */
+static void check_repeats(struct xsu_reader *r, const char *be, unsigned n,
+                          const struct dev_assign *d)
+{
+    char p[XSW_PATH_MAX];
+
+    xsu_path(p, "%s/vdevfn-%u", be, n);
+    check_vdevfn(r, p, &d->guest);
+    xsu_path(p, "%s/pcipt/dev-%u/host", be, n);
+    check_host(r, p, &d->host, n);
+}
+
 static void read_dev(struct xsu_reader *r, const char *be, unsigned n, struct dev_assign *d)
 {
     char p[XSW_PATH_MAX], dir[XSW_PATH_MAX];
@@ -281,6 +320,9 @@ static int read_body(struct xs_handle *xs, xs_transaction_t t, void *arg)
     }
     if (!r.rc)
         check_unique(&r, be, c->out);
+    for (unsigned n = 0, i = 0; n < num && !r.rc; n++)
+        if (!c->skip_libxl_only || has_pcipt_dir(&r, be, n))
+            check_repeats(&r, be, n, &c->out->devs[i++]);
     return r.rc;
 }
 

@@ -2,6 +2,7 @@
 #include "pcipt/xs/xs_watch.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,7 +13,14 @@ int xsw_fileno(struct xs_handle *xs)
     return fd < 0 ? -EIO : fd;
 }
 
-int xsw_drain_watches(struct xs_handle *xs, const char *ignore_prefix)
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), k = suffix ? strlen(suffix) : 0;
+
+    return k && n >= k && !strcmp(s + n - k, suffix);
+}
+
+int xsw_drain_watches(struct xs_handle *xs, const char *ignore_prefix, const char *keep_suffix)
 {
     size_t plen = ignore_prefix ? strlen(ignore_prefix) : 0;
     char **vec;
@@ -20,7 +28,8 @@ int xsw_drain_watches(struct xs_handle *xs, const char *ignore_prefix)
 
     errno = 0;
     while ((vec = xs_check_watch(xs))) {
-        if (!plen || strncmp(vec[XS_WATCH_PATH], ignore_prefix, plen))
+        const char *path = vec[XS_WATCH_PATH];
+        if (!plen || strncmp(path, ignore_prefix, plen) || ends_with(path, keep_suffix))
             n++;
         free(vec);
         errno = 0;

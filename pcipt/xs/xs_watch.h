@@ -9,7 +9,8 @@
 /* The fd that becomes readable when a watch fired. */
 int xsw_fileno(struct xs_handle *xs);
 /* Drain fired watches without blocking; returns how many fired for a path
- * NOT under ignore_prefix (NULL: count all), or -errno. */
-int xsw_drain_watches(struct xs_handle *xs, const char *ignore_prefix);
+ * NOT under ignore_prefix (NULL: count all) or ending in keep_suffix (NULL:
+ * none), or -errno. */
+int xsw_drain_watches(struct xs_handle *xs, const char *ignore_prefix, const char *keep_suffix);
 
 #endif

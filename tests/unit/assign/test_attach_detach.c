@@ -1,7 +1,8 @@
 /* detach and the domain's daemon (docs/design/attach.md "Hand-over: detach
  * takes a device back"): no daemon,
  * a daemon that answers (simulated by a child process that holds the serve
- * lock, watches state-N, unmaps, updates the p2m records and writes 6), and
+ * lock, watches pcipt/dev-N/detach, unmaps, updates the p2m records and
+ * answers 2), and
  * a daemon that is alive but silent (warn, go on).  Alive means holding the
  * serve lock: a recorded pid of a zombie or of an unrelated live process
  * (a recycled pid) is no daemon, and detach does not wait for it. */
@@ -49,8 +50,8 @@ static void record_daemon(pid_t pid)
     ck_assert_int_eq(xsp_write_server(afx_ctx.xs, 5, &srv), 0);
 }
 
-/* The daemon's side: wait for state 5, unmap every mapped BAR, record
- * "none", answer 6.  Exit 0 only if all of that happened. */
+/* The daemon's side: wait for detach = 1, unmap every mapped BAR, record
+ * "none", answer 2.  Exit 0 only if all of that happened. */
 static int fake_daemon(const struct sbdf *host)
 {
     static struct domain_assign a;
@@ -61,10 +62,12 @@ static int fake_daemon(const struct sbdf *host)
 
     if (!xs || xsw_watch(xs, xsp_backend_path(5, be), "daemon"))
         return 10;
-    while (xsp_read_dev_state(xs, 5, host, &st) == 0 && st != XSP_XENBUS_CLOSING)
+    int r;
+    while (((r = xsp_read_dev_detach(xs, 5, host, &st)) == 0 || r == -ENOENT) &&
+           st != XSP_DETACH_ASKED)
         if (xsw_wait_watch(xs, 20000) <= 0)
             return 11;
-    if (st != XSP_XENBUS_CLOSING || xsp_read_domain(xs, 5, &a, NULL, 0))
+    if (st != XSP_DETACH_ASKED || xsp_read_domain(xs, 5, &a, NULL, 0))
         return 12;
     for (unsigned d = 0; d < a.ndevs; d++) {
         if (!sbdf_equal(&a.devs[d].host, host))
@@ -80,7 +83,7 @@ static int fake_daemon(const struct sbdf *host)
                 return 13;
         }
     }
-    if (xsp_write_dev_state(xs, 5, host, XSP_XENBUS_CLOSED))
+    if (xsp_write_dev_detach(xs, 5, host, XSP_DETACH_RELEASED))
         return 14;
     hv_close(hv);
     xsw_close(xs);

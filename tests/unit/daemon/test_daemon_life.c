@@ -191,12 +191,17 @@ START_TEST(hot_attach_and_detach)
     ck_assert_uint_eq(id, 0x10c98086u);
     ck_assert_uint_eq(mfn_at(b.bars[1].guest), b.bars[1].host >> 12);
 
-    /* detach: Closing -> the daemon removes, unmaps, answers Closed */
+    /* detach asks (pcipt/dev-1/detach = 1) -> the daemon removes, unmaps,
+     * answers 2; libxl's state-1 is left alone (5 would mean xl pci-detach) */
     struct xs_handle *xs = xsw_open();
-    ck_assert_int_eq(xsw_write(xs, XBT_NULL, "/local/domain/0/backend/pci/5/0/state-1", "5"), 0);
+    ck_assert_int_eq(xsw_write(xs, XBT_NULL, "/local/domain/0/backend/pci/5/0/pcipt/dev-1/detach",
+                               "1"), 0);
     xsw_close(xs);
-    char *st = wait_node("state-1", "6");
-    ck_assert_str_eq(st, "6");
+    char *st = wait_node("pcipt/dev-1/detach", "2");
+    ck_assert_str_eq(st, "2");
+    free(st);
+    st = dfx_be_read(DOM, "state-1");
+    ck_assert_str_eq(st, "1");
     free(st);
     ck_assert_uint_eq(dfx_cfg_read(g, DOM, 0, 2, 0, 4), 0xffffffffu);
     ck_assert_uint_eq(mfn_at(b.bars[1].guest), ~0ull);
@@ -230,9 +235,10 @@ START_TEST(last_device_detached_then_attached_again)
     dfx_start(&dm, DOM);
     snprintf(pid, sizeof(pid), "%d", (int)dm.pid);
     struct xs_handle *xs = xsw_open();
-    ck_assert_int_eq(xsw_write(xs, XBT_NULL, "/local/domain/0/backend/pci/5/0/state-0", "5"), 0);
-    char *st = wait_node("state-0", "6");
-    ck_assert_str_eq(st, "6");
+    ck_assert_int_eq(xsw_write(xs, XBT_NULL, "/local/domain/0/backend/pci/5/0/pcipt/dev-0/detach",
+                               "1"), 0);
+    char *st = wait_node("pcipt/dev-0/detach", "2");
+    ck_assert_str_eq(st, "2");
     free(st);
     ck_assert_int_eq(xsp_remove_device(xs, DOM, &a.host), 0);     /* as detach does */
     ck_assert_ptr_null(dfx_be_read(DOM, "pcipt/server/pid"));

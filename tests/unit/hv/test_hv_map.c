@@ -7,6 +7,7 @@
 #include "pcipt/hv/map.h"
 #include "tests/support/sim_fx.h"
 #include "tests/support/testreg.h"
+#include "tests/support/warn_fx.h"
 
 #define DOM 3
 #define BAR_ADDR 0x4000000000ull          /* host BAR */
@@ -152,6 +153,53 @@ START_TEST(bar_pages_rounding)
 }
 END_TEST
 
+/* After a revoke (libxl's pci-detach revokes first): on stock Xen <= 4.21
+ * (PCIPT_SIM_UNMAP_NEEDS_PERMISSION=1) hv_unmap_mmio is refused, and
+ * hv_unmap_mmio_revoked grants, removes and revokes again, saying so once;
+ * on the patched Xen the plain remove works and nothing is granted.  A
+ * grant that fails (dom0 itself lost the range) is returned and the
+ * mapping stays, as it must: nothing else could remove it. */
+START_TEST(unmap_after_revoke)
+{
+    struct page_range hole = { 2, 1 };
+    struct sim_range r[4];
+    struct hv *h;
+    bool linear;
+
+    if (_i)
+        ck_assert_int_eq(setenv(SIM_UNMAP_PERM_ENV, "1", 1), 0);
+    h = simfx_open();
+    unsetenv(SIM_UNMAP_PERM_ENV);
+    mkdom();
+    warn_fx_start();
+    ck_assert_int_eq(hv_grant_iomem(h, DOM, BAR_ADDR, 0x10000), 0);
+    ck_assert_int_eq(hv_map_mmio(h, DOM, GFN, MFN, 16, &hole, 1, NULL), 0);
+    ck_assert_int_eq(hv_revoke_iomem(h, DOM, BAR_ADDR, 0x10000), 0);
+    ck_assert_int_eq(hv_unmap_mmio(h, DOM, GFN, MFN, 16, &hole, 1, NULL), _i ? -EPERM : 0);
+    ck_assert_uint_eq(mapped_pages(&linear), _i ? 15 : 0);
+    ck_assert_int_eq(hv_unmap_mmio_revoked(h, DOM, "0000:01:00.0 BAR 0", GFN, MFN, 16, &hole,
+                                           1, NULL), 0);
+    ck_assert_uint_eq(mapped_pages(&linear), 0);
+    ck_assert_int_eq(sim_list_permissions(simfx_hv, DOM, r, 4), 0);
+    ck_assert_uint_eq(warn_fx_count, _i ? 1 : 0);
+    if (_i)
+        ck_assert_str_eq(warn_fx_text,
+                         "domain 3: 0000:01:00.0 BAR 0: its iomem permission was already revoked "
+                         "and this Xen needs it to unmap (stock Xen <= 4.21): granted host pages "
+                         "0x4000000-0x400000f back to remove the mapping, then revoked them\n");
+    /* the grant itself fails: dom0 lost the range */
+    ck_assert_int_eq(hv_grant_iomem(h, DOM, BAR_ADDR, 0x10000), 0);
+    ck_assert_int_eq(hv_map_mmio(h, DOM, GFN, MFN, 16, NULL, 0, NULL), 0);
+    ck_assert_int_eq(hv_revoke_iomem(h, DOM, BAR_ADDR, 0x10000), 0);
+    ck_assert_int_eq(h->ops->iomem_permission(h, 0, MFN, 16, false), 0);
+    ck_assert_int_eq(hv_unmap_mmio_revoked(h, DOM, "0000:01:00.0 BAR 0", GFN, MFN, 16, NULL, 0,
+                                           NULL), -EPERM);
+    ck_assert_uint_eq(mapped_pages(&linear), 16);
+    warn_fx_stop();
+    hv_close(h);
+}
+END_TEST
+
 static Suite *hv_map_suite(void)
 {
     Suite *s = suite_create("hv_map");
@@ -164,6 +212,7 @@ static Suite *hv_map_suite(void)
     tcase_add_test(tc, permission_failure_undoes);
     tcase_add_test(tc, env_failure_injection);
     tcase_add_test(tc, bar_pages_rounding);
+    tcase_add_loop_test(tc, unmap_after_revoke, 0, 2);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1,6 +1,7 @@
 /* Simulated iomem_permission / memory_mapping follow Xen's rules
  * (docs/xen-facts.md "64 pages per call", "iomem permission"). */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "pcipt/sim/hv_sim.h"
@@ -86,18 +87,29 @@ END_TEST
 /* Xen 4.17 (common/domctl.c) checks the target's permission for remove
  * as well: once revoked, a mapping can no longer be removed (seen on real
  * Xen when libxl revoked a domain's permission before pcipt unmapped). */
+/* _i = 0: the project's patched Xen (patch 0004) and 4.22: a remove needs
+ * only the caller's permission.  _i = 1: stock Xen <= 4.21
+ * (PCIPT_SIM_UNMAP_NEEDS_PERMISSION=1): the target's too. */
 START_TEST(remove_needs_the_target_permission)
 {
+    struct hv *h;
+    struct sim_mapping m[2];
+
+    if (_i)
+        ck_assert_int_eq(setenv(SIM_UNMAP_PERM_ENV, "1", 1), 0);
+    h = simfx_open();
+    unsetenv(SIM_UNMAP_PERM_ENV);
     mkdom();
     ck_assert_int_eq(perm(DOM, MFN, 8, true), 0);
     ck_assert_int_eq(map(GFN, MFN, 8, true), 0);
     ck_assert_int_eq(perm(DOM, MFN, 8, false), 0);
-    ck_assert_int_eq(map(GFN, MFN, 8, false), -EPERM);
-    struct sim_mapping m[2];
-    ck_assert_int_eq(sim_list_mappings(simfx_hv, DOM, m, 2), 1);   /* still mapped */
+    ck_assert_int_eq(map(GFN, MFN, 8, true), -EPERM);          /* an add: always */
+    ck_assert_int_eq(h->ops->memory_mapping(h, DOM, GFN, MFN, 8, false), _i ? -EPERM : 0);
+    ck_assert_int_eq(sim_list_mappings(simfx_hv, DOM, m, 2), _i ? 1 : 0);
     ck_assert_int_eq(perm(DOM, MFN, 8, true), 0);
-    ck_assert_int_eq(map(GFN, MFN, 8, false), 0);
+    ck_assert_int_eq(h->ops->memory_mapping(h, DOM, GFN, MFN, 8, false), 0);
     ck_assert_int_eq(sim_list_mappings(simfx_hv, DOM, m, 2), 0);
+    hv_close(h);
 }
 END_TEST
 
@@ -195,7 +207,7 @@ static Suite *hv_p2m_suite(void)
     tcase_add_test(tc, dom0_permission_needed);
     tcase_add_test(tc, overlap_refused);
     tcase_add_test(tc, remove_unmapped_and_split);
-    tcase_add_test(tc, remove_needs_the_target_permission);
+    tcase_add_loop_test(tc, remove_needs_the_target_permission, 0, 2);
     tcase_add_test(tc, bad_arguments_and_domains);
     tcase_add_test(tc, destroy_clears_everything);
     tcase_add_test(tc, state_shared_between_handles);

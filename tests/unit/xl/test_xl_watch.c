@@ -143,11 +143,12 @@ START_TEST(own_devices_are_not_touched)
     ck_assert_int_eq(watch_once(&out, &err), 0);
     ck_assert_str_eq(out, "");
     free(out); free(err);
-    /* pcipt detach's own hand-over (state-N = 5) is the daemon's, not ours. */
-    ck_assert_int_eq(xsp_write_dev_state(afx_ctx.xs, 5, &(struct sbdf){ 0, 1, 0, 0 }, 5), 0);
+    /* pcipt detach's own hand-over (pcipt/dev-N/detach) is the daemon's. */
+    ck_assert_int_eq(xsp_write_dev_detach(afx_ctx.xs, 5, &(struct sbdf){ 0, 1, 0, 0 },
+                                          XSP_DETACH_ASKED), 0);
     ck_assert_int_eq(watch_once(&out, &err), 0);
     ck_assert_str_eq(out, "");
-    ck_assert_int_eq(xsp_write_dev_state(afx_ctx.xs, 5, &(struct sbdf){ 0, 1, 0, 0 }, 1), 0);
+    ck_assert_int_eq(xsw_rm(afx_ctx.xs, XBT_NULL, BE "/pcipt/dev-0/detach"), 0);
     after = afx_snapshot();
     ck_assert_str_eq(after, before);
     free(before); free(after); free(out); free(err);
