@@ -97,6 +97,18 @@ int dma_setup(struct hv *hv, uint32_t domid, const struct sbdf *host, const stru
     return 0;
 }
 
+int dma_guest_holds(struct hv *hv, uint32_t domid, const struct sbdf *host)
+{
+    int rc;
+
+    if (!hv->ops->assign_device || !hv->ops->test_assign_device)
+        return 0;
+    rc = hv->ops->test_assign_device(hv, domid, machine_sbdf(host));
+    if (rc == -EINVAL || rc == -EBUSY)
+        return 1;
+    return rc == 0 || rc == -EOPNOTSUPP || rc == -ENOSYS ? 0 : rc;
+}
+
 int dma_setup_adopted(struct hv *hv, uint32_t domid, const struct sbdf *host,
                       const struct host_dev *hd, bool unsafe, struct dma_setup *out, char *err,
                       size_t errlen)
@@ -104,12 +116,7 @@ int dma_setup_adopted(struct hv *hv, uint32_t domid, const struct sbdf *host,
     char name[SBDF_STR_LEN];
     int rc;
 
-    if (!hv->ops->assign_device)
-        return dma_setup(hv, domid, host, hd, unsafe, out, err, errlen);
-    rc = hv->ops->test_assign_device(hv, domid, machine_sbdf(host));
-    /* Xen's XEN_DOMCTL_test_assign_device: -EINVAL for a function a guest
-     * holds ("already assigned, or non-existent"); the simulator: -EBUSY. */
-    if (rc != -EINVAL && rc != -EBUSY)
+    if (dma_guest_holds(hv, domid, host) != 1)
         return dma_setup(hv, domid, host, hd, unsafe, out, err, errlen);
     *out = (struct dma_setup){ .mode = DEV_DMA_IOMMU };
     if ((rc = dma_host_bus_master(hd, false))) {

@@ -41,6 +41,11 @@ struct dma_setup {
  * with a sentence in err. */
 int dma_setup(struct hv *hv, uint32_t domid, const struct sbdf *host, const struct host_dev *hd,
               bool unsafe, struct dma_setup *out, char *err, size_t errlen);
+/* Does a guest hold host in its IOMMU context?  Xen's
+ * XEN_DOMCTL_test_assign_device refuses such a function with -EINVAL
+ * ("already assigned, or non-existent"), the simulator with -EBUSY; it
+ * cannot say which guest.  1, 0 (assignable, or no IOMMU), or -errno. */
+int dma_guest_holds(struct hv *hv, uint32_t domid, const struct sbdf *host);
 /* The same for a function xl pci-attach listed (ATTACH_ADOPT): libxl
  * assigned it to domid before it wrote its nodes (libxl_pci.c
  * pci_add_dm_done; only ENOSYS goes on without), so the hypervisor refusing

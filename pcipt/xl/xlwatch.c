@@ -151,18 +151,13 @@ static int tidy_entry(struct attach_ctx *ctx, struct xlwatch *w, const struct xl
     return xlw_drop_pcipt(ctx->xs, w->domid, k, v->npc);
 }
 
-/* Still assigned (Xen's test_assign_device: -EBUSY)?  libxl deassigns
- * before it removes a device's nodes (libxl_pci.c pci_remove_detached,
- * then libxl__device_pci_remove_xenstore), so a device of pcipt's that
- * libxl no longer lists but Xen still has assigned was overwritten, not
- * removed. */
+/* Still assigned (dma_guest_holds)?  libxl deassigns before it removes a
+ * device's nodes (libxl_pci.c pci_remove_detached, then
+ * libxl__device_pci_remove_xenstore), so a device of pcipt's that libxl no
+ * longer lists but Xen still has assigned was overwritten, not removed. */
 static bool still_assigned(struct attach_ctx *ctx, const struct sbdf *host, uint32_t domid)
 {
-    if (!ctx->hv->ops->test_assign_device)
-        return false;
-    return ctx->hv->ops->test_assign_device(ctx->hv, domid,
-                                            hv_machine_sbdf(host->seg, host->bus, host->dev,
-                                                            host->fn)) == -EBUSY;
+    return dma_guest_holds(ctx->hv, domid, host) == 1;
 }
 
 /* Relist pass (xlw_relist): a device pcipt attached itself whose dev-k a
