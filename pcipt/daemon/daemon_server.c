@@ -274,7 +274,11 @@ int daemon_server_record(struct daemon *d)
     srv.pid = getpid();
     srv.nr_vcpus = d->nr_vcpus;
     memcpy(srv.ports, d->local_port, d->nr_vcpus * sizeof(srv.ports[0]));
-    return xsp_write_server(d->xs, d->domid, &srv);
+    for (unsigned i = 0; i < PCIPT_MAX_DEVS; i++)
+        if (d->devs[i].used)
+            return xsp_write_server(d->xs, d->domid, &srv);
+    /* no device yet (daemon_setup): the record of an empty guest */
+    return xsp_write_server_empty(d->xs, d->domid, &srv);
 }
 
 void daemon_server_detach(struct daemon *d)
