@@ -11,6 +11,7 @@
  *     passthrough="enabled" and a ready daemon, and `pcipt pci-attach`
  *     into it shows the device to the guest at the planned slot with the
  *     SPI the create-time DT routes. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,8 @@
 #include "pcipt/assign/plan.h"
 #include "pcipt/sim/hv_sim.h"
 #include "pcipt/xl/xlcfg.h"
+#include "pcipt/xs/xs.h"
+#include "pcipt/xs/xs_mapped.h"
 #include "pcipt/xs/xs_publish.h"
 #include "tests/support/attach_fx.h"
 #include "tests/support/dtb_util.h"
@@ -298,6 +301,30 @@ START_TEST(empty_guest_takes_a_hot_plugged_device)
 }
 END_TEST
 
+/* The daemon's record of a domain with no device: written only on purpose
+ * (xsp_write_server_empty), its nodes then writable; once the backend dir
+ * goes (destroy, last detach) a node write recreates nothing. */
+START_TEST(an_empty_guest_has_a_record_and_nothing_recreates_it)
+{
+    struct xsp_server srv = { .id = 2, .pid = getpid(), .nr_vcpus = 1, .ports = { 9 } }, got;
+    const char *be = "/local/domain/0/backend/pci/9/0";
+    char p[128], e[256], *v;
+
+    snprintf(p, sizeof(p), "%s/pcipt/server/state", be);
+    ck_assert_int_eq(xsp_write_server_node(afx_ctx.xs, 9, "state", "ready"), -ENOENT);
+    ck_assert_int_eq(xsp_write_server(afx_ctx.xs, 9, &srv), -ENOENT);
+    ck_assert_int_eq(xsp_write_server_empty(afx_ctx.xs, 9, &srv), 0);
+    ck_assert_int_eq(xsp_write_server_node(afx_ctx.xs, 9, "state", "ready"), 0);
+    ck_assert_int_eq(xsp_read_server(afx_ctx.xs, 9, &got, e, sizeof(e)), 0);
+    ck_assert_int_eq(got.pid, srv.pid);
+    ck_assert_str_eq(v = xsw_read(afx_ctx.xs, XBT_NULL, p), "ready");
+    free(v);
+    ck_assert_int_eq(xsw_rm(afx_ctx.xs, XBT_NULL, be), 0);
+    ck_assert_int_eq(xsp_write_server_node(afx_ctx.xs, 9, "state", "stopped"), -ENOENT);
+    ck_assert_ptr_null(xsw_read(afx_ctx.xs, XBT_NULL, be));
+}
+END_TEST
+
 static Suite *xl_create_pci_suite(void)
 {
     Suite *s = suite_create("xl_create_pci");
@@ -312,6 +339,7 @@ static Suite *xl_create_pci_suite(void)
     tcase_add_loop_test(tc, keys_that_do_not_apply_are_refused, 0,
                         (int)(sizeof(refusals) / sizeof(refusals[0])));
     tcase_add_loop_test(tc, empty_guest_takes_a_hot_plugged_device, 0, 2);
+    tcase_add_test(tc, an_empty_guest_has_a_record_and_nothing_recreates_it);
     suite_add_tcase(s, tc);
     return s;
 }
