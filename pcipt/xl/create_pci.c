@@ -48,7 +48,7 @@ int create_pci_entry(const char *sysfs, const char *cfg_path, int index, const c
 {
     struct xlcfg_pci p;
     struct sbdf host;
-    char e[400];
+    char e[400], q[96];
     int rc;
 
     memset(d, 0, sizeof(*d));
@@ -58,16 +58,17 @@ int create_pci_entry(const char *sysfs, const char *cfg_path, int index, const c
         snprintf(err, errlen, "%s: pci entry %d: %s", cfg_path, index, e);
         return rc;
     }
+    xlcfg_quote(spec, q, sizeof(q));
     for (unsigned i = 0; i < sizeof(unused_keys) / sizeof(unused_keys[0]); i++)
         if (p.keys & unused_keys[i].key) {
             snprintf(err, errlen, "%s: pci entry %d '%s': key '%s' does not apply to pcipt on "
-                     "Arm (%s): remove it", cfg_path, index, spec, unused_keys[i].name,
+                     "Arm (%s): remove it", cfg_path, index, q, unused_keys[i].name,
                      unused_keys[i].why);
             return -EINVAL;
         }
     if (p.all_functions) {
         snprintf(err, errlen, "%s: pci entry %d '%s': pcipt takes one function per entry, not "
-                 "'.*': list each function in its own entry", cfg_path, index, spec);
+                 "'.*': list each function in its own entry", cfg_path, index, q);
         return -EINVAL;
     }
     host = (struct sbdf){ (uint16_t)p.seg, (uint8_t)p.bus, (uint8_t)p.dev, (uint8_t)p.fn };
@@ -75,7 +76,7 @@ int create_pci_entry(const char *sysfs, const char *cfg_path, int index, const c
     rc = plan_request_from_host(sysfs, &host, p.vslot ? (int)p.vslot : -1, &d->rq, e,
                                 sizeof(e));
     if (rc) {
-        snprintf(err, errlen, "%s: pci entry %d '%s': %s", cfg_path, index, spec, e);
+        snprintf(err, errlen, "%s: pci entry %d '%s': %s", cfg_path, index, q, e);
         return rc;
     }
     d->seize = (p.keys & XLCFG_PCI_SEIZE) ? p.seize : seize_default;

@@ -87,5 +87,8 @@ struct xlcfg_pci {
  * 0, or -EINVAL with a sentence quoting spec (and libxlutil's reason when it
  * gives one), or -ENOMEM. */
 int xlcfg_pci_spec(const char *spec, struct xlcfg_pci *out, char *err, size_t errlen);
+/* s for a one-line message: control characters as '?', at most 80
+ * characters (then "..."); returns buf (len >= 1). */
+const char *xlcfg_quote(const char *s, char *buf, size_t len);
 
 #endif

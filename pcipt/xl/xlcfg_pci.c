@@ -7,7 +7,9 @@
  * accepted text with libxlutil's own rule: the positional "BDF[@VSLOT]"
  * first (it never holds '='), then KEY=VALUE pairs, KEY up to the next '=',
  * VALUE up to the next ','. */
+#include <ctype.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,34 +56,97 @@ static unsigned named_keys(const char *spec)
     return mask;
 }
 
-/* libxlutil's reason (one line, without the trailing newline it may lack). */
-static void reason(char *buf, size_t len, char *out, size_t outlen)
+const char *xlcfg_quote(const char *s, char *buf, size_t len)
 {
-    size_t n = 0;
+    size_t n = 0, max = len > 84 ? 80 : len - 1;
+
+    for (; *s && n < max; s++)
+        buf[n++] = (unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s;
+    if (*s && len >= 4) {
+        n = n > len - 4 ? len - 4 : n;
+        memcpy(buf + n, "...", 3);
+        n += 3;
+    }
+    buf[n] = '\0';
+    return buf;
+}
+
+/* libxlutil's reason, " (REASON)" on one line, or "". */
+static void reason(const char *buf, size_t len, char *out, size_t outlen)
+{
+    char text[160], q[96];
+    size_t n;
 
     out[0] = '\0';
-    if (!buf || !len || outlen < 8)
+    if (!buf || !len)
         return;
-    n = (size_t)snprintf(out, outlen, " (%.*s", (int)len, buf);
-    for (size_t i = 0; i < n && out[i]; i++)
-        if (out[i] == '\n')
-            out[i] = ' ';
-    n = strlen(out);
-    while (n > 2 && out[n - 1] == ' ')
-        out[--n] = '\0';
-    snprintf(out + n, outlen - n, ")");
+    snprintf(text, sizeof(text), "%.*s", (int)len, buf);
+    n = strlen(text);
+    while (n && (text[n - 1] == '\n' || text[n - 1] == ' '))
+        text[--n] = '\0';
+    snprintf(out, outlen, " (%s)", xlcfg_quote(text, q, sizeof(q)));
+}
+
+/* Would libxlutil's parse_bdf use an unset offset on str?  It counts the
+ * colons of the leading hex-and-colon run, then reads "%x:%x.%n" (one colon)
+ * or "%x:%x:%x.%n" (two) and advances by n when sscanf converted every %x,
+ * even when the '.' did not match and n was never written ("01:00", or
+ * "01:00,seize=1": found by fuzz_xlcfg, a SEGV inside libxlutil 4.17).  The
+ * same sscanf on the same text, with n preset, tells. */
+static bool bdf_unset_offset(const char *str)
+{
+    unsigned colons = 0, a, b, c;
+    int n = -1, got;
+
+    for (const char *p = str; isxdigit((unsigned char)*p) || *p == ':'; p++)
+        colons += *p == ':';
+    if (colons == 1)
+        got = sscanf(str, "%x:%x.%n", &a, &b, &n) == 2;
+    else if (colons == 2)
+        got = sscanf(str, "%x:%x:%x.%n", &a, &b, &c, &n) == 3;
+    else
+        return false;
+    return got && n < 0;
+}
+
+/* The positional BDF and every bdf= value of spec, as libxlutil will read
+ * them: may any reach that unset offset? */
+static bool unsafe_for_libxlutil(const char *spec)
+{
+    char val[128];
+
+    if (bdf_unset_offset(spec))
+        return true;
+    for (const char *p = spec; (p = strstr(p, "bdf=")); p += 4) {
+        size_t n = strcspn(p + 4, ",");
+        if ((p == spec || p[-1] == ',') && n < sizeof(val)) {
+            memcpy(val, p + 4, n);
+            val[n] = '\0';
+            if (bdf_unset_offset(val))
+                return true;
+        } else if (p == spec || p[-1] == ',') {
+            return true;        /* too long to check: refused */
+        }
+    }
+    return false;
 }
 
 int xlcfg_pci_spec(const char *spec, struct xlcfg_pci *out, char *err, size_t errlen)
 {
     libxl_device_pci pci;
     XLU_Config *xlu = NULL;
-    char *buf = NULL, why[160];
+    char *buf = NULL, why[120], q[96];
     size_t len = 0;
     FILE *f;
     int rc;
 
     memset(out, 0, sizeof(*out));
+    if (unsafe_for_libxlutil(spec)) {
+        snprintf(err, errlen, "'%s' is not xl's PCI_SPEC_STRING [DDDD:]BB:DD.F[@VSLOT]"
+                 "[,KEY=VALUE...] (a BDF without its .F, which xl's parser misreads)",
+                 xlcfg_quote(spec, q, sizeof(q)));
+        return -EINVAL;
+    }
     if (!(f = open_memstream(&buf, &len)) || !(xlu = xlu_cfg_init(f, "pci"))) {
         if (f)
             fclose(f);
@@ -95,7 +160,8 @@ int xlcfg_pci_spec(const char *spec, struct xlcfg_pci *out, char *err, size_t er
     if (rc) {
         reason(buf, len, why, sizeof(why));
         snprintf(err, errlen, "'%s' is not xl's PCI_SPEC_STRING "
-                 "[DDDD:]BB:DD.F[@VSLOT][,KEY=VALUE...]%s", spec, why);
+                 "[DDDD:]BB:DD.F[@VSLOT][,KEY=VALUE...]%s", xlcfg_quote(spec, q, sizeof(q)),
+                 why);
     } else {
         out->seg = (unsigned)pci.domain;
         out->bus = pci.bus;

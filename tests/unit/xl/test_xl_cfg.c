@@ -297,6 +297,11 @@ START_TEST(pci_spec_strings_as_xl_reads_them)
         { "01:00.0,name=x", "is not xl's" },             /* bdf and name both */
         { "", "is not xl's" },
         { "01:00.0,seize", "is not xl's" },
+        /* libxlutil 4.17 would advance by an unset offset (fuzz_xlcfg) */
+        { "01:00", "(a BDF without its .F, which xl's parser misreads)" },
+        { "0000:01:00,seize=1", "(a BDF without its .F" },
+        { "01:0rdm_policy0.0@0.0@10,s\310\316", "(a BDF without its .F" },
+        { "vslot=3,bdf=01:00", "(a BDF without its .F" },
     };
     struct xlcfg_pci p;
     char err[512];
