@@ -20,7 +20,8 @@ MANDIR   = $(PREFIX)/share/man
 UNITDIR  ?= $(PREFIX)/lib/systemd/system
 SYSCONF  ?= /etc
 
-PKGS      = libpci xencontrol xenstore xendevicemodel xenforeignmemory xenevtchn xenhypfs xlutil
+PKGS      = libpci xencontrol xenstore xendevicemodel xenforeignmemory xenevtchn xenhypfs xlutil \
+            xenlight
 FDT_CFLAGS = $(shell $(PKG) --cflags libfdt 2>/dev/null)
 FDT_LIBS   = $(shell $(PKG) --libs libfdt 2>/dev/null || echo -lfdt)
 DEP_CFLAGS = $(shell $(PKG) --cflags $(PKGS)) $(FDT_CFLAGS)

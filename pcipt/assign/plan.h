@@ -51,6 +51,9 @@ int plan_domain(const struct guest_layout *lay, struct domain_assign *dom,
  * sentence in err. */
 int plan_request_from_arg(const char *sysfs, const char *arg, struct plan_request *rq, char *err,
                           size_t errlen);
+/* The same for host at slot (1..31, or -1), function 0, no options. */
+int plan_request_from_host(const char *sysfs, const struct sbdf *host, int slot,
+                           struct plan_request *rq, char *err, size_t errlen);
 
 /* "16 GiB", "128 KiB", "4097 bytes": exact, in the largest unit that divides. */
 char *format_size(uint64_t bytes, char *buf, size_t len);

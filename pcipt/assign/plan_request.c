@@ -1,5 +1,6 @@
 /* SBDF[@SLOT[.FN]] command-line arguments into planner requests (shared by
- * `pcipt plan` and `pcipt dtb`). */
+ * `pcipt plan`, `pcipt dtb` and `pcipt create`'s `pcipt = [...]`), and host
+ * functions named otherwise (xl's `pci = [...]`, pcipt/xl/create_pci.c). */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -44,29 +45,15 @@ static int parse_options(const char *arg, const char *opts, struct plan_request 
     return 0;
 }
 
-/* Read one host function into a planner request; bridges are refused. */
-int plan_request_from_arg(const char *sysfs, const char *arg, struct plan_request *rq, char *err,
-                          size_t errlen)
+/* The host function's BARs and INTx pin into rq (rq->host set); bridges
+ * are refused. */
+static int read_host(const char *sysfs, struct plan_request *rq, char *err, size_t errlen)
 {
     struct hostpci *hp;
     const struct hostpci_info *in;
-    char name[SBDF_STR_LEN], dev[64];
-    const char *comma = strchr(arg, ',');
-    int rc;
+    char name[SBDF_STR_LEN];
+    int rc = hostpci_open(sysfs, &rq->host, &hp, err, errlen);
 
-    size_t len = comma ? (size_t)(comma - arg) : strlen(arg);
-
-    memset(rq, 0, sizeof(*rq));
-    snprintf(dev, sizeof(dev), "%.*s", (int)(len < sizeof(dev) ? len : 0), arg);
-    /* too long for dev: refused, never read truncated (fuzz_xlcfg P4) */
-    if (len >= sizeof(dev) || sbdf_parse_vslot(dev, &rq->host, &rq->slot, &rq->fn)) {
-        snprintf(err, errlen, "'%s' is not SSSS:BB:DD.F[@SLOT[.FN]][,KEY=0|1...] (slot "
-                 "1..31, function 0..7)", arg);
-        return -EINVAL;
-    }
-    if (comma && (rc = parse_options(arg, comma + 1, rq, err, errlen)))
-        return rc;
-    rc = hostpci_open(sysfs, &rq->host, &hp, err, errlen);
     if (rc)
         return rc;
     in = hostpci_info(hp);
@@ -82,3 +69,34 @@ int plan_request_from_arg(const char *sysfs, const char *arg, struct plan_reques
     return 0;
 }
 
+int plan_request_from_host(const char *sysfs, const struct sbdf *host, int slot,
+                           struct plan_request *rq, char *err, size_t errlen)
+{
+    memset(rq, 0, sizeof(*rq));
+    rq->host = *host;
+    rq->slot = slot;
+    return read_host(sysfs, rq, err, errlen);
+}
+
+/* Read one host function into a planner request; bridges are refused. */
+int plan_request_from_arg(const char *sysfs, const char *arg, struct plan_request *rq, char *err,
+                          size_t errlen)
+{
+    char dev[64];
+    const char *comma = strchr(arg, ',');
+    int rc;
+
+    size_t len = comma ? (size_t)(comma - arg) : strlen(arg);
+
+    memset(rq, 0, sizeof(*rq));
+    snprintf(dev, sizeof(dev), "%.*s", (int)(len < sizeof(dev) ? len : 0), arg);
+    /* too long for dev: refused, never read truncated (fuzz_xlcfg P4) */
+    if (len >= sizeof(dev) || sbdf_parse_vslot(dev, &rq->host, &rq->slot, &rq->fn)) {
+        snprintf(err, errlen, "'%s' is not SSSS:BB:DD.F[@SLOT[.FN]][,KEY=0|1...] (slot "
+                 "1..31, function 0..7)", arg);
+        return -EINVAL;
+    }
+    if (comma && (rc = parse_options(arg, comma + 1, rq, err, errlen)))
+        return rc;
+    return read_host(sysfs, rq, err, errlen);
+}

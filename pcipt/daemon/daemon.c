@@ -154,13 +154,17 @@ int daemon_setup(struct daemon *d, char *err, size_t errlen)
      * out.  This also tells the daemon what is adopted before it is ready,
      * so a watcher that started it can leave following libxl to it. */
     daemon_follow_libxl(d);
-    if ((rc = xsp_read_domain_published(d->xs, d->domid, &a, sub, sizeof(sub)))) {
-        if (rc == -ENOENT)
-            snprintf(err, errlen, "domain %u has no devices assigned (nothing under %s)",
-                     d->domid, xsp_backend_path(d->domid, sub));
-        else
-            snprintf(err, errlen, "domain %u's assignment in xenstore: %s", d->domid,
-                     sub[0] ? sub : strerror(-rc));
+    rc = xsp_read_domain_published(d->xs, d->domid, &a, sub, sizeof(sub));
+    if (rc == -ENOENT) {
+        /* nothing yet (`pcipt create` of a guest with no device): an empty
+         * bus, as after the last detach (daemon_xs_changed), that devices
+         * attached later join */
+        log_info("dom%u: no devices assigned yet: serving an empty bus", d->domid);
+        memset(&a, 0, sizeof(a));
+        a.domid = d->domid;
+    } else if (rc) {
+        snprintf(err, errlen, "domain %u's assignment in xenstore: %s", d->domid,
+                 sub[0] ? sub : strerror(-rc));
         return rc;
     }
     if ((rc = pick_bus(d, &a, err, errlen)) || (rc = open_signals(d)))

@@ -226,6 +226,32 @@ static int set_nonblock(int fd)
     return 0;
 }
 
+static bool any_device(const struct daemon *d)
+{
+    for (unsigned i = 0; i < PCIPT_MAX_DEVS; i++)
+        if (d->devs[i].used)
+            return true;
+    return false;
+}
+
+/* This daemon's server as pcipt/server/ records it. */
+static void server_of(const struct daemon *d, struct xsp_server *srv)
+{
+    memset(srv, 0, sizeof(*srv));
+    srv->id = d->server_id;
+    srv->pid = getpid();
+    srv->nr_vcpus = d->nr_vcpus;
+    memcpy(srv->ports, d->local_port, d->nr_vcpus * sizeof(srv->ports[0]));
+}
+
+static int daemon_server_record_empty(struct daemon *d)
+{
+    struct xsp_server srv;
+
+    server_of(d, &srv);
+    return xsp_write_server_empty(d->xs, d->domid, &srv);
+}
+
 int daemon_server_start(struct daemon *d, char *err, size_t errlen)
 {
     int rc;
@@ -256,7 +282,12 @@ int daemon_server_start(struct daemon *d, char *err, size_t errlen)
                  strerror(-rc));
         return rc;
     }
-    if ((rc = daemon_server_record(d))) {
+    /* no device at start (`pcipt create` of an empty guest): the record of
+     * an empty guest, once; later records (daemon_xs.c rerecord_server)
+     * need a published device, so none recreates a removed backend */
+    if ((rc = daemon_server_record(d)) == -ENOENT && !any_device(d))
+        rc = daemon_server_record_empty(d);
+    if (rc) {
         snprintf(err, errlen, "cannot record the server in xenstore: %s", strerror(-rc));
         return rc;
     }
@@ -268,12 +299,9 @@ int daemon_server_start(struct daemon *d, char *err, size_t errlen)
 /* pcipt/server/{id,pid,nr-vcpus,ports} for this daemon's server. */
 int daemon_server_record(struct daemon *d)
 {
-    struct xsp_server srv = { 0 };
+    struct xsp_server srv;
 
-    srv.id = d->server_id;
-    srv.pid = getpid();
-    srv.nr_vcpus = d->nr_vcpus;
-    memcpy(srv.ports, d->local_port, d->nr_vcpus * sizeof(srv.ports[0]));
+    server_of(d, &srv);
     return xsp_write_server(d->xs, d->domid, &srv);
 }
 

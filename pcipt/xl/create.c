@@ -27,6 +27,8 @@ struct create_run {
     const char *name;
     struct guest_layout lay;
     struct domain_assign *plan;
+    struct create_dev *devs;     /* the config's, PCIPT_MAX_DEVS */
+    unsigned ndevs;
     char dtb[512];
     bool dtb_written, domain_created, daemon_started;
     uint32_t domid;
@@ -49,41 +51,30 @@ static int say(char *err, size_t errlen, int rc, const char *fmt, ...)
     return rc;
 }
 
-/* The `pcipt = [...]` devices, planned as a fresh domain. */
+/* The devices of both lists (create_devices), planned as a fresh domain;
+ * none is an empty guest. */
 static int plan_devices(struct create_run *r, char *err, size_t errlen)
 {
-    int n = xlcfg_list_len(&r->cfg, "pcipt");
-    struct plan_request *reqs;
-    int rc = 0;
+    struct plan_request reqs[PCIPT_MAX_DEVS];
+    int rc;
 
-    if (!xlcfg_has(&r->cfg, "pcipt"))
-        return say(err, errlen, -EINVAL, "%s has no `pcipt = [ \"SBDF[@SLOT]\", ... ]` line: "
-                   "nothing for pcipt to do (use xl create)", r->o->cfg_path);
-    if (n <= 0)
-        return say(err, errlen, -EINVAL, "%s: pcipt must be a non-empty list of "
-                   "\"SBDF[@SLOT]\" strings", r->o->cfg_path);
-    if (n > PCIPT_MAX_DEVS)
-        return say(err, errlen, -E2BIG, "%s: pcipt lists %d devices, at most %d per domain",
-                   r->o->cfg_path, n, PCIPT_MAX_DEVS);
-    if (!(reqs = calloc((size_t)n, sizeof(*reqs))) || !(r->plan = calloc(1, sizeof(*r->plan)))) {
-        free(reqs);
+    if (!(r->devs = calloc(PCIPT_MAX_DEVS, sizeof(*r->devs))) ||
+        !(r->plan = calloc(1, sizeof(*r->plan))))
         return say(err, errlen, -ENOMEM, "out of memory");
-    }
-    for (int i = 0; i < n && !rc; i++) {
-        const char *item = xlcfg_list_item(&r->cfg, "pcipt", i);
-        if (!item) {
-            rc = say(err, errlen, -EINVAL, "%s: pcipt entry %d is a list, not an "
-                     "\"SBDF[@SLOT]\" string", r->o->cfg_path, i + 1);
-            break;
-        }
-        rc = plan_request_from_arg(r->o->env->sysfs, item, &reqs[i], err, errlen);
-        if (r->o->attach_flags & ATTACH_FORCE)
-            reqs[i].force = true;
-    }
-    if (!rc)
-        rc = plan_domain(&r->lay, r->plan, reqs, (unsigned)n, err, errlen);
-    free(reqs);
-    return rc;
+    if ((rc = create_devices(r->o, &r->cfg, r->devs, &r->ndevs, err, errlen)))
+        return rc;
+    for (unsigned i = 0; i < r->ndevs; i++)
+        reqs[i] = r->devs[i].rq;
+    return r->ndevs ? plan_domain(&r->lay, r->plan, reqs, r->ndevs, err, errlen) : 0;
+}
+
+/* ATTACH_BIND for a device whose `pci` entry asks seize=1. */
+static unsigned seize_flag(const struct create_run *r, const struct sbdf *host)
+{
+    for (unsigned i = 0; i < r->ndevs; i++)
+        if (sbdf_equal(&r->devs[i].rq.host, host))
+            return r->devs[i].seize ? ATTACH_BIND : 0;
+    return 0;
 }
 
 /* --xen-version, else the running hypervisor's (the same question
@@ -165,7 +156,7 @@ static int attach_all(struct create_run *r, char *err, size_t errlen)
         r->ctx.handover = &r->handover[i];
         rc = attach_device(&r->ctx, r->domid, &d->host, d->guest.dev, d->guest.fn,
                            r->o->attach_flags | (d->unsafe_dma ? ATTACH_UNSAFE_DMA : 0) |
-                           (d->force ? ATTACH_FORCE : 0),
+                           (d->force ? ATTACH_FORCE : 0) | seize_flag(r, &d->host),
                            &guest, e, sizeof(e));
         r->ctx.handover = NULL;
         if (rc) {
@@ -187,6 +178,10 @@ static int check_published(struct create_run *r, char *err, size_t errlen)
     char h[SBDF_STR_LEN];
     int rc;
 
+    if (!r->plan->ndevs) {          /* an empty guest: nothing to compare */
+        free(got);
+        return 0;
+    }
     if (!got)
         return say(err, errlen, -ENOMEM, "out of memory");
     rc = xsp_read_domain(r->ctx.xs, r->domid, got, err, errlen);
@@ -359,6 +354,7 @@ int create_domain(const struct create_opts *o, char *err, size_t errlen)
     int rc, iommu;
 
     dtb_options_default(&dopt);
+    dopt.empty_bridge = true;       /* a guest with no device at create */
     if ((rc = check_xl_options(o, err, errlen)) ||
         (rc = create_read_config(o, &r.cfg, err, errlen)))
         goto out;
@@ -385,8 +381,8 @@ int create_domain(const struct create_opts *o, char *err, size_t errlen)
         goto out;
     }
     r.dtb_written = true;
-    if (!(xl_argv = create_xl_argv(o, r.dtb, spi,
-                                   create_passthrough_arg(&r.cfg, iommu)))) {
+    if (!(xl_argv = create_xl_argv(o, r.dtb, spi, create_passthrough_arg(&r.cfg, iommu),
+                                   xlcfg_has(&r.cfg, "pci")))) {
         rc = say(err, errlen, -ENOMEM, "out of memory");
         goto out;
     }
@@ -420,6 +416,7 @@ out:
         attach_ctx_close(&r.ctx);
     create_free_argv(xl_argv);
     xlcfg_free(&r.cfg);
+    free(r.devs);
     free(r.plan);
     return rc;
 }

@@ -1,10 +1,11 @@
 /* `pcipt create`: boot an xl domain with pcipt's devices (toolstack-hooks'
  * domain-boot flow).
  *
- *   read CFG (pcipt/xl/xlcfg.h): name, `pcipt = [ "SBDF[@SLOT]", ... ]`
+ *   read CFG (pcipt/xl/xlcfg.h): name, the devices (below)
  *   -> plan the devices as a fresh domain (plan_domain) -> write the guest
  *   DT (pcipt/xl/guest_dt.h) -> `xl create -p CFG device_tree="DTB" [SPI arg]
- *   [passthrough="enabled" (create_passthrough_arg)] XL_ARGS...` -> `xl domid NAME` -> attach_device each (the planned slot)
+ *   [passthrough="enabled" (create_passthrough_arg)] XL_ARGS... [pci=[]]`
+ *   -> `xl domid NAME` -> attach_device each (the planned slot)
  *   -> check the published slots/SPIs are the planned ones -> start the
  *   domain's daemon (pcipt/xl/launch.h) and wait for "ready" -> `xl
  *   unpause DOMID`.  Any failure undoes everything done so far, in reverse:
@@ -18,7 +19,29 @@
  *     Xen rounds to 32) unless the config already sets vuart;
  *   - beyond 63: `nr_spis=N` (xl >= 4.19), refused on older Xen;
  *   - an `irqs = [...]` entry in the range is refused (passthrough SPIs are
- *     1:1 and allocated; XEN_DMOP_set_irq_level refuses allocated lines). */
+ *     1:1 and allocated; XEN_DMOP_set_irq_level refuses allocated lines).
+ *
+ * Devices (pcipt/xl/create_pci.c), planned in this order:
+ *   - `pcipt = [ "SBDF[@SLOT[.FN]][,force=0|1][,unsafe_dma=0|1]", ... ]`,
+ *     pcipt's own list (SLOT decimal or 0x-hex; plan_request_from_arg);
+ *   - xl's `pci = [ "[DDDD:]BB:DD.F[@VSLOT][,KEY=VALUE...]", ... ]`, read by
+ *     xl's own parser (xlcfg_pci_spec): VSLOT hex as xl reads it (`@10` is
+ *     slot 16; `@0` any slot), function 0 of that slot; `bdf=` and `vslot=`
+ *     as xl; `seize=1` (default: the config's `pci_seize`) takes the
+ *     function from its dom0 driver (attach's ATTACH_BIND, for that device
+ *     only).  Keys that do not apply on pcipt/Arm (permissive,
+ *     msitranslate, power_mgmt, rdm_policy, name; the globals
+ *     pci_permissive, pci_msitranslate, pci_power_mgmt) and `BB:DD.*` are
+ *     refused before any domain exists, naming the entry and the key.
+ *   A function in both lists (or twice) is refused.  Neither list, or
+ *   empty lists: an empty guest, created with the host bridge and every
+ *   slot routed (pcipt/assign/intx_route.h) and its daemon ready, so
+ *   `pcipt pci-attach` (and `xl pci-attach`) can add devices later.
+ *   libxl must not see the `pci` list: it would assign the functions itself
+ *   and add its own `pcie@10000000` node (libxl_arm.c make_vpci_node, made
+ *   when num_pcidevs > 0) beside pcipt's; so `pci=[]` is appended last to
+ *   xl's command line when the config has one (xl appends `key=value`
+ *   arguments after the file, and the last assignment wins). */
 #ifndef PCIPT_CREATE_H
 #define PCIPT_CREATE_H
 
@@ -27,6 +50,7 @@
 #include <stdio.h>
 
 #include "pcipt/assign/assign.h"
+#include "pcipt/assign/plan.h"
 #include "pcipt/util/env.h"
 #include "pcipt/xl/xlcfg.h"
 
@@ -44,6 +68,14 @@ struct create_opts {
     int ready_timeout_ms;    /* 0: DAEMON_READY_TIMEOUT_MS */
     unsigned xen_major, xen_minor;   /* 0.0: ask the hypervisor (hv_query_xen_version) */
     FILE *out;               /* progress and the dry-run line; NULL = stdout */
+};
+
+/* One device of the config. */
+struct create_dev {
+    struct plan_request rq;
+    bool seize;              /* xl's seize=1 (or pci_seize): --bind for this device */
+    const char *list;        /* "pcipt" or "pci" */
+    int index;               /* its entry, from 1 */
 };
 
 /* The whole flow.  0, or -errno with a sentence in err naming what failed
@@ -70,8 +102,17 @@ bool create_domain_iommu(const struct xlcfg *cfg, int iommu);
  * sentence in why saying which fact is missing (pcipt/xl/create_vits.c). */
 bool create_vits(const struct pcipt_env *env, const struct xlcfg *cfg, int iommu, char *why,
                  size_t len);
+/* hide_pci: append pci=[] (the config has a `pci` list). */
 char **create_xl_argv(const struct create_opts *o, const char *dtb_path, const char *spi_arg,
-                      const char *pt_arg);
+                      const char *pt_arg, bool hide_pci);
 void create_free_argv(char **argv);
+/* The devices of both lists (devs: PCIPT_MAX_DEVS), checked as above; *n
+ * may be 0.  0 or -errno with a sentence naming the config and entry. */
+int create_devices(const struct create_opts *o, const struct xlcfg *cfg,
+                   struct create_dev *devs, unsigned *n, char *err, size_t errlen);
+/* One `pci` entry (index from 1) of the config cfg_path; seize_default:
+ * pci_seize. */
+int create_pci_entry(const char *sysfs, const char *cfg_path, int index, const char *spec,
+                     bool seize_default, struct create_dev *d, char *err, size_t errlen);
 
 #endif

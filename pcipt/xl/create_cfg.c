@@ -121,9 +121,9 @@ const char *create_passthrough_arg(const struct xlcfg *cfg, int iommu)
 }
 
 char **create_xl_argv(const struct create_opts *o, const char *dtb_path, const char *spi_arg,
-                      const char *pt_arg)
+                      const char *pt_arg, bool hide_pci)
 {
-    char **argv = calloc((size_t)o->nxl_args + 9, sizeof(*argv));
+    char **argv = calloc((size_t)o->nxl_args + 10, sizeof(*argv));
     unsigned n = 0;
     bool ok = argv != NULL;
 
@@ -138,6 +138,9 @@ char **create_xl_argv(const struct create_opts *o, const char *dtb_path, const c
         ok = (argv[n++] = strdup(pt_arg)) != NULL;
     for (int i = 0; ok && i < o->nxl_args; i++)
         ok = (argv[n++] = strdup(o->xl_args[i])) != NULL;
+    /* last, so it wins over the file and the user's pci=... (create.h) */
+    if (ok && hide_pci)
+        ok = (argv[n++] = strdup("pci=[]")) != NULL;
     if (!ok) {
         create_free_argv(argv);
         return NULL;

@@ -253,7 +253,7 @@ int dtb_build(const struct domain_assign *da, const struct guest_layout *lay,
         snprintf(err, errlen, "out of memory building the device tree");
         return -ENOMEM;
     }
-    rc = dtb_plan_make(da, lay, plan, err, errlen);
+    rc = dtb_plan_make(da, lay, o->empty_bridge, plan, err, errlen);
     if (!rc) {
         rc = write_tree(buf, bufsize, plan, lay, o);
         if (rc == -FDT_ERR_NOSPACE) {

@@ -42,6 +42,8 @@ struct dtb_options {
     uint32_t its_phandle;             /* phandle of the guest's ITS node */
     uint32_t gic_phandle;             /* PCIPT_PHANDLE_GIC */
     unsigned gic_address_cells;       /* the GIC node's #address-cells (0 upstream) */
+    bool empty_bridge;                /* no device: still segment 0 bus 0's bridge, every
+                                         slot routed (pcipt create's empty guest) */
 };
 
 /* Xen 4.17, no vITS, upstream GIC phandle and cells. */

@@ -118,12 +118,12 @@ static int check_ecam(const struct dtb_plan *p, const struct guest_layout *lay,
 }
 
 int dtb_plan_make(const struct domain_assign *da, const struct guest_layout *lay,
-                  struct dtb_plan *plan, char *err, size_t errlen)
+                  bool empty_bridge, struct dtb_plan *plan, char *err, size_t errlen)
 {
     int rc;
 
     memset(plan, 0, sizeof(*plan));
-    if (!da || !lay || da->ndevs == 0) {
+    if (!da || !lay || (da->ndevs == 0 && !empty_bridge)) {
         snprintf(err, errlen, "domain %u has no devices to describe", da ? da->domid : 0);
         return -EINVAL;
     }
@@ -143,6 +143,11 @@ int dtb_plan_make(const struct domain_assign *da, const struct guest_layout *lay
             return rc;
         bridge_for(plan, d->guest.seg, d->guest.bus);
     }
+    /* an empty guest: the bridge plan_domain puts every device behind
+     * (segment 0, bus 0: pcipt/assign/plan.c), so a hot-plugged one finds
+     * its route */
+    if (!plan->nbridges)
+        bridge_for(plan, 0, 0);
     for (unsigned i = 0; i < plan->nbridges; i++)
         add_routes(&plan->bridges[i], lay);
     qsort(plan->bridges, plan->nbridges, sizeof(plan->bridges[0]), cmp_bridge);

@@ -3,6 +3,7 @@
 #ifndef HOSTBRIDGE_DTB_PLAN_H
 #define HOSTBRIDGE_DTB_PLAN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,8 +30,9 @@ struct dtb_plan {
 };
 
 /* Group the devices by guest segment and check that every node can be
- * written: 0 or -EINVAL with a sentence naming the device at fault. */
+ * written: 0 or -EINVAL with a sentence naming the device at fault.  No
+ * device is refused unless empty_bridge: then segment 0 bus 0's bridge. */
 int dtb_plan_make(const struct domain_assign *da, const struct guest_layout *lay,
-                  struct dtb_plan *plan, char *err, size_t errlen);
+                  bool empty_bridge, struct dtb_plan *plan, char *err, size_t errlen);
 
 #endif

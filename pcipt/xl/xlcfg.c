@@ -220,3 +220,13 @@ const char *xlcfg_list_item(const struct xlcfg *cfg, const char *name, int i)
         return NULL;
     return xlu_cfg_get_listitem(l, i);
 }
+
+int xlcfg_long(const struct xlcfg *cfg, const char *name, long *v)
+{
+    int rc;
+
+    if (!cfg->xlu)
+        return -ENOENT;
+    rc = xlu_cfg_get_long(cfg->xlu, name, v, 1);
+    return !rc ? 0 : rc == ESRCH ? -ENOENT : -EINVAL;
+}

@@ -1,7 +1,7 @@
 /* Reading an xl domain configuration file (xl.cfg(5)) for what `pcipt
- * create` needs: the domain's name, the `pcipt = [...]` device list, and the
- * keys that decide the guest's SPIs and device tree (device_tree, vuart,
- * nr_spis, irqs, passthrough).
+ * create` needs: the domain's name, the `pcipt = [...]` and xl's `pci = [...]`
+ * device lists (xlcfg_pci_spec), and the keys that decide the guest's
+ * SPIs and device tree (device_tree, vuart, nr_spis, irqs, passthrough).
  *
  * The parser is xl's own: libxlutil (Debian's libxen-dev, pkg-config
  * `xlutil`), so pcipt reads a config exactly as `xl create` will: the same
@@ -55,5 +55,40 @@ const char *xlcfg_string(const struct xlcfg *cfg, const char *name);
 int xlcfg_list_len(const struct xlcfg *cfg, const char *name);
 /* Item i of its list, or NULL (out of range, or a nested list). */
 const char *xlcfg_list_item(const struct xlcfg *cfg, const char *name, int i);
+/* Its value as xl reads a number (libxlutil's xlu_cfg_get_long): 0,
+ * -ENOENT (absent) or -EINVAL (a list, or not a number). */
+int xlcfg_long(const struct xlcfg *cfg, const char *name, long *v);
+
+/* The keys of xl's PCI_SPEC_STRING (xl.cfg(5), tools/libs/util/libxlu_pci.c
+ * in Xen: bdf, vslot, permissive, msitranslate, seize, power_mgmt,
+ * rdm_policy, name), as a mask of the ones an entry names. */
+enum xlcfg_pci_key {
+    XLCFG_PCI_BDF = 1u << 0,
+    XLCFG_PCI_VSLOT = 1u << 1,       /* `@VSLOT` or vslot= */
+    XLCFG_PCI_PERMISSIVE = 1u << 2,
+    XLCFG_PCI_MSITRANSLATE = 1u << 3,
+    XLCFG_PCI_SEIZE = 1u << 4,
+    XLCFG_PCI_POWER_MGMT = 1u << 5,
+    XLCFG_PCI_RDM_POLICY = 1u << 6,
+    XLCFG_PCI_NAME = 1u << 7,
+};
+
+/* One `pci = [...]` entry as xl reads it. */
+struct xlcfg_pci {
+    unsigned seg, bus, dev, fn;
+    bool all_functions;    /* "BB:DD.*" */
+    unsigned vslot;        /* 0..31 (hex in the entry, as xl reads it); 0: none */
+    bool seize;            /* seize=N, N != 0 (atoi, as libxlutil) */
+    unsigned keys;         /* enum xlcfg_pci_key: the keys the entry names */
+};
+
+/* Parse spec with xl's own parser (libxlutil's xlu_pci_parse_spec_string,
+ * the call xl_parse.c makes for each `pci` item; pcipt/xl/xlcfg_pci.c).
+ * 0, or -EINVAL with a sentence quoting spec (and libxlutil's reason when it
+ * gives one), or -ENOMEM. */
+int xlcfg_pci_spec(const char *spec, struct xlcfg_pci *out, char *err, size_t errlen);
+/* s for a one-line message: control characters as '?', at most 80
+ * characters (then "..."); returns buf (len >= 1). */
+const char *xlcfg_quote(const char *s, char *buf, size_t len);
 
 #endif

@@ -169,8 +169,16 @@ static int node_body(struct xs_handle *xs, xs_transaction_t t, void *arg)
     xsp_backend_path(c->domid, be);
     if (xsp_num_devs(&r, be, &num))
         return r.rc;
-    if (num == 0)
-        return -ENOENT;
+    /* no device: only into a record that exists (xsp_write_server_empty),
+     * never recreating a backend dir that a destroy or detach removed */
+    if (num == 0) {
+        char *pid;
+        if ((rc = xsu_path(p, "%s/pcipt/server/pid", be)))
+            return rc;
+        if (!(pid = xsw_read(xs, t, p)))
+            return -ENOENT;
+        free(pid);
+    }
     if ((rc = xsu_path(p, "%s/pcipt/server/%s", be, c->name)))
         return rc;
     return xsw_write(xs, t, p, c->value);

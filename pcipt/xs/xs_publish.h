@@ -111,6 +111,11 @@ int xsp_read_msi_dir(struct xs_handle *xs, xs_transaction_t t, const char *dir,
 
 /* The domain's daemon.  Needs a published device (-ENOENT otherwise). */
 int xsp_write_server(struct xs_handle *xs, uint32_t domid, const struct xsp_server *srv);
+/* The same for a domain with no device yet (a daemon started by `pcipt
+ * create` for an empty guest): written even without num_devs.  The
+ * record's nodes can then be written (xsp_write_server_node) and read until
+ * the backend dir goes (the domain's destruction, or the last detach). */
+int xsp_write_server_empty(struct xs_handle *xs, uint32_t domid, const struct xsp_server *srv);
 int xsp_read_server(struct xs_handle *xs, uint32_t domid, struct xsp_server *srv, char *err,
                     size_t errlen);
 

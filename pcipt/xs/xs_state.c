@@ -151,9 +151,12 @@ struct server_ctx {
     struct xsp_server *srv;
     char *err;
     size_t errlen;
+    bool empty_ok;      /* xsp_write_server_empty */
 };
 
-static int server_dir(struct xsu_reader *r, uint32_t domid, char *dir)
+/* be/pcipt/server, with devices published; with none only when empty_ok
+ * (a record of a domain with no device yet, or reading one). */
+static int server_dir(struct xsu_reader *r, uint32_t domid, bool empty_ok, char *dir)
 {
     char be[XSW_PATH_MAX];
     unsigned num;
@@ -161,7 +164,7 @@ static int server_dir(struct xsu_reader *r, uint32_t domid, char *dir)
     xsp_backend_path(domid, be);
     if (xsp_num_devs(r, be, &num))
         return r->rc;
-    if (num == 0)
+    if (num == 0 && !empty_ok)
         return -ENOENT;
     return xsu_path(dir, "%s/pcipt/server", be);
 }
@@ -173,7 +176,7 @@ static int write_server_body(struct xs_handle *xs, xs_transaction_t t, void *arg
     char dir[XSW_PATH_MAX], p[XSW_PATH_MAX];
     int rc;
 
-    if ((rc = server_dir(&r, c->domid, dir)) || (rc = xsw_rm(xs, t, dir)))
+    if ((rc = server_dir(&r, c->domid, c->empty_ok, dir)) || (rc = xsw_rm(xs, t, dir)))
         return rc;
     if ((rc = xsu_path(p, "%s/id", dir)) || (rc = xsw_printf(xs, t, p, "%u", c->srv->id)))
         return rc;
@@ -189,13 +192,25 @@ static int write_server_body(struct xs_handle *xs, xs_transaction_t t, void *arg
     return 0;
 }
 
-int xsp_write_server(struct xs_handle *xs, uint32_t domid, const struct xsp_server *srv)
+static int write_server(struct xs_handle *xs, uint32_t domid, const struct xsp_server *srv,
+                        bool empty_ok)
 {
-    struct server_ctx c = { .domid = domid, .srv = (struct xsp_server *)srv };
+    struct server_ctx c = { .domid = domid, .srv = (struct xsp_server *)srv,
+                            .empty_ok = empty_ok };
 
     if (srv->nr_vcpus == 0 || srv->nr_vcpus > XSP_MAX_VCPUS || srv->pid <= 0)
         return -EINVAL;
     return xsw_transact(xs, write_server_body, &c);
+}
+
+int xsp_write_server(struct xs_handle *xs, uint32_t domid, const struct xsp_server *srv)
+{
+    return write_server(xs, domid, srv, false);
+}
+
+int xsp_write_server_empty(struct xs_handle *xs, uint32_t domid, const struct xsp_server *srv)
+{
+    return write_server(xs, domid, srv, true);
 }
 
 static int read_server_body(struct xs_handle *xs, xs_transaction_t t, void *arg)
@@ -207,7 +222,7 @@ static int read_server_body(struct xs_handle *xs, xs_transaction_t t, void *arg)
     uint64_t v;
     int rc;
 
-    if ((rc = server_dir(&r, c->domid, dir)))
+    if ((rc = server_dir(&r, c->domid, true, dir)))
         return rc;
     if (!(kids = xsw_directory(xs, t, dir, &n)))
         return errno ? -errno : -EIO;       /* ENOENT: no daemon recorded */

@@ -6,7 +6,9 @@
  * holding one function (cap-pcie-2's 82576 at 0000:01:00.0, built once with
  * tests/support/sysfs_tree.c).
  *
- * Byte 0 even: the rest (up to a NUL) is one entry, parsed directly.
+ * Byte 0 = 2 mod 4: the rest (up to a NUL) is one xl `pci` entry, parsed
+ *   directly (X1-X3 below).
+ * Byte 0 = 0 mod 4: the rest (up to a NUL) is one `pcipt` entry, parsed directly.
  * Byte 0 odd: the rest (up to a NUL) is an xl config, "fuzz.cfg":
  *   C1 xlcfg_parse_text returns 0 or -errno; an error has a one-line
  *      message naming fuzz.cfg (libxlutil's "fuzz.cfg:LINE: ..." or the
@@ -22,7 +24,16 @@
  *      unsafe_dma=U") parses back to the same request;
  *   P4 nothing is silently dropped: an accepted entry's device part
  *      (before the first comma) is shorter than the parser's buffer, and a
- *      slot written in decimal digits means that decimal number (not octal). */
+ *      slot written in decimal digits means that decimal number (not octal);
+ *   and every string item of xl's `pci` (at most 8), read as `pcipt
+ *   create` reads it (libxlutil's parser, pcipt/xl/xlcfg_pci.c, then
+ *   create_pci_entry in pcipt/xl/create_pci.c):
+ *   X1 xlcfg_pci_spec returns 0 or -errno with a one-line message; on 0 the
+ *      address is in range (bus 0..ff, device 0..1f, function 0..7, VSLOT
+ *      0..1f) and only known keys are reported;
+ *   X2 create_pci_entry returns 0 or -errno with a one-line message naming
+ *      fuzz.cfg; on 0 the entry named no key pcipt refuses and no '.*', the
+ *      function is the tree's, the slot is VSLOT (or -1 for none), fn 0. */
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -31,6 +42,7 @@
 
 #include "hostbridge/common/log.h"
 #include "pcipt/assign/plan.h"
+#include "pcipt/xl/create.h"
 #include "pcipt/xl/xlcfg.h"
 #include "tests/support/dump.h"
 #include "tests/support/sysfs_tree.h"
@@ -127,12 +139,42 @@ static void entry(const char *arg)
         fail("P4 a decimal slot read as another number", arg);
 }
 
+#define REFUSED_KEYS (XLCFG_PCI_PERMISSIVE | XLCFG_PCI_MSITRANSLATE | XLCFG_PCI_POWER_MGMT | \
+                      XLCFG_PCI_RDM_POLICY | XLCFG_PCI_NAME)
+#define KNOWN_KEYS (REFUSED_KEYS | XLCFG_PCI_BDF | XLCFG_PCI_VSLOT | XLCFG_PCI_SEIZE)
+
+static void pci_entry(const char *spec)
+{
+    struct xlcfg_pci p;
+    struct create_dev d;
+    char err[512] = "";
+    int rc = xlcfg_pci_spec(spec, &p, err, sizeof(err));
+
+    if (rc > 0 || (rc && (!err[0] || strchr(err, '\n'))))
+        fail("X1 xlcfg_pci_spec error without a one-line message", spec);
+    if (!rc && (p.bus > 0xff || p.dev > 0x1f || p.fn > 7 || p.vslot > 0x1f ||
+                (p.keys & ~(unsigned)KNOWN_KEYS)))
+        fail("X1 an address out of range or an unknown key", spec);
+    err[0] = '\0';
+    rc = create_pci_entry(tree, "fuzz.cfg", 1, spec, false, &d, err, sizeof(err));
+    if (rc > 0 || (rc && (strncmp(err, "fuzz.cfg: pci entry 1", 21) || strchr(err, '\n'))))
+        fail("X2 create_pci_entry error not one line naming the entry", err);
+    if (rc)
+        return;
+    if (xlcfg_pci_spec(spec, &p, err, sizeof(err)) || (p.keys & REFUSED_KEYS) ||
+        p.all_functions)
+        fail("X2 an entry accepted with a key pcipt refuses", spec);
+    if (!sbdf_equal(&d.rq.host, &addr) || d.rq.fn != 0 ||
+        d.rq.slot != (p.vslot ? (int)p.vslot : -1))
+        fail("X2 the request is not the entry's function and slot", spec);
+}
+
 static void config(const char *text)
 {
     struct xlcfg c;
     char err[512] = "";
     static const char *const keys[] = { "pcipt", "name", "irqs", "nr_spis", "vuart",
-                                        "passthrough", "device_tree" };
+                                        "passthrough", "device_tree", "pci" };
     int rc = xlcfg_parse_text(&c, text, "fuzz.cfg", err, sizeof(err));
 
     if (rc > 0)
@@ -152,6 +194,11 @@ static void config(const char *text)
             if (item)
                 entry(item);
         }
+        for (int i = 0; i < n && i < 8 && !strcmp(keys[k], "pci"); i++) {
+            const char *item = xlcfg_list_item(&c, keys[k], i);
+            if (item)
+                pci_entry(item);
+        }
     }
     xlcfg_free(&c);
 }
@@ -168,6 +215,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     text[size - 1] = '\0';
     if (data[0] & 1)
         config(text);
+    else if (data[0] & 2)
+        pci_entry(text);
     else
         entry(text);
     free(text);

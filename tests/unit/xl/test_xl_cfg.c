@@ -267,6 +267,84 @@ START_TEST(entries_are_read_whole)
 }
 END_TEST
 
+/* xl's PCI_SPEC_STRING read by libxlutil (xlcfg_pci_spec): VSLOT is hex,
+ * the keys an entry names are reported even when their value is the
+ * default, and libxlutil's reason is quoted. */
+START_TEST(pci_spec_strings_as_xl_reads_them)
+{
+    static const struct {
+        const char *spec;
+        unsigned seg, bus, dev, fn, vslot, keys;
+        bool seize, all;
+    } ok[] = {
+        { "01:00.0", 0, 1, 0, 0, 0, 0, false, false },
+        { "0000:01:00.1@10", 0, 1, 0, 1, 16, XLCFG_PCI_VSLOT, false, false },
+        { "0002:0a:1f.7@1f,seize=1", 2, 10, 31, 7, 31, XLCFG_PCI_VSLOT | XLCFG_PCI_SEIZE, true,
+          false },
+        { "bdf=09:00.0,vslot=3,seize=0", 0, 9, 0, 0, 3,
+          XLCFG_PCI_BDF | XLCFG_PCI_VSLOT | XLCFG_PCI_SEIZE, false, false },
+        { "01:00.0,permissive=0,msitranslate=0,power_mgmt=0,rdm_policy=relaxed", 0, 1, 0, 0, 0,
+          XLCFG_PCI_PERMISSIVE | XLCFG_PCI_MSITRANSLATE | XLCFG_PCI_POWER_MGMT |
+          XLCFG_PCI_RDM_POLICY, false, false },
+        { "name=nic0", 0, 0, 0, 0, 0, XLCFG_PCI_NAME, false, false },
+        { "01:00.*", 0, 1, 0, 0, 0, 0, false, true },
+    };
+    static const struct { const char *spec, *msg; } bad[] = {
+        { "01:00.0@20", "'01:00.0@20' is not xl's PCI_SPEC_STRING [DDDD:]BB:DD.F[@VSLOT]" },
+        { "01:00.0,bogus=1", "(Unknown PCI_SPEC_STRING option: bogus)" },
+        { "01:00.0,rdm_policy=lax", "(Unknown RDM policy: lax)" },
+        { "01:20.0", "is not xl's PCI_SPEC_STRING" },
+        { "01:00.0,name=x", "is not xl's" },             /* bdf and name both */
+        { "", "is not xl's" },
+        { "01:00.0,seize", "is not xl's" },
+        /* libxlutil 4.17 would advance by an unset offset (fuzz_xlcfg) */
+        { "01:00", "(a BDF without its .F, which xl's parser misreads)" },
+        { "0000:01:00,seize=1", "(a BDF without its .F" },
+        { "01:0rdm_policy0.0@0.0@10,s\310\316", "(a BDF without its .F" },
+        { "vslot=3,bdf=01:00", "(a BDF without its .F" },
+    };
+    struct xlcfg_pci p;
+    char err[512];
+
+    for (unsigned i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+        err[0] = '\0';
+        ck_assert_msg(xlcfg_pci_spec(ok[i].spec, &p, err, sizeof(err)) == 0, "%s: %s",
+                      ok[i].spec, err);
+        ck_assert_msg(p.seg == ok[i].seg && p.bus == ok[i].bus && p.dev == ok[i].dev &&
+                      p.fn == ok[i].fn && p.vslot == ok[i].vslot && p.keys == ok[i].keys &&
+                      p.seize == ok[i].seize && p.all_functions == ok[i].all,
+                      "%s: %x:%x:%x.%x @%u keys %#x seize %d all %d", ok[i].spec, p.seg, p.bus,
+                      p.dev, p.fn, p.vslot, p.keys, p.seize, p.all_functions);
+    }
+    for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        ck_assert_int_eq(xlcfg_pci_spec(bad[i].spec, &p, err, sizeof(err)), -EINVAL);
+        ck_assert_msg(strstr(err, bad[i].msg) && !strchr(err, '\n'), "%s: %s", bad[i].spec,
+                      err);
+    }
+}
+END_TEST
+
+/* xl's numbers (xlcfg_long), and pci=[] after a pci list empties it as xl
+ * reads the appended arguments. */
+START_TEST(numbers_and_an_emptied_pci_list)
+{
+    struct xlcfg c = parse_ok("a = 1\nb = \"0x10\"\nc = [ 1 ]\nd = \"yes\"\n"
+                              "pci = [ \"01:00.0\" ]\n\npci=[]\n");
+    long v = -1;
+
+    ck_assert_int_eq(xlcfg_long(&c, "a", &v), 0);
+    ck_assert_int_eq(v, 1);
+    ck_assert_int_eq(xlcfg_long(&c, "b", &v), 0);
+    ck_assert_int_eq(v, 16);
+    ck_assert_int_eq(xlcfg_long(&c, "c", &v), -EINVAL);
+    ck_assert_int_eq(xlcfg_long(&c, "d", &v), -EINVAL);
+    ck_assert_int_eq(xlcfg_long(&c, "e", &v), -ENOENT);
+    ck_assert_int_eq(xlcfg_list_len(&c, "pci"), 0);
+    ck_assert(xlcfg_has(&c, "pci"));
+    xlcfg_free(&c);
+}
+END_TEST
+
 static Suite *xl_cfg_suite(void)
 {
     Suite *s = suite_create("xl_cfg");
@@ -278,6 +356,8 @@ static Suite *xl_cfg_suite(void)
     tcase_add_test(tc, xl_options_override_the_file);
     tcase_add_test(tc, pathological_inputs_are_bounded);
     tcase_add_test(tc, entries_are_read_whole);
+    tcase_add_test(tc, pci_spec_strings_as_xl_reads_them);
+    tcase_add_test(tc, numbers_and_an_emptied_pci_list);
     suite_add_tcase(s, tc);
     return s;
 }
