@@ -601,8 +601,11 @@ EOF
             grep -qE "^02\.0 +$NVME_SBDF" /run/xl-pci-list0.txt
         check xl-create-pci $? "pcipt create (rc=$rc) of pci = [ \"$NVME_SBDF@2\" ]: xl pci-list: $(tr '\n' ';' < /run/xl-pci-list0.txt); guest: ${bootls:-no lspci line}; ${nv:-no nvme line}"
 
-        narrate "xl pci-assignable-add $EDU_SBDF; xl pci-attach $XD $EDU_SBDF@3"
-        { xl pci-assignable-add $EDU_SBDF && xl pci-attach $XD $EDU_SBDF@3; } < /dev/null > /var/log/pcipt/xl-pci-attach.log 2>&1
+        # edu is still pcipt's (uio_pci_generic through driver_override since
+        # the DMA-off domain's --bind): give it back first, as an operator would
+        narrate "pcipt pci-assignable-remove $EDU_SBDF; xl pci-assignable-add $EDU_SBDF; xl pci-attach $XD $EDU_SBDF@3"
+        { pcipt pci-assignable-remove $EDU_SBDF && xl pci-assignable-add $EDU_SBDF &&
+            xl pci-attach $XD $EDU_SBDF@3; } < /dev/null > /var/log/pcipt/xl-pci-attach.log 2>&1
         arc=$?; show < /var/log/pcipt/xl-pci-attach.log
         i=0; while ! pcipt status $XD 2>/dev/null | grep -q "^  $EDU_SBDF -> 0000:00:03.0" && [ $i -lt 50 ]; do sleep 0.2; i=$((i + 1)); done
         pcipt status $XD < /dev/null > /run/pcipt-status-xl.txt 2>&1; show < /run/pcipt-status-xl.txt
