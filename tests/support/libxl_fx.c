@@ -3,10 +3,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "pcipt/sim/hv_sim.h"
 #include "pcipt/xs/xs.h"
 #include "tests/support/attach_fx.h"
+#include "tests/support/daemon_fx.h"
 #include "tests/support/libxl_fx.h"
 #include "tests/support/run_util.h"
 #include "tests/support/sim_fx.h"
@@ -135,4 +137,26 @@ uint64_t lxfx_bar_host(const char *dev, unsigned i)
     uint64_t h = strtoull(v, NULL, 16);
     free(v);
     return h;
+}
+
+bool lxfx_unmapped_soon(uint64_t host)
+{
+    for (int i = 0; i < 100 && lxfx_maps_host(host, 4096); i++)
+        usleep(100 * 1000);
+    return !lxfx_maps_host(host, 4096);
+}
+
+uint32_t lxfx_guest_id(unsigned slot)
+{
+    return dfx_cfg_read(simfx_hv, 5, 0, slot, 0, 4);
+}
+
+bool lxfx_guest_id_becomes(unsigned slot, uint32_t want)
+{
+    for (int i = 0; i < 100; i++) {
+        if (lxfx_guest_id(slot) == want)
+            return true;
+        usleep(100 * 1000);
+    }
+    return false;
 }

@@ -33,5 +33,11 @@ bool lxfx_wait_node(const char *path, const char *want);
 bool lxfx_maps_host(uint64_t host, uint64_t size);
 /* Host address of BAR i of be/pcipt/<dev>. */
 uint64_t lxfx_bar_host(const char *dev, unsigned i);
+/* Wait (bounded) until domain 5 maps no page at host; true when so. */
+bool lxfx_unmapped_soon(uint64_t host);
+/* What domain 5's guest reads at 00:SLOT.0 offset 0 (through the daemon). */
+uint32_t lxfx_guest_id(unsigned slot);
+/* Wait (bounded) until the guest reads want at slot. */
+bool lxfx_guest_id_becomes(unsigned slot, uint32_t want);
 
 #endif

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "pcipt/assign/domlock.h"
 #include "pcipt/sim/hv_sim.h"
@@ -62,6 +63,13 @@ bool xlfx_alive(int pid)
         fclose(f);
     }
     return run;
+}
+
+bool xlfx_wait_gone(int pid)
+{
+    for (int i = 0; i < 100 && xlfx_alive(pid); i++)
+        usleep(100 * 1000);
+    return !xlfx_alive(pid);
 }
 
 const char *xlfx_path(const char *name, char *buf, unsigned len)

@@ -34,6 +34,8 @@ bool xlfx_domain_exists(uint32_t domid);
 int xlfx_daemon_pid(uint32_t domid);
 /* A running process (not gone, not a zombie left to a non-reaping init)? */
 bool xlfx_alive(int pid);
+/* Wait (bounded, 10 s) until pid is no longer alive; true when it is gone. */
+bool xlfx_wait_gone(int pid);
 /* Pids the double logged (up to max). */
 int xlfx_serve_pids(int *pids, int max);
 

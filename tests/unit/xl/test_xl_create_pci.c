@@ -128,8 +128,7 @@ static void create_ok(const char *cfg, char *drv, size_t len)
     afx_driver_state(AFX_NIC, drv, len);
     dpid = xlfx_daemon_pid(7);
     ck_assert_int_eq(sim_domain_destroy(simfx_hv, 7), 0);
-    for (int i = 0; i < 100 && xlfx_alive(dpid); i++)
-        usleep(100 * 1000);
+    (void)xlfx_wait_gone(dpid);
     free(out); free(err);
 }
 
@@ -294,8 +293,7 @@ START_TEST(empty_guest_takes_a_hot_plugged_device)
     ck_assert_uint_eq(da->devs[0].spi, gic[1] + 32);
 
     ck_assert_int_eq(sim_domain_destroy(simfx_hv, 7), 0);
-    for (int i = 0; i < 100 && xlfx_alive(dpid); i++)
-        usleep(100 * 1000);
+    (void)xlfx_wait_gone(dpid);
     free(fdt);
     free(da);
 }

@@ -84,8 +84,7 @@ START_TEST(attach_into_a_new_slot_gets_the_routed_spi)
     ck_assert_uint_eq(status_spi(AFX_NIC, "0000:00:02.0"), gic[1] + 32);
 
     ck_assert_int_eq(sim_domain_destroy(simfx_hv, 7), 0);
-    for (int i = 0; i < 100 && xlfx_alive(dpid); i++)
-        usleep(100 * 1000);
+    (void)xlfx_wait_gone(dpid);
     free(fdt);
     free(da);
 }

@@ -35,28 +35,6 @@ static int daemon_pid;
 
 static void pcipt_attach(const char *arg);
 
-static uint32_t guest_id(unsigned slot)
-{
-    return dfx_cfg_read(simfx_hv, 5, 0, slot, 0, 4);
-}
-
-static bool guest_id_becomes(unsigned slot, uint32_t want)
-{
-    for (int i = 0; i < 100; i++) {
-        if (guest_id(slot) == want)
-            return true;
-        usleep(100 * 1000);
-    }
-    return false;
-}
-
-static bool unmapped_soon(uint64_t host)
-{
-    for (int i = 0; i < 100 && lxfx_maps_host(host, 4096); i++)
-        usleep(100 * 1000);
-    return !lxfx_maps_host(host, 4096);
-}
-
 /* Does domain 5 hold an iomem permission for any page of host? */
 static bool permitted(uint64_t host)
 {
@@ -101,9 +79,7 @@ static void start_daemon(void)
 static void stop_daemon(void)
 {
     kill(daemon_pid, SIGTERM);
-    for (int i = 0; i < 100 && xlfx_alive(daemon_pid); i++)
-        usleep(100 * 1000);
-    ck_assert(!xlfx_alive(daemon_pid));
+    ck_assert(xlfx_wait_gone(daemon_pid));
     daemon_pid = 0;
 }
 
@@ -141,10 +117,10 @@ START_TEST(pci_detach_leaves_nothing_mapped)
     start_daemon();
     ck_assert_int_eq(libxl_double_attach(5, AFX_GPU, -1), 0);
     ck_assert(lxfx_wait_node(BE "/pcipt/dev-1/adopted", "1"));
-    ck_assert_uint_ne(guest_id(3), 0xffffffffu);
-    for (int i = 0; i < 100 && guest_id(1) == 0xffffffffu; i++)
+    ck_assert_uint_ne(lxfx_guest_id(3), 0xffffffffu);
+    for (int i = 0; i < 100 && lxfx_guest_id(1) == 0xffffffffu; i++)
         usleep(100 * 1000);
-    ck_assert_uint_ne(guest_id(1), 0xffffffffu);
+    ck_assert_uint_ne(lxfx_guest_id(1), 0xffffffffu);
     nic_bar0 = lxfx_bar_host("dev-0", 0);
     gpu_bar0 = lxfx_bar_host("dev-1", 0);
     ck_assert(lxfx_maps_host(nic_bar0, 4096));
@@ -159,19 +135,19 @@ START_TEST(pci_detach_leaves_nothing_mapped)
      * state-0 = 5; the GPU moves to index 0 at once. */
     ck_assert_int_eq(libxl_double_detach(5, AFX_NIC), 0);
     ck_assert_uint_eq(libxl_double_resets(), 1);
-    ck_assert(unmapped_soon(nic_bar0));
+    ck_assert(lxfx_unmapped_soon(nic_bar0));
     ck_assert(!permitted(nic_bar0));
     ck_assert_uint_eq(owner(AFX_NIC), 0);
-    ck_assert(guest_id_becomes(3, 0xffffffffu));
+    ck_assert(lxfx_guest_id_becomes(3, 0xffffffffu));
     ck_assert(lxfx_wait_node(BE "/pcipt/dev-1/host", "(absent)"));
     lxfx_expect(BE "/pcipt/dev-0/host", AFX_GPU);
     ck_assert(lxfx_maps_host(gpu_bar0, 4096));
     /* the last one: the backend goes with it */
     ck_assert_int_eq(libxl_double_detach(5, AFX_GPU), 0);
-    ck_assert(unmapped_soon(gpu_bar0));
+    ck_assert(lxfx_unmapped_soon(gpu_bar0));
     ck_assert(!permitted(gpu_bar0));
     ck_assert_int_eq(sim_list_mappings(simfx_hv, 5, NULL, 0), 0);
-    ck_assert(guest_id_becomes(1, 0xffffffffu));
+    ck_assert(lxfx_guest_id_becomes(1, 0xffffffffu));
 
     log = daemon_log();
     ck_assert_msg(!strstr(log, "error") && !strstr(log, "failed") && !strstr(log, "DMA off"),
@@ -207,9 +183,7 @@ START_TEST(xl_destroy_leaves_nothing)
     ck_assert_int_gt(sim_list_mappings(simfx_hv, 5, NULL, 0), 0);
 
     ck_assert_int_eq(libxl_double_destroy(5), 0);
-    for (int i = 0; i < 100 && xlfx_alive(daemon_pid); i++)
-        usleep(100 * 1000);
-    ck_assert(!xlfx_alive(daemon_pid));
+    ck_assert(xlfx_wait_gone(daemon_pid));
     daemon_pid = 0;
     ck_assert_int_lt(sim_list_mappings(simfx_hv, 5, NULL, 0), 0);    /* no domain */
     ck_assert_uint_eq(owner(AFX_NIC), 0);
@@ -274,17 +248,17 @@ START_TEST(xl_pci_detach_of_pcipt_devices)
     nic_bar0 = lxfx_bar_host("dev-0", 0);
     gpu_bar0 = lxfx_bar_host("dev-1", 0);
     ck_assert(lxfx_maps_host(nic_bar0, 4096));
-    ck_assert_uint_ne(guest_id(3), 0xffffffffu);
+    ck_assert_uint_ne(lxfx_guest_id(3), 0xffffffffu);
 
     if (vanish)
         stop_daemon();            /* its server and mappings stay for the next */
     ck_assert_int_eq(libxl_double_detach(5, AFX_NIC), 0);
     if (vanish)
         start_daemon();
-    ck_assert(unmapped_soon(nic_bar0));
+    ck_assert(lxfx_unmapped_soon(nic_bar0));
     ck_assert(!permitted(nic_bar0));
     ck_assert_uint_eq(owner(AFX_NIC), 0);
-    ck_assert(guest_id_becomes(3, 0xffffffffu));
+    ck_assert(lxfx_guest_id_becomes(3, 0xffffffffu));
     ck_assert(lxfx_wait_node(BE "/pcipt/dev-1/host", "(absent)"));
     lxfx_expect(BE "/pcipt/dev-0/host", AFX_GPU);
     lxfx_expect(BE "/dev-0", AFX_GPU);
@@ -293,11 +267,11 @@ START_TEST(xl_pci_detach_of_pcipt_devices)
     ck_assert(listed_soon(AFX_NIC, false));
     ck_assert(status_lists(AFX_GPU));
     ck_assert(lxfx_maps_host(gpu_bar0, 4096));
-    ck_assert_uint_ne(guest_id(1), 0xffffffffu);
+    ck_assert_uint_ne(lxfx_guest_id(1), 0xffffffffu);
 
     ck_assert_int_eq(libxl_double_detach(5, AFX_GPU), 0);
-    ck_assert(unmapped_soon(gpu_bar0));
-    ck_assert(guest_id_becomes(1, 0xffffffffu));
+    ck_assert(lxfx_unmapped_soon(gpu_bar0));
+    ck_assert(lxfx_guest_id_becomes(1, 0xffffffffu));
     log = daemon_log();
     ck_assert_msg(!strstr(log, "error") && !strstr(log, "failed"), "daemon log: %s", log);
     free(log);
@@ -347,7 +321,7 @@ START_TEST(concurrent_xl_and_pcipt_attach)
     lxfx_expect(BE "/vdev-1", "0000:00:03.00");
     lxfx_expect(BE "/vdevfn-1", "18");
     lxfx_expect(BE "/state-1", "1");
-    ck_assert_uint_ne(guest_id(3), 0xffffffffu);
+    ck_assert_uint_ne(lxfx_guest_id(3), 0xffffffffu);
     ck_assert(status_lists(AFX_NIC) && status_lists(AFX_GPU));
     nic_bar0 = lxfx_bar_host("dev-1", 0);
     gpu_bar0 = lxfx_bar_host("dev-0", 0);
@@ -361,8 +335,8 @@ START_TEST(concurrent_xl_and_pcipt_attach)
 
     ck_assert_int_eq(libxl_double_detach(5, AFX_GPU), 0);
     ck_assert_int_eq(libxl_double_detach(5, AFX_NIC), 0);
-    ck_assert(unmapped_soon(nic_bar0));
-    ck_assert(unmapped_soon(gpu_bar0));
+    ck_assert(lxfx_unmapped_soon(nic_bar0));
+    ck_assert(lxfx_unmapped_soon(gpu_bar0));
     stop_daemon();
     after = afx_snapshot();
     ck_assert_str_eq(after, before);

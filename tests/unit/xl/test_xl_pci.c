@@ -90,9 +90,7 @@ START_TEST(attach_starts_one_daemon_detach_restores)
                      "/sys/bus/pci/devices/0000:00:01.0/remove\n");
     free(out); free(err);
     kill(pid, SIGTERM);
-    for (int i = 0; i < 100 && xlfx_alive(pid); i++)
-        usleep(100 * 1000);
-    ck_assert(!xlfx_alive(pid));
+    ck_assert(xlfx_wait_gone(pid));
     after = afx_snapshot();
     ck_assert_str_eq(after, before);
     free(before); free(after); free(da);

@@ -103,9 +103,7 @@ START_TEST(unit_started_with_the_options)
     free(cl);
     ck_assert_int_eq(sim_list_servers(simfx_hv, 5, srv, 4), 1);
     kill(pid, SIGTERM);
-    for (int i = 0; i < 100 && xlfx_alive(pid); i++)
-        usleep(100 * 1000);
-    ck_assert(!xlfx_alive(pid));
+    ck_assert(xlfx_wait_gone(pid));
 }
 END_TEST
 

@@ -219,8 +219,7 @@ START_TEST(daemon_follows_libxl)
                                afx_args()), 0);
     free(out); free(err);
     kill(pid, SIGTERM);
-    for (int i = 0; i < 100 && xlfx_alive(pid); i++)
-        usleep(100 * 1000);
+    (void)xlfx_wait_gone(pid);
     after = afx_snapshot();
     ck_assert_str_eq(after, before);
     free(before); free(after); free(da);

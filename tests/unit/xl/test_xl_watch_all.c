@@ -83,9 +83,7 @@ static unsigned log_count(const char *text)
 static void stop_watcher(void)
 {
     kill(watcher_pid, SIGTERM);
-    for (int i = 0; i < 100 && xlfx_alive(watcher_pid); i++)
-        usleep(100 * 1000);
-    ck_assert(!xlfx_alive(watcher_pid));
+    ck_assert(xlfx_wait_gone(watcher_pid));
     watcher_pid = 0;
 }
 
@@ -113,9 +111,7 @@ START_TEST(adopts_and_starts_the_daemon_with_no_command_for_the_domain)
     /* The domain dies: the daemon cleans up, the watcher says so. */
     ck_assert_int_eq(sim_domain_destroy(simfx_hv, 5), 0);
     ck_assert(log_count_reaches("domain 5 is gone\n", 1));
-    for (int i = 0; i < 100 && xlfx_alive(d); i++)
-        usleep(100 * 1000);
-    ck_assert(!xlfx_alive(d));
+    ck_assert(xlfx_wait_gone(d));
     stop_watcher();
 }
 END_TEST

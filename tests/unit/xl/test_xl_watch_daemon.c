@@ -45,35 +45,10 @@ static uint32_t host_id(const char *dev)
     return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
 }
 
-/* What the guest reads at 00:SLOT.0 offset 0 (through the daemon). */
-static uint32_t guest_id(unsigned slot)
-{
-    return dfx_cfg_read(simfx_hv, 5, 0, slot, 0, 4);
-}
-
-/* Wait (bounded) until the guest reads want at slot. */
-static bool guest_id_becomes(unsigned slot, uint32_t want)
-{
-    for (int i = 0; i < 100; i++) {
-        if (guest_id(slot) == want)
-            return true;
-        usleep(100 * 1000);
-    }
-    return false;
-}
-
-static bool unmapped_soon(uint64_t host)
-{
-    for (int i = 0; i < 100 && lxfx_maps_host(host, 4096); i++)
-        usleep(100 * 1000);
-    return !lxfx_maps_host(host, 4096);
-}
-
 static void stop_pid(int pid)
 {
     kill(pid, SIGTERM);
-    for (int i = 0; i < 100 && xlfx_alive(pid); i++)
-        usleep(100 * 1000);
+    (void)xlfx_wait_gone(pid);
     ck_assert_msg(!xlfx_alive(pid), "pid %d still running", pid);
 }
 
@@ -109,8 +84,8 @@ START_TEST(once_adopts_then_starts_the_daemon_which_follows)
     free(out); free(err);
     /* The guest finds the adopted function through the daemon. */
     ck_assert_int_eq(sim_list_servers(simfx_hv, 5, srv, 4), 1);
-    ck_assert_uint_eq(guest_id(3), host_id(AFX_NIC));
-    ck_assert_uint_eq(guest_id(1), 0xffffffffu);
+    ck_assert_uint_eq(lxfx_guest_id(3), host_id(AFX_NIC));
+    ck_assert_uint_eq(lxfx_guest_id(1), 0xffffffffu);
     nic_bar0 = lxfx_bar_host("dev-0", 0);
     ck_assert(lxfx_maps_host(nic_bar0, 4096));
 
@@ -123,23 +98,23 @@ START_TEST(once_adopts_then_starts_the_daemon_which_follows)
     /* xl pci-attach 5 0000:09:00.0: the daemon adopts and serves it. */
     lxfx_add(1, AFX_GPU, NULL);
     ck_assert(lxfx_wait_node(BE "/pcipt/dev-1/adopted", "1"));
-    ck_assert(guest_id_becomes(1, host_id(AFX_GPU)));
+    ck_assert(lxfx_guest_id_becomes(1, host_id(AFX_GPU)));
     gpu_bar0 = lxfx_bar_host("dev-1", 0);
     ck_assert(lxfx_maps_host(gpu_bar0, 4096));
 
     /* xl pci-detach 5 0000:09:00.0: off the bus, unmapped, no error. */
     lxfx_close(1);
     lxfx_remove(1, 2);
-    ck_assert(guest_id_becomes(1, 0xffffffffu));
-    ck_assert(unmapped_soon(gpu_bar0));
+    ck_assert(lxfx_guest_id_becomes(1, 0xffffffffu));
+    ck_assert(lxfx_unmapped_soon(gpu_bar0));
     ck_assert(lxfx_wait_node(BE "/pcipt/dev-1/host", "(absent)"));
     ck_assert(lxfx_maps_host(nic_bar0, 4096));
 
     /* The last one: the whole backend dir goes, the daemon's record too. */
     lxfx_close(0);
     lxfx_remove(0, 1);
-    ck_assert(guest_id_becomes(3, 0xffffffffu));
-    ck_assert(unmapped_soon(nic_bar0));
+    ck_assert(lxfx_guest_id_becomes(3, 0xffffffffu));
+    ck_assert(lxfx_unmapped_soon(nic_bar0));
     ck_assert(xlfx_alive(pid));
     ck_assert_int_eq(xlfx_daemon_pid(5), 0);
     /* Found by its serve lock. */
@@ -151,13 +126,13 @@ START_TEST(once_adopts_then_starts_the_daemon_which_follows)
     /* ... and it takes the device back when libxl adds it again. */
     lxfx_add(0, AFX_NIC, NULL);
     ck_assert(lxfx_wait_node(BE "/pcipt/dev-0/adopted", "1"));
-    ck_assert(guest_id_becomes(1, host_id(AFX_NIC)));
+    ck_assert(lxfx_guest_id_becomes(1, host_id(AFX_NIC)));
     snprintf(want, sizeof(want), "%d", pid);
     ck_assert(lxfx_wait_node(BE "/pcipt/server/pid", want));
     lxfx_close(0);
     lxfx_remove(0, 1);
-    ck_assert(guest_id_becomes(1, 0xffffffffu));
-    ck_assert(unmapped_soon(nic_bar0));
+    ck_assert(lxfx_guest_id_becomes(1, 0xffffffffu));
+    ck_assert(lxfx_unmapped_soon(nic_bar0));
     expect_no_error();
     stop_pid(pid);
     after = afx_snapshot();
@@ -228,12 +203,12 @@ START_TEST(running_watcher_hands_over_and_takes_over)
     lxfx_add(0, AFX_NIC, NULL);
     ck_assert(lxfx_wait_node(BE "/pcipt/dev-0/adopted", "1"));
     d1 = wait_daemon(0);
-    ck_assert(guest_id_becomes(1, host_id(AFX_NIC)));
+    ck_assert(lxfx_guest_id_becomes(1, host_id(AFX_NIC)));
     nic_bar0 = lxfx_bar_host("dev-0", 0);
     /* The daemon adopts the second one (the watcher only keeps track). */
     lxfx_add(1, AFX_GPU, NULL);
     ck_assert(lxfx_wait_node(BE "/pcipt/dev-1/adopted", "1"));
-    ck_assert(guest_id_becomes(2, host_id(AFX_GPU)));
+    ck_assert(lxfx_guest_id_becomes(2, host_id(AFX_GPU)));
     gpu_bar0 = lxfx_bar_host("dev-1", 0);
 
     /* The daemon stops (cleanly: devices, mappings and its IOREQ server
@@ -241,7 +216,7 @@ START_TEST(running_watcher_hands_over_and_takes_over)
     stop_pid(d1);
     lxfx_close(1);
     lxfx_remove(1, 2);
-    ck_assert(unmapped_soon(gpu_bar0));
+    ck_assert(lxfx_unmapped_soon(gpu_bar0));
     ck_assert(lxfx_wait_node(BE "/pcipt/dev-1/host", "(absent)"));
     ck_assert(lxfx_maps_host(nic_bar0, 4096));
 
@@ -249,8 +224,8 @@ START_TEST(running_watcher_hands_over_and_takes_over)
      * takes over the server and serves both. */
     lxfx_add(1, AFX_GPU, NULL);
     d2 = wait_daemon(d1);
-    ck_assert(guest_id_becomes(2, host_id(AFX_GPU)));
-    ck_assert_uint_eq(guest_id(1), host_id(AFX_NIC));
+    ck_assert(lxfx_guest_id_becomes(2, host_id(AFX_GPU)));
+    ck_assert_uint_eq(lxfx_guest_id(1), host_id(AFX_NIC));
     stop_pid(watcher);
     log = xlfx_slurp(xlfx_path("watch.log", p, sizeof(p)));
     snprintf(l1, sizeof(l1), "started domain 5's daemon (pid %d); it follows libxl's nodes from "
@@ -269,12 +244,12 @@ START_TEST(running_watcher_hands_over_and_takes_over)
     /* Without the watcher, the daemon releases what libxl removes. */
     lxfx_close(1);
     lxfx_remove(1, 2);
-    ck_assert(unmapped_soon(gpu_bar0));
-    ck_assert(guest_id_becomes(2, 0xffffffffu));
+    ck_assert(lxfx_unmapped_soon(gpu_bar0));
+    ck_assert(lxfx_guest_id_becomes(2, 0xffffffffu));
     lxfx_close(0);
     lxfx_remove(0, 1);
-    ck_assert(unmapped_soon(nic_bar0));
-    ck_assert(guest_id_becomes(1, 0xffffffffu));
+    ck_assert(lxfx_unmapped_soon(nic_bar0));
+    ck_assert(lxfx_guest_id_becomes(1, 0xffffffffu));
     expect_no_error();
     stop_pid(d2);
     after = afx_snapshot();
@@ -340,13 +315,13 @@ START_TEST(serve_adopts_libxl_devices_at_start)
     ck_assert_int_eq(xlfx_daemon_pid(5), pid);
     lxfx_expect(BE "/pcipt/dev-0/adopted", "1");
     lxfx_expect(BE "/vdev-0", "0000:00:03.00");
-    ck_assert_uint_eq(guest_id(3), host_id(AFX_NIC));
+    ck_assert_uint_eq(lxfx_guest_id(3), host_id(AFX_NIC));
     nic_bar0 = lxfx_bar_host("dev-0", 0);
     ck_assert(lxfx_maps_host(nic_bar0, 4096));
     lxfx_close(0);
     lxfx_remove(0, 1);
-    ck_assert(unmapped_soon(nic_bar0));
-    ck_assert(guest_id_becomes(3, 0xffffffffu));
+    ck_assert(lxfx_unmapped_soon(nic_bar0));
+    ck_assert(lxfx_guest_id_becomes(3, 0xffffffffu));
     expect_no_error();
     stop_pid(pid);
     after = afx_snapshot();
