@@ -34,17 +34,6 @@ int check_add(struct check_report *rep, const char *name, enum check_status st,
     return 0;
 }
 
-bool check_config_has(const char *config, const char *name)
-{
-    size_t len = strlen(name);
-
-    for (const char *l = config; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL)
-        if (!strncmp(l, name, len) && l[len] == '=' && l[len + 1] == 'y' &&
-            (l[len + 2] == '\n' || l[len + 2] == '\0'))
-            return true;
-    return false;
-}
-
 int check_run(const struct check_env *env, const struct sbdf *devs, size_t n,
               struct check_report *rep)
 {

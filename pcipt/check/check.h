@@ -66,7 +66,5 @@ int check_host(const struct check_env *env, struct check_report *rep);
 int check_vits(const struct check_env *env, struct hv *hv, struct check_report *rep);
 int check_devices(const struct check_env *env, const struct sbdf *devs, size_t n,
                   struct check_report *rep);
-/* "CONFIG_NAME=y" on a line of a .config text. */
-bool check_config_has(const char *config, const char *name);
 
 #endif

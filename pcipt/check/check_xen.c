@@ -5,6 +5,7 @@
  * on Arm: the project's patch series (CONFIG_ARM_PCI_PASSTHROUGH_PCIPT,
  * docs/notes/xen-patches.md) or Xen 4.21+ (CONFIG_PCI_PASSTHROUGH). */
 #include "pcipt/check/check.h"
+#include "its/its_vits.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -69,11 +70,11 @@ static int check_version(struct hv *hv, struct check_report *rep)
 
 static int check_smmu(const char *cfg, struct check_report *rep)
 {
-    bool driver = check_config_has(cfg, "CONFIG_ARM_SMMU_V3") ||
-                  check_config_has(cfg, "CONFIG_ARM_SMMU");
-    const char *pci = check_config_has(cfg, "CONFIG_ARM_PCI_PASSTHROUGH_PCIPT")
+    bool driver = its_config_has(cfg, "CONFIG_ARM_SMMU_V3") ||
+                  its_config_has(cfg, "CONFIG_ARM_SMMU");
+    const char *pci = its_config_has(cfg, "CONFIG_ARM_PCI_PASSTHROUGH_PCIPT")
                           ? "pcipt's patch series (CONFIG_ARM_PCI_PASSTHROUGH_PCIPT)"
-                      : check_config_has(cfg, "CONFIG_PCI_PASSTHROUGH")
+                      : its_config_has(cfg, "CONFIG_PCI_PASSTHROUGH")
                           ? "Xen's own PCI passthrough (CONFIG_PCI_PASSTHROUGH)" : NULL;
 
     if (driver && pci)
@@ -105,7 +106,7 @@ static int check_build(struct hv *hv, struct check_report *rep)
                                    "cannot tell whether Xen assigns PCI functions to the SMMU "
                                    "(hypfs /buildinfo/config: %s)", why);
     }
-    if (check_config_has(cfg, "CONFIG_IOREQ_SERVER"))
+    if (its_config_has(cfg, "CONFIG_IOREQ_SERVER"))
         rc = check_add(rep, "ioreq", CHECK_OK, NULL, "Xen has IOREQ servers (CONFIG_IOREQ_SERVER)");
     else
         rc = check_add(rep, "ioreq", CHECK_MISSING, TODO_IOREQ,
