@@ -318,3 +318,17 @@ const char *afx_args(void)
     snprintf(args, sizeof(args), "--hv sim --sysfs %s", afx_tree);
     return args;
 }
+
+void afx_add_subpage_neighbour(const char *neighbour)
+{
+    char cmd[300];
+
+    snprintf(cmd, sizeof(cmd), "cp -r %s/devices/" AFX_NIC " %s/devices/%s", afx_tree,
+             afx_tree, neighbour);
+    ck_assert_int_eq(system(cmd), 0);
+    afx_set_resource(AFX_NIC, 0, 0xe0900000ull, 0x100, IORESOURCE_MEM);
+    afx_set_resource(neighbour, 0, 0xe0900100ull, 0x100, IORESOURCE_MEM);
+    afx_set_resource(neighbour, 1, 0xe0400000ull, 0x400000, IORESOURCE_MEM);
+    afx_set_resource(neighbour, 3, 0xe0844000ull, 0x4000, IORESOURCE_MEM);
+    afx_set_resource(neighbour, 6, 0xc7c00000ull, 0x400000, IORESOURCE_MEM | IORESOURCE_PREFETCH);
+}

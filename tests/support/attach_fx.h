@@ -31,6 +31,10 @@ void afx_teardown(void);
 /* Rewrite line index of DEV's sysfs `resource` (Linux's "start end flags"). */
 void afx_set_resource(const char *dev, unsigned index, uint64_t start, uint64_t size,
                       uint64_t flags);
+/* A copy of AFX_NIC as function NEIGHBOUR whose 256-byte BAR 0 shares the
+ * host page 0xe0900000 with AFX_NIC's (also made 256 bytes); its other
+ * BARs elsewhere.  The sub-page BAR tests' host. */
+void afx_add_subpage_neighbour(const char *neighbour);
 /* Set DEV's driver link (NULL: unbound). */
 void afx_set_driver(const char *dev, const char *driver);
 

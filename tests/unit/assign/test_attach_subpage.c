@@ -18,26 +18,15 @@
 #include "tests/support/testreg.h"
 #include "tests/support/xenstored_fx.h"
 
-#define IORESOURCE_MEM      0x200ull
-#define IORESOURCE_PREFETCH 0x2000ull
+#define IORESOURCE_MEM      0x200ull       /* include/linux/ioport.h */
 #define NEIGHBOUR "0000:01:00.1"
 
 static char err[1024];
 
 static void setup(void)
 {
-    char cmd[300];
-
     afx_setup();
-    snprintf(cmd, sizeof(cmd), "cp -r %s/devices/" AFX_NIC " %s/devices/" NEIGHBOUR, afx_tree,
-             afx_tree);
-    ck_assert_int_eq(system(cmd), 0);
-    afx_set_resource(AFX_NIC, 0, 0xe0900000ull, 0x100, IORESOURCE_MEM);
-    afx_set_resource(NEIGHBOUR, 0, 0xe0900100ull, 0x100, IORESOURCE_MEM);
-    /* its other BARs elsewhere */
-    afx_set_resource(NEIGHBOUR, 1, 0xe0400000ull, 0x400000, IORESOURCE_MEM);
-    afx_set_resource(NEIGHBOUR, 3, 0xe0844000ull, 0x4000, IORESOURCE_MEM);
-    afx_set_resource(NEIGHBOUR, 6, 0xc7c00000ull, 0x400000, IORESOURCE_MEM | IORESOURCE_PREFETCH);
+    afx_add_subpage_neighbour(NEIGHBOUR);
 }
 
 static void teardown(void)

@@ -16,8 +16,6 @@
 #include "tests/support/xenstored_fx.h"
 #include "tests/support/xl_fx.h"
 
-#define IORESOURCE_MEM      0x200ull
-#define IORESOURCE_PREFETCH 0x2000ull
 #define NEIGHBOUR "0000:01:00.1"
 
 static char *path(const char *name)
@@ -29,17 +27,8 @@ static char *path(const char *name)
 
 static void setup(void)
 {
-    char cmd[300];
-
     xlfx_setup();
-    snprintf(cmd, sizeof(cmd), "cp -r %s/devices/" AFX_NIC " %s/devices/" NEIGHBOUR, afx_tree,
-             afx_tree);
-    ck_assert_int_eq(system(cmd), 0);
-    afx_set_resource(AFX_NIC, 0, 0xe0900000ull, 0x100, IORESOURCE_MEM);
-    afx_set_resource(NEIGHBOUR, 0, 0xe0900100ull, 0x100, IORESOURCE_MEM);
-    afx_set_resource(NEIGHBOUR, 1, 0xe0400000ull, 0x400000, IORESOURCE_MEM);
-    afx_set_resource(NEIGHBOUR, 3, 0xe0844000ull, 0x4000, IORESOURCE_MEM);
-    afx_set_resource(NEIGHBOUR, 6, 0xc7c00000ull, 0x400000, IORESOURCE_MEM | IORESOURCE_PREFETCH);
+    afx_add_subpage_neighbour(NEIGHBOUR);
 }
 
 START_TEST(both_in_one_config_are_allowed)
