@@ -21,6 +21,7 @@
 #include "tests/support/testreg.h"
 #include "tests/support/xenstored_fx.h"
 #include "tests/support/xl_fx.h"
+#include "tests/support/text_util.h"
 
 #define MAP_FAILS "PCIPT_SIM_FAIL=memory_mapping:5:5"
 #define MAP_ERR   "cannot map BAR 1 of 0000:01:00.0 at guest 0x23000000 in domain 5: " \
@@ -204,7 +205,7 @@ START_TEST(holder_missing_fails_and_gives_back)
                "override 0000:01:00.0 '' 0\n"
                "bind igb 0000:01:00.0 0\n");
     after = afx_snapshot();
-    ck_assert_str_eq(after, before);        /* igb again, override clear, nothing mapped */
+    ck_assert_text_unchanged(after, before);        /* igb again, override clear, nothing mapped */
     free(before); free(after); free(out); free(err);
 }
 END_TEST
@@ -229,7 +230,7 @@ START_TEST(holder_modprobe_without_driver_fails)
                "probe - 0000:01:00.0 0\n"
                "override 0000:01:00.0 '' 0\n");
     after = afx_snapshot();
-    ck_assert_str_eq(after, before);        /* unbound, as it was */
+    ck_assert_text_unchanged(after, before);        /* unbound, as it was */
     free(before); free(after); free(out); free(err);
 }
 END_TEST
@@ -269,7 +270,7 @@ START_TEST(no_driver_before_stays_unbound)
                "unbind uio_pci_generic 0000:01:00.0 0\n"
                "override 0000:01:00.0 '' 0\n");
     after = afx_snapshot();
-    ck_assert_str_eq(after, before);
+    ck_assert_text_unchanged(after, before);
     free(after); free(out); free(err);
 
     /* the holder will not let go: named, and it stays there */
@@ -307,7 +308,7 @@ START_TEST(half_done_hand_over_is_undone)
                "override 0000:01:00.0 '' 0\n"
                "bind igb 0000:01:00.0 0\n");
     after = afx_snapshot();
-    ck_assert_str_eq(after, before);
+    ck_assert_text_unchanged(after, before);
     free(before); free(after); free(out); free(err);
 }
 END_TEST
@@ -352,7 +353,7 @@ START_TEST(create_gives_every_device_back)
                   strchr(e1, '\n') == e1 + strlen(e1) - 1, "%s", err);
     ck_assert(!xlfx_domain_exists(7));
     after = afx_snapshot();
-    ck_assert_str_eq(after, before);        /* igb and amdgpu have theirs back */
+    ck_assert_text_unchanged(after, before);        /* igb and amdgpu have theirs back */
     /* both were handed over, and given back last first */
     log = afx_driver_core_log();
     ck_assert_msg(strstr(log, "probe - 0000:01:00.0 0\n") && strstr(log, "probe - 0000:09:00.0 0\n")
@@ -397,7 +398,7 @@ START_TEST(pci_attach_gives_back_when_no_daemon_starts)
     ck_assert_msg(strstr(err, "; the device was detached again\n") &&
                   strchr(err, '\n') == err + strlen(err) - 1, "%s", err);
     after = afx_snapshot();
-    ck_assert_str_eq(after, before);
+    ck_assert_text_unchanged(after, before);
     log = afx_driver_core_log();
     ck_assert_msg(strstr(log, "probe - 0000:01:00.0 0\n") &&
                   strstr(log, "unbind uio_pci_generic 0000:01:00.0 0\n") &&
