@@ -147,7 +147,7 @@ static int tidy_entry(struct attach_ctx *ctx, struct xlwatch *w, const struct xl
     const struct xlw_pcipt *e = &v->p[k];
 
     if (libxl_index(v, &e->dev.host) >= 0)
-        return e->released ? 0 : xlw_mark_released(ctx->xs, w->domid, k);
+        return e->released ? 0 : xlw_mark_released(ctx->xs, w->domid, k, &e->dev.host);
     return xlw_drop_pcipt(ctx->xs, w->domid, k, v->npc);
 }
 

@@ -42,7 +42,9 @@ int xlw_drop_pcipt(struct xs_handle *xs, uint32_t domid, unsigned k, unsigned np
  * it; pcipt/dev-k moves to the new index), in one transaction; libxl's
  * device at k is then adopted like any other. */
 int xlw_relist(struct xs_handle *xs, uint32_t domid, unsigned k, const struct sbdf *host);
-/* pcipt/dev-k: every bar-I/mapped = none, released = 1. */
-int xlw_mark_released(struct xs_handle *xs, uint32_t domid, unsigned k);
+/* pcipt/dev-k, if it still names host: every bar-I/mapped = none,
+ * released = 1.  Absent (libxl removed the backend) or another device:
+ * nothing written, 0. */
+int xlw_mark_released(struct xs_handle *xs, uint32_t domid, unsigned k, const struct sbdf *host);
 
 #endif

@@ -206,16 +206,30 @@ int xlw_drop_pcipt(struct xs_handle *xs, uint32_t domid, unsigned k, unsigned np
     return xsw_transact(xs, drop_body, &c);
 }
 
-struct mark_ctx { uint32_t domid; unsigned k; };
+struct mark_ctx { uint32_t domid; unsigned k; const struct sbdf *host; };
 
 static int mark_body(struct xs_handle *xs, xs_transaction_t t, void *arg)
 {
     const struct mark_ctx *c = arg;
-    char be[XSW_PATH_MAX], p[XSW_PATH_MAX], **kids;
+    char be[XSW_PATH_MAX], p[XSW_PATH_MAX], **kids, *s;
+    struct sbdf named;
     unsigned n;
+    bool same;
     int rc;
 
     xsp_backend_path(c->domid, be);
+    /* Only into the entry read before: libxl removes the whole backend
+     * with its last device (libxl__device_pci_remove_xenstore), and a
+     * write after that would make the directory again, an orphan no one
+     * removes.  Read in the transaction, so a removal between the read and
+     * the commit makes the commit fail and the body run again. */
+    xsu_path(p, "%s/pcipt/dev-%u/host", be, c->k);
+    if (!(s = xsw_read(xs, t, p)))
+        return errno == ENOENT ? 0 : (errno ? -errno : -EIO);
+    same = xsu_parse_bdf(s, &named) && sbdf_equal(&named, c->host);
+    free(s);
+    if (!same)
+        return 0;
     for (unsigned i = 0; i < PCI_NUM_RES; i++) {
         xsu_path(p, "%s/pcipt/dev-%u/bar-%u", be, c->k, i);
         if (!(kids = xsw_directory(xs, t, p, &n)))
@@ -229,9 +243,9 @@ static int mark_body(struct xs_handle *xs, xs_transaction_t t, void *arg)
     return xsw_write(xs, t, p, "1");
 }
 
-int xlw_mark_released(struct xs_handle *xs, uint32_t domid, unsigned k)
+int xlw_mark_released(struct xs_handle *xs, uint32_t domid, unsigned k, const struct sbdf *host)
 {
-    struct mark_ctx c = { domid, k };
+    struct mark_ctx c = { domid, k, host };
     return xsw_transact(xs, mark_body, &c);
 }
 
