@@ -66,6 +66,7 @@ struct sim_domain_info {
     bool crashed;
     uint64_t memory_mapping_calls, ioreqs, direct_accesses, ram_accesses, aborts,
         bad_state, emulator_gone;
+    uint64_t vcpu_blocks;    /* waits that blocked after a look found no answer */
 };
 struct sim_mapping { uint64_t gfn, mfn, nr; };
 struct sim_range { uint64_t start, end; };   /* inclusive */

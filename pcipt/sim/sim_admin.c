@@ -145,6 +145,7 @@ int sim_domain_info(struct hv *hv, uint32_t domid, struct sim_domain_info *o)
         .direct_accesses = d->stats.direct_accesses, .ram_accesses = d->stats.ram_accesses,
         .aborts = d->stats.aborts, .bad_state = d->stats.bad_state,
         .emulator_gone = d->stats.emulator_gone,
+        .vcpu_blocks = d->stats.vcpu_blocks,
     };
     sim_unlock(s);
     return 0;

@@ -12,7 +12,7 @@
 #include "pcipt/hv/hv.h"
 
 #define SIM_STATE_MAGIC   0x53494d5043495054ull   /* "SIMPCIPT" */
-#define SIM_STATE_VERSION 5
+#define SIM_STATE_VERSION 6
 
 #define SIM_MAX_DOMAINS   16
 #define SIM_MAX_VCPUS     128     /* slots in one ioreq page (docs/xen-facts.md "The ioreq ABI") */
@@ -69,6 +69,7 @@ struct sim_domain_stats {
     uint64_t aborts;              /* data aborts injected into the guest */
     uint64_t bad_state;           /* "device model set bad IO state/event channel" */
     uint64_t emulator_gone;       /* completion found NONE: data all ones */
+    uint64_t vcpu_blocks;         /* a vCPU looked, found no answer, blocked (wait_for_io) */
     uint64_t its_mapd_accepted;   /* the guest's MAPDs of a bound DeviceID (sim_its.c) */
     uint64_t its_mapd_refused;    /* MAPDs of an unbound DeviceID or beyond its events */
 };

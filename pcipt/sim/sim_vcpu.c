@@ -117,6 +117,18 @@ static void emulator_gone(struct hv_sim *s, uint32_t domid)
     sim_unlock(s);
 }
 
+/* Counted once per look that found no answer, before blocking: a test
+ * that plays the device model answers only after this (a vCPU that had
+ * not looked yet would take an answer without any notification). */
+static void vcpu_blocks(struct hv_sim *s, uint32_t domid)
+{
+    sim_lock(s);
+    struct sim_domain *d = sim_domain_find(s->st, domid);
+    if (d)
+        d->stats.vcpu_blocks++;
+    sim_unlock(s);
+}
+
 /* wait_for_io: the vCPU looks at its slot, and while the request is not
  * answered it blocks in wait_on_xen_event_channel until the device model
  * notifies its port; only then does it look again.  An answer without a
@@ -149,6 +161,8 @@ static int wait_locked_out(struct hv_sim *s, const struct target *t, ioreq_t *sl
             return 0;
         }
         prev = state;
+        if (kicks_now(kicks) == seen)
+            vcpu_blocks(s, t->domid);
         while (kicks_now(kicks) == seen) {      /* blocked until notified */
             int64_t left = deadline - now_ms();
             if (left <= 0)

@@ -169,9 +169,17 @@ START_TEST(answered_not_notified_woken_by_next_daemon)
     uint32_t vendor = dfx_cfg_read(r.g, DOM, 0, 0, 0, 4);     /* the root complex's id */
     ioreq_t *slot = map_slot0();
     ck_assert_int_eq(dfx_stop(&dm, SIGKILL), 128 + SIGKILL);
+    struct sim_domain_info di;
+    ck_assert_int_eq(sim_domain_info(simfx_hv, DOM, &di), 0);
+    uint64_t blocks = di.vcpu_blocks;
     ck_assert_int_eq(pthread_create(&th, NULL, stuck_guest, &r), 0);
-    for (int i = 0; i < DFX_WAIT_MS && ioreq_slot_state(slot) != STATE_IOREQ_READY; i++)
+    /* the vCPU has looked at its slot and blocked: only then is the
+     * answer given (before its look, it would take it unnotified) */
+    for (int i = 0; i < DFX_WAIT_MS && di.vcpu_blocks == blocks; i++) {
         usleep(1000);
+        ck_assert_int_eq(sim_domain_info(simfx_hv, DOM, &di), 0);
+    }
+    ck_assert_uint_eq(di.vcpu_blocks, blocks + 1);
     ck_assert_uint_eq(ioreq_slot_state(slot), STATE_IOREQ_READY);
     /* the dying emulator: INPROCESS, the answer, IORESP_READY, no notify */
     ioreq_slot_set_state(slot, STATE_IOREQ_INPROCESS);
@@ -188,7 +196,6 @@ START_TEST(answered_not_notified_woken_by_next_daemon)
     ck_assert_uint_eq(ioreq_slot_state(slot), STATE_IOREQ_NONE);
     /* and the guest goes on */
     ck_assert_uint_eq(dfx_cfg_read(r.g, DOM, 0, 0, 0, 4), vendor);
-    struct sim_domain_info di;
     ck_assert_int_eq(sim_domain_info(simfx_hv, DOM, &di), 0);
     ck_assert_uint_eq(di.bad_state, 0);
     ck_assert(!di.crashed);
