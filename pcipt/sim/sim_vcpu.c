@@ -108,24 +108,18 @@ static int weird_state(struct hv_sim *s, uint32_t domid, unsigned prev, unsigned
     return -EIO;
 }
 
-static void emulator_gone(struct hv_sim *s, uint32_t domid)
+/* One more of the domain's stats at offset field of struct
+ * sim_domain_stats (STAT(name)): emulator_gone, a completion that found
+ * NONE; vcpu_blocks, a look that found no answer, counted before blocking
+ * (a test that plays the device model answers only after it: a vCPU that
+ * had not looked yet would take an answer without any notification). */
+#define STAT(name) offsetof(struct sim_domain_stats, name)
+static void count_stat(struct hv_sim *s, uint32_t domid, size_t field)
 {
     sim_lock(s);
     struct sim_domain *d = sim_domain_find(s->st, domid);
     if (d)
-        d->stats.emulator_gone++;
-    sim_unlock(s);
-}
-
-/* Counted once per look that found no answer, before blocking: a test
- * that plays the device model answers only after this (a vCPU that had
- * not looked yet would take an answer without any notification). */
-static void vcpu_blocks(struct hv_sim *s, uint32_t domid)
-{
-    sim_lock(s);
-    struct sim_domain *d = sim_domain_find(s->st, domid);
-    if (d)
-        d->stats.vcpu_blocks++;
+        (*(uint64_t *)((char *)&d->stats + field))++;
     sim_unlock(s);
 }
 
@@ -148,7 +142,7 @@ static int wait_locked_out(struct hv_sim *s, const struct target *t, ioreq_t *sl
         uint32_t seen = kicks_now(kicks);
         unsigned state = ioreq_slot_state(slot);
         if (state == STATE_IOREQ_NONE) {
-            emulator_gone(s, t->domid);
+            count_stat(s, t->domid, STAT(emulator_gone));
             memcpy(resp, slot, sizeof(*resp));
             resp->data = ~0ull;
             return 0;
@@ -162,7 +156,7 @@ static int wait_locked_out(struct hv_sim *s, const struct target *t, ioreq_t *sl
         }
         prev = state;
         if (kicks_now(kicks) == seen)
-            vcpu_blocks(s, t->domid);
+            count_stat(s, t->domid, STAT(vcpu_blocks));
         while (kicks_now(kicks) == seen) {      /* blocked until notified */
             int64_t left = deadline - now_ms();
             if (left <= 0)

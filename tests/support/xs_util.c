@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pcipt/xs/xs.h"
 #include "tests/support/run_util.h"
 #include "tests/support/testreg.h"
 #include "tests/support/xs_util.h"
@@ -72,6 +73,18 @@ void xst_seed(void)
     ck_assert(xs_write(xs, XBT_NULL, "/local/domain/0/name", "Domain-0", 8));
     ck_assert(xs_write(xs, XBT_NULL, "/local/domain/5/name", "guest5", 6));
     xs_close(xs);
+}
+
+struct xs_handle *xst_fresh(void)
+{
+    struct xs_handle *xs;
+
+    xsw_inject_fail(0, 0);
+    xs = xs_open(0);
+    ck_assert_ptr_nonnull(xs);
+    xs_rm(xs, XBT_NULL, "/local");
+    xst_seed();
+    return xs;
 }
 
 char *xst_dump(void)

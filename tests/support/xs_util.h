@@ -22,6 +22,9 @@ bool xst_dev_equal(const struct dev_assign *a, const struct dev_assign *b);
 /* dom0 and the guest as a running system has them: /local/domain/0/name
  * and /local/domain/5/name ("guest5"). */
 void xst_seed(void);
+/* A fresh store for one test case: injection off (xsw_inject_fail), the
+ * old /local gone, then xst_seed(); returns an open handle (never NULL). */
+struct xs_handle *xst_fresh(void);
 /* `xenstore-ls -fp /` (values and permissions of every node); malloc'd. */
 char *xst_dump(void);
 /* `xenstore-read PATH`, trailing newline removed; malloc'd or NULL. */

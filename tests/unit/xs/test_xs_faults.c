@@ -16,11 +16,7 @@ static struct xs_handle *xs;
 
 static void setup(void)
 {
-    xsw_inject_fail(0, 0);
-    xs = xs_open(0);
-    ck_assert_ptr_nonnull(xs);
-    xs_rm(xs, XBT_NULL, "/local");
-    xst_seed();
+    xs = xst_fresh();
 }
 
 static void teardown(void)

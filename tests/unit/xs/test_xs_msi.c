@@ -22,11 +22,7 @@ static void setup(void)
 {
     struct dev_assign d;
 
-    xsw_inject_fail(0, 0);
-    xs = xs_open(0);
-    ck_assert_ptr_nonnull(xs);
-    xs_rm(xs, XBT_NULL, "/local");
-    xst_seed();
+    xs = xst_fresh();
     xst_sample(0, &d);
     d.msi = DEV_MSI_VITS;
     d.its_guest_devid = 0x8;

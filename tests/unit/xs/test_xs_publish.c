@@ -18,11 +18,7 @@ static struct xs_handle *xs;
 /* Per test (in the forked child): an empty store with dom0 and domain 5. */
 static void setup(void)
 {
-    xsw_inject_fail(0, 0);
-    xs = xs_open(0);
-    ck_assert_ptr_nonnull(xs);
-    xs_rm(xs, XBT_NULL, "/local");
-    xst_seed();
+    xs = xst_fresh();
 }
 
 static void teardown(void)

@@ -18,11 +18,7 @@ static void setup(void)
     struct xsp_server srv = { .id = 3, .pid = 4242, .nr_vcpus = 2, .ports = { 17, 18 } };
     struct dev_assign d;
 
-    xsw_inject_fail(0, 0);
-    xs = xs_open(0);
-    ck_assert_ptr_nonnull(xs);
-    xs_rm(xs, XBT_NULL, "/local");
-    xst_seed();
+    xs = xst_fresh();
     for (int i = 0; i < 2; i++) {
         xst_sample(i, &d);
         ck_assert_int_eq(xsp_publish_device(xs, XST_DOMID, &d), 0);
