@@ -34,12 +34,8 @@
 #include "pcipt/host/hostpci.h"
 #include "hostbridge/common/log.h"
 #include "pcipt/assign/plan.h"
-#include "tests/support/dump.h"
+#include "tests/fuzz/fuzz_topo.h"
 #include "tests/support/sysfs_tree.h"
-
-#ifndef PCIPT_SRC_DIR
-#define PCIPT_SRC_DIR "."
-#endif
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -68,20 +64,12 @@ static void cleanup(void)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-    const char *src = getenv("PCIPT_SRC");
-    char path[400], err[256], name[SBDF_STR_LEN];
-    struct tree_opts o = { .driver = "pciback", .reset_method = "flr" };
-    struct dump d;
+    char name[SBDF_STR_LEN];
 
     log_set_level(LOG_LVL_ERR);
-    snprintf(path, sizeof(path), "%s/tests/data/dumps/cap-pcie-2", src ? src : PCIPT_SRC_DIR);
-    if (dump_load(path, &d, err, sizeof(err)) || sysfs_tree_mkdtemp(tree, sizeof(tree)) ||
-        sysfs_tree_add(tree, &d.f[0], &o, err, sizeof(err)))
-        fail("cannot build the tree", err);
-    addr = d.f[0].addr;
+    fz_pciback_tree(tree, sizeof(tree), &addr);
     snprintf(devdir, sizeof(devdir), "%s/devices/%s", tree, sbdf_format(&addr, name));
     snprintf(conf, sizeof(conf), "%s/pcipt.conf", tree);
-    dump_free(&d);
     atexit(cleanup);
     return 0;
 }

@@ -30,6 +30,22 @@ void fz_fail(const char *fmt, ...)
     abort();
 }
 
+void fz_pciback_tree(char *tree, size_t len, struct sbdf *addr)
+{
+    const char *src = getenv("PCIPT_SRC");
+    char path[512], err[256];
+    struct tree_opts o = { .driver = "pciback", .reset_method = "flr" };
+    struct dump d;
+
+    snprintf(path, sizeof(path), "%s/tests/data/dumps/cap-pcie-2", src ? src : PCIPT_SRC_DIR);
+    if (dump_load(path, &d, err, sizeof(err)))
+        fz_fail("cannot load %s: %s", path, err);
+    if (sysfs_tree_mkdtemp(tree, len) || sysfs_tree_add(tree, &d.f[0], &o, err, sizeof(err)))
+        fz_fail("cannot build the tree: %s", err);
+    *addr = d.f[0].addr;
+    dump_free(&d);
+}
+
 uint8_t fz_u8(struct fz_in *in)
 {
     if (!in->n)

@@ -86,6 +86,12 @@ bool fz_policy_accepts(const struct fz_world *w, unsigned k, int bar, uint64_t a
 
 void fz_fail(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 
+/* A sysfs tree (a fresh temporary directory, its path in tree) holding
+ * one function, cap-pcie-2's first, bound to pciback with reset method
+ * flr; its address in addr.  The host of fuzz_sysfs and fuzz_xlcfg.
+ * Aborts if it cannot be built. */
+void fz_pciback_tree(char *tree, size_t len, struct sbdf *addr);
+
 /* A little-endian byte reader over the fuzzer's input. */
 struct fz_in {
     const uint8_t *p;
