@@ -11,6 +11,7 @@
 #include "pcipt/assign/dma.h"
 #include "pcipt/assign/domlock.h"
 #include "pcipt/host/sysfs_attr.h"
+#include "pcipt/util/file_replace.h"
 #include "pcipt/xs/xs_paths.h"
 #include "pcipt/xs/xs_publish.h"
 
@@ -67,12 +68,11 @@ int assignable_record_read(const struct sbdf *host, struct hostpci_handover *ho)
     return ok ? 0 : -EINVAL;
 }
 
-/* Written to a temporary name and renamed: a reader never sees half. */
+/* Replaced all at once (file_replace): a reader never sees half. */
 static int record_write(const struct hostpci_handover *ho, char *err, size_t errlen)
 {
-    char dir[4200], path[4200], tmp[4300];
-    FILE *f;
-    int rc = 0;
+    char dir[4200], path[4200], text[1024];
+    int rc = 0, n;
 
     if ((rc = domlock_make_run_dir(err, errlen)))
         return rc;
@@ -83,18 +83,12 @@ static int record_write(const struct hostpci_handover *ho, char *err, size_t err
         return rc;
     }
     record_path(&ho->addr, path, sizeof(path));
-    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-    if (!(f = fopen(tmp, "we"))) {
-        rc = -errno;
-    } else {
-        fprintf(f, "holder=%s\ndriver=%s\noverride=%s\n", ho->holder, ho->driver, ho->override);
-        if (fclose(f) || rename(tmp, path))
-            rc = -errno;
-    }
-    if (rc) {
+    n = snprintf(text, sizeof(text), "holder=%s\ndriver=%s\noverride=%s\n", ho->holder,
+                 ho->driver, ho->override);
+    rc = n < 0 || (size_t)n >= sizeof(text) ? -ENAMETOOLONG
+                                           : file_replace(path, text, (size_t)n, 0644);
+    if (rc)
         snprintf(err, errlen, "cannot write %s: %s", path, strerror(-rc));
-        unlink(tmp);
-    }
     return rc;
 }
 

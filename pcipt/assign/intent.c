@@ -19,6 +19,7 @@
 #include "hostbridge/common/log.h"
 #include "pcipt/xs/xs_owner.h"
 #include "pcipt/xs/xs_publish.h"
+#include "pcipt/util/file_replace.h"
 
 #define INTENT_MAX 2048
 
@@ -42,9 +43,9 @@ static int intent_path(uint32_t domid, const struct sbdf *host, char *path, size
 
 static int intent_write(struct attach_ctx *ctx, const struct attach_job *job, const char *vm)
 {
-    char dir[4096], path[4096 + 64], tmp[4096 + 72], buf[INTENT_MAX], e[256];
+    char dir[4096], path[4096 + 64], buf[INTENT_MAX], e[256];
     size_t n = 0;
-    int fd, rc;
+    int rc;
 
     if ((rc = intent_dir(dir, sizeof(dir))) || (rc = domlock_make_run_dir(e, sizeof(e))))
         return rc;
@@ -62,20 +63,7 @@ static int intent_write(struct attach_ctx *ctx, const struct attach_job *job, co
     }
     if (n >= sizeof(buf))
         return -ENAMETOOLONG;
-    snprintf(tmp, sizeof(tmp), "%s.new", path);
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd < 0)
-        return -errno;
-    rc = write(fd, buf, n) == (ssize_t)n ? 0 : (errno ? -errno : -EIO);
-    if (!rc && fsync(fd))
-        rc = -errno;
-    if (close(fd) && !rc)
-        rc = -errno;
-    if (!rc && rename(tmp, path))
-        rc = -errno;
-    if (rc)
-        unlink(tmp);
-    return rc;
+    return file_replace(path, buf, n, 0600);
 }
 
 int attach_intent_write(struct attach_ctx *ctx, const struct attach_job *job, char *err,
@@ -175,7 +163,7 @@ void attach_intent_reap(struct attach_ctx *ctx, uint32_t domid, const struct sbd
         if (strncmp(de->d_name, "dom", 3) || (d = strtoul(de->d_name + 3, &end, 10),
                                                *end != '-') ||
             d > UINT32_MAX || sbdf_parse(end + 1, &h))
-            continue;           /* not an intent, or a *.new being written */
+            continue;           /* not an intent, or a *.tmpXXXXXX being written */
         if (d != domid && !(host && sbdf_equal(&h, host)))
             continue;
         snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);

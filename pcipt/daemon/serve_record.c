@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "pcipt/assign/domlock.h"
+#include "pcipt/util/file_replace.h"
 
 #define RECORD_MAX 512
 
@@ -23,8 +24,8 @@ static int record_path(uint32_t domid, char *path, size_t len)
 
 int serve_record_write(uint32_t domid, const struct serve_record *r)
 {
-    char path[4096], tmp[4096 + 8], dir[4096], err[256], buf[RECORD_MAX];
-    int fd, n, rc;
+    char path[4096], dir[4096], err[256], buf[RECORD_MAX];
+    int n, rc;
 
     if (strchr(r->vm, '\n'))
         return -EINVAL;
@@ -34,21 +35,10 @@ int serve_record_write(uint32_t domid, const struct serve_record *r)
     snprintf(dir, sizeof(dir), "%s/serve", domlock_run_dir());
     if (mkdir(dir, 0700) && errno != EEXIST)
         return -errno;
-    snprintf(tmp, sizeof(tmp), "%s.new", path);
     n = snprintf(buf, sizeof(buf), "server=%u\nvm=%s\n", r->server_id, r->vm);
     if (n < 0 || (size_t)n >= sizeof(buf))
         return -ENAMETOOLONG;
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd < 0)
-        return -errno;
-    rc = write(fd, buf, (size_t)n) == n ? 0 : (errno ? -errno : -EIO);
-    if (close(fd) && !rc)
-        rc = -errno;
-    if (!rc && rename(tmp, path))
-        rc = -errno;
-    if (rc)
-        unlink(tmp);
-    return rc;
+    return file_replace(path, buf, (size_t)n, 0600);
 }
 
 /* "server=N\nvm=PATH\n", nothing else. */

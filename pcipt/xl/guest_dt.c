@@ -14,6 +14,7 @@
 
 #include "its/its_vits.h"
 #include "pcipt/xl/guest_dt_plan.h"
+#include "pcipt/util/file_replace.h"
 
 /* The root's and /passthrough's cells (GUEST_ROOT_ADDRESS_CELLS/SIZE_CELLS). */
 #define ROOT_CELLS 2
@@ -270,27 +271,12 @@ int dtb_build(const struct domain_assign *da, const struct guest_layout *lay,
     return rc;
 }
 
-static int write_all(int fd, const void *p, size_t n)
-{
-    const char *c = p;
-    while (n) {
-        ssize_t w = write(fd, c, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return w < 0 ? -errno : -EIO;
-        c += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 int dtb_write_file(const char *path, const struct domain_assign *da,
                    const struct guest_layout *lay, const struct dtb_options *o,
                    char *err, size_t errlen)
 {
-    char *blob, *tmp;
-    int size, fd, rc;
+    char *blob;
+    int size, rc;
 
     blob = malloc(DTB_MAX_SIZE);
     if (!blob) {
@@ -302,33 +288,8 @@ int dtb_write_file(const char *path, const struct domain_assign *da,
         free(blob);
         return size;
     }
-    if (asprintf(&tmp, "%s.tmpXXXXXX", path) < 0) {
-        snprintf(err, errlen, "out of memory writing %s", path);
-        free(blob);
-        return -ENOMEM;
-    }
-    fd = mkstemp(tmp);
-    if (fd < 0) {
-        rc = -errno;
-        snprintf(err, errlen, "cannot create %s: %s", tmp, strerror(-rc));
-        free(tmp);
-        free(blob);
-        return rc;
-    }
-    rc = write_all(fd, blob, (size_t)size);
-    if (!rc && fchmod(fd, 0644))
-        rc = -errno;
-    if (!rc && fsync(fd))
-        rc = -errno;
-    if (close(fd) && !rc)
-        rc = -errno;
-    if (!rc && rename(tmp, path))
-        rc = -errno;
-    if (rc) {
+    if ((rc = file_replace(path, blob, (size_t)size, 0644)))
         snprintf(err, errlen, "cannot write %s: %s", path, strerror(-rc));
-        unlink(tmp);
-    }
-    free(tmp);
     free(blob);
     return rc;
 }

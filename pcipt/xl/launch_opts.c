@@ -9,6 +9,7 @@
 
 #include "pcipt/xl/launch_opts.h"
 #include "pcipt/assign/domlock.h"
+#include "pcipt/util/file_replace.h"
 
 /* path as given if absolute, else the working directory + "/" + path. */
 static int absolute(const char *opt, const char *path, char *out, size_t len, char *err,
@@ -139,20 +140,6 @@ static int check_words(uint32_t domid, const struct daemon_opts *o, char *err, s
     return 0;
 }
 
-static int write_all(int fd, const char *buf, size_t len)
-{
-    while (len) {
-        ssize_t n = write(fd, buf, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return n < 0 ? -errno : -EIO;
-        buf += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 static int env_text(uint32_t domid, const struct daemon_opts *o, char *buf, size_t len)
 {
     size_t n = (size_t)snprintf(buf, len,
@@ -171,32 +158,19 @@ static int env_text(uint32_t domid, const struct daemon_opts *o, char *buf, size
 int daemon_opts_write_env(uint32_t domid, const struct daemon_opts *o, char *err,
                           size_t errlen)
 {
-    char path[PATH_MAX], tmp[PATH_MAX + 32], text[3 * PATH_MAX];
-    int fd, rc, len;
+    char path[PATH_MAX], text[3 * PATH_MAX];
+    int rc, len;
 
     if ((rc = check_words(domid, o, err, errlen)))
         return rc;
     if ((len = env_text(domid, o, text, sizeof(text))) < 0 ||
-        daemon_opts_env_path(domid, path, sizeof(path)) ||
-        (size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= sizeof(tmp)) {
+        daemon_opts_env_path(domid, path, sizeof(path))) {
         snprintf(err, errlen, "the options of domain %u's daemon are too long to write", domid);
         return -ENAMETOOLONG;
     }
     if ((rc = domlock_make_run_dir(err, errlen)))
         return rc;
-    if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644)) < 0) {
-        rc = -errno;
-        snprintf(err, errlen, "cannot create %s: %s", tmp, strerror(-rc));
-        return rc;
-    }
-    rc = write_all(fd, text, (size_t)len);
-    if (close(fd) < 0 && !rc)
-        rc = -errno;
-    if (!rc && rename(tmp, path) < 0)
-        rc = -errno;
-    if (rc) {
-        unlink(tmp);
+    if ((rc = file_replace(path, text, (size_t)len, 0644)))
         snprintf(err, errlen, "cannot write %s: %s", path, strerror(-rc));
-    }
     return rc;
 }
