@@ -128,6 +128,13 @@ int xsw_rm(struct xs_handle *xs, xs_transaction_t t, const char *path)
         return neg_errno();
     if (xs_rm(xs, t, path) || errno == ENOENT)
         return 0;
+    /* xenstored 4.17 answers EIO to an rm in a transaction when the node,
+     * as the transaction saw it, lists a child another connection removed
+     * since (rm_node's walk_node_tree finds it missing, logs "corrupt").
+     * The transaction is stale and its commit would fail with EAGAIN: say
+     * that, so xsw_transact runs the body again on the current store. */
+    if (errno == EIO && t != XBT_NULL)
+        return -EAGAIN;
     return neg_errno();
 }
 

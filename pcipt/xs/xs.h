@@ -33,7 +33,9 @@ int xsw_write(struct xs_handle *xs, xs_transaction_t t, const char *path, const 
 int xsw_printf(struct xs_handle *xs, xs_transaction_t t, const char *path, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 int xsw_mkdir(struct xs_handle *xs, xs_transaction_t t, const char *path);
-/* Remove a node and its subtree; removing an absent node is not an error. */
+/* Remove a node and its subtree; removing an absent node is not an error.
+ * In a transaction, -EAGAIN when xenstored finds the subtree changed by
+ * another connection since the transaction saw it (it answers EIO). */
 int xsw_rm(struct xs_handle *xs, xs_transaction_t t, const char *path);
 /* Children of path (malloc'd array of strings, one free()); NULL + errno. */
 char **xsw_directory(struct xs_handle *xs, xs_transaction_t t, const char *path, unsigned *num);
