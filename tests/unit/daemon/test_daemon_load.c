@@ -75,8 +75,12 @@ START_TEST(write_storm_is_coalesced_and_saved_within_the_bound)
     char *log = dfx_log(&dm);
     long long changes = dfx_stat(log, "state_changes"), writes = dfx_stat(log, "state_writes");
     free(log);
-    /* one per STATE_FLUSH_MS of the storm (+1: the one at start, +1: the tail) */
-    long long bound = (long long)((last - t0) / STATE_FLUSH_MS) + 2;
+    /* Writes at least STATE_FLUSH_MS apart from the storm's first change,
+     * which an idle daemon writes at once: floor(D / STATE_FLUSH_MS) + 1 in
+     * the storm's D ms, +1: the tail after it, +1: the one at start.  Most
+     * runs write one fewer (the first flush lands a little after t0); a
+     * loaded machine showed the full count: 12 for 983 ms. */
+    long long bound = (long long)((last - t0) / STATE_FLUSH_MS) + 3;
     fprintf(stderr, "write storm: %d accesses in %llu ms, %lld state changes, %lld xenstore "
             "writes\n", STORM, (unsigned long long)(last - t0), changes, writes);
     ck_assert_int_ge(changes, STORM);
