@@ -42,10 +42,35 @@ int daemon_server_state(struct daemon *d, const char *state)
  * exits with status 1 for its supervisor (pciptd@.service Restart=) to
  * start a new one, which takes over the same IOREQ server and state; any
  * other failure is logged, rate-limited. */
+static bool conn_errno(int rc)
+{
+    return rc == -EPIPE || rc == -ECONNRESET || rc == -ENOTCONN || rc == -EBADF || rc == -EIO ||
+           rc == -ESHUTDOWN;
+}
+
+/* libxenstore's reader thread (started by the first watch) closes the
+ * socket when xenstored goes; the request that was waiting for its reply
+ * then fails with EINVAL (no reply queued: read_reply in
+ * tools/libs/store/xs.c) and every later one with EBADF.  So an EINVAL is
+ * checked with one more request. */
+static bool conn_lost(struct daemon *d, int rc)
+{
+    char *v;
+
+    if (conn_errno(rc))
+        return true;
+    if (rc != -EINVAL)
+        return false;
+    if ((v = xsw_read(d->xs, XBT_NULL, "/"))) {
+        free(v);
+        return false;
+    }
+    return conn_errno(errno ? -errno : -EIO);
+}
+
 void daemon_xs_failed(struct daemon *d, int rc, const char *what)
 {
-    if (rc == -EPIPE || rc == -ECONNRESET || rc == -ENOTCONN || rc == -EBADF || rc == -EIO ||
-        rc == -ESHUTDOWN) {
+    if (conn_lost(d, rc)) {
         if (!d->xs_lost)
             log_err("dom%u: lost the xenstore connection (%s: %s): exiting so that the "
                     "daemon is started again", d->domid, what, strerror(-rc));

@@ -66,6 +66,11 @@ void xsd_stop(void)
     remove_dir();
 }
 
+int xsd_pid(void)
+{
+    return (int)xsd.pid;
+}
+
 void xsd_fixture_start(void)
 {
     if (xsd_start())

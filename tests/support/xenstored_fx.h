@@ -21,6 +21,8 @@
 int xsd_start(void);
 /* Stop and reap the daemon, remove its directory; unset XENSTORED_PATH. */
 void xsd_stop(void);
+/* The running daemon's pid (-1: none), for tests that stop or kill it. */
+int xsd_pid(void);
 
 /* Check fixtures: abort the whole run (ck_abort) if the daemon won't start. */
 void xsd_fixture_start(void);
